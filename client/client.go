@@ -1,0 +1,280 @@
+// Package client is polystore's core: the Client, the Dialect table that
+// holds every vendor fact, credentials wiring, and the one request pipeline
+// (build → sign → send → retry → decode) that every operation runs through.
+//
+// Typed operations live in the bucket, object and multipart packages; they
+// describe themselves as data (an Op) and run through Invoke.
+package client
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/polystore/polystore/signer"
+)
+
+// Client sends requests in one dialect. It is safe for concurrent use and
+// cheap to share; per-call options never change it.
+type Client struct {
+	dialect Dialect
+	opts    Options
+	base    http.RoundTripper
+}
+
+// New returns a client for dialect d. It checks the options (region form,
+// endpoint, credentials) and returns an *InvalidArgumentError naming the
+// field at fault.
+func New(d Dialect, optFns ...func(*Options)) (*Client, error) {
+	var o Options
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	c := &Client{dialect: d, opts: o}
+	if err := c.resolve(&c.opts); err != nil {
+		return nil, err
+	}
+	if o.HTTPClient != nil && o.HTTPClient.Transport != nil {
+		c.base = o.HTTPClient.Transport
+	} else {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 64 // parallel part uploads reuse connections
+		c.base = t
+	}
+	return c, nil
+}
+
+// resolve fills defaults into o and validates it.
+func (c *Client) resolve(o *Options) error {
+	d := &c.dialect
+	if o.Region == "" {
+		o.Region = d.DefaultRegion
+	}
+	if o.Region == "" {
+		return InvalidArgument(regionField(d), "must be set for the %s dialect", d.Name)
+	}
+	if d.ValidateRegion != nil {
+		if err := d.ValidateRegion(o.Region); err != nil {
+			if ia, ok := err.(*InvalidArgumentError); ok {
+				ia.Field = regionField(d)
+			}
+			return err
+		}
+	}
+	if o.Endpoint != "" {
+		u, err := url.Parse(o.Endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return InvalidArgument("Endpoint", "%q is not an http(s) URL", o.Endpoint)
+		}
+		if u.RawQuery != "" || u.User != nil {
+			return InvalidArgument("Endpoint", "must not carry a query or user info")
+		}
+	}
+	if o.Credentials == nil && o.Signer == nil {
+		o.Credentials = d.CredentialEnv
+	}
+	if sc, ok := o.Credentials.(signer.StaticCredentials); ok && !sc.Value.HasKeys() {
+		field := "Credentials.AccessKeyID"
+		if sc.Value.AccessKeyID != "" {
+			field = "Credentials.SecretAccessKey"
+		}
+		return InvalidArgument(field, "must not be empty (use signer.AnonymousCredentials for unsigned requests)")
+	}
+	if o.Signer == nil && d.NewSigner == nil {
+		return InvalidArgument("Signer", "the %s dialect has no default signer; set Options.Signer", d.Name)
+	}
+	o.Retry = o.Retry.withDefaults()
+	return nil
+}
+
+func regionField(d *Dialect) string {
+	if d.RegionField != "" {
+		return d.RegionField
+	}
+	return "Region"
+}
+
+// Dialect returns a copy of the client's dialect.
+func (c *Client) Dialect() *Dialect { d := c.dialect; return &d }
+
+// Options returns a copy of the client's resolved options.
+func (c *Client) Options() Options { return c.opts }
+
+// String describes the client without credentials.
+func (c *Client) String() string {
+	ep := c.opts.Endpoint
+	if ep == "" {
+		ep = expand(c.dialect.PathEndpoint, "", c.opts.Region)
+	}
+	return fmt.Sprintf("polystore.Client{%s %s}", c.dialect.Name, ep)
+}
+
+// callOptions returns the options for one call: a copy of the client's,
+// edited by optFns, re-validated.
+func (c *Client) callOptions(optFns []func(*Options)) (Options, error) {
+	o := c.opts
+	o.APIOptions = o.APIOptions[:len(o.APIOptions):len(o.APIOptions)]
+	if len(optFns) == 0 {
+		return o, nil
+	}
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	return o, c.resolve(&o)
+}
+
+// signerFor returns the signer the options call for.
+func (c *Client) signerFor(o *Options) signer.Signer {
+	if o.Signer != nil {
+		return o.Signer
+	}
+	return c.dialect.NewSigner(SignerConfig{Credentials: o.Credentials, Region: o.Region})
+}
+
+// userAgent is sent with every request.
+var userAgent = func() string {
+	v := "dev"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, dep := range bi.Deps {
+			if dep.Path == "github.com/polystore/polystore" {
+				v = dep.Version
+			}
+		}
+	}
+	return "polystore-go/" + v
+}()
+
+// requestURL builds the URL of a request for bucket and key (either may be
+// empty). The path is escaped with the rules every signer expects: all but
+// A-Z a-z 0-9 - _ . ~ and '/' is percent-encoded.
+func (c *Client) requestURL(o *Options, bucket, key string, query url.Values) (*url.URL, error) {
+	d := &c.dialect
+	style := o.Addressing
+	var base string
+	if o.Endpoint != "" {
+		base = strings.TrimRight(o.Endpoint, "/")
+		if style == AddressingDefault {
+			style = PathStyle
+		}
+	} else {
+		if style == AddressingDefault {
+			style = d.Addressing
+		}
+		if bucket != "" && style == VirtualHost {
+			base = expand(d.Endpoint, bucket, o.Region)
+		} else {
+			base = expand(d.PathEndpoint, "", o.Region)
+		}
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return nil, InvalidArgument("Endpoint", "%v", err)
+	}
+	if bucket != "" && style == VirtualHost && o.Endpoint != "" {
+		u.Host = bucket + "." + u.Host
+	}
+	rawPath := strings.TrimRight(u.EscapedPath(), "/")
+	if bucket != "" && style == PathStyle {
+		rawPath += "/" + bucket
+	}
+	if key != "" || bucket == "" {
+		rawPath += "/"
+	}
+	rawPath += EscapePath(key)
+	if rawPath == "" {
+		rawPath = "/"
+	}
+	u.RawPath = rawPath
+	if u.Path, err = url.PathUnescape(rawPath); err != nil {
+		return nil, err
+	}
+	u.RawQuery = EncodeQuery(query)
+	return u, nil
+}
+
+// EscapePath percent-encodes an object key for a URL path: every byte but
+// A-Z a-z 0-9 - _ . ~ and '/' becomes %XX (uppercase hex).
+func EscapePath(s string) string { return escape(s, true) }
+
+// EncodeQuery encodes query parameters sorted by key, with %20 for spaces
+// and a bare "key" for an empty value ("?uploads", "?append").
+func EncodeQuery(q url.Values) string {
+	if len(q) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		for _, v := range q[k] {
+			if b.Len() > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString(escape(k, false))
+			if v != "" {
+				b.WriteByte('=')
+				b.WriteString(escape(v, false))
+			}
+		}
+	}
+	return b.String()
+}
+
+func escape(s string, keepSlash bool) string {
+	const hex = "0123456789ABCDEF"
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if !unreserved(s[i], keepSlash) {
+			n++
+		}
+	}
+	if n == 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s)+2*n)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if unreserved(c, keepSlash) {
+			b = append(b, c)
+		} else {
+			b = append(b, '%', hex[c>>4], hex[c&15])
+		}
+	}
+	return string(b)
+}
+
+func unreserved(c byte, keepSlash bool) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' ||
+		c == '-' || c == '_' || c == '.' || c == '~' || (keepSlash && c == '/')
+}
+
+// loggingTransport logs each attempt at debug level: never headers, never
+// the query (which may carry presigned credentials), never bodies.
+type loggingTransport struct {
+	next    http.RoundTripper
+	log     *slog.Logger
+	dialect *Dialect
+	op      string
+}
+
+func (t *loggingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	start := time.Now()
+	resp, err := t.next.RoundTrip(r)
+	attrs := []any{"dialect", t.dialect.Name, "op", t.op, "method", r.Method,
+		"host", r.URL.Host, "path", r.URL.EscapedPath(), "elapsed", time.Since(start)}
+	if err != nil {
+		t.log.LogAttrs(r.Context(), slog.LevelDebug, "polystore attempt failed", slog.Group("", attrs...), slog.String("error", err.Error()))
+		return nil, err
+	}
+	t.log.LogAttrs(r.Context(), slog.LevelDebug, "polystore attempt", slog.Group("", attrs...),
+		slog.Int("status", resp.StatusCode), slog.String("request_id", t.dialect.requestID(resp.Header)))
+	return resp, nil
+}

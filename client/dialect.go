@@ -1,0 +1,170 @@
+package client
+
+import (
+	"strings"
+
+	"github.com/polystore/polystore/signer"
+)
+
+// Addressing selects how the bucket is placed in a request URL.
+type Addressing int
+
+// Addressing styles.
+const (
+	// AddressingDefault uses the dialect's own default.
+	AddressingDefault Addressing = iota
+	// VirtualHost puts the bucket in the host name: https://bucket.host/key.
+	VirtualHost
+	// PathStyle puts the bucket in the path: https://host/bucket/key.
+	PathStyle
+)
+
+// String returns "default", "virtual-host" or "path".
+func (a Addressing) String() string {
+	switch a {
+	case VirtualHost:
+		return "virtual-host"
+	case PathStyle:
+		return "path"
+	}
+	return "default"
+}
+
+// Codec names the body format a dialect uses for requests, responses and
+// errors.
+type Codec int
+
+// Body codecs.
+const (
+	XML  Codec = iota // S3, COS, IBM
+	JSON              // QingStor
+)
+
+// Feature is one optional capability of a dialect.
+type Feature uint64
+
+// Features a dialect may have. Operation code asks the dialect with Has;
+// a missing feature yields ErrNotSupported before any request is sent.
+const (
+	FeatureAppend Feature = 1 << iota
+	FeatureVersioning
+	FeaturePostPolicy
+	FeatureMultipartCopy
+	FeatureListObjectsV2
+	FeatureMove
+	FeatureFetch
+	FeatureCRC64
+	FeatureContentMD5
+	FeaturePresign
+)
+
+// ParamNames are the wire names of query parameters that dialects spell
+// differently.
+type ParamNames struct {
+	VersionID  string // "version_id" (QingStor) or "versionId"
+	UploadID   string // "upload_id" or "uploadId"
+	PartNumber string // "part_number" or "partNumber"
+}
+
+// Limits are a dialect's size and count limits.
+type Limits struct {
+	FirstPartNumber int   // 0 for QingStor, 1 elsewhere
+	MaxParts        int   // most parts in one multipart upload
+	MinPartSize     int64 // every part but the last is at least this large
+	MaxPartSize     int64
+	MaxPutSize      int64 // largest single PUT
+	MaxKeyLength    int   // bytes of UTF-8
+	MaxMetadataSize int   // bytes of user metadata (names + values); 0 = no limit
+	MaxDeleteKeys   int   // keys per delete-multiple request
+}
+
+// SignerConfig is what a dialect's default signer is built from.
+type SignerConfig struct {
+	Credentials signer.CredentialsProvider
+	Region      string
+}
+
+// Dialect is everything polystore knows about one storage API, as plain
+// data. It is the only place vendor facts live: operation code asks the
+// dialect and never compares dialect names.
+//
+// To reach another S3-compatible server, copy S3 and change fields:
+//
+//	ceph := client.S3
+//	ceph.Name = "ceph"
+//	ceph.Features &^= client.FeatureAppend
+//
+// Maps and slices in a Dialect are shared between copies; replace them
+// rather than modify them in place.
+type Dialect struct {
+	// Name identifies the dialect in errors and logs.
+	Name string
+	// Endpoint is the URL template for virtual-host requests. Placeholders:
+	// {bucket} and {region}. QingStor calls its regions zones; COS bucket
+	// names carry the APPID ("name-1250000000").
+	Endpoint string
+	// PathEndpoint is the URL template for path-style and service
+	// (bucket-less) requests; only {region} is substituted.
+	PathEndpoint string
+	// Addressing is the default style for the dialect's own endpoints.
+	// Custom endpoints (Options.Endpoint) default to path style.
+	Addressing Addressing
+	// DefaultRegion is used when Options.Region is empty; "" means the
+	// caller must set one.
+	DefaultRegion string
+	// RegionField names the region in error messages: "Region" or "Zone".
+	RegionField string
+	// HeaderPrefix is the vendor header prefix, such as "x-amz-".
+	HeaderPrefix string
+	// MetaPrefix is the prefix of user-metadata headers.
+	MetaPrefix string
+	// Params are the wire names of shared query parameters.
+	Params ParamNames
+	// Codec is the body format.
+	Codec Codec
+	// RequestIDHeaders are read, in order, for the request id of a response.
+	RequestIDHeaders []string
+	// HostIDHeader is read for the host id (extended request id), if any.
+	HostIDHeader string
+	// ErrorKinds maps error codes to a kind sentinel such as ErrNotFound.
+	// Codes not listed fall back to the HTTP status.
+	ErrorKinds map[string]error
+	// RetryableCodes are error codes worth retrying (throttling and
+	// transient faults), on top of 500, 502, 503 and 504.
+	RetryableCodes map[string]bool
+	// ThrottleCodes are codes that mean "slow down"; they match ErrThrottled.
+	ThrottleCodes map[string]bool
+	// Features lists optional capabilities.
+	Features Feature
+	// Limits are the dialect's size and count limits.
+	Limits Limits
+	// ValidateBucket checks a bucket name before any request is sent.
+	ValidateBucket func(name string) error
+	// ValidateRegion checks the region (zone) form.
+	ValidateRegion func(region string) error
+	// NewSigner builds the default signer from credentials and region.
+	NewSigner func(SignerConfig) signer.Signer
+	// CredentialEnv names the environment variables EnvCredentials reads
+	// for this dialect.
+	CredentialEnv signer.EnvCredentials
+}
+
+// Has reports whether the dialect has every feature in f.
+func (d *Dialect) Has(f Feature) bool { return d.Features&f == f }
+
+// String returns the dialect name.
+func (d *Dialect) String() string { return d.Name }
+
+func (d *Dialect) requestID(h interface{ Get(string) string }) string {
+	for _, name := range d.RequestIDHeaders {
+		if v := h.Get(name); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// expand substitutes {bucket} and {region} in a template.
+func expand(tmpl, bucket, region string) string {
+	return strings.NewReplacer("{bucket}", bucket, "{region}", region).Replace(tmpl)
+}

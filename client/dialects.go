@@ -1,0 +1,315 @@
+package client
+
+import (
+	"net/http"
+
+	"github.com/polystore/polystore/signer"
+)
+
+const (
+	kib = int64(1) << 10
+	mib = kib << 10
+	gib = mib << 10
+)
+
+var s3ErrorKinds = map[string]error{
+	"NoSuchBucket":                 ErrNotFound,
+	"NoSuchKey":                    ErrNotFound,
+	"NoSuchUpload":                 ErrNotFound,
+	"NoSuchVersion":                ErrNotFound,
+	"NoSuchBucketPolicy":           ErrNotFound,
+	"NoSuchCORSConfiguration":      ErrNotFound,
+	"NoSuchLifecycleConfiguration": ErrNotFound,
+	"NotFound":                     ErrNotFound,
+	"AccessDenied":                 ErrAccessDenied,
+	"InvalidAccessKeyId":           ErrAccessDenied,
+	"SignatureDoesNotMatch":        ErrAccessDenied,
+	"ExpiredToken":                 ErrAccessDenied,
+	"InvalidToken":                 ErrAccessDenied,
+	"RequestTimeTooSkewed":         ErrAccessDenied,
+	"AllAccessDisabled":            ErrAccessDenied,
+	"BucketAlreadyExists":          ErrConflict,
+	"BucketAlreadyOwnedByYou":      ErrConflict,
+	"BucketNotEmpty":               ErrConflict,
+	"OperationAborted":             ErrConflict,
+	"PreconditionFailed":           ErrPreconditionFailed,
+	"NotModified":                  ErrNotModified,
+	"InvalidArgument":              ErrInvalidArgument,
+	"InvalidBucketName":            ErrInvalidArgument,
+	"KeyTooLongError":              ErrInvalidArgument,
+	"MetadataTooLarge":             ErrInvalidArgument,
+	"EntityTooSmall":               ErrInvalidArgument,
+	"EntityTooLarge":               ErrInvalidArgument,
+	"InvalidPart":                  ErrInvalidArgument,
+	"InvalidPartOrder":             ErrInvalidArgument,
+	"BadDigest":                    ErrInvalidArgument,
+	"InvalidDigest":                ErrInvalidArgument,
+	"InvalidRange":                 ErrInvalidArgument,
+	"MalformedXML":                 ErrInvalidArgument,
+	"NotImplemented":               ErrNotSupported,
+	"SlowDown":                     ErrThrottled,
+	"Throttling":                   ErrThrottled,
+	"ThrottlingException":          ErrThrottled,
+	"RequestLimitExceeded":         ErrThrottled,
+	"TooManyRequests":              ErrThrottled,
+}
+
+var s3Retryable = map[string]bool{
+	"SlowDown": true, "Throttling": true, "ThrottlingException": true, "RequestLimitExceeded": true,
+	"TooManyRequests": true, "RequestTimeout": true, "RequestTimeTooSkewed": true,
+	"InternalError": true, "ServiceUnavailable": true, "ExpiredToken": false,
+	"XMinioServerNotInitialized": true,
+}
+
+var s3Throttle = map[string]bool{
+	"SlowDown": true, "Throttling": true, "ThrottlingException": true,
+	"RequestLimitExceeded": true, "TooManyRequests": true,
+}
+
+var s3Params = ParamNames{VersionID: "versionId", UploadID: "uploadId", PartNumber: "partNumber"}
+
+var s3Limits = Limits{
+	FirstPartNumber: 1,
+	MaxParts:        10000,
+	MinPartSize:     5 * mib,
+	MaxPartSize:     5 * gib,
+	MaxPutSize:      5 * gib,
+	MaxKeyLength:    1024,
+	MaxMetadataSize: 2 * 1024,
+	MaxDeleteKeys:   1000,
+}
+
+// S3 is Amazon S3 and the generic dialect for S3-compatible servers
+// (MinIO, Ceph, versitygw, ...). With Options.Endpoint set to such a server,
+// requests use path-style addressing unless told otherwise.
+//
+// Credentials from the environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
+// and AWS_SESSION_TOKEN. Region: AWS_REGION (default us-east-1).
+var S3 = Dialect{
+	Name:             "s3",
+	Endpoint:         "https://{bucket}.s3.{region}.amazonaws.com",
+	PathEndpoint:     "https://s3.{region}.amazonaws.com",
+	Addressing:       VirtualHost,
+	DefaultRegion:    "us-east-1",
+	RegionField:      "Region",
+	HeaderPrefix:     "x-amz-",
+	MetaPrefix:       "x-amz-meta-",
+	Params:           s3Params,
+	Codec:            XML,
+	RequestIDHeaders: []string{"x-amz-request-id"},
+	HostIDHeader:     "x-amz-id-2",
+	ErrorKinds:       s3ErrorKinds,
+	RetryableCodes:   s3Retryable,
+	ThrottleCodes:    s3Throttle,
+	Features: FeatureVersioning | FeaturePostPolicy | FeatureMultipartCopy | FeatureListObjectsV2 |
+		FeatureContentMD5 | FeaturePresign,
+	Limits:         s3Limits,
+	ValidateBucket: validateDNSBucket,
+	ValidateRegion: validateDashedRegion,
+	NewSigner: func(c SignerConfig) signer.Signer {
+		return signer.NewV4(c.Credentials, c.Region)
+	},
+	CredentialEnv: signer.EnvCredentials{
+		AccessKeyVars: []string{"AWS_ACCESS_KEY_ID"},
+		SecretVars:    []string{"AWS_SECRET_ACCESS_KEY"},
+		TokenVars:     []string{"AWS_SESSION_TOKEN"},
+	},
+}
+
+// IBM is IBM Cloud Object Storage. Its default signer is SigV4 with HMAC
+// keys; for IAM API keys pass a bearer signer:
+//
+//	client.WithSigner(signer.NewBearer(signer.NewIAMTokenProvider(apiKey)))
+//
+// and set Options.ServiceInstanceID for bucket creation and listing.
+// Regions are IBM location codes such as "us-south", "eu-de" or "us".
+//
+// Credentials from the environment: IBM_COS_ACCESS_KEY_ID and
+// IBM_COS_SECRET_ACCESS_KEY (HMAC keys), falling back to the AWS_* names.
+var IBM = Dialect{
+	Name:             "ibm",
+	Endpoint:         "https://{bucket}.s3.{region}.cloud-object-storage.appdomain.cloud",
+	PathEndpoint:     "https://s3.{region}.cloud-object-storage.appdomain.cloud",
+	Addressing:       PathStyle,
+	DefaultRegion:    "us-south",
+	RegionField:      "Region",
+	HeaderPrefix:     "x-amz-",
+	MetaPrefix:       "x-amz-meta-",
+	Params:           s3Params,
+	Codec:            XML,
+	RequestIDHeaders: []string{"x-amz-request-id", "x-clv-request-id"},
+	HostIDHeader:     "x-amz-id-2",
+	ErrorKinds:       s3ErrorKinds,
+	RetryableCodes:   s3Retryable,
+	ThrottleCodes:    s3Throttle,
+	Features: FeatureVersioning | FeaturePostPolicy | FeatureMultipartCopy | FeatureListObjectsV2 |
+		FeatureContentMD5 | FeaturePresign,
+	Limits:         s3Limits,
+	ValidateBucket: validateDNSBucket,
+	ValidateRegion: validateDashedRegion,
+	NewSigner: func(c SignerConfig) signer.Signer {
+		return signer.NewV4(c.Credentials, c.Region)
+	},
+	CredentialEnv: signer.EnvCredentials{
+		AccessKeyVars: []string{"IBM_COS_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"},
+		SecretVars:    []string{"IBM_COS_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"},
+	},
+}
+
+// COS is Tencent Cloud Object Storage (XML API). Bucket names carry the
+// account APPID: "examplebucket-1250000000". Regions look like "ap-beijing".
+//
+// Credentials from the environment: COS_SECRETID, COS_SECRETKEY and
+// COS_SESSIONTOKEN (TENCENTCLOUD_SECRETID / _SECRETKEY / _SESSIONTOKEN too).
+var COS = Dialect{
+	Name:             "cos",
+	Endpoint:         "https://{bucket}.cos.{region}.myqcloud.com",
+	PathEndpoint:     "https://cos.{region}.myqcloud.com",
+	Addressing:       VirtualHost,
+	RegionField:      "Region",
+	HeaderPrefix:     "x-cos-",
+	MetaPrefix:       "x-cos-meta-",
+	Params:           s3Params,
+	Codec:            XML,
+	RequestIDHeaders: []string{"x-cos-request-id"},
+	HostIDHeader:     "x-cos-trace-id",
+	ErrorKinds: mergeKinds(s3ErrorKinds, map[string]error{
+		"ObjectNotAppendable":      ErrConflict,
+		"PositionNotEqualToLength": ErrConflict,
+		"BucketNameTooLong":        ErrInvalidArgument,
+		"InvalidSHA1Digest":        ErrInvalidArgument,
+		"RequestIsExpired":         ErrAccessDenied,
+		"ServiceUnavailable":       ErrThrottled,
+	}),
+	RetryableCodes: s3Retryable,
+	ThrottleCodes:  mergeBools(s3Throttle, map[string]bool{"ServiceUnavailable": true}),
+	Features: FeatureAppend | FeatureVersioning | FeaturePostPolicy | FeatureMultipartCopy |
+		FeatureCRC64 | FeatureContentMD5 | FeaturePresign,
+	Limits: Limits{
+		FirstPartNumber: 1,
+		MaxParts:        10000,
+		MinPartSize:     1 * mib,
+		MaxPartSize:     5 * gib,
+		MaxPutSize:      5 * gib,
+		MaxKeyLength:    850,
+		MaxMetadataSize: 2 * 1024,
+		MaxDeleteKeys:   1000,
+	},
+	ValidateBucket: validateCOSBucket,
+	ValidateRegion: validateDashedRegion,
+	NewSigner: func(c SignerConfig) signer.Signer {
+		return signer.NewCOS(c.Credentials)
+	},
+	CredentialEnv: signer.EnvCredentials{
+		AccessKeyVars: []string{"COS_SECRETID", "TENCENTCLOUD_SECRETID"},
+		SecretVars:    []string{"COS_SECRETKEY", "TENCENTCLOUD_SECRETKEY"},
+		TokenVars:     []string{"COS_SESSIONTOKEN", "TENCENTCLOUD_SESSIONTOKEN"},
+	},
+}
+
+// QingStor is QingStor's native API: JSON bodies, x-qs- headers, zones
+// such as "pek3b" or "sh1a", and part numbers that start at 0.
+//
+// Credentials from the environment: QINGSTOR_ACCESS_KEY_ID and
+// QINGSTOR_SECRET_ACCESS_KEY.
+var QingStor = Dialect{
+	Name:             "qingstor",
+	Endpoint:         "https://{bucket}.{region}.qingstor.com",
+	PathEndpoint:     "https://{region}.qingstor.com",
+	Addressing:       VirtualHost,
+	DefaultRegion:    "pek3b",
+	RegionField:      "Zone",
+	HeaderPrefix:     "x-qs-",
+	MetaPrefix:       "x-qs-meta-",
+	Params:           ParamNames{VersionID: "version_id", UploadID: "upload_id", PartNumber: "part_number"},
+	Codec:            JSON,
+	RequestIDHeaders: []string{"X-QS-Request-ID"},
+	ErrorKinds: map[string]error{
+		"bucket_not_exists":       ErrNotFound,
+		"object_not_exists":       ErrNotFound,
+		"upload_not_exists":       ErrNotFound,
+		"permission_denied":       ErrAccessDenied,
+		"invalid_access_key_id":   ErrAccessDenied,
+		"signature_not_matched":   ErrAccessDenied,
+		"request_expired":         ErrAccessDenied,
+		"bucket_already_exists":   ErrConflict,
+		"bucket_not_empty":        ErrConflict,
+		"object_not_appendable":   ErrConflict,
+		"invalid_append_position": ErrConflict,
+		"precondition_failed":     ErrPreconditionFailed,
+		"invalid_argument":        ErrInvalidArgument,
+		"invalid_bucket_name":     ErrInvalidArgument,
+		"invalid_object_name":     ErrInvalidArgument,
+		"invalid_range":           ErrInvalidArgument,
+		"invalid_request":         ErrInvalidArgument,
+		"bad_digest":              ErrInvalidArgument,
+		"entity_too_small":        ErrInvalidArgument,
+		"entity_too_large":        ErrInvalidArgument,
+		"method_not_allowed":      ErrNotSupported,
+		"max_requests_exceeded":   ErrThrottled,
+		"too_many_requests":       ErrThrottled,
+	},
+	RetryableCodes: map[string]bool{
+		"max_requests_exceeded": true, "too_many_requests": true, "internal_server_error": true,
+		"service_unavailable": true, "request_expired": true,
+	},
+	ThrottleCodes: map[string]bool{"max_requests_exceeded": true, "too_many_requests": true},
+	Features:      FeatureAppend | FeatureVersioning | FeaturePostPolicy | FeatureMultipartCopy | FeatureMove | FeatureFetch | FeatureContentMD5 | FeaturePresign,
+	Limits: Limits{
+		FirstPartNumber: 0,
+		MaxParts:        10000,
+		MinPartSize:     4 * mib,
+		MaxPartSize:     5 * gib,
+		MaxPutSize:      5 * gib,
+		MaxKeyLength:    1024,
+		MaxMetadataSize: 2 * 1024,
+		MaxDeleteKeys:   1000,
+	},
+	ValidateBucket: validateQingStorBucket,
+	ValidateRegion: validateZone,
+	NewSigner: func(c SignerConfig) signer.Signer {
+		return signer.NewQingStor(c.Credentials)
+	},
+	CredentialEnv: signer.EnvCredentials{
+		AccessKeyVars: []string{"QINGSTOR_ACCESS_KEY_ID", "QY_ACCESS_KEY_ID"},
+		SecretVars:    []string{"QINGSTOR_SECRET_ACCESS_KEY", "QY_SECRET_ACCESS_KEY"},
+	},
+}
+
+func mergeKinds(base, extra map[string]error) map[string]error {
+	m := make(map[string]error, len(base)+len(extra))
+	for k, v := range base {
+		m[k] = v
+	}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return m
+}
+
+func mergeBools(base, extra map[string]bool) map[string]bool {
+	m := make(map[string]bool, len(base)+len(extra))
+	for k, v := range base {
+		m[k] = v
+	}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return m
+}
+
+// statusKinds maps an HTTP status to a kind when the error code is not in
+// the dialect's table (or the response had no body).
+var statusKinds = map[int]error{
+	http.StatusNotFound:                     ErrNotFound,
+	http.StatusForbidden:                    ErrAccessDenied,
+	http.StatusUnauthorized:                 ErrAccessDenied,
+	http.StatusConflict:                     ErrConflict,
+	http.StatusPreconditionFailed:           ErrPreconditionFailed,
+	http.StatusNotModified:                  ErrNotModified,
+	http.StatusBadRequest:                   ErrInvalidArgument,
+	http.StatusMethodNotAllowed:             ErrNotSupported,
+	http.StatusNotImplemented:               ErrNotSupported,
+	http.StatusTooManyRequests:              ErrThrottled,
+	http.StatusRequestedRangeNotSatisfiable: ErrInvalidArgument,
+}

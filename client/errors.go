@@ -1,0 +1,143 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/aws/smithy-go"
+)
+
+// Error kinds. Every error the client returns for a failed response matches
+// one of these with errors.Is, whatever the dialect's own code:
+//
+//	if errors.Is(err, client.ErrNotFound) { ... }
+//
+// Programs should act on an error's kind or code, never its message.
+var (
+	ErrNotFound           = errors.New("polystore: not found")
+	ErrAccessDenied       = errors.New("polystore: access denied")
+	ErrConflict           = errors.New("polystore: conflict")
+	ErrPreconditionFailed = errors.New("polystore: precondition failed")
+	ErrNotModified        = errors.New("polystore: not modified")
+	ErrInvalidArgument    = errors.New("polystore: invalid argument")
+	ErrNotSupported       = errors.New("polystore: not supported by this dialect")
+	ErrThrottled          = errors.New("polystore: throttled")
+)
+
+// ErrBodyNotReplayable is returned when a request must be retried but its
+// body was a plain io.Reader that has already been consumed. Pass an
+// io.ReaderAt, io.ReadSeeker or []byte to make bodies replayable.
+var ErrBodyNotReplayable = errors.New("polystore: request body cannot be replayed for a retry")
+
+// ResponseError is a failed response from the service. It implements
+// smithy.APIError and matches a kind sentinel (ErrNotFound, ...) with
+// errors.Is.
+type ResponseError struct {
+	Dialect    string // dialect name, such as "s3"
+	Op         string // operation name, such as "GetObject"
+	StatusCode int
+	Code       string // the service's error code; empty for bodiless errors
+	Message    string
+	RequestID  string
+	HostID     string
+	Resource   string
+	kind       error
+}
+
+var _ smithy.APIError = (*ResponseError)(nil)
+
+func (e *ResponseError) Error() string {
+	s := fmt.Sprintf("polystore: %s %s: status %d", e.Dialect, e.Op, e.StatusCode)
+	if e.Code != "" {
+		s += ", " + e.Code
+	}
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	if e.RequestID != "" {
+		s += " (request id " + e.RequestID + ")"
+	}
+	return s
+}
+
+// ErrorCode returns the service's error code, or the HTTP status text when
+// the response had no body.
+func (e *ResponseError) ErrorCode() string {
+	if e.Code != "" {
+		return e.Code
+	}
+	return http.StatusText(e.StatusCode)
+}
+
+// ErrorMessage returns the service's message.
+func (e *ResponseError) ErrorMessage() string { return e.Message }
+
+// ErrorFault tells whether the client (4xx) or the server (5xx) is at fault.
+func (e *ResponseError) ErrorFault() smithy.ErrorFault {
+	switch {
+	case e.StatusCode >= 500:
+		return smithy.FaultServer
+	case e.StatusCode >= 400:
+		return smithy.FaultClient
+	}
+	return smithy.FaultUnknown
+}
+
+// Kind returns the kind sentinel the error matches, or nil.
+func (e *ResponseError) Kind() error { return e.kind }
+
+// Is reports whether target is the error's kind.
+func (e *ResponseError) Is(target error) bool { return e.kind != nil && target == e.kind }
+
+// InvalidArgumentError is input refused before any request was sent. It
+// names the offending field and matches ErrInvalidArgument (or
+// ErrNotSupported, for a feature the dialect lacks) with errors.Is.
+type InvalidArgumentError struct {
+	Op     string // operation, if known
+	Field  string // input field, such as "Bucket" or "Key"
+	Reason string
+	kind   error
+}
+
+// InvalidArgument returns an *InvalidArgumentError for field.
+func InvalidArgument(field, format string, args ...any) *InvalidArgumentError {
+	return &InvalidArgumentError{Field: field, Reason: fmt.Sprintf(format, args...), kind: ErrInvalidArgument}
+}
+
+// NotSupported returns an error naming field that matches ErrNotSupported.
+func NotSupported(d *Dialect, field, what string) *InvalidArgumentError {
+	return &InvalidArgumentError{Field: field, Reason: what + " is not supported by the " + d.Name + " dialect", kind: ErrNotSupported}
+}
+
+func (e *InvalidArgumentError) Error() string {
+	op := ""
+	if e.Op != "" {
+		op = e.Op + ": "
+	}
+	return "polystore: " + op + "invalid " + e.Field + ": " + e.Reason
+}
+
+// Is matches ErrInvalidArgument (or ErrNotSupported).
+func (e *InvalidArgumentError) Is(target error) bool {
+	k := e.kind
+	if k == nil {
+		k = ErrInvalidArgument
+	}
+	return target == k
+}
+
+// OperationError wraps a failure that is not a service response (a network
+// error, a cancelled context, a signing failure) with the operation name.
+type OperationError struct {
+	Dialect string
+	Op      string
+	Err     error
+}
+
+func (e *OperationError) Error() string {
+	return "polystore: " + e.Dialect + " " + e.Op + ": " + e.Err.Error()
+}
+
+// Unwrap returns the cause.
+func (e *OperationError) Unwrap() error { return e.Err }

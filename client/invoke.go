@@ -1,0 +1,239 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+	"github.com/hashicorp/go-retryablehttp"
+	"github.com/polystore/polystore/signer"
+)
+
+// Request is what an operation's Serialize fills in: the pieces of an HTTP
+// request before the client turns them into a URL, signs and sends them.
+type Request struct {
+	Method string
+	Bucket string // empty for service-level calls
+	Key    string // empty for bucket-level calls
+	Query  url.Values
+	Header http.Header
+	Body   *Body // nil for no body
+}
+
+// Op describes one operation as data. Invoke runs every Op through the same
+// middleware stack; operations never touch HTTP plumbing themselves.
+type Op[In, Out any] struct {
+	// Name is the operation name used in errors and logs ("PutObject").
+	Name string
+	// Idempotent operations are retried after transient failures.
+	Idempotent bool
+	// Validate checks the input before anything is sent. It returns an
+	// *InvalidArgumentError naming the field.
+	Validate func(d *Dialect, in *In) error
+	// Serialize fills r from the input.
+	Serialize func(d *Dialect, o *Options, in *In, r *Request) error
+	// Deserialize reads a successful response into out. It must not close
+	// resp.Body when KeepBody is set; otherwise Invoke drains and closes it.
+	Deserialize func(d *Dialect, resp *http.Response, out *Out) error
+	// KeepBody hands the response body to the output (streaming GET).
+	KeepBody bool
+}
+
+type bodyKey struct{}
+
+// Invoke runs op with in on c. optFns edit a copy of the client's options
+// for this call only.
+func Invoke[In, Out any](ctx context.Context, c *Client, op *Op[In, Out], in *In, optFns ...func(*Options)) (*Out, error) {
+	o, err := c.callOptions(optFns)
+	if err != nil {
+		return nil, withOp(err, op.Name)
+	}
+	d := &c.dialect
+	if in == nil {
+		in = new(In)
+	}
+	stack := middleware.NewStack(op.Name, smithyhttp.NewStackRequest)
+	var stackErrs []error
+	add := func(err error) { stackErrs = append(stackErrs, err) }
+	add(stack.Initialize.Add(middleware.InitializeMiddlewareFunc("Validate",
+		func(ctx context.Context, mi middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			if op.Validate != nil {
+				if err := op.Validate(d, in); err != nil {
+					return middleware.InitializeOutput{}, middleware.Metadata{}, withOp(err, op.Name)
+				}
+			}
+			return next.HandleInitialize(ctx, mi)
+		}), middleware.After))
+	add(stack.Serialize.Add(middleware.SerializeMiddlewareFunc("Serialize",
+		func(ctx context.Context, mi middleware.SerializeInput, next middleware.SerializeHandler) (middleware.SerializeOutput, middleware.Metadata, error) {
+			req := mi.Request.(*smithyhttp.Request)
+			r := Request{Query: url.Values{}, Header: http.Header{}}
+			if err := op.Serialize(d, &o, in, &r); err != nil {
+				return middleware.SerializeOutput{}, middleware.Metadata{}, withOp(err, op.Name)
+			}
+			u, err := c.requestURL(&o, r.Bucket, r.Key, r.Query)
+			if err != nil {
+				return middleware.SerializeOutput{}, middleware.Metadata{}, withOp(err, op.Name)
+			}
+			req.Method = r.Method
+			req.URL = u
+			req.Host = u.Host
+			for k, v := range r.Header {
+				req.Header[k] = v
+			}
+			req.ContentLength = 0
+			if r.Body != nil {
+				req.ContentLength = r.Body.size
+			}
+			ctx = middleware.WithStackValue(ctx, bodyKey{}, r.Body)
+			return next.HandleSerialize(ctx, mi)
+		}), middleware.After))
+	add(stack.Build.Add(middleware.BuildMiddlewareFunc("UserAgent",
+		func(ctx context.Context, mi middleware.BuildInput, next middleware.BuildHandler) (middleware.BuildOutput, middleware.Metadata, error) {
+			req := mi.Request.(*smithyhttp.Request)
+			ua := userAgent
+			if o.UserAgent != "" {
+				ua = o.UserAgent + " " + ua
+			}
+			req.Header.Set("User-Agent", ua)
+			return next.HandleBuild(ctx, mi)
+		}), middleware.After))
+	add(stack.Deserialize.Add(middleware.DeserializeMiddlewareFunc("Decode",
+		func(ctx context.Context, mi middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
+			mo, md, err := next.HandleDeserialize(ctx, mi)
+			if err != nil {
+				return mo, md, err
+			}
+			resp := mo.RawResponse.(*smithyhttp.Response).Response
+			if resp.StatusCode >= 300 {
+				defer resp.Body.Close()
+				return mo, md, decodeError(d, op.Name, resp)
+			}
+			out := new(Out)
+			if op.Deserialize != nil {
+				err = op.Deserialize(d, resp, out)
+			}
+			if !op.KeepBody || err != nil {
+				drainClose(resp.Body)
+			}
+			if err != nil {
+				return mo, md, &OperationError{Dialect: d.Name, Op: op.Name, Err: fmt.Errorf("decoding response: %w", err)}
+			}
+			mo.Result = out
+			return mo, md, nil
+		}), middleware.After))
+	for _, fn := range o.APIOptions {
+		stackErrs = append(stackErrs, fn(stack))
+	}
+	if err := errors.Join(stackErrs...); err != nil {
+		{
+			return nil, &OperationError{Dialect: d.Name, Op: op.Name, Err: err}
+		}
+	}
+	h := middleware.DecorateHandler(&sender{c: c, o: &o, op: op.Name, idempotent: op.Idempotent}, stack)
+	res, _, err := h.Handle(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return res.(*Out), nil
+}
+
+// withOp records the operation name on input errors.
+func withOp(err error, op string) error {
+	var ia *InvalidArgumentError
+	if errors.As(err, &ia) && ia.Op == "" {
+		ia.Op = op
+	}
+	return err
+}
+
+func drainClose(rc io.ReadCloser) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(rc, 64<<10))
+	rc.Close()
+}
+
+// sender is the terminal handler of the stack: it sends the built request
+// through go-retryablehttp, whose HTTP client signs each attempt afresh.
+type sender struct {
+	c          *Client
+	o          *Options
+	op         string
+	idempotent bool
+}
+
+func (s *sender) Handle(ctx context.Context, input any) (any, middleware.Metadata, error) {
+	var md middleware.Metadata
+	d := &s.c.dialect
+	req := input.(*smithyhttp.Request).Request.WithContext(ctx)
+	body, _ := middleware.GetStackValue(ctx, bodyKey{}).(*Body)
+
+	var rt http.RoundTripper = &signer.Transport{Signer: s.c.signerFor(s.o), Base: s.c.base, Now: s.o.Clock}
+	if s.o.Logger != nil {
+		rt = &loggingTransport{next: rt, log: s.o.Logger, dialect: d, op: s.op}
+	}
+	hc := &http.Client{Transport: rt, CheckRedirect: noRedirects}
+	if s.o.HTTPClient != nil {
+		hc.Timeout = s.o.HTTPClient.Timeout
+		hc.Jar = s.o.HTTPClient.Jar
+	}
+	rc := &retryClassifier{dialect: d, policy: s.o.Retry, idempotent: s.idempotent}
+	rhc := &retryablehttp.Client{
+		HTTPClient:   hc,
+		RetryWaitMin: s.o.Retry.MinBackoff,
+		RetryWaitMax: s.o.Retry.MaxBackoff,
+		RetryMax:     s.o.Retry.MaxAttempts - 1,
+		CheckRetry:   rc.check,
+		Backoff:      rc.backoff,
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+		Logger:       nil,
+	}
+	if s.o.Logger != nil {
+		rhc.RequestLogHook = func(_ retryablehttp.Logger, r *http.Request, attempt int) {
+			if attempt > 0 {
+				s.o.Logger.DebugContext(r.Context(), "polystore retry", "dialect", d.Name, "op", s.op, "attempt", attempt+1)
+			}
+		}
+	}
+	var raw any
+	if body != nil && body.size > 0 {
+		raw = retryablehttp.ReaderFunc(body.readerFunc())
+	}
+	rreq, err := retryablehttp.FromRequest(req)
+	if err != nil {
+		return nil, md, &OperationError{Dialect: d.Name, Op: s.op, Err: err}
+	}
+	if raw != nil {
+		if err := rreq.SetBody(raw); err != nil {
+			return nil, md, &OperationError{Dialect: d.Name, Op: s.op, Err: err}
+		}
+		rreq.ContentLength = body.size
+	}
+	resp, err := rhc.Do(rreq)
+	if err != nil {
+		if resp != nil && resp.Body != nil {
+			resp.Body.Close()
+		}
+		return nil, md, &OperationError{Dialect: d.Name, Op: s.op, Err: unwrapURLError(err)}
+	}
+	return &smithyhttp.Response{Response: resp}, md, nil
+}
+
+// noRedirects hands 3xx responses back to the caller: object stores answer
+// with redirects that carry error bodies (PermanentRedirect), and following
+// them would resend a signed request to another host.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// unwrapURLError strips net/http's *url.Error, whose message repeats the
+// URL, keeping the cause.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}

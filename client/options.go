@@ -1,0 +1,140 @@
+package client
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/aws/smithy-go/middleware"
+	"github.com/polystore/polystore/signer"
+)
+
+// Options configure a Client. New copies them; a per-call option function
+// receives a copy of the client's Options and never changes the client.
+type Options struct {
+	// Credentials sign requests. Nil means the dialect's environment
+	// variables (Dialect.CredentialEnv). Use signer.AnonymousCredentials{}
+	// for unsigned requests.
+	Credentials signer.CredentialsProvider
+	// Signer replaces the dialect's default signer, for example
+	// signer.NewBearer for IBM IAM, signer.NewV2 for servers that only
+	// speak SigV2, or a signer.AuthorizationFunc.
+	Signer signer.Signer
+	// Region is the region (QingStor: zone). Empty means Dialect.DefaultRegion.
+	Region string
+	// Endpoint is a custom base URL, such as "http://127.0.0.1:9000", for
+	// S3-compatible servers, private deployments and tests. Requests to a
+	// custom endpoint use path-style addressing unless Addressing says
+	// otherwise.
+	Endpoint string
+	// Addressing overrides the addressing style.
+	Addressing Addressing
+	// HTTPClient sends requests; its Transport is used under the signer.
+	// Nil means a client with a pooled transport. Its Timeout, if any,
+	// applies per attempt.
+	HTTPClient *http.Client
+	// Retry is the retry policy.
+	Retry RetryPolicy
+	// Logger receives debug records of each attempt (method, URL without
+	// credentials, status, request id) and of retries. Nil is silent.
+	// Secrets are never logged.
+	Logger *slog.Logger
+	// UserAgent is prepended to polystore's own user agent.
+	UserAgent string
+	// Clock returns the current time for signing. Nil means time.Now.
+	Clock func() time.Time
+	// ServiceInstanceID is IBM's ibm-service-instance-id, sent when
+	// creating and listing buckets with IAM credentials.
+	ServiceInstanceID string
+	// APIOptions edit each operation's smithy-go middleware stack, to add
+	// or replace steps.
+	APIOptions []func(*middleware.Stack) error
+}
+
+// RetryPolicy says when and how failed attempts are retried. The zero
+// value is the safe default: 3 attempts, idempotent operations only,
+// full-jitter exponential backoff from 100ms up to 20s.
+type RetryPolicy struct {
+	// MaxAttempts is the total number of attempts, including the first.
+	// 0 means 3; 1 disables retries.
+	MaxAttempts int
+	// MinBackoff and MaxBackoff bound the exponential backoff before
+	// jitter. 0 means 100ms and 20s.
+	MinBackoff, MaxBackoff time.Duration
+	// MaxRetryAfter caps how long a server's Retry-After header can make
+	// the client wait. 0 means 1 minute.
+	MaxRetryAfter time.Duration
+	// RetryNonIdempotent retries operations that are not idempotent (such
+	// as an append) after transient errors too. By default they are
+	// retried only when the server refused them with a throttling answer.
+	RetryNonIdempotent bool
+}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = 3
+	}
+	if p.MinBackoff <= 0 {
+		p.MinBackoff = 100 * time.Millisecond
+	}
+	if p.MaxBackoff <= 0 {
+		p.MaxBackoff = 20 * time.Second
+	}
+	if p.MaxBackoff < p.MinBackoff {
+		p.MaxBackoff = p.MinBackoff
+	}
+	if p.MaxRetryAfter <= 0 {
+		p.MaxRetryAfter = time.Minute
+	}
+	return p
+}
+
+// WithCredentials sets Options.Credentials.
+func WithCredentials(p signer.CredentialsProvider) func(*Options) {
+	return func(o *Options) { o.Credentials = p }
+}
+
+// WithStaticCredentials sets fixed keys; token may be empty.
+func WithStaticCredentials(accessKeyID, secretAccessKey, token string) func(*Options) {
+	return WithCredentials(signer.NewStaticCredentials(accessKeyID, secretAccessKey, token))
+}
+
+// WithSigner sets Options.Signer.
+func WithSigner(s signer.Signer) func(*Options) { return func(o *Options) { o.Signer = s } }
+
+// WithRegion sets Options.Region (QingStor: the zone).
+func WithRegion(region string) func(*Options) { return func(o *Options) { o.Region = region } }
+
+// WithEndpoint sets a custom endpoint such as "http://127.0.0.1:9000".
+func WithEndpoint(url string) func(*Options) { return func(o *Options) { o.Endpoint = url } }
+
+// WithAddressing sets the addressing style.
+func WithAddressing(a Addressing) func(*Options) { return func(o *Options) { o.Addressing = a } }
+
+// WithHTTPClient sets the HTTP client whose transport sends requests.
+func WithHTTPClient(c *http.Client) func(*Options) { return func(o *Options) { o.HTTPClient = c } }
+
+// WithRetry sets the retry policy.
+func WithRetry(p RetryPolicy) func(*Options) { return func(o *Options) { o.Retry = p } }
+
+// WithMaxAttempts sets Retry.MaxAttempts; 1 disables retries.
+func WithMaxAttempts(n int) func(*Options) { return func(o *Options) { o.Retry.MaxAttempts = n } }
+
+// WithLogger sets the debug logger.
+func WithLogger(l *slog.Logger) func(*Options) { return func(o *Options) { o.Logger = l } }
+
+// WithUserAgent sets a user-agent prefix.
+func WithUserAgent(ua string) func(*Options) { return func(o *Options) { o.UserAgent = ua } }
+
+// WithClock sets the signing clock (for tests).
+func WithClock(now func() time.Time) func(*Options) { return func(o *Options) { o.Clock = now } }
+
+// WithServiceInstanceID sets IBM's service instance id.
+func WithServiceInstanceID(id string) func(*Options) {
+	return func(o *Options) { o.ServiceInstanceID = id }
+}
+
+// WithAPIOptions appends middleware stack edits.
+func WithAPIOptions(fns ...func(*middleware.Stack) error) func(*Options) {
+	return func(o *Options) { o.APIOptions = append(o.APIOptions[:len(o.APIOptions):len(o.APIOptions)], fns...) }
+}

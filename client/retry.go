@@ -1,0 +1,107 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/polystore/polystore/signer"
+)
+
+// maxErrorBody caps how much of an error response is read.
+const maxErrorBody = 64 << 10
+
+// retryClassifier decides, per attempt, whether to retry.
+type retryClassifier struct {
+	dialect    *Dialect
+	policy     RetryPolicy
+	idempotent bool
+}
+
+// check implements go-retryablehttp's CheckRetry.
+func (rc *retryClassifier) check(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return false, ctxErr
+	}
+	if err != nil {
+		var se *signer.SignError
+		switch {
+		case errors.Is(err, ErrBodyNotReplayable), errors.As(err, &se):
+			return false, err
+		case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+			return false, err
+		}
+		// A connection error: the request may or may not have been applied.
+		return rc.idempotent || rc.policy.RetryNonIdempotent, nil
+	}
+	if resp.StatusCode < 400 {
+		return false, nil
+	}
+	code := peekErrorCode(rc.dialect, resp)
+	throttled := resp.StatusCode == http.StatusTooManyRequests || rc.dialect.ThrottleCodes[code]
+	transient := throttled || rc.dialect.RetryableCodes[code]
+	switch resp.StatusCode {
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		transient = true
+	}
+	if !transient {
+		return false, nil
+	}
+	// A throttling answer (or a 503) means the server did not act on the
+	// request, so even non-idempotent calls are safe to send again.
+	if throttled || resp.StatusCode == http.StatusServiceUnavailable {
+		return true, nil
+	}
+	return rc.idempotent || rc.policy.RetryNonIdempotent, nil
+}
+
+// backoff implements go-retryablehttp's Backoff: full jitter over an
+// exponential ceiling, or the server's Retry-After when it sent one.
+func (rc *retryClassifier) backoff(_, _ time.Duration, attempt int, resp *http.Response) time.Duration {
+	p := rc.policy
+	if resp != nil {
+		if d, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			return min(d, p.MaxRetryAfter)
+		}
+	}
+	ceiling := p.MinBackoff << min(attempt, 30)
+	if ceiling <= 0 || ceiling > p.MaxBackoff {
+		ceiling = p.MaxBackoff
+	}
+	return rand.N(ceiling + 1)
+}
+
+// retryAfter parses a Retry-After value: delay-seconds or an HTTP date.
+func retryAfter(v string, now time.Time) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
+		return time.Duration(secs) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// peekErrorCode reads up to maxErrorBody bytes of an error response to find
+// its code, and puts what it read back in front of the body so the decoder
+// sees it whole.
+func peekErrorCode(d *Dialect, resp *http.Response) string {
+	if resp.Body == nil || resp.Body == http.NoBody {
+		return ""
+	}
+	buf, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(buf), resp.Body), resp.Body}
+	code, _, _, _, _ := parseErrorBody(d, buf)
+	return code
+}
