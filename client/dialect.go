@@ -144,6 +144,13 @@ type Dialect struct {
 	ValidateRegion func(region string) error
 	// NewSigner builds the default signer from credentials and region.
 	NewSigner func(SignerConfig) signer.Signer
+	// LocationConstraint says CreateBucket sends the region in a
+	// CreateBucketConfiguration body (S3, IBM); other dialects take the
+	// region from the host name.
+	LocationConstraint bool
+	// ServiceInstanceHeader, if set, carries Options.ServiceInstanceID on
+	// bucket creation and listing (IBM: "ibm-service-instance-id").
+	ServiceInstanceHeader string
 	// CredentialEnv names the environment variables EnvCredentials reads
 	// for this dialect.
 	CredentialEnv signer.EnvCredentials

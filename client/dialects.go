@@ -109,6 +109,7 @@ var S3 = Dialect{
 	NewSigner: func(c SignerConfig) signer.Signer {
 		return signer.NewV4(c.Credentials, c.Region)
 	},
+	LocationConstraint: true,
 	CredentialEnv: signer.EnvCredentials{
 		AccessKeyVars: []string{"AWS_ACCESS_KEY_ID"},
 		SecretVars:    []string{"AWS_SECRET_ACCESS_KEY"},
@@ -150,6 +151,8 @@ var IBM = Dialect{
 	NewSigner: func(c SignerConfig) signer.Signer {
 		return signer.NewV4(c.Credentials, c.Region)
 	},
+	LocationConstraint:    true,
+	ServiceInstanceHeader: "ibm-service-instance-id",
 	CredentialEnv: signer.EnvCredentials{
 		AccessKeyVars: []string{"IBM_COS_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"},
 		SecretVars:    []string{"IBM_COS_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"},
