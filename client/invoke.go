@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -192,11 +193,13 @@ func (s *sender) Handle(ctx context.Context, input any) (any, middleware.Metadat
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 		Logger:       nil,
 	}
-	if s.o.Logger != nil {
-		rhc.RequestLogHook = func(_ retryablehttp.Logger, r *http.Request, attempt int) {
-			if attempt > 0 {
-				s.o.Logger.DebugContext(r.Context(), "polystore retry", "dialect", d.Name, "op", s.op, "attempt", attempt+1)
+	if l := s.o.Logger; l != nil {
+		rc.log = func(wait time.Duration, attempt int, resp *http.Response) {
+			status := 0
+			if resp != nil {
+				status = resp.StatusCode
 			}
+			l.DebugContext(ctx, "polystore retry", "dialect", d.Name, "op", s.op, "attempt", attempt+2, "wait", wait, "status", status)
 		}
 	}
 	var raw any

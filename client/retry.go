@@ -21,6 +21,7 @@ type retryClassifier struct {
 	dialect    *Dialect
 	policy     RetryPolicy
 	idempotent bool
+	log        func(wait time.Duration, attempt int, resp *http.Response)
 }
 
 // check implements go-retryablehttp's CheckRetry.
@@ -63,6 +64,14 @@ func (rc *retryClassifier) check(ctx context.Context, resp *http.Response, err e
 // backoff implements go-retryablehttp's Backoff: full jitter over an
 // exponential ceiling, or the server's Retry-After when it sent one.
 func (rc *retryClassifier) backoff(_, _ time.Duration, attempt int, resp *http.Response) time.Duration {
+	wait := rc.wait(attempt, resp)
+	if rc.log != nil {
+		rc.log(wait, attempt, resp)
+	}
+	return wait
+}
+
+func (rc *retryClassifier) wait(attempt int, resp *http.Response) time.Duration {
 	p := rc.policy
 	if resp != nil {
 		if d, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
