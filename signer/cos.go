@@ -259,7 +259,7 @@ func (c *COS) Sign(ctx context.Context, r *http.Request, now time.Time) error {
 
 // SignWithTimes is Sign with explicit q-sign-time and q-key-time windows.
 func (c *COS) SignWithTimes(ctx context.Context, r *http.Request, t COSTimes) error {
-	creds, ok, err := cosqsCredentials(ctx, c.creds)
+	creds, ok, err := retrieveCredentials(ctx, c.creds, "cos")
 	if err != nil || !ok {
 		return err
 	}
@@ -293,12 +293,12 @@ func (c *COS) PresignWithTimes(ctx context.Context, r *http.Request, t COSTimes)
 	if r.URL == nil {
 		return nil, nil, errors.New("signer: cos: request has no URL")
 	}
-	creds, ok, err := cosqsCredentials(ctx, c.creds)
+	creds, ok, err := retrieveCredentials(ctx, c.creds, "cos")
 	if err != nil {
 		return nil, nil, err
 	}
 	if !ok {
-		return nil, nil, ErrNoCredentials // an anonymous URL needs no presigning
+		return nil, nil, fmt.Errorf("signer: presigning needs credentials, not AnonymousCredentials: %w", ErrNoCredentials)
 	}
 	u := *r.URL
 	u.User = cloneUserinfo(r.URL.User)
@@ -372,28 +372,6 @@ func cosWithToken(rawQuery, token string) string {
 		b = cosAppendEscaped(b, token)
 	}
 	return string(b)
-}
-
-// cosqsCredentials fetches keys for the COS and QingStor signers. ok is
-// false for AnonymousCredentials: the request stays unsigned.
-func cosqsCredentials(ctx context.Context, p CredentialsProvider) (Credentials, bool, error) {
-	if p == nil {
-		return Credentials{}, false, ErrNoCredentials
-	}
-	if IsAnonymous(p) {
-		return Credentials{}, false, nil
-	}
-	creds, err := p.Retrieve(ctx)
-	if err != nil {
-		if errors.Is(err, ErrNoCredentials) {
-			return Credentials{}, false, err
-		}
-		return Credentials{}, false, fmt.Errorf("signer: retrieve credentials: %w", err)
-	}
-	if !creds.HasKeys() {
-		return Credentials{}, false, ErrNoCredentials
-	}
-	return creds, true, nil
 }
 
 // cosHost is the host COS signs: the Host field, else the URL's host.

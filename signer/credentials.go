@@ -2,6 +2,8 @@ package signer
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"time"
 )
@@ -129,4 +131,27 @@ func firstEnv(names []string) string {
 		}
 	}
 	return ""
+}
+
+// retrieveCredentials fetches keys for a signer. signed is false for
+// AnonymousCredentials: the request stays unsigned. Errors name the scheme
+// and wrap the provider's error; they never include a secret.
+func retrieveCredentials(ctx context.Context, p CredentialsProvider, scheme string) (c Credentials, signed bool, err error) {
+	if p == nil {
+		return Credentials{}, false, fmt.Errorf("signer: %s: no credentials provider: %w", scheme, ErrNoCredentials)
+	}
+	if IsAnonymous(p) {
+		return Credentials{}, false, nil
+	}
+	c, err = p.Retrieve(ctx)
+	if err != nil {
+		if errors.Is(err, ErrNoCredentials) {
+			return Credentials{}, false, fmt.Errorf("signer: %s: %w", scheme, err)
+		}
+		return Credentials{}, false, fmt.Errorf("signer: %s: retrieving credentials: %w", scheme, err)
+	}
+	if !c.HasKeys() {
+		return Credentials{}, false, fmt.Errorf("signer: %s: %w", scheme, ErrNoCredentials)
+	}
+	return c, true, nil
 }

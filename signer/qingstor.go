@@ -103,7 +103,7 @@ func NewQingStor(creds CredentialsProvider, optFns ...func(*QingStorOptions)) *Q
 // unless the request has a Date or X-QS-Date header. The body is never
 // read.
 func (q *QingStor) Sign(ctx context.Context, r *http.Request, now time.Time) error {
-	creds, ok, err := cosqsCredentials(ctx, q.creds)
+	creds, ok, err := retrieveCredentials(ctx, q.creds, "qingstor")
 	if err != nil || !ok {
 		return err
 	}
@@ -135,12 +135,12 @@ func (q *QingStor) Presign(ctx context.Context, r *http.Request, now time.Time, 
 	if r.URL == nil {
 		return nil, nil, errors.New("signer: qingstor: request has no URL")
 	}
-	creds, ok, err := cosqsCredentials(ctx, q.creds)
+	creds, ok, err := retrieveCredentials(ctx, q.creds, "qingstor")
 	if err != nil {
 		return nil, nil, err
 	}
 	if !ok {
-		return nil, nil, ErrNoCredentials // an anonymous URL needs no presigning
+		return nil, nil, fmt.Errorf("signer: presigning needs credentials, not AnonymousCredentials: %w", ErrNoCredentials)
 	}
 	exp := strconv.FormatInt(now.Add(expires).Unix(), 10)
 	sts := qsStringToSign(r, exp, qsBucket(r, q.opts.BucketFromHost))

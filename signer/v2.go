@@ -110,8 +110,8 @@ func (s *V2) Sign(ctx context.Context, r *http.Request, now time.Time) error {
 	if err := awsCheckRequest(r); err != nil {
 		return err
 	}
-	c, skip, err := s.retrieve(ctx)
-	if err != nil || skip {
+	c, signed, err := retrieveCredentials(ctx, s.creds, "v2")
+	if err != nil || !signed {
 		return err
 	}
 	return s.SignWithCredentials(r, c, now)
@@ -136,13 +136,12 @@ func (s *V2) Presign(ctx context.Context, r *http.Request, now time.Time, expire
 	if err := awsCheckRequest(r); err != nil {
 		return nil, nil, err
 	}
-	c, skip, err := s.retrieve(ctx)
+	c, signed, err := retrieveCredentials(ctx, s.creds, "v2")
 	if err != nil {
 		return nil, nil, err
 	}
-	if skip {
-		u := *r.URL
-		return &u, http.Header{}, nil
+	if !signed {
+		return nil, nil, fmt.Errorf("signer: presigning needs credentials, not AnonymousCredentials: %w", ErrNoCredentials)
 	}
 	return s.PresignWithCredentials(r, c, now, expires)
 }
@@ -156,22 +155,6 @@ func (s *V2) PresignWithCredentials(r *http.Request, c Credentials, now time.Tim
 	return u, h, err
 }
 
-func (s *V2) retrieve(ctx context.Context) (c Credentials, skip bool, err error) {
-	if s == nil || s.creds == nil {
-		return Credentials{}, false, fmt.Errorf("signer: v2: no credentials provider: %w", ErrNoCredentials)
-	}
-	if IsAnonymous(s.creds) {
-		return Credentials{}, true, nil
-	}
-	c, err = s.creds.Retrieve(ctx)
-	if err != nil {
-		return Credentials{}, false, fmt.Errorf("signer: v2: retrieving credentials: %w", err)
-	}
-	if !c.HasKeys() {
-		return Credentials{}, false, fmt.Errorf("signer: v2: %w", ErrNoCredentials)
-	}
-	return c, false, nil
-}
 
 func (s *V2) bucket(host string) string {
 	if s.opts.BucketFromHost != nil {

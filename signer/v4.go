@@ -153,8 +153,8 @@ func (s *V4) Sign(ctx context.Context, r *http.Request, now time.Time) error {
 	if err := awsCheckRequest(r); err != nil {
 		return err
 	}
-	c, skip, err := s.retrieve(ctx)
-	if err != nil || skip {
+	c, signed, err := retrieveCredentials(ctx, s.creds, "v4")
+	if err != nil || !signed {
 		return err
 	}
 	payload := r.Header.Get(v4HdrSHA256)
@@ -196,13 +196,12 @@ func (s *V4) Presign(ctx context.Context, r *http.Request, now time.Time, expire
 	if err := awsCheckRequest(r); err != nil {
 		return nil, nil, err
 	}
-	c, skip, err := s.retrieve(ctx)
+	c, signed, err := retrieveCredentials(ctx, s.creds, "v4")
 	if err != nil {
 		return nil, nil, err
 	}
-	if skip {
-		u := *r.URL
-		return &u, http.Header{}, nil
+	if !signed {
+		return nil, nil, fmt.Errorf("signer: presigning needs credentials, not AnonymousCredentials: %w", ErrNoCredentials)
 	}
 	return s.PresignWithCredentials(r, c, r.Header.Get(v4HdrSHA256), now, expires)
 }
@@ -223,24 +222,6 @@ func (s *V4) PresignWithCredentials(r *http.Request, c Credentials, payloadHash 
 	return res.url, res.header, nil
 }
 
-// retrieve returns the credentials to sign with; skip is true for
-// anonymous access.
-func (s *V4) retrieve(ctx context.Context) (c Credentials, skip bool, err error) {
-	if s == nil || s.creds == nil {
-		return Credentials{}, false, fmt.Errorf("signer: v4: no credentials provider: %w", ErrNoCredentials)
-	}
-	if IsAnonymous(s.creds) {
-		return Credentials{}, true, nil
-	}
-	c, err = s.creds.Retrieve(ctx)
-	if err != nil {
-		return Credentials{}, false, fmt.Errorf("signer: v4: retrieving credentials: %w", err)
-	}
-	if !c.HasKeys() {
-		return Credentials{}, false, fmt.Errorf("signer: v4: %w", ErrNoCredentials)
-	}
-	return c, false, nil
-}
 
 // awsCheckRequest rejects requests a signer cannot work on.
 func awsCheckRequest(r *http.Request) error {
