@@ -30,20 +30,34 @@ func bucketFor(d client.Dialect, base string) string {
 	return base
 }
 
-// oddKeys are keys that stress path escaping in every signer.
-var oddKeys = []string{
-	"plain.txt",
-	"dir/with space+plus%percent~tilde.txt",
-	"unicode/日本語-ключ.bin",
-	"/leading-slash",
-	"semi;colon,comma=equals&amp@at'quote(paren)!bang*star$dollar",
-	strings.Repeat("k", 1024),
+// oddKeys are keys that stress path escaping in every signer, plus one of
+// the dialect's maximum length.
+func oddKeys(d *client.Dialect) []string {
+	return []string{
+		"plain.txt",
+		"dir/with space+plus%percent~tilde.txt",
+		"unicode/日本語-ключ.bin",
+		"/leading-slash",
+		"semi;colon,comma=equals&amp@at'quote(paren)!bang*star$dollar",
+		maxKey(d.Limits.MaxKeyLength),
+	}
+}
+
+// maxKey is a key of exactly n bytes, with a '/' every 200 bytes: MinIO
+// stores objects as files and refuses path segments over 255 bytes.
+func maxKey(n int) string {
+	b := []byte(strings.Repeat("k", n))
+	for i := 200; i < n-1; i += 200 {
+		b[i] = '/'
+	}
+	return string(b)
 }
 
 // roundTrip exercises the first slice of the API on one client.
 func roundTrip(t *testing.T, c *client.Client, bucketName string) {
 	ctx := context.Background()
 	buckets, objects := bucket.NewClient(c), object.NewClient(c)
+	keys := oddKeys(c.Dialect())
 
 	if _, err := buckets.Create(ctx, &bucket.CreateInput{Bucket: bucketName}); err != nil {
 		t.Fatalf("create bucket: %v", err)
@@ -55,7 +69,7 @@ func roundTrip(t *testing.T, c *client.Client, bucketName string) {
 		t.Errorf("head missing bucket: %v, want ErrNotFound", err)
 	}
 
-	for i, key := range oddKeys {
+	for i, key := range keys {
 		content := bytes.Repeat([]byte(fmt.Sprintf("%d:%s|", i, key)), 7)
 		_, err := objects.Put(ctx, &object.PutInput{
 			Bucket: bucketName, Key: key, Body: bytes.NewReader(content),
@@ -112,12 +126,12 @@ func roundTrip(t *testing.T, c *client.Client, bucketName string) {
 	if _, err := buckets.Delete(ctx, &bucket.DeleteInput{Bucket: bucketName}); !errors.Is(err, client.ErrConflict) {
 		t.Errorf("delete non-empty bucket: %v, want ErrConflict", err)
 	}
-	for _, key := range append(oddKeys, "empty", "stream") {
+	for _, key := range append(keys, "empty", "stream") {
 		if _, err := objects.Delete(ctx, &object.DeleteInput{Bucket: bucketName, Key: key}); err != nil {
 			t.Fatalf("delete %.40q: %v", key, err)
 		}
 	}
-	if _, err := objects.Head(ctx, &object.HeadInput{Bucket: bucketName, Key: oddKeys[0]}); !errors.Is(err, client.ErrNotFound) {
+	if _, err := objects.Head(ctx, &object.HeadInput{Bucket: bucketName, Key: keys[0]}); !errors.Is(err, client.ErrNotFound) {
 		t.Errorf("head after delete: %v", err)
 	}
 	if _, err := buckets.Delete(ctx, &bucket.DeleteInput{Bucket: bucketName}); err != nil {
@@ -154,10 +168,10 @@ func TestRoundTripStoragetest(t *testing.T) {
 }
 
 func TestRoundTripIBMBearer(t *testing.T) {
-	srv := storagetest.NewServer(client.IBM)
+	srv := storagetest.NewServer(client.IBM, func(o *storagetest.Options) { o.ServiceInstanceID = "crn:v1:test-instance" })
 	defer srv.Close()
 	tokens := signer.NewIAMTokenProvider(srv.APIKey(), func(o *signer.IAMOptions) { o.Endpoint = srv.IAMEndpoint() })
-	c, err := srv.Client(client.WithSigner(signer.NewBearer(tokens)), client.WithServiceInstanceID(srv.ServiceInstanceID()))
+	c, err := srv.Client(client.WithSigner(signer.NewBearer(tokens)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -155,7 +155,6 @@ func (s *V2) PresignWithCredentials(r *http.Request, c Credentials, now time.Tim
 	return u, h, err
 }
 
-
 func (s *V2) bucket(host string) string {
 	if s.opts.BucketFromHost != nil {
 		return s.opts.BucketFromHost(host)

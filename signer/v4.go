@@ -222,7 +222,6 @@ func (s *V4) PresignWithCredentials(r *http.Request, c Credentials, payloadHash 
 	return res.url, res.header, nil
 }
 
-
 // awsCheckRequest rejects requests a signer cannot work on.
 func awsCheckRequest(r *http.Request) error {
 	if r == nil || r.URL == nil {

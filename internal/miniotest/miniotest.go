@@ -1,0 +1,572 @@
+// Package miniotest starts real MinIO servers on 127.0.0.1 for tests.
+//
+// The MinIO binary is pinned to [Version]. It is built once with
+// `go install` into a per-user cache directory and reused afterwards:
+//
+//	$POLYSTORE_CACHE/minio-<Version>/minio            (if POLYSTORE_CACHE is set)
+//	<os.UserCacheDir()>/polystore/minio-<Version>/minio (otherwise)
+//
+// The first build takes several minutes; scripts/tools.sh pre-builds it into
+// the same location. Installation is serialised between processes with an
+// exclusive flock(2) on <cache>/minio.lock, because `go test ./...` runs test
+// packages in parallel processes.
+//
+// There are two ways to get a server:
+//
+// [Start] launches a private server for one test (or benchmark) and stops it
+// when that test finishes:
+//
+//	func TestSomething(t *testing.T) {
+//		srv := miniotest.Start(t)
+//		// use srv.URL, srv.AccessKey, srv.SecretKey, srv.Region
+//	}
+//
+// [Shared] returns one server per test process, started on first use and
+// stopped when the process's tests are done. It requires the package's
+// TestMain to delegate to [Main]:
+//
+//	func TestMain(m *testing.M) { miniotest.Main(m) }
+//
+//	func TestSomething(t *testing.T) {
+//		srv := miniotest.Shared(t)
+//		...
+//	}
+//
+// Tests sharing a server should use their own, uniquely named buckets.
+//
+// If MinIO cannot be installed or started the test fails. Outside CI
+// (the CI environment variable is not "true"), setting POLYSTORE_SKIP_MINIO=1
+// skips such tests instead, without attempting to build or start MinIO.
+package miniotest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const (
+	// Module is the Go module path MinIO is installed from.
+	Module = "github.com/minio/minio"
+	// Version is the pinned MinIO module version.
+	Version = "v0.0.0-20260212201848-7aac2a2c5b7c"
+
+	// AccessKey is the root access key of every test server.
+	AccessKey = "polystore-test"
+	// SecretKey is the root secret key of every test server.
+	SecretKey = "polystore-test-secret-key"
+	// Region is the region test servers report (MinIO's default).
+	Region = "us-east-1"
+)
+
+const (
+	readyTimeout   = 60 * time.Second
+	pollInterval   = 50 * time.Millisecond
+	stopGrace      = 10 * time.Second
+	startAttempts  = 3
+	maxOutputBytes = 64 << 10
+)
+
+// Server is a running MinIO server listening on 127.0.0.1.
+type Server struct {
+	// URL is the server's base URL, "http://127.0.0.1:PORT".
+	URL string
+	// Addr is the server's listen address, "127.0.0.1:PORT".
+	Addr string
+	// AccessKey is the root access key (always the package constant AccessKey).
+	AccessKey string
+	// SecretKey is the root secret key (always the package constant SecretKey).
+	SecretKey string
+	// Region is the server's region (always the package constant Region).
+	Region string
+	// DataDir is the directory the server stores its data in.
+	DataDir string
+
+	cmd      *exec.Cmd
+	exited   chan struct{} // closed once cmd.Wait has returned
+	waitErr  error         // valid after exited is closed
+	output   *limitedBuffer
+	stopOnce sync.Once
+}
+
+// Endpoint returns the server's base URL (the same as s.URL), suitable as
+// an SDK endpoint.
+func (s *Server) Endpoint() string { return s.URL }
+
+// Output returns what the server has written to stdout and stderr so far
+// (the first 64 KiB).
+func (s *Server) Output() string { return s.output.String() }
+
+// Start launches a new MinIO server, with an empty data directory, that is
+// stopped when t and its subtests finish. It installs MinIO first if needed.
+// On failure it calls t.Fatal (or t.Skip, see the package documentation).
+func Start(t testing.TB) *Server {
+	t.Helper()
+	skipIfDisabled(t)
+	bin, err := ensureBinary(t.Logf)
+	if err != nil {
+		fail(t, err)
+	}
+	srv, err := launch(bin, t.TempDir())
+	if err != nil {
+		fail(t, err)
+	}
+	t.Cleanup(func() {
+		if err := srv.stop(); err != nil {
+			t.Logf("miniotest: stopping MinIO: %v", err)
+		}
+	})
+	return srv
+}
+
+var (
+	mainRunning atomic.Bool
+
+	sharedMu  sync.Mutex
+	sharedSrv *Server
+	sharedErr error
+	sharedDir string
+)
+
+// Shared returns the test process's shared MinIO server, starting it on first
+// use. The server lives until [Main] returns control to the OS, so the
+// package's TestMain must call miniotest.Main(m); Shared fails the test
+// otherwise. If starting the server failed once, every later call fails with
+// the same error rather than retrying.
+func Shared(t testing.TB) *Server {
+	t.Helper()
+	skipIfDisabled(t)
+	if !mainRunning.Load() {
+		t.Fatal("miniotest: Shared requires the package's TestMain to call miniotest.Main(m)")
+	}
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	if sharedSrv == nil && sharedErr == nil {
+		sharedSrv, sharedErr = startShared(t.Logf)
+	}
+	if sharedErr != nil {
+		fail(t, sharedErr)
+	}
+	return sharedSrv
+}
+
+func startShared(logf func(string, ...any)) (*Server, error) {
+	bin, err := ensureBinary(logf)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "polystore-minio-")
+	if err != nil {
+		return nil, fmt.Errorf("miniotest: creating data dir: %w", err)
+	}
+	srv, err := launch(bin, dir)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	sharedDir = dir
+	return srv, nil
+}
+
+// Main runs the tests in m, stops the shared server if [Shared] started one,
+// and exits with the tests' exit code. Call it from TestMain in packages that
+// use Shared:
+//
+//	func TestMain(m *testing.M) { miniotest.Main(m) }
+func Main(m *testing.M) {
+	mainRunning.Store(true)
+	code := m.Run()
+	sharedMu.Lock()
+	if sharedSrv != nil {
+		if err := sharedSrv.stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "miniotest: stopping shared MinIO: %v\n", err)
+		}
+		sharedSrv = nil
+	}
+	if sharedDir != "" {
+		os.RemoveAll(sharedDir)
+		sharedDir = ""
+	}
+	sharedMu.Unlock()
+	os.Exit(code)
+}
+
+// skipIfDisabled skips t when POLYSTORE_SKIP_MINIO=1 outside CI.
+func skipIfDisabled(t testing.TB) {
+	t.Helper()
+	if os.Getenv("POLYSTORE_SKIP_MINIO") == "1" && !inCI() {
+		t.Skip("miniotest: POLYSTORE_SKIP_MINIO=1, skipping test that needs MinIO")
+	}
+}
+
+func inCI() bool { return os.Getenv("CI") == "true" }
+
+// fail reports a failure to provide a server. It is always fatal: under CI a
+// missing server is a failure, and locally POLYSTORE_SKIP_MINIO=1 (handled
+// before any attempt) is the way to opt out.
+func fail(t testing.TB, err error) {
+	t.Helper()
+	hint := ""
+	if !inCI() {
+		hint = "\n(set POLYSTORE_SKIP_MINIO=1 to skip MinIO-backed tests locally)"
+	}
+	t.Fatalf("%v%s", err, hint)
+}
+
+// cacheDir returns the polystore tool cache root.
+func cacheDir() (string, error) {
+	if dir := os.Getenv("POLYSTORE_CACHE"); dir != "" {
+		return filepath.Abs(dir)
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("miniotest: locating cache dir (set POLYSTORE_CACHE): %w", err)
+	}
+	return filepath.Join(base, "polystore"), nil
+}
+
+// BinaryPath returns where the pinned MinIO binary lives (or will live) in
+// the cache. It does not install anything.
+func BinaryPath() (string, error) {
+	root, err := cacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(root, "minio-"+Version, "minio"), nil
+}
+
+func isExecutableFile(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular() && fi.Size() > 0 && fi.Mode().Perm()&0o111 != 0
+}
+
+// ensureBinary returns the path of the pinned MinIO binary, installing it
+// under an exclusive inter-process lock if it is not cached yet.
+func ensureBinary(logf func(string, ...any)) (string, error) {
+	bin, err := BinaryPath()
+	if err != nil {
+		return "", err
+	}
+	if isExecutableFile(bin) {
+		return bin, nil
+	}
+
+	root := filepath.Dir(filepath.Dir(bin))
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return "", fmt.Errorf("miniotest: creating cache dir: %w", err)
+	}
+	lockPath := filepath.Join(root, "minio.lock")
+	lock, err := os.OpenFile(lockPath, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return "", fmt.Errorf("miniotest: opening lock file: %w", err)
+	}
+	defer lock.Close() // closing the descriptor releases the lock
+
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		progress(logf, "miniotest: waiting for another process to install MinIO (lock %s)", lockPath)
+		if err := flockRetryEINTR(int(lock.Fd())); err != nil {
+			return "", fmt.Errorf("miniotest: locking %s: %w", lockPath, err)
+		}
+	}
+
+	// Another process may have installed it while we waited.
+	if isExecutableFile(bin) {
+		return bin, nil
+	}
+	if err := install(bin, logf); err != nil {
+		return "", err
+	}
+	return bin, nil
+}
+
+func flockRetryEINTR(fd int) error {
+	for {
+		err := syscall.Flock(fd, syscall.LOCK_EX)
+		if !errors.Is(err, syscall.EINTR) {
+			return err
+		}
+	}
+}
+
+// install builds MinIO into a temporary GOBIN next to the final location and
+// renames the result into place, so bin never exists half-written. The caller
+// holds the install lock.
+func install(bin string, logf func(string, ...any)) error {
+	gobin := filepath.Dir(bin)
+	root := filepath.Dir(gobin)
+	progress(logf, "miniotest: installing MinIO %s into %s (first run takes ~6 minutes)", Version, gobin)
+
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		if goroot := os.Getenv("GOROOT"); goroot != "" {
+			goTool = filepath.Join(goroot, "bin", "go")
+		} else {
+			return fmt.Errorf("miniotest: installing MinIO needs the go command: %w", err)
+		}
+	}
+
+	tmpBin, err := os.MkdirTemp(root, ".minio-install-")
+	if err != nil {
+		return fmt.Errorf("miniotest: creating temp GOBIN: %w", err)
+	}
+	defer os.RemoveAll(tmpBin)
+	// Run outside any module so neither this repository's go.mod nor a
+	// go.work file is consulted or modified.
+	workDir, err := os.MkdirTemp("", "polystore-minio-build-")
+	if err != nil {
+		return fmt.Errorf("miniotest: creating build dir: %w", err)
+	}
+	defer os.RemoveAll(workDir)
+
+	start := time.Now()
+	var out bytes.Buffer
+	cmd := exec.Command(goTool, "install", Module+"@"+Version)
+	cmd.Dir = workDir
+	cmd.Env = append(os.Environ(), "GOBIN="+tmpBin, "GOWORK=off")
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("miniotest: go install %s@%s: %w\n%s", Module, Version, err, tail(out.String(), 8<<10))
+	}
+	if err := os.MkdirAll(gobin, 0o755); err != nil {
+		return fmt.Errorf("miniotest: creating %s: %w", gobin, err)
+	}
+	if err := os.Rename(filepath.Join(tmpBin, "minio"), bin); err != nil {
+		return fmt.Errorf("miniotest: moving MinIO binary into place: %w", err)
+	}
+	progress(logf, "miniotest: installed MinIO in %s", time.Since(start).Round(time.Second))
+	return nil
+}
+
+// progress reports install progress both through logf (kept with the test's
+// output) and on stderr, so a long first build is visible while it happens.
+func progress(logf func(string, ...any), format string, args ...any) {
+	fmt.Fprintf(os.Stderr, format+"\n", args...)
+	if logf != nil {
+		logf(format, args...)
+	}
+}
+
+// launch starts MinIO serving dataDir and waits until it is ready. It picks
+// free ports itself; if another process grabs a port between picking and
+// binding, it retries with new ports.
+func launch(bin, dataDir string) (*Server, error) {
+	var lastErr error
+	for attempt := 0; attempt < startAttempts; attempt++ {
+		attemptDir := filepath.Join(dataDir, "attempt-"+strconv.Itoa(attempt))
+		srv, err := launchOnce(bin, attemptDir)
+		if err == nil {
+			return srv, nil
+		}
+		lastErr = err
+		var be *bindError
+		if !errors.As(err, &be) {
+			return nil, err
+		}
+	}
+	return nil, lastErr
+}
+
+type bindError struct{ err error }
+
+func (e *bindError) Error() string { return e.err.Error() }
+func (e *bindError) Unwrap() error { return e.err }
+
+func launchOnce(bin, dir string) (*Server, error) {
+	ports, err := freePorts(2)
+	if err != nil {
+		return nil, fmt.Errorf("miniotest: picking ports: %w", err)
+	}
+	dataDir := filepath.Join(dir, "data")
+	configDir := filepath.Join(dir, "config") // keeps MinIO out of ~/.minio
+	certsDir := filepath.Join(dir, "certs")
+	for _, d := range []string{dataDir, configDir, certsDir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, fmt.Errorf("miniotest: %w", err)
+		}
+	}
+
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[0]))
+	consoleAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[1]))
+	srv := &Server{
+		URL:       "http://" + addr,
+		Addr:      addr,
+		AccessKey: AccessKey,
+		SecretKey: SecretKey,
+		Region:    Region,
+		DataDir:   dataDir,
+		exited:    make(chan struct{}),
+		output:    &limitedBuffer{limit: maxOutputBytes},
+	}
+	cmd := exec.Command(bin, "server",
+		"--address", addr,
+		"--console-address", consoleAddr,
+		"--config-dir", configDir,
+		"--certs-dir", certsDir,
+		"--quiet",
+		dataDir)
+	cmd.Env = append(os.Environ(),
+		"MINIO_ROOT_USER="+AccessKey,
+		"MINIO_ROOT_PASSWORD="+SecretKey,
+		"MINIO_SITE_REGION="+Region,
+		"MINIO_BROWSER=off",
+		"MINIO_UPDATE=off",
+		"MINIO_CALLHOME_ENABLE=off",
+		"MINIO_CI_CD=1", // same behaviour locally as under CI (e.g. data on the root drive)
+	)
+	cmd.Stdout = srv.output
+	cmd.Stderr = srv.output
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("miniotest: starting %s: %w", bin, err)
+	}
+	srv.cmd = cmd
+	go func() {
+		srv.waitErr = cmd.Wait()
+		close(srv.exited)
+	}()
+
+	if err := srv.waitReady(); err != nil {
+		if stopErr := srv.stop(); stopErr != nil {
+			err = fmt.Errorf("%w (stopping it: %v)", err, stopErr)
+		}
+		out := srv.Output()
+		err = fmt.Errorf("miniotest: MinIO on %s did not become ready: %w\n--- MinIO output ---\n%s", addr, err, out)
+		if strings.Contains(out, "already in use") || strings.Contains(out, "bind:") {
+			return nil, &bindError{err}
+		}
+		return nil, err
+	}
+	return srv, nil
+}
+
+// waitReady polls the cluster health endpoint, which reports 200 only once
+// the object layer, IAM and bucket metadata are initialised, so S3 requests
+// will succeed. It gives up when the process exits or the deadline passes.
+func (s *Server) waitReady() error {
+	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
+	defer cancel()
+	client := &http.Client{Timeout: 2 * time.Second}
+	ticker := time.NewTicker(pollInterval)
+	defer ticker.Stop()
+	url := s.URL + "/minio/health/cluster"
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		if resp, err := client.Do(req); err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-s.exited:
+			return fmt.Errorf("process exited early: %v", s.waitErr)
+		case <-ctx.Done():
+			return fmt.Errorf("not ready after %v", readyTimeout)
+		case <-ticker.C:
+		}
+	}
+}
+
+// stop terminates the server (SIGTERM, then SIGKILL after a grace period)
+// and waits for it to exit. It is safe to call more than once.
+func (s *Server) stop() error {
+	var err error
+	s.stopOnce.Do(func() {
+		select {
+		case <-s.exited:
+			return
+		default:
+		}
+		if e := s.cmd.Process.Signal(syscall.SIGTERM); e != nil && !errors.Is(e, os.ErrProcessDone) {
+			err = e
+		}
+		timer := time.NewTimer(stopGrace)
+		defer timer.Stop()
+		select {
+		case <-s.exited:
+		case <-timer.C:
+			err = errors.New("did not exit after SIGTERM; killed")
+			s.cmd.Process.Kill()
+			<-s.exited
+		}
+	})
+	return err
+}
+
+// freePorts reserves n distinct free TCP ports on 127.0.0.1 by listening on
+// port 0, then releases them for MinIO to bind.
+func freePorts(n int) ([]int, error) {
+	ports := make([]int, 0, n)
+	var listeners []net.Listener
+	defer func() {
+		for _, l := range listeners {
+			l.Close()
+		}
+	}()
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		listeners = append(listeners, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+// limitedBuffer is a goroutine-safe writer keeping the first limit bytes.
+type limitedBuffer struct {
+	mu        sync.Mutex
+	buf       bytes.Buffer
+	limit     int
+	truncated bool
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if room := b.limit - b.buf.Len(); room < len(p) {
+		b.truncated = true
+		if room > 0 {
+			b.buf.Write(p[:room])
+		}
+	} else {
+		b.buf.Write(p)
+	}
+	return len(p), nil
+}
+
+func (b *limitedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.truncated {
+		return b.buf.String() + "\n[... output truncated ...]"
+	}
+	return b.buf.String()
+}
+
+// tail returns at most the last n bytes of s.
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "[...]" + s[len(s)-n:]
+}

@@ -1,0 +1,122 @@
+package storagetest
+
+import (
+	"encoding/json"
+	"math"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+const (
+	iamTokenPath = "/identity/token"
+	iamGrantType = "urn:ibm:params:oauth:grant-type:apikey"
+)
+
+// iamEmulator is the state of the IBM Cloud IAM token endpoint emulator:
+// the tokens it issued, with their expiry on the server's clock.
+type iamEmulator struct {
+	mu     sync.Mutex
+	tokens map[string]time.Time
+	served int
+}
+
+func (m *iamEmulator) init() { m.tokens = map[string]time.Time{} }
+
+func (m *iamEmulator) requests() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.served
+}
+
+// check reports whether token was issued here and whether it has expired
+// at now.
+func (m *iamEmulator) check(token string, now time.Time) (known, expired bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	exp, ok := m.tokens[token]
+	if !ok {
+		return false, false
+	}
+	return true, !now.Before(exp)
+}
+
+// iamTokenBody is the success body of POST /identity/token.
+type iamTokenBody struct {
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	Expiration   int64  `json:"expiration"`
+	Scope        string `json:"scope"`
+}
+
+// iamErrorBody is the IAM error body.
+type iamErrorBody struct {
+	ErrorCode    string `json:"errorCode"`
+	ErrorMessage string `json:"errorMessage"`
+	Context      struct {
+		RequestID string `json:"requestId"`
+	} `json:"context"`
+}
+
+// serveIAM answers POST /identity/token with grant type
+// urn:ibm:params:oauth:grant-type:apikey, as IBM Cloud IAM does.
+func (s *Server) serveIAM(c *call) {
+	s.iam.mu.Lock()
+	s.iam.served++
+	s.iam.mu.Unlock()
+
+	if err := c.r.ParseForm(); err != nil {
+		c.writeError(&apiError{Status: http.StatusBadRequest, Code: "BXNIM0109E", Message: "The request body could not be parsed: " + err.Error()})
+		return
+	}
+	if gt := c.r.PostForm.Get("grant_type"); gt != iamGrantType {
+		c.writeError(&apiError{Status: http.StatusBadRequest, Code: "BXNIM0109E", Message: "Unsupported grant_type " + strconv.Quote(gt) + "."})
+		return
+	}
+	if key := c.r.PostForm.Get("apikey"); key == "" || key != s.opts.APIKey {
+		c.writeError(&apiError{Status: http.StatusBadRequest, Code: "BXNIM0415E", Message: "Provided API key could not be found."})
+		return
+	}
+	now := s.opts.Clock()
+	ttl := s.opts.TokenTTL
+	exp := now.Add(ttl)
+	body := iamTokenBody{
+		AccessToken:  "storagetest-iam." + randomHex(24),
+		RefreshToken: "storagetest-refresh." + randomHex(16),
+		TokenType:    "Bearer",
+		ExpiresIn:    int64(math.Ceil(ttl.Seconds())),
+		Expiration:   exp.Unix(),
+		Scope:        "ibm openid",
+	}
+	s.iam.mu.Lock()
+	s.iam.tokens[body.AccessToken] = exp
+	s.iam.mu.Unlock()
+	writeJSON(c, http.StatusOK, body)
+}
+
+// writeIAMError sends e in IAM's error format.
+func writeIAMError(c *call, e *apiError) {
+	var b iamErrorBody
+	b.ErrorCode, b.ErrorMessage = e.Code, e.Message
+	b.Context.RequestID = c.reqID
+	if e.RetryAfter != "" {
+		c.w.Header().Set("Retry-After", e.RetryAfter)
+	}
+	writeJSON(c, e.Status, b)
+}
+
+func writeJSON(c *call, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil { // cannot happen with the plain structs used here
+		c.w.WriteHeader(http.StatusInternalServerError)
+		return
+	}
+	h := c.w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	c.w.WriteHeader(status)
+	_, _ = c.w.Write(body)
+}
