@@ -97,6 +97,7 @@ type InvalidArgumentError struct {
 	Op     string // operation, if known
 	Field  string // input field, such as "Bucket" or "Key"
 	Reason string
+	Err    error // the underlying error, if any (such as signer.ErrNoCredentials)
 	kind   error
 }
 
@@ -117,6 +118,9 @@ func (e *InvalidArgumentError) Error() string {
 	}
 	return "polystore: " + op + "invalid " + e.Field + ": " + e.Reason
 }
+
+// Unwrap returns the underlying error, if any.
+func (e *InvalidArgumentError) Unwrap() error { return e.Err }
 
 // Is matches ErrInvalidArgument (or ErrNotSupported).
 func (e *InvalidArgumentError) Is(target error) bool {

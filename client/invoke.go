@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/aws/smithy-go/middleware"
@@ -221,6 +222,10 @@ func (s *sender) Handle(ctx context.Context, input any) (any, middleware.Metadat
 		if resp != nil && resp.Body != nil {
 			resp.Body.Close()
 		}
+		if errors.Is(err, signer.ErrNoCredentials) {
+			return nil, md, &InvalidArgumentError{Op: s.op, Field: "Credentials", kind: ErrInvalidArgument, Err: signer.ErrNoCredentials,
+				Reason: "none found; set them with client.WithCredentials or the " + d.Name + " dialect's environment variables " + envNames(d)}
+		}
 		return nil, md, &OperationError{Dialect: d.Name, Op: s.op, Err: unwrapURLError(err)}
 	}
 	return &smithyhttp.Response{Response: resp}, md, nil
@@ -239,4 +244,10 @@ func unwrapURLError(err error) error {
 		return ue.Err
 	}
 	return err
+}
+
+// envNames lists the environment variables the dialect reads keys from.
+func envNames(d *Dialect) string {
+	names := append(append([]string(nil), d.CredentialEnv.AccessKeyVars...), d.CredentialEnv.SecretVars...)
+	return "(" + strings.Join(names, ", ") + ")"
 }
