@@ -127,37 +127,24 @@ var S3 = Dialect{
 //
 // Credentials from the environment: IBM_COS_ACCESS_KEY_ID and
 // IBM_COS_SECRET_ACCESS_KEY (HMAC keys), falling back to the AWS_* names.
-var IBM = Dialect{
-	Name:             "ibm",
-	Endpoint:         "https://{bucket}.s3.{region}.cloud-object-storage.appdomain.cloud",
-	PathEndpoint:     "https://s3.{region}.cloud-object-storage.appdomain.cloud",
-	Addressing:       PathStyle,
-	DefaultRegion:    "us-south",
-	RegionField:      "Region",
-	HeaderPrefix:     "x-amz-",
-	MetaPrefix:       "x-amz-meta-",
-	Params:           s3Params,
-	Codec:            XML,
-	RequestIDHeaders: []string{"x-amz-request-id", "x-clv-request-id"},
-	HostIDHeader:     "x-amz-id-2",
-	ErrorKinds:       s3ErrorKinds,
-	RetryableCodes:   s3Retryable,
-	ThrottleCodes:    s3Throttle,
-	Features: FeatureVersioning | FeaturePostPolicy | FeatureMultipartCopy | FeatureListObjectsV2 |
-		FeatureContentMD5 | FeaturePresign,
-	Limits:         s3Limits,
-	ValidateBucket: validateDNSBucket,
-	ValidateRegion: validateDashedRegion,
-	NewSigner: func(c SignerConfig) signer.Signer {
-		return signer.NewV4(c.Credentials, c.Region)
-	},
-	LocationConstraint:    true,
-	ServiceInstanceHeader: "ibm-service-instance-id",
-	CredentialEnv: signer.EnvCredentials{
+//
+// IBM speaks S3's wire format, so the value is S3 with its own fields
+// changed: the way to add any S3-compatible vendor.
+var IBM = func() Dialect {
+	d := S3
+	d.Name = "ibm"
+	d.Endpoint = "https://{bucket}.s3.{region}.cloud-object-storage.appdomain.cloud"
+	d.PathEndpoint = "https://s3.{region}.cloud-object-storage.appdomain.cloud"
+	d.Addressing = PathStyle
+	d.DefaultRegion = "us-south"
+	d.RequestIDHeaders = []string{"x-amz-request-id", "x-clv-request-id"}
+	d.ServiceInstanceHeader = "ibm-service-instance-id"
+	d.CredentialEnv = signer.EnvCredentials{
 		AccessKeyVars: []string{"IBM_COS_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"},
 		SecretVars:    []string{"IBM_COS_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"},
-	},
-}
+	}
+	return d
+}()
 
 // COS is Tencent Cloud Object Storage (XML API). Bucket names carry the
 // account APPID: "examplebucket-1250000000". Regions look like "ap-beijing".
