@@ -151,6 +151,12 @@ type Dialect struct {
 	// ServiceInstanceHeader, if set, carries Options.ServiceInstanceID on
 	// bucket creation and listing (IBM: "ibm-service-instance-id").
 	ServiceInstanceHeader string
+	// Object holds the wire facts of object and multipart operations
+	// (client/wire_object.go).
+	Object ObjectWire
+	// Bucket holds the wire facts of bucket and service operations
+	// (client/wire_bucket.go).
+	Bucket BucketWire
 	// CredentialEnv names the environment variables EnvCredentials reads
 	// for this dialect.
 	CredentialEnv signer.EnvCredentials

@@ -110,6 +110,8 @@ var S3 = Dialect{
 		return signer.NewV4(c.Credentials, c.Region)
 	},
 	LocationConstraint: true,
+	Object:             s3ObjectWire,
+	Bucket:             s3BucketWire,
 	CredentialEnv: signer.EnvCredentials{
 		AccessKeyVars: []string{"AWS_ACCESS_KEY_ID"},
 		SecretVars:    []string{"AWS_SECRET_ACCESS_KEY"},
@@ -139,6 +141,8 @@ var IBM = func() Dialect {
 	d.DefaultRegion = "us-south"
 	d.RequestIDHeaders = []string{"x-amz-request-id", "x-clv-request-id"}
 	d.ServiceInstanceHeader = "ibm-service-instance-id"
+	d.Object = ibmObjectWire
+	d.Bucket = ibmBucketWire
 	d.CredentialEnv = signer.EnvCredentials{
 		AccessKeyVars: []string{"IBM_COS_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"},
 		SecretVars:    []string{"IBM_COS_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"},
@@ -186,6 +190,8 @@ var COS = Dialect{
 		MaxDeleteKeys:   1000,
 	},
 	ValidateBucket: validateCOSBucket,
+	Object:         cosObjectWire,
+	Bucket:         cosBucketWire,
 	ValidateRegion: validateDashedRegion,
 	NewSigner: func(c SignerConfig) signer.Signer {
 		return signer.NewCOS(c.Credentials)
@@ -256,6 +262,8 @@ var QingStor = Dialect{
 		MaxDeleteKeys:   1000,
 	},
 	ValidateBucket: validateQingStorBucket,
+	Object:         qingstorObjectWire,
+	Bucket:         qingstorBucketWire,
 	ValidateRegion: validateZone,
 	NewSigner: func(c SignerConfig) signer.Signer {
 		return signer.NewQingStor(c.Credentials)
