@@ -25,6 +25,7 @@ type Client struct {
 	dialect Dialect
 	opts    Options
 	base    http.RoundTripper
+	signer  signer.Signer // built once: signers cache derived keys
 }
 
 // New returns a client for dialect d. It checks the options (region form,
@@ -39,6 +40,7 @@ func New(d Dialect, optFns ...func(*Options)) (*Client, error) {
 	if err := c.resolve(&c.opts); err != nil {
 		return nil, err
 	}
+	c.signer = c.newSigner(&c.opts)
 	if o.HTTPClient != nil && o.HTTPClient.Transport != nil {
 		c.base = o.HTTPClient.Transport
 	} else {
@@ -128,8 +130,8 @@ func (c *Client) callOptions(optFns []func(*Options)) (Options, error) {
 	return o, c.resolve(&o)
 }
 
-// signerFor returns the signer the options call for.
-func (c *Client) signerFor(o *Options) signer.Signer {
+// newSigner builds the signer the options call for.
+func (c *Client) newSigner(o *Options) signer.Signer {
 	if o.Signer != nil {
 		return o.Signer
 	}

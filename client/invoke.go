@@ -137,7 +137,11 @@ func Invoke[In, Out any](ctx context.Context, c *Client, op *Op[In, Out], in *In
 			return nil, &OperationError{Dialect: d.Name, Op: op.Name, Err: err}
 		}
 	}
-	h := middleware.DecorateHandler(&sender{c: c, o: &o, op: op.Name, idempotent: op.Idempotent}, stack)
+	sg := c.signer
+	if len(optFns) > 0 { // per-call options may change credentials, region or signer
+		sg = c.newSigner(&o)
+	}
+	h := middleware.DecorateHandler(&sender{c: c, o: &o, op: op.Name, idempotent: op.Idempotent, signer: sg}, stack)
 	res, _, err := h.Handle(ctx, in)
 	if err != nil {
 		return nil, err
@@ -166,6 +170,7 @@ type sender struct {
 	o          *Options
 	op         string
 	idempotent bool
+	signer     signer.Signer
 }
 
 func (s *sender) Handle(ctx context.Context, input any) (any, middleware.Metadata, error) {
@@ -174,7 +179,7 @@ func (s *sender) Handle(ctx context.Context, input any) (any, middleware.Metadat
 	req := input.(*smithyhttp.Request).Request.WithContext(ctx)
 	body, _ := middleware.GetStackValue(ctx, bodyKey{}).(*Body)
 
-	var rt http.RoundTripper = &signer.Transport{Signer: s.c.signerFor(s.o), Base: s.c.base, Now: s.o.Clock}
+	var rt http.RoundTripper = &signer.Transport{Signer: s.signer, Base: s.c.base, Now: s.o.Clock}
 	if s.o.Logger != nil {
 		rt = &loggingTransport{next: rt, log: s.o.Logger, dialect: d, op: s.op}
 	}
