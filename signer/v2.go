@@ -127,8 +127,8 @@ func (s *V2) SignWithCredentials(r *http.Request, c Credentials, now time.Time) 
 // Signature, Expires), valid for expires (rounded down to whole seconds,
 // at least one), and the headers the holder of the URL must send
 // (Content-MD5 and Content-Type when r has them). x-amz-* headers and the
-// session token travel in the query. r is not modified. With
-// AnonymousCredentials the URL is r's URL, unsigned.
+// session token travel in the query. r is not modified.
+// AnonymousCredentials cannot presign: the error matches ErrNoCredentials.
 func (s *V2) Presign(ctx context.Context, r *http.Request, now time.Time, expires time.Duration) (*url.URL, http.Header, error) {
 	if err := checkExpiry(expires, 0); err != nil {
 		return nil, nil, err

@@ -188,7 +188,8 @@ func (s *V4) SignWithCredentials(r *http.Request, c Credentials, payloadHash str
 // (at most seven days, rounded down to whole seconds and at least one), and
 // the headers the holder of the URL must send unchanged. The payload is
 // UNSIGNED-PAYLOAD unless r carries an X-Amz-Content-Sha256 header. r is not
-// modified. With AnonymousCredentials the URL is r's URL, unsigned.
+// modified. AnonymousCredentials cannot presign: the error matches
+// ErrNoCredentials.
 func (s *V4) Presign(ctx context.Context, r *http.Request, now time.Time, expires time.Duration) (*url.URL, http.Header, error) {
 	if err := checkExpiry(expires, v4MaxExpires); err != nil {
 		return nil, nil, err
