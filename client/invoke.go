@@ -51,10 +51,69 @@ type bodyKey struct{}
 // Invoke runs op with in on c. optFns edit a copy of the client's options
 // for this call only.
 func Invoke[In, Out any](ctx context.Context, c *Client, op *Op[In, Out], in *In, optFns ...func(*Options)) (*Out, error) {
-	o, err := c.callOptions(optFns)
+	o, sg, err := c.prepare(optFns)
 	if err != nil {
 		return nil, withOp(err, op.Name)
 	}
+	d := &c.dialect
+	stack, err := buildStack(c, op, in, &o)
+	if err != nil {
+		return nil, err
+	}
+	err = stack.Deserialize.Add(middleware.DeserializeMiddlewareFunc("Decode",
+		func(ctx context.Context, mi middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
+			mo, md, err := next.HandleDeserialize(ctx, mi)
+			if err != nil {
+				return mo, md, err
+			}
+			resp := mo.RawResponse.(*smithyhttp.Response).Response
+			if resp.StatusCode >= 300 {
+				defer resp.Body.Close()
+				return mo, md, decodeError(d, op.Name, resp)
+			}
+			out := new(Out)
+			if op.Deserialize != nil {
+				err = op.Deserialize(d, resp, out)
+			}
+			if !op.KeepBody || err != nil {
+				drainClose(resp.Body)
+			}
+			if err != nil {
+				return mo, md, &OperationError{Dialect: d.Name, Op: op.Name, Err: fmt.Errorf("decoding response: %w", err)}
+			}
+			mo.Result = out
+			return mo, md, nil
+		}), middleware.After)
+	if err != nil {
+		return nil, &OperationError{Dialect: d.Name, Op: op.Name, Err: err}
+	}
+	if err := applyAPIOptions(stack, &o, d, op.Name); err != nil {
+		return nil, err
+	}
+	h := middleware.DecorateHandler(&sender{c: c, o: &o, op: op.Name, idempotent: op.Idempotent, signer: sg}, stack)
+	res, _, err := h.Handle(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return res.(*Out), nil
+}
+
+// prepare returns the options and signer for one call.
+func (c *Client) prepare(optFns []func(*Options)) (Options, signer.Signer, error) {
+	o, err := c.callOptions(optFns)
+	if err != nil {
+		return o, nil, err
+	}
+	sg := c.signer
+	if len(optFns) > 0 { // per-call options may change credentials, region or signer
+		sg = c.newSigner(&o)
+	}
+	return o, sg, nil
+}
+
+// buildStack assembles the middleware shared by sending and presigning:
+// input validation, serialization into an HTTP request, and the user agent.
+func buildStack[In, Out any](c *Client, op *Op[In, Out], in *In, o *Options) (*middleware.Stack, error) {
 	d := &c.dialect
 	if in == nil {
 		in = new(In)
@@ -75,10 +134,10 @@ func Invoke[In, Out any](ctx context.Context, c *Client, op *Op[In, Out], in *In
 		func(ctx context.Context, mi middleware.SerializeInput, next middleware.SerializeHandler) (middleware.SerializeOutput, middleware.Metadata, error) {
 			req := mi.Request.(*smithyhttp.Request)
 			r := Request{Query: url.Values{}, Header: http.Header{}}
-			if err := op.Serialize(d, &o, in, &r); err != nil {
+			if err := op.Serialize(d, o, in, &r); err != nil {
 				return middleware.SerializeOutput{}, middleware.Metadata{}, withOp(err, op.Name)
 			}
-			u, err := c.requestURL(&o, r.Bucket, r.Key, r.Query)
+			u, err := c.requestURL(o, r.Bucket, r.Key, r.Query)
 			if err != nil {
 				return middleware.SerializeOutput{}, middleware.Metadata{}, withOp(err, op.Name)
 			}
@@ -105,48 +164,23 @@ func Invoke[In, Out any](ctx context.Context, c *Client, op *Op[In, Out], in *In
 			req.Header.Set("User-Agent", ua)
 			return next.HandleBuild(ctx, mi)
 		}), middleware.After))
-	add(stack.Deserialize.Add(middleware.DeserializeMiddlewareFunc("Decode",
-		func(ctx context.Context, mi middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
-			mo, md, err := next.HandleDeserialize(ctx, mi)
-			if err != nil {
-				return mo, md, err
-			}
-			resp := mo.RawResponse.(*smithyhttp.Response).Response
-			if resp.StatusCode >= 300 {
-				defer resp.Body.Close()
-				return mo, md, decodeError(d, op.Name, resp)
-			}
-			out := new(Out)
-			if op.Deserialize != nil {
-				err = op.Deserialize(d, resp, out)
-			}
-			if !op.KeepBody || err != nil {
-				drainClose(resp.Body)
-			}
-			if err != nil {
-				return mo, md, &OperationError{Dialect: d.Name, Op: op.Name, Err: fmt.Errorf("decoding response: %w", err)}
-			}
-			mo.Result = out
-			return mo, md, nil
-		}), middleware.After))
-	for _, fn := range o.APIOptions {
-		stackErrs = append(stackErrs, fn(stack))
-	}
 	if err := errors.Join(stackErrs...); err != nil {
-		{
-			return nil, &OperationError{Dialect: d.Name, Op: op.Name, Err: err}
-		}
+		return nil, &OperationError{Dialect: d.Name, Op: op.Name, Err: err}
 	}
-	sg := c.signer
-	if len(optFns) > 0 { // per-call options may change credentials, region or signer
-		sg = c.newSigner(&o)
+	return stack, nil
+}
+
+// applyAPIOptions runs the caller's stack edits, after every built-in step
+// is in place so edits can refer to any of them.
+func applyAPIOptions(stack *middleware.Stack, o *Options, d *Dialect, op string) error {
+	var errs []error
+	for _, fn := range o.APIOptions {
+		errs = append(errs, fn(stack))
 	}
-	h := middleware.DecorateHandler(&sender{c: c, o: &o, op: op.Name, idempotent: op.Idempotent, signer: sg}, stack)
-	res, _, err := h.Handle(ctx, in)
-	if err != nil {
-		return nil, err
+	if err := errors.Join(errs...); err != nil {
+		return &OperationError{Dialect: d.Name, Op: op, Err: err}
 	}
-	return res.(*Out), nil
+	return nil
 }
 
 // withOp records the operation name on input errors.
