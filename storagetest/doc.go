@@ -14,14 +14,43 @@
 // Requests use path-style addressing, http://127.0.0.1:PORT/bucket/key,
 // which is what the polystore client sends to a custom endpoint.
 //
-// Besides serving requests, a Server records them (Requests), counts the
-// most requests in flight at once (MaxConcurrent) and injects faults
-// (InjectFault): error answers, connection resets part-way through an
-// upload and delays that end when the client gives up. An IBM IAM token
+// Besides serving requests, a Server records them (Requests, each with the
+// operation's name in Op, such as "UploadPart"), counts the most requests
+// in flight at once (MaxConcurrent) and injects faults (InjectFault):
+// error answers, errors inside a 200 answer (as S3's
+// CompleteMultipartUpload sends them), connection resets part-way through
+// an upload and delays that end when the client gives up. An IBM IAM token
 // endpoint is emulated at POST {URL}/identity/token.
 //
-// Supported operations: list buckets; create, head and delete bucket;
-// put, get (with Range and conditional headers), head and delete object;
-// list objects (S3 v1 and v2, COS, QingStor). Other operations answer with
-// the dialect's "not implemented" error.
+// # Supported operations
+//
+// Each in the dialect's own wire format (XML for S3, IBM and COS, JSON for
+// QingStor), with the dialect's parameter names (uploadId / upload_id,
+// versionId / version_id, part numbers from 1 or from 0):
+//
+//   - Service: list buckets (S3, paged with max-buckets and
+//     continuation-token; COS; IBM ?extended with LocationConstraint and
+//     marker paging; QingStor offset/limit paging and the Location filter),
+//     QingStor list locations (GET /?location).
+//   - Buckets: create (CreateBucketConfiguration, canned and grant ACL
+//     headers, IBM Key Protect headers, x-amz-bucket-object-lock-enabled),
+//     head, delete, list objects (S3 v1 and v2, COS, QingStor), location
+//     (QingStor: ?stats), ACL, CORS, policy, versioning, list object
+//     versions, list multipart uploads, delete multiple objects.
+//   - Objects: put, get (Range, conditional headers, response-* overrides),
+//     head, delete, with version ids and delete markers in versioned
+//     buckets; copy (metadata directive, copy-source conditions, from a
+//     version); QingStor move and fetch (fetch reads only from the server
+//     itself); append (COS, QingStor); ACL; OPTIONS (CORS preflight).
+//   - Multipart: initiate, upload part, upload part copy, complete (part
+//     order, ETags and minimum part size checked; S3's multipart ETag),
+//     abort, list parts.
+//   - Everywhere it applies: Content-MD5 and x-amz-content-sha256 checks,
+//     user metadata size and key length limits, storage classes, SSE-C
+//     keys (checked, remembered by their MD5, required to read back), and
+//     COS's x-cos-hash-crc64ecma.
+//
+// Other operations answer with the dialect's "not implemented" error;
+// operations a dialect lacks (append on S3, ListObjectsV2 on QingStor)
+// answer as that vendor does.
 package storagetest

@@ -50,6 +50,37 @@ const (
 	errMethodNotAllowed
 	errNotImplemented
 	errInvalidURI
+	errNoSuchUpload
+	errNoSuchVersion
+	errInvalidPart
+	errInvalidPartOrder
+	errEntityTooSmall
+	errMalformedXML
+	errInvalidRequest
+	errMissingContentMD5
+	errMissingContentLength
+	errTooManyKeys
+	errMaxMessageLength
+	errPositionNotEqual
+	errNotAppendable
+	errNoSuchCORS
+	errNoSuchPolicy
+	errMalformedPolicy
+	errCORSForbidden
+	errPreflightIncomplete
+	errMetadataTooLarge
+	errSSEMissing
+	errSSEWrongKey
+	errSSENotApplicable
+	errSSEAlgorithm
+	errSSEBadKey
+	errSSEKeyMD5
+	errInvalidCopySource
+	errCopyToItself
+	errIllegalVersioning
+	errMalformedACL
+	errDeleteMarker
+	errInvalidBucketState
 )
 
 // errDef is an error kind's wire form: S3 (and IBM), with COS and QingStor
@@ -93,6 +124,47 @@ var errDefs = map[errKind]errDef{
 	errMethodNotAllowed: {status: 405, code: "MethodNotAllowed", msg: "The specified method is not allowed against this resource.", qs: "method_not_allowed"},
 	errNotImplemented:   {status: 501, code: "NotImplemented", msg: "A header or query parameter you provided implies functionality that is not implemented.", qs: "not_implemented"},
 	errInvalidURI:       {status: 400, code: "InvalidURI", msg: "Couldn't parse the specified URI.", qs: "invalid_request"},
+
+	// QingStor documents upload_not_exists with status 400.
+	errNoSuchUpload: {status: 404, code: "NoSuchUpload", msg: "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
+		qsStatus: 400, qs: "upload_not_exists"},
+	errNoSuchVersion: {status: 404, code: "NoSuchVersion", msg: "The specified version does not exist.", qs: "object_not_exists"},
+	errInvalidPart: {status: 400, code: "InvalidPart", msg: "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
+		qs: "invalid_request"},
+	errInvalidPartOrder:     {status: 400, code: "InvalidPartOrder", msg: "The list of parts was not in ascending order. Parts must be ordered by part number.", qs: "invalid_request"},
+	errEntityTooSmall:       {status: 400, code: "EntityTooSmall", msg: "Your proposed upload is smaller than the minimum allowed object size.", qs: "entity_too_small"},
+	errMalformedXML:         {status: 400, code: "MalformedXML", msg: "The XML you provided was not well-formed or did not validate against our published schema.", qs: "invalid_json"},
+	errInvalidRequest:       {status: 400, code: "InvalidRequest", msg: "Invalid Request", qs: "invalid_request"},
+	errMissingContentMD5:    {status: 400, code: "MissingContentMD5", msg: "Missing required header for this request: Content-MD5", qs: "invalid_request"},
+	errMissingContentLength: {status: 411, code: "MissingContentLength", msg: "You must provide the Content-Length HTTP header.", qs: "invalid_request"},
+	errTooManyKeys:          {status: 400, code: "MalformedXML", msg: "The request names more keys than one request may delete.", qs: "too_many_objects"},
+	errMaxMessageLength:     {status: 400, code: "MaxMessageLengthExceeded", msg: "Your request was too big.", qs: "invalid_request"},
+	// QingStor answers a wrong append position with 400 invalid_argument
+	// (API reference, Append Object).
+	errPositionNotEqual: {status: 409, code: "PositionNotEqualToLength", msg: "Position is not equal to the length of the object.", qsStatus: 400, qs: "invalid_argument"},
+	errNotAppendable:    {status: 409, code: "ObjectNotAppendable", msg: "The operation is not valid for the current state of the object.", qsStatus: 400, qs: "invalid_object_state"},
+	errNoSuchCORS:       {status: 404, code: "NoSuchCORSConfiguration", msg: "The CORS configuration does not exist.", qs: "object_not_exists"},
+	errNoSuchPolicy:     {status: 404, code: "NoSuchBucketPolicy", msg: "The bucket policy does not exist.", qs: "object_not_exists"},
+	errMalformedPolicy:  {status: 400, code: "MalformedPolicy", msg: "Policies must be valid JSON and the first byte must be '{'.", qs: "invalid_json"},
+	errCORSForbidden: {status: 403, code: "AccessForbidden", msg: "CORSResponse: This CORS request is not allowed. The Origin, the request method or the request headers are not allowed by the bucket's CORS rules.",
+		qs: "permission_denied"},
+	errPreflightIncomplete: {status: 400, code: "BadRequest", msg: "Insufficient information. Origin and Access-Control-Request-Method request headers needed.", qs: "invalid_request"},
+	errMetadataTooLarge:    {status: 400, code: "MetadataTooLarge", msg: "Your metadata headers exceed the maximum allowed metadata size.", qs: "metadata_too_large"},
+	errSSEMissing: {status: 400, code: "InvalidRequest", msg: "The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.",
+		qs: "invalid_request"},
+	errSSEWrongKey:       {status: 403, code: "AccessDenied", msg: "Requests specifying Server Side Encryption with Customer provided keys must provide the correct secret key.", qs: "permission_denied"},
+	errSSENotApplicable:  {status: 400, code: "InvalidRequest", msg: "The encryption parameters are not applicable to this object.", qs: "invalid_request"},
+	errSSEAlgorithm:      {status: 400, code: "InvalidEncryptionAlgorithmError", msg: "The encryption request you specified is not valid. The valid value is AES256.", qs: "invalid_argument"},
+	errSSEBadKey:         {status: 400, code: "InvalidArgument", msg: "The secret key was invalid for the specified algorithm.", qs: "invalid_argument"},
+	errSSEKeyMD5:         {status: 400, code: "InvalidArgument", msg: "The calculated MD5 hash of the key did not match the hash that was provided.", qs: "invalid_argument"},
+	errInvalidCopySource: {status: 400, code: "InvalidArgument", msg: "Copy Source must mention the source bucket and key: sourcebucket/sourcekey.", qs: "invalid_argument"},
+	errCopyToItself: {status: 400, code: "InvalidRequest", msg: "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+		qs: "invalid_request"},
+	errIllegalVersioning: {status: 400, code: "IllegalVersioningConfigurationException", msg: "The versioning configuration specified in the request is invalid.", qs: "invalid_argument"},
+	errMalformedACL:      {status: 400, code: "MalformedACLError", msg: "The XML you provided was not well-formed or did not validate against our published schema.", qs: "invalid_json"},
+	errInvalidBucketState: {status: 409, code: "InvalidBucketState", msg: "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.",
+		qs: "invalid_request"},
+	errDeleteMarker: {status: 405, code: "MethodNotAllowed", msg: "The specified method is not allowed against this resource.", qs: "method_not_allowed"},
 }
 
 // defaultFaultCode is the code of an injected error whose Fault.Code is

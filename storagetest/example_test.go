@@ -75,3 +75,31 @@ func ExampleServer_InjectFault() {
 	// 503 1
 	// 200
 }
+
+// ErrorIn200 makes an operation fail inside a "200 OK" answer, as S3's
+// CompleteMultipartUpload can: clients must read the body to notice.
+func ExampleFault_errorIn200() {
+	srv := storagetest.NewServer(client.S3, func(o *storagetest.Options) { o.AllowAnonymous = true })
+	defer srv.Close()
+
+	srv.InjectFault(storagetest.Fault{
+		Match:      func(r *http.Request) bool { return r.Method == http.MethodPost },
+		ErrorIn200: true,
+		Code:       "InternalError",
+	})
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/photos/cat.jpg?uploadId=abc", strings.NewReader("<CompleteMultipartUpload/>"))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	fmt.Println(res.StatusCode, strings.Contains(string(body), "<Code>InternalError</Code>"))
+	for _, r := range srv.Requests() {
+		fmt.Println(r.Op, r.Status, r.Code)
+	}
+	// Output:
+	// 200 true
+	// CompleteMultipartUpload 200 InternalError
+}

@@ -35,6 +35,13 @@ type Fault struct {
 	Code string
 	// RetryAfter, if set, is sent as the Retry-After header.
 	RetryAfter string
+	// ErrorIn200 sends the error of Status and Code in the body of a
+	// "200 OK" answer instead of with its own status, as S3 does when
+	// CompleteMultipartUpload (or CopyObject) fails after it has started
+	// answering: the status line says success, the body is an <Error>
+	// document (a JSON error body for QingStor). Without a Status or a
+	// Code, the error is the dialect's internal error.
+	ErrorIn200 bool
 	// ResetAfterBytes, if positive, reads that many body bytes (or the
 	// whole body, if shorter) and then closes the connection abruptly: the
 	// client sees a connection reset or an unexpected EOF. The request is
@@ -54,7 +61,7 @@ func (s *Server) InjectFault(f Fault) {
 	if f.Times <= 0 {
 		f.Times = 1
 	}
-	if f.Status == 0 && f.Code != "" {
+	if f.Status == 0 && (f.Code != "" || f.ErrorIn200) {
 		f.Status = http.StatusInternalServerError
 	}
 	s.faults.mu.Lock()
@@ -143,12 +150,19 @@ func (s *Server) applyFault(c *call, f Fault) bool {
 		if code == "" {
 			code = defaultFaultCode(s.wire.fl, f.Status)
 		}
-		c.writeError(&apiError{
+		e := &apiError{
 			Status:     f.Status,
 			Code:       code,
 			Message:    "Injected fault (storagetest).",
 			RetryAfter: f.RetryAfter,
-		})
+		}
+		if f.ErrorIn200 {
+			c.drainBody()
+			c.code = e.Code
+			s.wire.writeErrorIn200(c, e)
+			return true
+		}
+		c.writeError(e)
 		return true
 	}
 	return false

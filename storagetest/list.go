@@ -70,6 +70,11 @@ func (b *bucket) list(p listParams) listPage {
 			cur.next()
 			continue
 		}
+		live := b.current(k)
+		if live == nil { // only delete markers and older versions
+			cur.next()
+			continue
+		}
 		entry, isPrefix := k, false
 		if p.delimiter != "" {
 			if i := strings.Index(k[len(p.prefix):], p.delimiter); i >= 0 {
@@ -96,7 +101,7 @@ func (b *bucket) list(p listParams) listPage {
 			}
 			continue
 		}
-		page.objects = append(page.objects, b.objects[k])
+		page.objects = append(page.objects, live)
 		cur.next()
 	}
 	return page
@@ -347,7 +352,7 @@ func (r *listResult) jsonForm(*wire) any {
 		NextMarker:     r.page.last,
 		Limit:          r.maxKeys,
 		HasMore:        r.page.truncated,
-		Owner:          jsonOwner{ID: "usr-storagetest", Name: "storagetest"},
+		Owner:          qingstorOwner,
 	}
 	for _, o := range r.page.objects {
 		out.Keys = append(out.Keys, jsonKey{

@@ -16,8 +16,18 @@ type Request struct {
 	// Bucket and Key are decoded from the request path; both are empty
 	// for service requests, and Key is empty for bucket requests.
 	Bucket, Key string
-	// Op is the operation the request was routed to, such as "PutObject";
-	// empty if it was refused before routing.
+	// Op is the operation the request was routed to, named as AWS names
+	// it where S3 has the operation: "PutObject", "CopyObject",
+	// "CreateMultipartUpload", "UploadPart", "UploadPartCopy",
+	// "CompleteMultipartUpload", "AbortMultipartUpload", "ListParts",
+	// "ListMultipartUploads", "DeleteObjects", "PutBucketVersioning",
+	// "ListObjectVersions", "GetObjectAcl", "PutBucketCors",
+	// "OptionsObject", "GetBucketPolicy", "GetBucketLocation", ... and
+	// for the others "AppendObject", "MoveObject", "FetchObject",
+	// "ListLocations" and "GetBucketStatistics". A request answered by an
+	// injected fault carries the operation it stood in for. Op is empty
+	// if the request was refused before routing (a bad signature, an
+	// unknown subresource).
 	Op string
 	// Query holds the query parameters, with signature values redacted.
 	Query url.Values

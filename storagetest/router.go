@@ -1,6 +1,11 @@
 package storagetest
 
-import "net/http"
+import (
+	"net/http"
+	"slices"
+
+	"github.com/polystore/polystore/client"
+)
 
 // level is what a request path names: the service, a bucket or an object.
 type level int
@@ -35,26 +40,88 @@ type route struct {
 	level  level
 	sub    string
 	op     string
+	// refine, if set, names the operation from the request, for routes
+	// that serve several (PUT object is also CopyObject, ...).
+	refine func(c *call) string
 	h      handler
+}
+
+// opFor is the operation name of a request routed to rt.
+func (rt *route) opFor(c *call) string {
+	if rt.refine != nil {
+		return rt.refine(c)
+	}
+	return rt.op
 }
 
 // routeTable lists the operations the server implements. To add one,
 // write a handler and add a line here; the dialect's parameter names
 // (s.dialect.Params) are at hand for subresources spelled differently.
+// Operations a dialect lacks (by its feature set) are left out, so that
+// they answer as that vendor does: not implemented.
 func (s *Server) routeTable() []route {
-	return []route{
-		{http.MethodGet, levelService, "", "ListBuckets", s.opListBuckets},
-
-		{http.MethodPut, levelBucket, "", "CreateBucket", s.opCreateBucket},
-		{http.MethodHead, levelBucket, "", "HeadBucket", s.opHeadBucket},
-		{http.MethodDelete, levelBucket, "", "DeleteBucket", s.opDeleteBucket},
-		{http.MethodGet, levelBucket, "", "ListObjects", s.opListObjects},
-
-		{http.MethodPut, levelObject, "", "PutObject", s.opPutObject},
-		{http.MethodGet, levelObject, "", "GetObject", s.opGetObject},
-		{http.MethodHead, levelObject, "", "HeadObject", s.opHeadObject},
-		{http.MethodDelete, levelObject, "", "DeleteObject", s.opDeleteObject},
+	const (
+		get, put, post, del, head = http.MethodGet, http.MethodPut, http.MethodPost, http.MethodDelete, http.MethodHead
+	)
+	uploadID := s.dialect.Params.UploadID
+	if uploadID == "" {
+		uploadID = "uploadId"
 	}
+	rts := []route{
+		{method: get, level: levelService, op: "ListBuckets", h: s.opListBuckets},
+
+		{method: get, level: levelBucket, sub: "acl", op: "GetBucketAcl", h: s.opGetBucketACL},
+		{method: put, level: levelBucket, sub: "acl", op: "PutBucketAcl", h: s.opPutBucketACL},
+		{method: get, level: levelBucket, sub: "cors", op: "GetBucketCors", h: s.opGetBucketCORS},
+		{method: put, level: levelBucket, sub: "cors", op: "PutBucketCors", h: s.opPutBucketCORS},
+		{method: del, level: levelBucket, sub: "cors", op: "DeleteBucketCors", h: s.opDeleteBucketCORS},
+		{method: get, level: levelBucket, sub: "policy", op: "GetBucketPolicy", h: s.opGetBucketPolicy},
+		{method: put, level: levelBucket, sub: "policy", op: "PutBucketPolicy", h: s.opPutBucketPolicy},
+		{method: del, level: levelBucket, sub: "policy", op: "DeleteBucketPolicy", h: s.opDeleteBucketPolicy},
+		{method: get, level: levelBucket, sub: "uploads", op: "ListMultipartUploads", h: s.opListMultipartUploads},
+		{method: post, level: levelBucket, sub: "delete", op: "DeleteObjects", h: s.opDeleteObjects},
+
+		{method: put, level: levelBucket, op: "CreateBucket", h: s.opCreateBucket},
+		{method: head, level: levelBucket, op: "HeadBucket", h: s.opHeadBucket},
+		{method: del, level: levelBucket, op: "DeleteBucket", h: s.opDeleteBucket},
+		{method: get, level: levelBucket, op: "ListObjects", h: s.opListObjects},
+
+		{method: post, level: levelObject, sub: "uploads", op: "CreateMultipartUpload", h: s.opCreateMultipartUpload},
+		{method: put, level: levelObject, sub: uploadID, op: "UploadPart", refine: s.uploadPartOp, h: s.opUploadPart},
+		{method: post, level: levelObject, sub: uploadID, op: "CompleteMultipartUpload", h: s.opCompleteMultipartUpload},
+		{method: del, level: levelObject, sub: uploadID, op: "AbortMultipartUpload", h: s.opAbortMultipartUpload},
+		{method: get, level: levelObject, sub: uploadID, op: "ListParts", h: s.opListParts},
+		{method: get, level: levelObject, sub: "acl", op: "GetObjectAcl", h: s.opGetObjectACL},
+		{method: put, level: levelObject, sub: "acl", op: "PutObjectAcl", h: s.opPutObjectACL},
+		{method: http.MethodOptions, level: levelObject, op: "OptionsObject", h: s.opOptionsObject},
+
+		{method: put, level: levelObject, op: "PutObject", refine: s.putObjectOp, h: s.opPutObject},
+		{method: get, level: levelObject, op: "GetObject", h: s.opGetObject},
+		{method: head, level: levelObject, op: "HeadObject", h: s.opHeadObject},
+		{method: del, level: levelObject, op: "DeleteObject", h: s.opDeleteObject},
+	}
+	if s.dialect.Has(client.FeatureVersioning) {
+		rts = append(rts,
+			route{method: get, level: levelBucket, sub: "versioning", op: "GetBucketVersioning", h: s.opGetBucketVersioning},
+			route{method: put, level: levelBucket, sub: "versioning", op: "PutBucketVersioning", h: s.opPutBucketVersioning},
+			route{method: get, level: levelBucket, sub: "versions", op: "ListObjectVersions", h: s.opListObjectVersions},
+		)
+	}
+	if s.dialect.Has(client.FeatureAppend) {
+		rts = append(rts, route{method: post, level: levelObject, sub: "append", op: "AppendObject", h: s.opAppendObject})
+	}
+	if s.wire.fl == flavorQingStor {
+		// QingStor lists its zones at GET /?location; a bucket's zone is
+		// in its statistics (?stats), as buckets have no location
+		// subresource in its native API.
+		rts = append(rts,
+			route{method: get, level: levelService, sub: "location", op: "ListLocations", h: s.opListLocations},
+			route{method: get, level: levelBucket, sub: "stats", op: "GetBucketStatistics", h: s.opGetBucketStatistics},
+		)
+	} else {
+		rts = append(rts, route{method: get, level: levelBucket, sub: "location", op: "GetBucketLocation", h: s.opGetBucketLocation})
+	}
+	return rts
 }
 
 // unsupportedParams are query parameters that select functionality the
@@ -72,17 +139,25 @@ var unsupportedParams = []string{
 	"version_id", "versioning", "versions", "website",
 }
 
-// dispatch routes the call to its operation.
-func (s *Server) dispatch(c *call) {
+// unsupportedFor returns the parameters of unsupportedParams that the
+// server answers "not implemented" when no route of the request's level
+// and method claims them: all but the dialect's version-id parameter,
+// which plain GET, HEAD and DELETE object requests take.
+func unsupportedFor(d client.Dialect) []string {
+	return slices.DeleteFunc(slices.Clone(unsupportedParams), func(p string) bool { return p == d.Params.VersionID })
+}
+
+// resolve finds the route of a request. When there is none it returns
+// the error to answer with: not implemented for a subresource the server
+// does not serve, method not allowed otherwise.
+func (s *Server) resolve(c *call) (*route, error) {
 	lv := c.level()
 	var plain *route
-	methodKnown := false
 	for i := range s.routes {
 		rt := &s.routes[i]
 		if rt.level != lv || rt.method != c.r.Method {
 			continue
 		}
-		methodKnown = true
 		if rt.sub == "" {
 			if plain == nil {
 				plain = rt
@@ -90,29 +165,23 @@ func (s *Server) dispatch(c *call) {
 			continue
 		}
 		if c.query.Has(rt.sub) {
-			s.run(c, rt)
-			return
+			return rt, nil
 		}
 	}
-	for _, p := range unsupportedParams {
+	for _, p := range s.unsupported {
 		if c.query.Has(p) {
-			c.writeError(c.fail(errNotImplemented, "The ?"+p+" functionality is not implemented by storagetest."))
-			return
+			return nil, c.fail(errNotImplemented, "The ?"+p+" functionality is not implemented by storagetest for the "+s.dialect.Name+" dialect.")
 		}
 	}
 	if plain != nil {
-		s.run(c, plain)
-		return
+		return plain, nil
 	}
-	if !methodKnown {
-		c.writeError(c.fail(errMethodNotAllowed, ""))
-		return
-	}
-	c.writeError(c.fail(errNotImplemented, ""))
+	return nil, c.fail(errMethodNotAllowed, "")
 }
 
+// run names the call's operation and runs its handler.
 func (s *Server) run(c *call, rt *route) {
-	c.op = rt.op
+	c.op = rt.opFor(c)
 	if err := rt.h(c); err != nil {
 		c.writeError(err)
 	}

@@ -52,6 +52,10 @@ type Options struct {
 	// IBM dialect accepts when buckets are created or listed with a bearer
 	// token. When empty any non-empty value is accepted.
 	ServiceInstanceID string
+	// MinPartSize, if positive, replaces the dialect's minimum part size
+	// (Limits.MinPartSize) when multipart uploads are completed, so that
+	// tests can use small parts.
+	MinPartSize int64
 	// Logf, if set, receives one line per request and the reasons for
 	// refused signatures, for debugging. It is called from the server's
 	// goroutines, and must be safe for concurrent use (t.Logf is). Close
@@ -66,20 +70,22 @@ type Server struct {
 	// a trailing slash.
 	URL string
 
-	ts       *httptest.Server
-	dialect  client.Dialect
-	wire     *wire
-	opts     Options
-	routes   []route
-	store    store
-	iam      iamEmulator
-	faults   faultQueue
-	log      requestLog
-	hooks    testHooks
-	closing  chan struct{}
-	closeMu  sync.Once
-	idPrefix string
-	seq      atomic.Uint64
+	ts      *httptest.Server
+	dialect client.Dialect
+	wire    *wire
+	opts    Options
+	routes  []route
+	// unsupported are the query parameters answered "not implemented".
+	unsupported []string
+	store       store
+	iam         iamEmulator
+	faults      faultQueue
+	log         requestLog
+	hooks       testHooks
+	closing     chan struct{}
+	closeMu     sync.Once
+	idPrefix    string
+	seq         atomic.Uint64
 
 	flightMu sync.Mutex
 	inFlight int
@@ -133,6 +139,7 @@ func newServer(d client.Dialect, hooks testHooks, optFns ...func(*Options)) *Ser
 		idPrefix: randomHex(4),
 	}
 	s.routes = s.routeTable()
+	s.unsupported = unsupportedFor(d)
 	s.store.init()
 	s.iam.init()
 
@@ -225,10 +232,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := s.newCall(w, r)
 	defer s.finish(c)
 
+	var rt *route
+	var routeErr error
+	if !c.iam {
+		rt, routeErr = s.resolve(c)
+	}
 	if f, ok := s.faults.take(r, c.iam); ok {
+		if rt != nil {
+			c.op = rt.opFor(c) // the operation the fault stands in for
+		}
 		if s.applyFault(c, f) {
 			return
 		}
+		c.op = ""
 	}
 	if c.iam {
 		s.serveIAM(c)
@@ -238,11 +254,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.writeError(c.fail(errInvalidURI, ""))
 		return
 	}
-	if err := s.authenticate(c); err != nil {
+	if rt != nil && rt.op == "OptionsObject" {
+		// CORS preflight requests come from browsers, unsigned.
+		c.scheme = detectScheme(c.r, c.query)
+	} else if err := s.authenticate(c); err != nil {
 		c.writeError(err)
 		return
 	}
-	s.dispatch(c)
+	if routeErr != nil {
+		c.writeError(routeErr)
+		return
+	}
+	s.run(c, rt)
 }
 
 func (s *Server) enter() {

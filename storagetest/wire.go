@@ -181,6 +181,18 @@ func (w *wire) writeError(c *call, e *apiError) {
 		c.w.WriteHeader(e.Status)
 		return
 	}
+	w.writeErrorBody(c, e, e.Status)
+}
+
+// writeErrorIn200 sends e's body with status 200, as S3 does when an
+// operation fails after it has started answering.
+func (w *wire) writeErrorIn200(c *call, e *apiError) {
+	w.writeErrorBody(c, e, http.StatusOK)
+}
+
+// writeErrorBody sends status and e's body in the dialect's format.
+func (w *wire) writeErrorBody(c *call, e *apiError, status int) {
+	h := c.w.Header()
 	var body []byte
 	var err error
 	if w.d.Codec == client.JSON {
@@ -202,11 +214,11 @@ func (w *wire) writeError(c *call, e *apiError) {
 		h.Set("Content-Type", "application/xml")
 	}
 	if err != nil { // cannot happen with these plain structs
-		c.w.WriteHeader(e.Status)
+		c.w.WriteHeader(status)
 		return
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
-	c.w.WriteHeader(e.Status)
+	c.w.WriteHeader(status)
 	_, _ = c.w.Write(body)
 }
 
