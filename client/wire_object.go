@@ -1,14 +1,625 @@
 package client
 
+import (
+	"bytes"
+	"crypto/md5"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
 // ObjectWire holds the wire facts of object and multipart operations that
 // differ between dialects (copy-source form, metadata-directive values,
 // SSE-C header names, storage classes, multipart body shapes, ...).
 // Operation code reads these fields; it never compares dialect names.
-type ObjectWire struct{}
+//
+// Header names are complete (prefix included) so that a copy of a dialect
+// can change one without touching the others.
+type ObjectWire struct {
+	// CopySource is the template of a copy-source header value. {bucket}
+	// is the source bucket, {key} the source key escaped like a URL path
+	// (EscapePath), and {host} the host of the dialect's Endpoint template
+	// expanded for the source bucket and the client's region (used even
+	// when requests go to a custom endpoint). A version is appended as
+	// "?<Params.VersionID>=<id>".
+	//
+	//	S3, IBM:  "/{bucket}/{key}"
+	//	COS:      "{host}/{key}"  (examplebucket-1250000000.cos.ap-beijing.myqcloud.com/key)
+	//	QingStor: "/{bucket}/{key}"
+	CopySource string
+	// CopySourceHeader carries the copy source on Copy and UploadPartCopy.
+	CopySourceHeader string
+	// CopySourceConditionPrefix prefixes the conditional headers of the
+	// copy source: "if-match", "if-none-match", "if-modified-since" and
+	// "if-unmodified-since" follow.
+	CopySourceConditionPrefix string
+	// CopyRangeHeader carries the source byte range of UploadPartCopy
+	// ("bytes=first-last").
+	CopyRangeHeader string
+	// MetadataDirectiveHeader and its two values say whether Copy keeps
+	// the source's metadata or replaces it with the request's.
+	MetadataDirectiveHeader  string
+	MetadataDirectiveCopy    string // S3 "COPY", COS "Copy", QingStor "COPY"
+	MetadataDirectiveReplace string // S3 "REPLACE", COS "Replaced", QingStor "REPLACE"
+	// SSECustomerPrefix prefixes the SSE-C request and response headers;
+	// "algorithm", "key" and "key-MD5" follow.
+	SSECustomerPrefix string
+	// CopySourceSSECustomerPrefix is the same for the copy source of Copy
+	// and UploadPartCopy; "" means the dialect cannot copy from an SSE-C
+	// encrypted source.
+	CopySourceSSECustomerPrefix string
+	// StorageClassHeader carries the storage class on writes and reads.
+	StorageClassHeader string
+	// StorageClasses lists the storage classes the dialect accepts.
+	StorageClasses []StorageClass
+	// ACLHeader carries a canned ACL; GrantHeaderPrefix prefixes the grant
+	// headers ("read", "write", "read-acp", "write-acp", "full-control").
+	ACLHeader         string
+	GrantHeaderPrefix string
+	// CannedACLs lists the canned ACLs objects accept. Empty means the
+	// dialect has no object ACLs: PutACL, GetACL and ACL fields are
+	// refused with ErrNotSupported.
+	CannedACLs []CannedACL
+	// GrantPermissions lists the permissions object grants may give.
+	GrantPermissions []Permission
+	// AllUsersURI is the grantee URI of the group of everyone (anonymous
+	// included), as ACL documents name it.
+	AllUsersURI string
+	// NextAppendPositionHeader carries the length of an appendable object
+	// (its next append position) on Append, Get and Head answers.
+	NextAppendPositionHeader string
+	// ObjectTypeHeader says whether an object is "appendable" or "normal".
+	ObjectTypeHeader string
+	// AppendPositionCodes are the error codes that, in answer to Append,
+	// mean the position is not the object's length. COS answers 409
+	// PositionNotEqualToLength; QingStor documents 400 invalid_argument.
+	AppendPositionCodes []string
+	// NotAppendableCodes are the error codes that, in answer to Append,
+	// mean the object is not appendable. COS answers 409
+	// ObjectNotAppendable; QingStor's docs do not name the code, so both
+	// its generic "invalid_object_state" and "object_not_appendable" are
+	// listed.
+	NotAppendableCodes []string
+	// CRC64Header carries the CRC-64/ECMA-182 of an object or part, as a
+	// decimal number (COS "x-cos-hash-crc64ecma"); "" if none.
+	CRC64Header string
+	// MoveSourceHeader names the source of a QingStor-style move ("" if
+	// none); MoveSourceConditionPrefix prefixes its conditional headers.
+	MoveSourceHeader          string
+	MoveSourceConditionPrefix string
+	// FetchSourceHeader names the URL a fetch copies from;
+	// FetchIfUnmodifiedSinceHeader is its condition.
+	FetchSourceHeader            string
+	FetchIfUnmodifiedSinceHeader string
+	// ListPartsMaxParam and ListPartsMarkerParam are the page-size and
+	// marker query parameters of ListParts; MaxListParts is the largest
+	// page the dialect serves.
+	ListPartsMaxParam    string
+	ListPartsMarkerParam string
+	MaxListParts         int
+	// Bodies is the family of request and response bodies: initiate and
+	// complete multipart, list parts, copy results, delete multiple and
+	// ACL documents.
+	Bodies BodyShapes
+}
+
+// BodyShapes names a family of object and multipart body shapes.
+type BodyShapes int
+
+// Body shape families.
+const (
+	// S3Bodies are S3's XML documents: InitiateMultipartUploadResult,
+	// CompleteMultipartUpload with <Part><PartNumber/><ETag/></Part>,
+	// ListPartsResult (IsTruncated, NextPartNumberMarker), Delete and
+	// DeleteResult, CopyObjectResult, CopyPartResult and
+	// AccessControlPolicy. A 200 answer to CompleteMultipartUpload,
+	// CopyObject or UploadPartCopy may carry an <Error> document.
+	S3Bodies BodyShapes = iota
+	// QingStorBodies are QingStor's JSON documents: {"upload_id"},
+	// {"object_parts":[{"part_number","etag"}]} to complete, list parts as
+	// {"count","object_parts":[{"part_number","size","etag","created"}]}
+	// with no truncation flag (a full page means "ask again"), delete
+	// multiple as {"objects":[{"key"}],"quiet"} answered by
+	// {"deleted":[{"key"}],"errors":[{"key","code","message"}]}, and copy,
+	// move and fetch answered with an empty body.
+	QingStorBodies
+)
+
+// StorageClass is an object's storage class. The dialect's
+// ObjectWire.StorageClasses lists the ones it accepts.
+type StorageClass string
+
+// Storage classes.
+const (
+	StorageClassStandard           StorageClass = "STANDARD"
+	StorageClassStandardIA         StorageClass = "STANDARD_IA"
+	StorageClassReducedRedundancy  StorageClass = "REDUCED_REDUNDANCY"
+	StorageClassOneZoneIA          StorageClass = "ONEZONE_IA"
+	StorageClassIntelligentTiering StorageClass = "INTELLIGENT_TIERING"
+	StorageClassGlacier            StorageClass = "GLACIER"
+	StorageClassGlacierIR          StorageClass = "GLACIER_IR"
+	StorageClassDeepArchive        StorageClass = "DEEP_ARCHIVE"
+	StorageClassArchive            StorageClass = "ARCHIVE"         // COS
+	StorageClassMAZStandard        StorageClass = "MAZ_STANDARD"    // COS multi-AZ
+	StorageClassMAZStandardIA      StorageClass = "MAZ_STANDARD_IA" // COS multi-AZ
+)
+
+// Values returns every storage class polystore names, for any dialect.
+func (StorageClass) Values() []StorageClass {
+	return []StorageClass{
+		StorageClassStandard, StorageClassStandardIA, StorageClassReducedRedundancy,
+		StorageClassOneZoneIA, StorageClassIntelligentTiering, StorageClassGlacier,
+		StorageClassGlacierIR, StorageClassDeepArchive, StorageClassArchive,
+		StorageClassMAZStandard, StorageClassMAZStandardIA,
+	}
+}
+
+// CannedACL is a predefined object ACL. The dialect's
+// ObjectWire.CannedACLs lists the ones it accepts.
+type CannedACL string
+
+// Canned ACLs.
+const (
+	ACLPrivate                CannedACL = "private"
+	ACLPublicRead             CannedACL = "public-read"
+	ACLPublicReadWrite        CannedACL = "public-read-write"
+	ACLAuthenticatedRead      CannedACL = "authenticated-read"
+	ACLBucketOwnerRead        CannedACL = "bucket-owner-read"
+	ACLBucketOwnerFullControl CannedACL = "bucket-owner-full-control"
+	ACLDefault                CannedACL = "default" // COS: inherit the bucket's ACL
+)
+
+// Values returns every canned ACL polystore names, for any dialect.
+func (CannedACL) Values() []CannedACL {
+	return []CannedACL{ACLPrivate, ACLPublicRead, ACLPublicReadWrite, ACLAuthenticatedRead,
+		ACLBucketOwnerRead, ACLBucketOwnerFullControl, ACLDefault}
+}
+
+// Permission is what an ACL grant allows.
+type Permission string
+
+// Permissions.
+const (
+	PermissionRead        Permission = "READ"
+	PermissionWrite       Permission = "WRITE"
+	PermissionReadACP     Permission = "READ_ACP"
+	PermissionWriteACP    Permission = "WRITE_ACP"
+	PermissionFullControl Permission = "FULL_CONTROL"
+)
+
+// Values returns every permission.
+func (Permission) Values() []Permission {
+	return []Permission{PermissionRead, PermissionWrite, PermissionReadACP, PermissionWriteACP, PermissionFullControl}
+}
+
+// GranteeType says how a grantee is identified.
+type GranteeType string
+
+// Grantee types.
+const (
+	GranteeCanonicalUser GranteeType = "CanonicalUser" // by ID
+	GranteeGroup         GranteeType = "Group"         // by URI
+	GranteeEmail         GranteeType = "AmazonCustomerByEmail"
+)
+
+// Grantee is who a grant applies to.
+type Grantee struct {
+	Type         GranteeType
+	ID           string // CanonicalUser (COS: "qcs::cam::uin/100000000001:uin/100000000001")
+	DisplayName  string
+	URI          string // Group, such as the dialect's ObjectWire.AllUsersURI
+	EmailAddress string
+}
+
+// Grant gives Permission to Grantee.
+type Grant struct {
+	Grantee    Grantee
+	Permission Permission
+}
+
+// SSECustomer is a server-side-encryption key the caller provides (SSE-C).
+// The service encrypts with it and keeps only its MD5; the same key must be
+// sent to read the object back. Servers refuse SSE-C over plain HTTP.
+type SSECustomer struct {
+	// Key is the 256-bit key.
+	Key []byte
+	// Algorithm defaults to "AES256".
+	Algorithm string
+}
+
+// checkSSE validates an SSE-C key.
+func (k *SSECustomer) check(field string) error {
+	if k == nil {
+		return nil
+	}
+	if len(k.Key) != 32 {
+		return InvalidArgument(field, "key must be 32 bytes (AES-256), got %d", len(k.Key))
+	}
+	return nil
+}
+
+// ObjectOptions are the settings shared by requests that write an object
+// (put, copy, initiate multipart, append). Operation packages fill one and
+// call CheckObjectOptions and SetObjectOptions; this is the only code that
+// knows their header names.
+type ObjectOptions struct {
+	ContentType        string
+	ContentEncoding    string
+	ContentDisposition string
+	ContentLanguage    string
+	CacheControl       string
+	Expires            string // an HTTP date, as stored
+	Metadata           map[string]string
+	StorageClass       StorageClass
+	ACL                CannedACL
+	Grants             []Grant
+	SSE                *SSECustomer
+}
+
+// CheckObjectOptions validates o for the dialect: metadata names, values
+// and total size, storage class, ACL and grants, SSE-C key. Errors name
+// the input field.
+func (d *Dialect) CheckObjectOptions(o *ObjectOptions) error {
+	if err := d.CheckMetadata(o.Metadata); err != nil {
+		return err
+	}
+	if err := d.CheckStorageClass(o.StorageClass); err != nil {
+		return err
+	}
+	if err := d.CheckACL(o.ACL, o.Grants); err != nil {
+		return err
+	}
+	if o.SSE != nil && d.Object.SSECustomerPrefix == "" {
+		return NotSupported(d, "SSE", "customer-provided encryption keys")
+	}
+	return o.SSE.check("SSE")
+}
+
+// SetObjectOptions writes o into request headers h.
+func (d *Dialect) SetObjectOptions(h http.Header, o *ObjectOptions) {
+	setHeader(h, "Content-Type", o.ContentType)
+	setHeader(h, "Content-Encoding", o.ContentEncoding)
+	setHeader(h, "Content-Disposition", o.ContentDisposition)
+	setHeader(h, "Content-Language", o.ContentLanguage)
+	setHeader(h, "Cache-Control", o.CacheControl)
+	setHeader(h, "Expires", o.Expires)
+	for k, v := range o.Metadata {
+		h.Set(d.MetaPrefix+strings.ToLower(k), v)
+	}
+	if o.StorageClass != "" {
+		h.Set(d.Object.StorageClassHeader, string(o.StorageClass))
+	}
+	d.SetACL(h, o.ACL, o.Grants)
+	d.SetSSECustomer(h, o.SSE, false)
+}
+
+// CheckMetadata enforces header-safe names and values and the dialect's
+// total size limit (Limits.MaxMetadataSize, names plus values).
+func (d *Dialect) CheckMetadata(m map[string]string) error {
+	total := 0
+	for k, v := range m {
+		if k == "" {
+			return InvalidArgument("Metadata", "has an empty name")
+		}
+		for i := 0; i < len(k); i++ {
+			if c := k[i]; c <= ' ' || c >= 0x7f || strings.IndexByte("()<>@,;:\\\"/[]?={}", c) >= 0 {
+				return InvalidArgument("Metadata", "name %q has character %q, not allowed in a header name", k, c)
+			}
+		}
+		for i := 0; i < len(v); i++ {
+			if c := v[i]; (c < ' ' && c != '\t') || c == 0x7f {
+				return InvalidArgument("Metadata", "value of %q has a control character", k)
+			}
+		}
+		total += len(k) + len(v)
+	}
+	if max := d.Limits.MaxMetadataSize; max > 0 && total > max {
+		return InvalidArgument("Metadata", "is %d bytes; the %s limit is %d", total, d.Name, max)
+	}
+	return nil
+}
+
+// CheckStorageClass accepts "" and the dialect's storage classes.
+func (d *Dialect) CheckStorageClass(sc StorageClass) error {
+	if sc == "" {
+		return nil
+	}
+	for _, ok := range d.Object.StorageClasses {
+		if sc == ok {
+			return nil
+		}
+	}
+	if len(d.Object.StorageClasses) == 0 {
+		return NotSupported(d, "StorageClass", "setting a storage class")
+	}
+	return InvalidArgument("StorageClass", "%q is not one of the %s storage classes %v", sc, d.Name, d.Object.StorageClasses)
+}
+
+// CheckACL accepts an empty ACL and no grants, or the dialect's canned
+// ACLs and grant permissions. A dialect without object ACLs refuses any.
+func (d *Dialect) CheckACL(acl CannedACL, grants []Grant) error {
+	if acl == "" && len(grants) == 0 {
+		return nil
+	}
+	if len(d.Object.CannedACLs) == 0 {
+		field := "ACL"
+		if acl == "" {
+			field = "Grants"
+		}
+		return NotSupported(d, field, "object ACLs")
+	}
+	if acl != "" {
+		found := false
+		for _, ok := range d.Object.CannedACLs {
+			found = found || acl == ok
+		}
+		if !found {
+			return InvalidArgument("ACL", "%q is not one of the %s canned ACLs %v", acl, d.Name, d.Object.CannedACLs)
+		}
+	}
+	for i, g := range grants {
+		found := false
+		for _, ok := range d.Object.GrantPermissions {
+			found = found || g.Permission == ok
+		}
+		if !found {
+			return InvalidArgument(fmt.Sprintf("Grants[%d].Permission", i), "%q is not one of the %s grant permissions %v", g.Permission, d.Name, d.Object.GrantPermissions)
+		}
+		if _, err := granteeHeaderValue(g.Grantee); err != nil {
+			return InvalidArgument(fmt.Sprintf("Grants[%d].Grantee", i), "%v", err)
+		}
+	}
+	return nil
+}
+
+// granteeHeaderValue renders a grantee for a grant header: id="...",
+// uri="..." or emailAddress="...".
+func granteeHeaderValue(g Grantee) (string, error) {
+	var name, v string
+	switch {
+	case g.ID != "":
+		name, v = "id", g.ID
+	case g.URI != "":
+		name, v = "uri", g.URI
+	case g.EmailAddress != "":
+		name, v = "emailAddress", g.EmailAddress
+	default:
+		return "", errors.New("needs an ID, URI or EmailAddress")
+	}
+	if strings.ContainsAny(v, "\"\r\n") {
+		return "", fmt.Errorf("%s %q has a quote or line break", name, v)
+	}
+	return name + `="` + v + `"`, nil
+}
+
+// SetACL writes a canned ACL and grant headers.
+func (d *Dialect) SetACL(h http.Header, acl CannedACL, grants []Grant) {
+	if acl != "" {
+		h.Set(d.Object.ACLHeader, string(acl))
+	}
+	by := map[Permission][]string{}
+	var order []Permission
+	for _, g := range grants {
+		v, err := granteeHeaderValue(g.Grantee)
+		if err != nil {
+			continue // refused by CheckACL
+		}
+		if _, seen := by[g.Permission]; !seen {
+			order = append(order, g.Permission)
+		}
+		by[g.Permission] = append(by[g.Permission], v)
+	}
+	for _, p := range order {
+		name := d.Object.GrantHeaderPrefix + strings.ReplaceAll(strings.ToLower(string(p)), "_", "-")
+		h.Set(name, strings.Join(by[p], ", "))
+	}
+}
+
+// SetSSECustomer writes the SSE-C headers for k (nil writes none). With
+// copySource set it writes the copy-source variants.
+func (d *Dialect) SetSSECustomer(h http.Header, k *SSECustomer, copySource bool) {
+	if k == nil {
+		return
+	}
+	prefix := d.Object.SSECustomerPrefix
+	if copySource {
+		prefix = d.Object.CopySourceSSECustomerPrefix
+	}
+	alg := k.Algorithm
+	if alg == "" {
+		alg = "AES256"
+	}
+	sum := md5.Sum(k.Key)
+	h.Set(prefix+"algorithm", alg)
+	h.Set(prefix+"key", base64.StdEncoding.EncodeToString(k.Key))
+	h.Set(prefix+"key-MD5", base64.StdEncoding.EncodeToString(sum[:]))
+}
+
+// CheckCopySourceSSE validates the SSE-C key of a copy source.
+func (d *Dialect) CheckCopySourceSSE(field string, k *SSECustomer) error {
+	if k != nil && d.Object.CopySourceSSECustomerPrefix == "" {
+		return NotSupported(d, field, "copying from an SSE-C encrypted source")
+	}
+	return k.check(field)
+}
+
+// CopySourceValue renders the copy-source header value for bucket, key and
+// (optionally) versionID in region, from ObjectWire.CopySource.
+func (d *Dialect) CopySourceValue(region, bucket, key, versionID string) string {
+	host := ""
+	if u, err := url.Parse(expand(d.Endpoint, bucket, region)); err == nil {
+		host = u.Host
+	}
+	v := strings.NewReplacer("{host}", host, "{bucket}", bucket, "{key}", EscapePath(key)).Replace(d.Object.CopySource)
+	if versionID != "" {
+		v += "?" + d.Params.VersionID + "=" + url.QueryEscape(versionID)
+	}
+	return v
+}
+
+// CheckPartNumber checks n against the dialect's part numbering:
+// FirstPartNumber (0 for QingStor, 1 elsewhere) up to MaxParts numbers.
+func (d *Dialect) CheckPartNumber(field string, n int) error {
+	first, max := d.Limits.FirstPartNumber, d.Limits.MaxParts
+	if n < first || (max > 0 && n > first+max-1) {
+		return InvalidArgument(field, "%d is outside the %s part numbers %d to %d", n, d.Name, first, first+max-1)
+	}
+	return nil
+}
+
+// ErrorKind returns the kind sentinel (ErrNotFound, ...) the dialect gives
+// an error code, falling back to the HTTP status; nil if neither is known.
+// It classifies per-key errors inside a successful answer (delete
+// multiple).
+func (d *Dialect) ErrorKind(code string, status int) error { return errorKind(d, code, status) }
+
+// DecodeResult decodes a successful answer's body into v in the dialect's
+// codec, reading at most 64 MiB. Some operations (CompleteMultipartUpload,
+// CopyObject and UploadPartCopy on S3 and COS) answer 200 and report a
+// failure in the body; DecodeResult returns such a body as a
+// *ResponseError for op, with the answer's status, that matches its
+// code's kind. An empty body (whitespace only) leaves v untouched.
+func DecodeResult(d *Dialect, op string, resp *http.Response, v any) error {
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
+	if err != nil {
+		return err
+	}
+	b = bytes.TrimSpace(b) // COS and S3 send spaces while they work
+	if len(b) == 0 {
+		return nil
+	}
+	if isErrorDocument(d, b) {
+		e := &ResponseError{Dialect: d.Name, Op: op, StatusCode: resp.StatusCode}
+		e.Code, e.Message, e.RequestID, e.HostID, e.Resource = parseErrorBody(d, b)
+		if e.RequestID == "" {
+			e.RequestID = d.requestID(resp.Header)
+		}
+		e.kind = errorKind(d, e.Code, 0)
+		return e
+	}
+	if v == nil {
+		return nil
+	}
+	if d.Codec == JSON {
+		return json.Unmarshal(b, v)
+	}
+	return xml.Unmarshal(b, v)
+}
+
+// isErrorDocument reports whether b is an error body: an XML document whose
+// root is <Error>, or a JSON object with a non-empty "code".
+func isErrorDocument(d *Dialect, b []byte) bool {
+	if d.Codec == JSON {
+		var e struct {
+			Code string `json:"code"`
+		}
+		return json.Unmarshal(b, &e) == nil && e.Code != ""
+	}
+	dec := xml.NewDecoder(bytes.NewReader(b))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			return se.Name.Local == "Error"
+		}
+	}
+}
+
+func setHeader(h http.Header, k, v string) {
+	if v != "" {
+		h.Set(k, v)
+	}
+}
+
+var s3StorageClasses = []StorageClass{
+	StorageClassStandard, StorageClassReducedRedundancy, StorageClassStandardIA, StorageClassOneZoneIA,
+	StorageClassIntelligentTiering, StorageClassGlacier, StorageClassGlacierIR, StorageClassDeepArchive,
+}
 
 var (
-	s3ObjectWire       = ObjectWire{}
-	ibmObjectWire      = s3ObjectWire
-	cosObjectWire      = ObjectWire{}
-	qingstorObjectWire = ObjectWire{}
+	s3ObjectWire = ObjectWire{
+		CopySource:                  "/{bucket}/{key}",
+		CopySourceHeader:            "x-amz-copy-source",
+		CopySourceConditionPrefix:   "x-amz-copy-source-",
+		CopyRangeHeader:             "x-amz-copy-source-range",
+		MetadataDirectiveHeader:     "x-amz-metadata-directive",
+		MetadataDirectiveCopy:       "COPY",
+		MetadataDirectiveReplace:    "REPLACE",
+		SSECustomerPrefix:           "x-amz-server-side-encryption-customer-",
+		CopySourceSSECustomerPrefix: "x-amz-copy-source-server-side-encryption-customer-",
+		StorageClassHeader:          "x-amz-storage-class",
+		StorageClasses:              s3StorageClasses,
+		ACLHeader:                   "x-amz-acl",
+		GrantHeaderPrefix:           "x-amz-grant-",
+		CannedACLs: []CannedACL{ACLPrivate, ACLPublicRead, ACLPublicReadWrite, ACLAuthenticatedRead,
+			ACLBucketOwnerRead, ACLBucketOwnerFullControl},
+		GrantPermissions:     []Permission{PermissionRead, PermissionReadACP, PermissionWriteACP, PermissionFullControl},
+		AllUsersURI:          "http://acs.amazonaws.com/groups/global/AllUsers",
+		ListPartsMaxParam:    "max-parts",
+		ListPartsMarkerParam: "part-number-marker",
+		MaxListParts:         1000,
+		Bodies:               S3Bodies,
+	}
+	ibmObjectWire = s3ObjectWire
+	cosObjectWire = ObjectWire{
+		CopySource:                  "{host}/{key}",
+		CopySourceHeader:            "x-cos-copy-source",
+		CopySourceConditionPrefix:   "x-cos-copy-source-",
+		CopyRangeHeader:             "x-cos-copy-source-range",
+		MetadataDirectiveHeader:     "x-cos-metadata-directive",
+		MetadataDirectiveCopy:       "Copy",
+		MetadataDirectiveReplace:    "Replaced",
+		SSECustomerPrefix:           "x-cos-server-side-encryption-customer-",
+		CopySourceSSECustomerPrefix: "x-cos-copy-source-server-side-encryption-customer-",
+		StorageClassHeader:          "x-cos-storage-class",
+		StorageClasses: []StorageClass{StorageClassStandard, StorageClassStandardIA, StorageClassIntelligentTiering,
+			StorageClassArchive, StorageClassDeepArchive, StorageClassMAZStandard, StorageClassMAZStandardIA},
+		ACLHeader:                "x-cos-acl",
+		GrantHeaderPrefix:        "x-cos-grant-",
+		CannedACLs:               []CannedACL{ACLDefault, ACLPrivate, ACLPublicRead, ACLPublicReadWrite},
+		GrantPermissions:         []Permission{PermissionRead, PermissionReadACP, PermissionWriteACP, PermissionFullControl},
+		AllUsersURI:              "http://cam.qcloud.com/groups/global/AllUsers",
+		NextAppendPositionHeader: "x-cos-next-append-position",
+		ObjectTypeHeader:         "x-cos-object-type",
+		AppendPositionCodes:      []string{"PositionNotEqualToLength"},
+		NotAppendableCodes:       []string{"ObjectNotAppendable"},
+		CRC64Header:              "x-cos-hash-crc64ecma",
+		ListPartsMaxParam:        "max-parts",
+		ListPartsMarkerParam:     "part-number-marker",
+		MaxListParts:             1000,
+		Bodies:                   S3Bodies,
+	}
+	qingstorObjectWire = ObjectWire{
+		CopySource:                   "/{bucket}/{key}",
+		CopySourceHeader:             "x-qs-copy-source",
+		CopySourceConditionPrefix:    "x-qs-copy-source-",
+		CopyRangeHeader:              "x-qs-copy-range",
+		MetadataDirectiveHeader:      "x-qs-metadata-directive",
+		MetadataDirectiveCopy:        "COPY",
+		MetadataDirectiveReplace:     "REPLACE",
+		SSECustomerPrefix:            "x-qs-encryption-customer-",
+		CopySourceSSECustomerPrefix:  "x-qs-copy-source-encryption-customer-",
+		StorageClassHeader:           "x-qs-storage-class",
+		StorageClasses:               []StorageClass{StorageClassStandard, StorageClassStandardIA},
+		NextAppendPositionHeader:     "x-qs-next-append-position",
+		ObjectTypeHeader:             "x-qs-object-type",
+		AppendPositionCodes:          []string{"invalid_append_position", "invalid_argument"},
+		NotAppendableCodes:           []string{"object_not_appendable", "invalid_object_state"},
+		MoveSourceHeader:             "x-qs-move-source",
+		MoveSourceConditionPrefix:    "x-qs-move-source-",
+		FetchSourceHeader:            "x-qs-fetch-source",
+		FetchIfUnmodifiedSinceHeader: "x-qs-fetch-if-unmodified-since",
+		ListPartsMaxParam:            "limit",
+		ListPartsMarkerParam:         "part_number_marker",
+		MaxListParts:                 1000,
+		Bodies:                       QingStorBodies,
+	}
 )

@@ -1,13 +1,22 @@
-// Package object holds polystore's typed object operations: put, get, head
-// and delete, on every dialect. Build an object.Client from a client.Client:
+// Package object holds polystore's typed object operations on every
+// dialect: put (of known or unknown size), get, head, delete, delete
+// multiple, copy, append, ACLs, CORS preflight, and QingStor's move and
+// fetch. Build an object.Client from a client.Client:
 //
 //	objects := object.NewClient(c)
 //	out, err := objects.Put(ctx, &object.PutInput{Bucket: "b", Key: "k", Body: f})
+//
+// Inputs are checked against the dialect before anything is sent: bad
+// input is an error matching client.ErrInvalidArgument that names the
+// field (*client.InvalidArgumentError), and a feature the dialect lacks
+// (append on S3, move on COS, ...) is one matching client.ErrNotSupported.
 package object
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -35,28 +44,65 @@ type PutInput struct {
 	// streamed once and not retried after it has been read. Nil means an
 	// empty object.
 	Body io.Reader
-	// Size is the number of bytes to send. 0 means "all of Body", which
-	// needs a Body whose length can be found (a seeker, or a bytes or
-	// strings reader); a plain io.Reader needs Size.
+	// Size is the number of bytes to send. 0 means "all of Body". When the
+	// length of Body cannot be found (a plain io.Reader: a pipe, a network
+	// stream), Put reads up to PartSize bytes into a pooled buffer: if the
+	// stream ends there, it sends one PUT; otherwise it switches to a
+	// multipart upload of PartSize parts, one at a time, so memory stays
+	// at one part whatever the object's size. A failed multipart upload is
+	// aborted.
 	Size int64
-	// ContentType, ContentEncoding, ContentDisposition and CacheControl
-	// are stored with the object and returned by Get and Head.
+	// PartSize is the part size of an unknown-length upload. 0 means
+	// 16 MiB, raised to the dialect's Limits.MinPartSize. An object can
+	// have at most Limits.MaxParts parts.
+	PartSize int64
+	// ContentType, ContentEncoding, ContentDisposition, ContentLanguage,
+	// CacheControl and Expires (an HTTP date) are stored with the object
+	// and returned by Get and Head.
 	ContentType        string
 	ContentEncoding    string
 	ContentDisposition string
+	ContentLanguage    string
 	CacheControl       string
+	Expires            string
 	// ContentMD5 is the raw 16-byte MD5 of the body; the server refuses a
-	// body that does not match.
+	// body that does not match. It cannot be checked on an unknown-length
+	// body larger than one part.
 	ContentMD5 []byte
 	// Metadata is user metadata, sent with the dialect's prefix
-	// (x-amz-meta-, x-cos-meta-, x-qs-meta-). Names are case-insensitive.
+	// (x-amz-meta-, x-cos-meta-, x-qs-meta-). Names are case-insensitive;
+	// names and values together may not exceed Limits.MaxMetadataSize
+	// (2 KiB on every built-in dialect).
 	Metadata map[string]string
+	// StorageClass must be one of the dialect's ObjectWire.StorageClasses.
+	StorageClass client.StorageClass
+	// ACL and Grants set the object's ACL, on dialects with object ACLs.
+	ACL    client.CannedACL
+	Grants []client.Grant
+	// SSE encrypts the object with a customer-provided key (SSE-C).
+	SSE *client.SSECustomer
+}
+
+func (in *PutInput) options() *client.ObjectOptions {
+	return &client.ObjectOptions{
+		ContentType: in.ContentType, ContentEncoding: in.ContentEncoding,
+		ContentDisposition: in.ContentDisposition, ContentLanguage: in.ContentLanguage,
+		CacheControl: in.CacheControl, Expires: in.Expires, Metadata: in.Metadata,
+		StorageClass: in.StorageClass, ACL: in.ACL, Grants: in.Grants, SSE: in.SSE,
+	}
 }
 
 // PutOutput is the result of Put.
 type PutOutput struct {
 	ETag      string // as returned, with quotes stripped
 	VersionID string // when versioning is on
+	// CRC64 is the object's CRC-64/ECMA-182 when the dialect reports one
+	// (COS); HasCRC64 says whether it did.
+	CRC64    uint64
+	HasCRC64 bool
+	// UploadID is set when an unknown-length body was sent as a multipart
+	// upload.
+	UploadID  string
 	RequestID string
 }
 
@@ -70,10 +116,19 @@ var putOp = client.Op[PutInput, PutOutput]{
 		if in.Size < 0 {
 			return client.InvalidArgument("Size", "must not be negative (0 means all of Body)")
 		}
+		if max := d.Limits.MaxPutSize; max > 0 && in.Size > max {
+			return client.InvalidArgument("Size", "%d bytes exceeds the %s single-PUT limit of %d; use a multipart upload", in.Size, d.Name, max)
+		}
+		if in.PartSize < 0 {
+			return client.InvalidArgument("PartSize", "must not be negative")
+		}
+		if max := d.Limits.MaxPartSize; max > 0 && in.PartSize > max {
+			return client.InvalidArgument("PartSize", "%d bytes exceeds the %s part size limit of %d", in.PartSize, d.Name, max)
+		}
 		if in.ContentMD5 != nil && len(in.ContentMD5) != 16 {
 			return client.InvalidArgument("ContentMD5", "must be 16 bytes, got %d", len(in.ContentMD5))
 		}
-		return checkMetadata(d, in.Metadata)
+		return d.CheckObjectOptions(in.options())
 	},
 	Serialize: func(d *client.Dialect, _ *client.Options, in *PutInput, r *client.Request) error {
 		size := in.Size
@@ -84,52 +139,100 @@ var putOp = client.Op[PutInput, PutOutput]{
 		if err != nil {
 			return err
 		}
-		if body.Size() > d.Limits.MaxPutSize && d.Limits.MaxPutSize > 0 {
-			return client.InvalidArgument("Size", "%d bytes exceeds the %s single-PUT limit of %d; use a multipart upload", body.Size(), d.Name, d.Limits.MaxPutSize)
+		if max := d.Limits.MaxPutSize; max > 0 && body.Size() > max {
+			return client.InvalidArgument("Size", "%d bytes exceeds the %s single-PUT limit of %d; use a multipart upload", body.Size(), d.Name, max)
 		}
 		r.Method, r.Bucket, r.Key, r.Body = http.MethodPut, in.Bucket, in.Key, body
-		setIf(r.Header, "Content-Type", in.ContentType)
-		setIf(r.Header, "Content-Encoding", in.ContentEncoding)
-		setIf(r.Header, "Content-Disposition", in.ContentDisposition)
-		setIf(r.Header, "Cache-Control", in.CacheControl)
+		d.SetObjectOptions(r.Header, in.options())
 		if in.ContentMD5 != nil {
-			r.Header.Set("Content-Md5", base64.StdEncoding.EncodeToString(in.ContentMD5))
-		}
-		for k, v := range in.Metadata {
-			r.Header.Set(d.MetaPrefix+strings.ToLower(k), v)
+			r.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(in.ContentMD5))
 		}
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *PutOutput) error {
 		out.ETag = trimETag(resp.Header.Get("ETag"))
 		out.VersionID = resp.Header.Get(d.HeaderPrefix + "version-id")
+		out.CRC64, out.HasCRC64 = crc64Header(d, resp.Header)
 		out.RequestID = d.RequestID(resp.Header)
 		return nil
 	},
 }
 
-// Put stores an object in one request. Objects larger than the dialect's
-// single-PUT limit need a multipart upload.
+// Put stores an object. A body of known length is sent in one request
+// (up to the dialect's Limits.MaxPutSize); a body whose length cannot be
+// found is buffered one part at a time and sent in one request or as a
+// multipart upload (see PutInput.Size).
 func (c *Client) Put(ctx context.Context, in *PutInput, optFns ...func(*client.Options)) (*PutOutput, error) {
+	if in != nil && in.Size == 0 && !lengthKnown(in.Body) {
+		return c.putStream(ctx, in, optFns)
+	}
 	return client.Invoke(ctx, c.c, &putOp, in, optFns...)
 }
 
-// Conditions are the conditional-request headers of Get and Head.
+// lengthKnown reports whether client.NewBody can find r's length.
+func lengthKnown(r io.Reader) bool {
+	switch v := r.(type) {
+	case nil, *bytes.Reader, *strings.Reader, *bytes.Buffer:
+		return true
+	case io.Seeker:
+		_, err := v.Seek(0, io.SeekCurrent)
+		return err == nil
+	}
+	return false
+}
+
+// Conditions are the conditional-request headers of Get and Head, and of
+// a copy's or move's source.
 type Conditions struct {
-	IfMatch           string    // ETag that must match
+	IfMatch           string    // ETag that must match (else 412 → ErrPreconditionFailed)
 	IfNoneMatch       string    // ETag that must not match (304 → ErrNotModified)
 	IfModifiedSince   time.Time // zero = unset
 	IfUnmodifiedSince time.Time
 }
 
-func (cd *Conditions) apply(h http.Header) {
-	setIf(h, "If-Match", quoteETag(cd.IfMatch))
-	setIf(h, "If-None-Match", quoteETag(cd.IfNoneMatch))
+// apply writes the conditions with the given header prefix: "" for
+// If-Match and friends, or a copy-source prefix such as
+// "x-amz-copy-source-".
+func (cd *Conditions) apply(h http.Header, prefix string) {
+	name := func(n string) string {
+		if prefix == "" {
+			return n
+		}
+		return prefix + strings.ToLower(n)
+	}
+	setIf(h, name("If-Match"), quoteETag(cd.IfMatch))
+	setIf(h, name("If-None-Match"), quoteETag(cd.IfNoneMatch))
 	if !cd.IfModifiedSince.IsZero() {
-		h.Set("If-Modified-Since", cd.IfModifiedSince.UTC().Format(http.TimeFormat))
+		h.Set(name("If-Modified-Since"), cd.IfModifiedSince.UTC().Format(http.TimeFormat))
 	}
 	if !cd.IfUnmodifiedSince.IsZero() {
-		h.Set("If-Unmodified-Since", cd.IfUnmodifiedSince.UTC().Format(http.TimeFormat))
+		h.Set(name("If-Unmodified-Since"), cd.IfUnmodifiedSince.UTC().Format(http.TimeFormat))
+	}
+}
+
+// ResponseHeaders override headers of a Get answer (the response-*
+// query parameters), for instance to make a browser download a file.
+type ResponseHeaders struct {
+	ContentType        string
+	ContentLanguage    string
+	Expires            string
+	CacheControl       string
+	ContentDisposition string
+	ContentEncoding    string
+}
+
+func (rh *ResponseHeaders) apply(q interface{ Set(string, string) }) {
+	for _, kv := range [...][2]string{
+		{"response-content-type", rh.ContentType},
+		{"response-content-language", rh.ContentLanguage},
+		{"response-expires", rh.Expires},
+		{"response-cache-control", rh.CacheControl},
+		{"response-content-disposition", rh.ContentDisposition},
+		{"response-content-encoding", rh.ContentEncoding},
+	} {
+		if kv[1] != "" {
+			q.Set(kv[0], kv[1])
+		}
 	}
 }
 
@@ -141,7 +244,23 @@ type GetInput struct {
 	// Offset and Length select a byte range; Length 0 means to the end.
 	Offset, Length int64
 	Conditions
+	// Override replaces headers of the answer.
+	Override ResponseHeaders
+	// SSE is the customer key the object was written with, if any.
+	SSE *client.SSECustomer
 }
+
+// ObjectType says whether an object can be appended to.
+type ObjectType string
+
+// Object types.
+const (
+	ObjectTypeNormal     ObjectType = "normal"
+	ObjectTypeAppendable ObjectType = "appendable"
+)
+
+// Values returns every object type.
+func (ObjectType) Values() []ObjectType { return []ObjectType{ObjectTypeNormal, ObjectTypeAppendable} }
 
 // Attributes are an object's stored properties, returned by Get and Head.
 type Attributes struct {
@@ -149,13 +268,27 @@ type Attributes struct {
 	ContentType        string
 	ContentEncoding    string
 	ContentDisposition string
+	ContentLanguage    string
 	CacheControl       string
+	Expires            string
 	ContentRange       string // for ranged reads
 	ETag               string
 	LastModified       time.Time
 	VersionID          string
-	Metadata           map[string]string // names lowercased, prefix removed
-	RequestID          string
+	// DeleteMarker is set when the version asked for is a delete marker.
+	DeleteMarker bool
+	StorageClass client.StorageClass // "" when the server does not say (standard)
+	// ObjectType is appendable for objects written by Append, normal
+	// otherwise; NextAppendPosition is an appendable object's length.
+	ObjectType         ObjectType
+	NextAppendPosition int64
+	// CRC64 is the object's CRC-64/ECMA-182 when the dialect reports one
+	// (COS); HasCRC64 says whether it did.
+	CRC64    uint64
+	HasCRC64 bool
+	Metadata map[string]string // names lowercased, prefix removed
+	// RequestID identifies the answer for the vendor's support.
+	RequestID string
 }
 
 // GetOutput is the result of Get. The caller must close Body.
@@ -178,7 +311,10 @@ var getOp = client.Op[GetInput, GetOutput]{
 		if in.Length < 0 {
 			return client.InvalidArgument("Length", "must not be negative")
 		}
-		return nil
+		if err := checkVersionID(d, "VersionID", in.VersionID); err != nil {
+			return err
+		}
+		return checkSSE(d, "SSE", in.SSE)
 	},
 	Serialize: func(d *client.Dialect, _ *client.Options, in *GetInput, r *client.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodGet, in.Bucket, in.Key
@@ -191,7 +327,9 @@ var getOp = client.Op[GetInput, GetOutput]{
 		case in.Offset > 0:
 			r.Header.Set("Range", fmt.Sprintf("bytes=%d-", in.Offset))
 		}
-		in.Conditions.apply(r.Header)
+		in.Conditions.apply(r.Header, "")
+		in.Override.apply(r.Query)
+		d.SetSSECustomer(r.Header, in.SSE, false)
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *GetOutput) error {
@@ -201,9 +339,10 @@ var getOp = client.Op[GetInput, GetOutput]{
 	},
 }
 
-// Get opens an object for reading. A failed If-None-Match or
-// If-Modified-Since is an error matching client.ErrNotModified; a failed
-// If-Match or If-Unmodified-Since matches client.ErrPreconditionFailed.
+// Get opens an object for reading; the body streams from the server. A
+// failed If-None-Match or If-Modified-Since is an error matching
+// client.ErrNotModified (status 304); a failed If-Match or
+// If-Unmodified-Since matches client.ErrPreconditionFailed (412).
 func (c *Client) Get(ctx context.Context, in *GetInput, optFns ...func(*client.Options)) (*GetOutput, error) {
 	return client.Invoke(ctx, c.c, &getOp, in, optFns...)
 }
@@ -214,6 +353,8 @@ type HeadInput struct {
 	Key       string
 	VersionID string
 	Conditions
+	// SSE is the customer key the object was written with, if any.
+	SSE *client.SSECustomer
 }
 
 // HeadOutput is the result of Head.
@@ -223,14 +364,21 @@ var headOp = client.Op[HeadInput, HeadOutput]{
 	Name:       "HeadObject",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *HeadInput) error {
-		return checkBucketKey(d, in.Bucket, in.Key)
+		if err := checkBucketKey(d, in.Bucket, in.Key); err != nil {
+			return err
+		}
+		if err := checkVersionID(d, "VersionID", in.VersionID); err != nil {
+			return err
+		}
+		return checkSSE(d, "SSE", in.SSE)
 	},
 	Serialize: func(d *client.Dialect, _ *client.Options, in *HeadInput, r *client.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodHead, in.Bucket, in.Key
 		if in.VersionID != "" {
 			r.Query.Set(d.Params.VersionID, in.VersionID)
 		}
-		in.Conditions.apply(r.Header)
+		in.Conditions.apply(r.Header, "")
+		d.SetSSECustomer(r.Header, in.SSE, false)
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *HeadOutput) error {
@@ -239,21 +387,27 @@ var headOp = client.Op[HeadInput, HeadOutput]{
 	},
 }
 
-// Head returns an object's attributes without its content.
+// Head returns an object's attributes without its content. A missing
+// object is an error matching client.ErrNotFound; conditions fail as in
+// Get.
 func (c *Client) Head(ctx context.Context, in *HeadInput, optFns ...func(*client.Options)) (*HeadOutput, error) {
 	return client.Invoke(ctx, c.c, &headOp, in, optFns...)
 }
 
 // DeleteInput is the input of Delete.
 type DeleteInput struct {
-	Bucket    string
-	Key       string
+	Bucket string
+	Key    string
+	// VersionID deletes one version for good; without it, a versioned
+	// bucket keeps the data and adds a delete marker.
 	VersionID string
 }
 
 // DeleteOutput is the result of Delete.
 type DeleteOutput struct {
-	VersionID    string
+	// VersionID is the version deleted, or the new delete marker's.
+	VersionID string
+	// DeleteMarker says a delete marker was created (or deleted).
 	DeleteMarker bool
 	RequestID    string
 }
@@ -262,7 +416,10 @@ var deleteOp = client.Op[DeleteInput, DeleteOutput]{
 	Name:       "DeleteObject",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *DeleteInput) error {
-		return checkBucketKey(d, in.Bucket, in.Key)
+		if err := checkBucketKey(d, in.Bucket, in.Key); err != nil {
+			return err
+		}
+		return checkVersionID(d, "VersionID", in.VersionID)
 	},
 	Serialize: func(d *client.Dialect, _ *client.Options, in *DeleteInput, r *client.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodDelete, in.Bucket, in.Key
@@ -292,29 +449,19 @@ func checkBucketKey(d *client.Dialect, bucket, key string) error {
 	return d.ValidateKey(key)
 }
 
-// checkMetadata enforces header-safe names and the dialect's size limit.
-func checkMetadata(d *client.Dialect, m map[string]string) error {
-	total := 0
-	for k, v := range m {
-		if k == "" {
-			return client.InvalidArgument("Metadata", "has an empty name")
-		}
-		for i := 0; i < len(k); i++ {
-			if c := k[i]; c <= ' ' || c >= 0x7f || strings.IndexByte("()<>@,;:\\\"/[]?={}", c) >= 0 {
-				return client.InvalidArgument("Metadata", "name %q has character %q, not allowed in a header name", k, c)
-			}
-		}
-		for i := 0; i < len(v); i++ {
-			if c := v[i]; (c < ' ' && c != '\t') || c == 0x7f {
-				return client.InvalidArgument("Metadata", "value of %q has a control character", k)
-			}
-		}
-		total += len(k) + len(v)
-	}
-	if max := d.Limits.MaxMetadataSize; max > 0 && total > max {
-		return client.InvalidArgument("Metadata", "is %d bytes; the %s limit is %d", total, d.Name, max)
+// checkVersionID refuses a version id on a dialect without versioning.
+func checkVersionID(d *client.Dialect, field, id string) error {
+	if id != "" && !d.Has(client.FeatureVersioning) {
+		return client.NotSupported(d, field, "object versions")
 	}
 	return nil
+}
+
+func checkSSE(d *client.Dialect, field string, k *client.SSECustomer) error {
+	if k == nil {
+		return nil
+	}
+	return rename(d.CheckObjectOptions(&client.ObjectOptions{SSE: k}), field)
 }
 
 func attributes(d *client.Dialect, resp *http.Response) Attributes {
@@ -324,10 +471,15 @@ func attributes(d *client.Dialect, resp *http.Response) Attributes {
 		ContentType:        h.Get("Content-Type"),
 		ContentEncoding:    h.Get("Content-Encoding"),
 		ContentDisposition: h.Get("Content-Disposition"),
+		ContentLanguage:    h.Get("Content-Language"),
 		CacheControl:       h.Get("Cache-Control"),
+		Expires:            h.Get("Expires"),
 		ContentRange:       h.Get("Content-Range"),
 		ETag:               trimETag(h.Get("ETag")),
 		VersionID:          h.Get(d.HeaderPrefix + "version-id"),
+		DeleteMarker:       h.Get(d.HeaderPrefix+"delete-marker") == "true",
+		StorageClass:       client.StorageClass(h.Get(d.Object.StorageClassHeader)),
+		ObjectType:         ObjectTypeNormal,
 		RequestID:          d.RequestID(h),
 	}
 	if a.ContentLength < 0 {
@@ -338,6 +490,15 @@ func attributes(d *client.Dialect, resp *http.Response) Attributes {
 	if t, err := http.ParseTime(h.Get("Last-Modified")); err == nil {
 		a.LastModified = t
 	}
+	if w := &d.Object; w.ObjectTypeHeader != "" {
+		if v := strings.ToLower(h.Get(w.ObjectTypeHeader)); v != "" {
+			a.ObjectType = ObjectType(v)
+		}
+		if n, err := strconv.ParseInt(h.Get(w.NextAppendPositionHeader), 10, 64); err == nil {
+			a.NextAppendPosition = n
+		}
+	}
+	a.CRC64, a.HasCRC64 = crc64Header(d, h)
 	for name, vals := range h {
 		lower := strings.ToLower(name)
 		if strings.HasPrefix(lower, d.MetaPrefix) && len(vals) > 0 {
@@ -348,6 +509,45 @@ func attributes(d *client.Dialect, resp *http.Response) Attributes {
 		}
 	}
 	return a
+}
+
+func crc64Header(d *client.Dialect, h http.Header) (uint64, bool) {
+	if d.Object.CRC64Header == "" {
+		return 0, false
+	}
+	v := h.Get(d.Object.CRC64Header)
+	if v == "" {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	return n, err == nil
+}
+
+// invoke runs op and returns a failure reported in a successful answer's
+// body (S3 CopyObject) as the *client.ResponseError itself.
+func invoke[In, Out any](ctx context.Context, c *client.Client, op *client.Op[In, Out], in *In, optFns []func(*client.Options)) (*Out, error) {
+	out, err := client.Invoke(ctx, c, op, in, optFns...)
+	if err != nil {
+		var oe *client.OperationError
+		var re *client.ResponseError
+		if errors.As(err, &oe) && errors.As(oe.Err, &re) {
+			return nil, re
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
+// rename gives an input error another field name.
+func rename(err error, field string) error {
+	if err == nil {
+		return nil
+	}
+	var ia *client.InvalidArgumentError
+	if errors.As(err, &ia) {
+		ia.Field = field
+	}
+	return err
 }
 
 func setIf(h http.Header, k, v string) {
@@ -363,4 +563,16 @@ func quoteETag(s string) string {
 		return s
 	}
 	return `"` + s + `"`
+}
+
+func parseTime(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	for _, layout := range []string{time.RFC3339Nano, http.TimeFormat} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
 }

@@ -34,6 +34,50 @@ func TestBadInputSendsNothing(t *testing.T) {
 				field string
 				call  func() error
 			}{
+				{"negative part size", "PartSize", func() error {
+					_, err := objects.Put(ctx, &object.PutInput{Bucket: good, Key: "k", Body: io.MultiReader(strings.NewReader("x")), PartSize: -1})
+					return err
+				}},
+				{"storage class", "StorageClass", func() error {
+					_, err := objects.Put(ctx, &object.PutInput{Bucket: good, Key: "k", StorageClass: "FROZEN_SOLID"})
+					return err
+				}},
+				{"sse key length", "SSE", func() error {
+					_, err := objects.Put(ctx, &object.PutInput{Bucket: good, Key: "k", SSE: &client.SSECustomer{Key: []byte("short")}})
+					return err
+				}},
+				{"delete multiple without keys", "Objects", func() error {
+					_, err := objects.DeleteObjects(ctx, &object.DeleteObjectsInput{Bucket: good})
+					return err
+				}},
+				{"delete multiple with a bad key", "Objects[1].Key", func() error {
+					_, err := objects.DeleteObjects(ctx, &object.DeleteObjectsInput{Bucket: good, Objects: []object.ObjectID{{Key: "ok"}, {Key: "a\xff"}}})
+					return err
+				}},
+				{"copy metadata without replace", "MetadataDirective", func() error {
+					_, err := objects.Copy(ctx, &object.CopyInput{Bucket: good, Key: "k", SourceBucket: good, SourceKey: "s", Metadata: map[string]string{"a": "b"}})
+					return err
+				}},
+				{"copy source key", "SourceKey", func() error {
+					_, err := objects.Copy(ctx, &object.CopyInput{Bucket: good, Key: "k", SourceBucket: good, SourceKey: strings.Repeat("s", d.Limits.MaxKeyLength+1)})
+					return err
+				}},
+				{"copy source bucket", "SourceBucket", func() error {
+					_, err := objects.Copy(ctx, &object.CopyInput{Bucket: good, Key: "k", SourceBucket: "Bad_Bucket", SourceKey: "s"})
+					return err
+				}},
+				{"copy metadata directive", "MetadataDirective", func() error {
+					_, err := objects.Copy(ctx, &object.CopyInput{Bucket: good, Key: "k", SourceBucket: good, SourceKey: "s", MetadataDirective: "MERGE"})
+					return err
+				}},
+				{"preflight without origin", "Origin", func() error {
+					_, err := objects.Options(ctx, &object.OptionsInput{Bucket: good, Key: "k", Method: "GET"})
+					return err
+				}},
+				{"negative length", "Length", func() error {
+					_, err := objects.Get(ctx, &object.GetInput{Bucket: good, Key: "k", Length: -1})
+					return err
+				}},
 				{"empty bucket", "Bucket", func() error {
 					_, err := objects.Put(ctx, &object.PutInput{Key: "k"})
 					return err
@@ -66,8 +110,8 @@ func TestBadInputSendsNothing(t *testing.T) {
 					_, err := objects.Put(ctx, &object.PutInput{Bucket: good, Key: "k", Body: strings.NewReader("x"), Size: -1})
 					return err
 				}},
-				{"stream without size", "Size", func() error {
-					_, err := objects.Put(ctx, &object.PutInput{Bucket: good, Key: "k", Body: io.MultiReader(strings.NewReader("x"))})
+				{"size over the single-put limit", "Size", func() error {
+					_, err := objects.Put(ctx, &object.PutInput{Bucket: good, Key: "k", Body: io.MultiReader(strings.NewReader("x")), Size: d.Limits.MaxPutSize + 1})
 					return err
 				}},
 				{"short content-md5", "ContentMD5", func() error {
@@ -121,6 +165,94 @@ func TestMissingCredentialsSendsNothing(t *testing.T) {
 			}
 			if n := len(srv.Requests()); n != 0 {
 				t.Errorf("%d requests reached the server", n)
+			}
+		})
+	}
+}
+
+// TestUnsupportedSendsNothing checks that features a dialect lacks are
+// refused with ErrNotSupported (naming the field) before any request, and
+// that the dialects that have them still validate their input.
+func TestUnsupportedSendsNothing(t *testing.T) {
+	ctx := context.Background()
+	for _, d := range allDialects {
+		t.Run(d.Name, func(t *testing.T) {
+			srv := storagetest.NewServer(d)
+			defer srv.Close()
+			c, err := srv.Client()
+			if err != nil {
+				t.Fatal(err)
+			}
+			objects := object.NewClient(c)
+			good := bucketFor(d, "valid-bucket")
+			cases := []struct {
+				name      string
+				supported bool
+				field     string // field named when unsupported
+				call      func() error
+			}{
+				{"append", d.Has(client.FeatureAppend), "Position", func() error {
+					_, err := objects.Append(ctx, &object.AppendInput{Bucket: good, Key: "k", Position: 0, Body: strings.NewReader("x")})
+					return err
+				}},
+				{"move", d.Has(client.FeatureMove), "SourceKey", func() error {
+					_, err := objects.Move(ctx, &object.MoveInput{Bucket: good, Key: "k", SourceBucket: good, SourceKey: "s"})
+					return err
+				}},
+				{"fetch", d.Has(client.FeatureFetch), "SourceURL", func() error {
+					_, err := objects.Fetch(ctx, &object.FetchInput{Bucket: good, Key: "k", SourceURL: "http://example.com/x"})
+					return err
+				}},
+				{"get acl", len(d.Object.CannedACLs) > 0, "Key", func() error {
+					_, err := objects.GetACL(ctx, &object.GetACLInput{Bucket: good, Key: "k"})
+					return err
+				}},
+				{"put with acl", len(d.Object.CannedACLs) > 0, "ACL", func() error {
+					_, err := objects.Put(ctx, &object.PutInput{Bucket: good, Key: "k", ACL: client.ACLPrivate})
+					return err
+				}},
+				{"put with grants", len(d.Object.CannedACLs) > 0, "Grants", func() error {
+					_, err := objects.Put(ctx, &object.PutInput{Bucket: good, Key: "k", Grants: []client.Grant{{Grantee: client.Grantee{ID: "u"}, Permission: client.PermissionRead}}})
+					return err
+				}},
+			}
+			for _, tc := range cases {
+				if tc.supported {
+					continue
+				}
+				err := tc.call()
+				var ia *client.InvalidArgumentError
+				if !errors.As(err, &ia) || ia.Field != tc.field || !errors.Is(err, client.ErrNotSupported) {
+					t.Errorf("%s: err = %v, want ErrNotSupported naming %s", tc.name, err, tc.field)
+				}
+			}
+
+			// Where supported, bad input is still refused.
+			type badCase struct {
+				name, field string
+				err         error
+			}
+			var bad []badCase
+			if d.Has(client.FeatureAppend) {
+				_, err := objects.Append(ctx, &object.AppendInput{Bucket: good, Key: "k", Position: -1, Body: strings.NewReader("x")})
+				bad = append(bad, badCase{"negative append position", "Position", err})
+			}
+			if len(d.Object.CannedACLs) > 0 {
+				_, err := objects.Put(ctx, &object.PutInput{Bucket: good, Key: "k", ACL: "everyone-everything"})
+				bad = append(bad, badCase{"unknown canned acl", "ACL", err})
+				_, err = objects.PutACL(ctx, &object.PutACLInput{Bucket: good, Key: "k"})
+				bad = append(bad, badCase{"put acl without acl", "ACL", err})
+				_, err = objects.Put(ctx, &object.PutInput{Bucket: good, Key: "k", Grants: []client.Grant{{Grantee: client.Grantee{ID: "u"}, Permission: "OWN"}}})
+				bad = append(bad, badCase{"grant permission", "Grants[0].Permission", err})
+			}
+			for _, b := range bad {
+				var ia *client.InvalidArgumentError
+				if !errors.As(b.err, &ia) || ia.Field != b.field || !errors.Is(b.err, client.ErrInvalidArgument) {
+					t.Errorf("%s: err = %v, want an InvalidArgumentError on %s", b.name, b.err, b.field)
+				}
+			}
+			if reqs := srv.Requests(); len(reqs) != 0 {
+				t.Errorf("refused calls reached the server: %d requests, first %+v", len(reqs), reqs[0])
 			}
 		})
 	}

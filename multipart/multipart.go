@@ -1,0 +1,824 @@
+// Package multipart holds polystore's typed multipart-upload operations on
+// every dialect: initiate, upload part, upload part copy, complete, abort
+// and list parts.
+//
+//	uploads := multipart.NewClient(c)
+//	up, err := uploads.Initiate(ctx, &multipart.InitiateInput{Bucket: "b", Key: "big.bin"})
+//	part, err := uploads.UploadPart(ctx, &multipart.UploadPartInput{
+//		Bucket: "b", Key: "big.bin", UploadID: up.UploadID,
+//		PartNumber: c.Dialect().Limits.FirstPartNumber,
+//		Body: io.NewSectionReader(f, 0, partSize),
+//	})
+//
+// Part numbers follow the dialect: QingStor numbers parts from 0, the
+// others from 1 (Dialect.Limits.FirstPartNumber). The part-count and
+// part-size limits come from Dialect.Limits too; inputs outside them are
+// refused before any request with a *client.InvalidArgumentError naming
+// the field.
+package multipart
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/polystore/polystore/client"
+)
+
+// Client runs multipart operations. It is cheap to create and safe for
+// concurrent use.
+type Client struct{ c *client.Client }
+
+// NewClient returns a multipart client over c.
+func NewClient(c *client.Client) *Client { return &Client{c: c} }
+
+// InitiateInput is the input of Initiate. The content headers, metadata,
+// storage class, ACL and SSE-C key apply to the object Complete creates.
+type InitiateInput struct {
+	Bucket string
+	Key    string
+	// ContentType, ContentEncoding, ContentDisposition, ContentLanguage,
+	// CacheControl and Expires (an HTTP date) are stored with the object.
+	ContentType        string
+	ContentEncoding    string
+	ContentDisposition string
+	ContentLanguage    string
+	CacheControl       string
+	Expires            string
+	// Metadata is user metadata, sent with the dialect's prefix; its size
+	// counts against Limits.MaxMetadataSize.
+	Metadata map[string]string
+	// StorageClass must be one of the dialect's ObjectWire.StorageClasses.
+	StorageClass client.StorageClass
+	// ACL and Grants set the object's ACL (dialects with object ACLs).
+	ACL    client.CannedACL
+	Grants []client.Grant
+	// SSE encrypts the object with a customer-provided key; every
+	// UploadPart (and Complete, on QingStor) must send the same key.
+	SSE *client.SSECustomer
+}
+
+func (in *InitiateInput) options() *client.ObjectOptions {
+	return &client.ObjectOptions{
+		ContentType: in.ContentType, ContentEncoding: in.ContentEncoding,
+		ContentDisposition: in.ContentDisposition, ContentLanguage: in.ContentLanguage,
+		CacheControl: in.CacheControl, Expires: in.Expires, Metadata: in.Metadata,
+		StorageClass: in.StorageClass, ACL: in.ACL, Grants: in.Grants, SSE: in.SSE,
+	}
+}
+
+// InitiateOutput is the result of Initiate.
+type InitiateOutput struct {
+	Bucket    string
+	Key       string
+	UploadID  string
+	RequestID string
+}
+
+type initiateResult struct {
+	Bucket   string `xml:"Bucket" json:"bucket"`
+	Key      string `xml:"Key" json:"key"`
+	UploadID string `xml:"UploadId" json:"upload_id"`
+}
+
+var initiateOp = client.Op[InitiateInput, InitiateOutput]{
+	Name: "InitiateMultipartUpload",
+	// A retry after a lost answer can leave an unused upload behind;
+	// bucket lifecycle rules (AbortIncompleteMultipartUpload) clean those.
+	Idempotent: true,
+	Validate: func(d *client.Dialect, in *InitiateInput) error {
+		if err := checkBucketKey(d, in.Bucket, in.Key); err != nil {
+			return err
+		}
+		return d.CheckObjectOptions(in.options())
+	},
+	Serialize: func(d *client.Dialect, _ *client.Options, in *InitiateInput, r *client.Request) error {
+		r.Method, r.Bucket, r.Key = http.MethodPost, in.Bucket, in.Key
+		r.Query.Set("uploads", "")
+		d.SetObjectOptions(r.Header, in.options())
+		return nil
+	},
+	Deserialize: func(d *client.Dialect, resp *http.Response, out *InitiateOutput) error {
+		var res initiateResult
+		if err := client.DecodeResult(d, "InitiateMultipartUpload", resp, &res); err != nil {
+			return err
+		}
+		if res.UploadID == "" {
+			return errors.New("the answer has no upload id")
+		}
+		out.Bucket, out.Key, out.UploadID = res.Bucket, res.Key, res.UploadID
+		out.RequestID = d.RequestID(resp.Header)
+		return nil
+	},
+}
+
+// Initiate starts a multipart upload and returns its upload id. An upload
+// that is neither completed nor aborted keeps its parts (and their cost)
+// on the server: always Complete or Abort.
+func (c *Client) Initiate(ctx context.Context, in *InitiateInput, optFns ...func(*client.Options)) (*InitiateOutput, error) {
+	return invoke(ctx, c.c, &initiateOp, in, optFns)
+}
+
+// UploadPartInput is the input of UploadPart.
+type UploadPartInput struct {
+	Bucket   string
+	Key      string
+	UploadID string
+	// PartNumber is the part's number: from Limits.FirstPartNumber (0 on
+	// QingStor, 1 elsewhere) for up to Limits.MaxParts parts. Parts may be
+	// uploaded in any order and concurrently; uploading a number again
+	// replaces that part.
+	PartNumber int
+	// Body is the part's content. An io.ReaderAt that is also an io.Seeker
+	// (io.NewSectionReader over a file, *os.File, *bytes.Reader) is read
+	// from its current offset without being buffered, and can be resent on
+	// a retry. A plain io.Reader is streamed once and needs Size.
+	Body io.Reader
+	// Size is the part's length; 0 means all of Body, which needs a Body
+	// whose length can be found. It may not exceed Limits.MaxPartSize;
+	// every part but the last must be at least Limits.MinPartSize, which
+	// the server checks on Complete.
+	Size int64
+	// ContentMD5 is the raw 16-byte MD5 of the part; the server refuses a
+	// part that does not match. ComputeContentMD5 computes it by reading a
+	// replayable Body once more before sending.
+	ContentMD5        []byte
+	ComputeContentMD5 bool
+	// SSE is the customer key given to Initiate, if any.
+	SSE *client.SSECustomer
+}
+
+// UploadPartOutput is the result of UploadPart.
+type UploadPartOutput struct {
+	// ETag identifies the part for Complete (quotes stripped).
+	ETag string
+	// CRC64 is the part's CRC-64/ECMA-182 when the dialect reports one
+	// (COS x-cos-hash-crc64ecma); HasCRC64 says whether it did.
+	CRC64     uint64
+	HasCRC64  bool
+	RequestID string
+}
+
+var uploadPartOp = client.Op[UploadPartInput, UploadPartOutput]{
+	Name:       "UploadPart",
+	Idempotent: true,
+	Validate: func(d *client.Dialect, in *UploadPartInput) error {
+		if err := checkUpload(d, in.Bucket, in.Key, in.UploadID); err != nil {
+			return err
+		}
+		if err := d.CheckPartNumber("PartNumber", in.PartNumber); err != nil {
+			return err
+		}
+		if in.Size < 0 {
+			return client.InvalidArgument("Size", "must not be negative (0 means all of Body)")
+		}
+		if max := d.Limits.MaxPartSize; max > 0 && in.Size > max {
+			return client.InvalidArgument("Size", "%d bytes exceeds the %s part size limit of %d", in.Size, d.Name, max)
+		}
+		if in.ContentMD5 != nil && len(in.ContentMD5) != 16 {
+			return client.InvalidArgument("ContentMD5", "must be 16 bytes, got %d", len(in.ContentMD5))
+		}
+		if in.SSE != nil && d.Object.SSECustomerPrefix == "" {
+			return client.NotSupported(d, "SSE", "customer-provided encryption keys")
+		}
+		return checkSSE(d, "SSE", in.SSE)
+	},
+	Serialize: func(d *client.Dialect, _ *client.Options, in *UploadPartInput, r *client.Request) error {
+		size := in.Size
+		if size == 0 {
+			size = -1
+		}
+		body, err := client.NewBody(in.Body, size)
+		if err != nil {
+			return err
+		}
+		if max := d.Limits.MaxPartSize; max > 0 && body.Size() > max {
+			return client.InvalidArgument("Size", "%d bytes exceeds the %s part size limit of %d", body.Size(), d.Name, max)
+		}
+		sum := in.ContentMD5
+		if sum == nil && in.ComputeContentMD5 {
+			if sum, err = bodyMD5(in.Body, body.Size()); err != nil {
+				return err
+			}
+		}
+		r.Method, r.Bucket, r.Key, r.Body = http.MethodPut, in.Bucket, in.Key, body
+		r.Query.Set(d.Params.UploadID, in.UploadID)
+		r.Query.Set(d.Params.PartNumber, strconv.Itoa(in.PartNumber))
+		if sum != nil {
+			r.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(sum))
+		}
+		d.SetSSECustomer(r.Header, in.SSE, false)
+		return nil
+	},
+	Deserialize: func(d *client.Dialect, resp *http.Response, out *UploadPartOutput) error {
+		out.ETag = trimETag(resp.Header.Get("ETag"))
+		out.CRC64, out.HasCRC64 = crc64Header(d, resp.Header)
+		out.RequestID = d.RequestID(resp.Header)
+		return nil
+	},
+}
+
+// UploadPart uploads one part of a multipart upload and returns its ETag
+// (and CRC-64 where the dialect reports one). The body is never buffered.
+func (c *Client) UploadPart(ctx context.Context, in *UploadPartInput, optFns ...func(*client.Options)) (*UploadPartOutput, error) {
+	return invoke(ctx, c.c, &uploadPartOp, in, optFns)
+}
+
+// bodyMD5 computes the MD5 of size bytes of r from its current offset
+// without moving it, for replayable bodies only.
+func bodyMD5(r io.Reader, size int64) ([]byte, error) {
+	h := md5.New()
+	switch v := r.(type) {
+	case nil:
+	case io.ReadSeeker:
+		start, err := v.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return nil, client.InvalidArgument("ComputeContentMD5", "needs a seekable Body: %v", err)
+		}
+		if ra, ok := r.(io.ReaderAt); ok {
+			if _, err := io.Copy(h, io.NewSectionReader(ra, start, size)); err != nil {
+				return nil, err
+			}
+			break
+		}
+		if _, err := io.CopyN(h, v, size); err != nil {
+			return nil, err
+		}
+		if _, err := v.Seek(start, io.SeekStart); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, client.InvalidArgument("ComputeContentMD5", "needs a Body that can be read twice (an io.ReaderAt or io.Seeker); pass ContentMD5 instead")
+	}
+	return h.Sum(nil), nil
+}
+
+// UploadPartCopyInput is the input of UploadPartCopy.
+type UploadPartCopyInput struct {
+	Bucket     string
+	Key        string
+	UploadID   string
+	PartNumber int
+	// SourceBucket, SourceKey and SourceVersionID name the object to copy
+	// from (in the client's region).
+	SourceBucket    string
+	SourceKey       string
+	SourceVersionID string
+	// SourceOffset and SourceLength select a byte range of the source;
+	// SourceLength 0 copies from SourceOffset to the end (the whole object
+	// when both are 0).
+	SourceOffset int64
+	SourceLength int64
+	// The copy happens only if the source matches these conditions; a
+	// failed one is an error matching client.ErrPreconditionFailed.
+	SourceIfMatch           string
+	SourceIfNoneMatch       string
+	SourceIfModifiedSince   time.Time
+	SourceIfUnmodifiedSince time.Time
+	// SourceSSE is the source's customer key; SSE the upload's.
+	SourceSSE *client.SSECustomer
+	SSE       *client.SSECustomer
+}
+
+// UploadPartCopyOutput is the result of UploadPartCopy.
+type UploadPartCopyOutput struct {
+	ETag                string
+	LastModified        time.Time
+	CopySourceVersionID string
+	RequestID           string
+}
+
+type copyPartResult struct {
+	ETag         string `xml:"ETag" json:"etag"`
+	LastModified string `xml:"LastModified" json:"last_modified"`
+}
+
+var uploadPartCopyOp = client.Op[UploadPartCopyInput, UploadPartCopyOutput]{
+	Name:       "UploadPartCopy",
+	Idempotent: true,
+	Validate: func(d *client.Dialect, in *UploadPartCopyInput) error {
+		if !d.Has(client.FeatureMultipartCopy) {
+			return client.NotSupported(d, "SourceKey", "copying a part from an object")
+		}
+		if err := checkUpload(d, in.Bucket, in.Key, in.UploadID); err != nil {
+			return err
+		}
+		if err := d.CheckPartNumber("PartNumber", in.PartNumber); err != nil {
+			return err
+		}
+		if err := d.CheckBucket(in.SourceBucket); err != nil {
+			return rename(err, "SourceBucket")
+		}
+		if err := d.ValidateKey(in.SourceKey); err != nil {
+			return rename(err, "SourceKey")
+		}
+		if in.SourceOffset < 0 {
+			return client.InvalidArgument("SourceOffset", "must not be negative")
+		}
+		if in.SourceLength < 0 {
+			return client.InvalidArgument("SourceLength", "must not be negative")
+		}
+		if in.SourceLength == 0 && in.SourceOffset > 0 {
+			return client.InvalidArgument("SourceLength", "is required with SourceOffset: the copy range header needs both ends")
+		}
+		conditional := in.SourceIfMatch != "" || in.SourceIfNoneMatch != "" || !in.SourceIfModifiedSince.IsZero() || !in.SourceIfUnmodifiedSince.IsZero()
+		if conditional && d.Object.CopySourceConditionPrefix == "" {
+			return client.NotSupported(d, "SourceIfMatch", "conditions on a copy source")
+		}
+		if in.SourceLength > 0 && d.Object.CopyRangeHeader == "" {
+			return client.NotSupported(d, "SourceLength", "copying a byte range")
+		}
+		if max := d.Limits.MaxPartSize; max > 0 && in.SourceLength > max {
+			return client.InvalidArgument("SourceLength", "%d bytes exceeds the %s part size limit of %d", in.SourceLength, d.Name, max)
+		}
+		if err := checkSSE(d, "SSE", in.SSE); err != nil {
+			return err
+		}
+		return d.CheckCopySourceSSE("SourceSSE", in.SourceSSE)
+	},
+	Serialize: func(d *client.Dialect, o *client.Options, in *UploadPartCopyInput, r *client.Request) error {
+		r.Method, r.Bucket, r.Key = http.MethodPut, in.Bucket, in.Key
+		r.Query.Set(d.Params.UploadID, in.UploadID)
+		r.Query.Set(d.Params.PartNumber, strconv.Itoa(in.PartNumber))
+		w := &d.Object
+		r.Header.Set(w.CopySourceHeader, d.CopySourceValue(o.Region, in.SourceBucket, in.SourceKey, in.SourceVersionID))
+		if in.SourceLength > 0 {
+			r.Header.Set(w.CopyRangeHeader, fmt.Sprintf("bytes=%d-%d", in.SourceOffset, in.SourceOffset+in.SourceLength-1))
+		}
+		setIf(r.Header, w.CopySourceConditionPrefix+"if-match", quoteETag(in.SourceIfMatch))
+		setIf(r.Header, w.CopySourceConditionPrefix+"if-none-match", quoteETag(in.SourceIfNoneMatch))
+		setTime(r.Header, w.CopySourceConditionPrefix+"if-modified-since", in.SourceIfModifiedSince)
+		setTime(r.Header, w.CopySourceConditionPrefix+"if-unmodified-since", in.SourceIfUnmodifiedSince)
+		d.SetSSECustomer(r.Header, in.SSE, false)
+		d.SetSSECustomer(r.Header, in.SourceSSE, true)
+		return nil
+	},
+	Deserialize: func(d *client.Dialect, resp *http.Response, out *UploadPartCopyOutput) error {
+		var res copyPartResult
+		if err := client.DecodeResult(d, "UploadPartCopy", resp, &res); err != nil {
+			return err
+		}
+		out.ETag = trimETag(res.ETag)
+		if out.ETag == "" {
+			out.ETag = trimETag(resp.Header.Get("ETag"))
+		}
+		out.LastModified = parseTime(res.LastModified)
+		out.CopySourceVersionID = resp.Header.Get(d.HeaderPrefix + "copy-source-version-id")
+		out.RequestID = d.RequestID(resp.Header)
+		return nil
+	},
+}
+
+// UploadPartCopy copies a byte range of an existing object into a part,
+// server-side. A failure reported inside a 200 answer is returned as a
+// *client.ResponseError.
+func (c *Client) UploadPartCopy(ctx context.Context, in *UploadPartCopyInput, optFns ...func(*client.Options)) (*UploadPartCopyOutput, error) {
+	return invoke(ctx, c.c, &uploadPartCopyOp, in, optFns)
+}
+
+// CompletedPart names an uploaded part for Complete.
+type CompletedPart struct {
+	PartNumber int
+	ETag       string
+}
+
+// CompleteInput is the input of Complete.
+type CompleteInput struct {
+	Bucket   string
+	Key      string
+	UploadID string
+	// Parts lists the parts that make up the object, in any order: they
+	// are sent sorted by part number. Numbers need not be contiguous;
+	// uploaded parts left out are discarded.
+	Parts []CompletedPart
+	// SSE is the upload's customer key (QingStor wants it on Complete).
+	SSE *client.SSECustomer
+}
+
+// CompleteOutput is the result of Complete.
+type CompleteOutput struct {
+	Location  string
+	Bucket    string
+	Key       string
+	ETag      string
+	VersionID string
+	CRC64     uint64
+	HasCRC64  bool
+	RequestID string
+}
+
+type completeXML struct {
+	XMLName xml.Name          `xml:"CompleteMultipartUpload"`
+	Parts   []completePartXML `xml:"Part"`
+}
+
+type completePartXML struct {
+	PartNumber int    `xml:"PartNumber"`
+	ETag       string `xml:"ETag"`
+}
+
+type completeJSON struct {
+	Parts []completePartJSON `json:"object_parts"`
+}
+
+type completePartJSON struct {
+	PartNumber int    `json:"part_number"`
+	ETag       string `json:"etag,omitempty"`
+}
+
+type completeResult struct {
+	Location string `xml:"Location" json:"location"`
+	Bucket   string `xml:"Bucket" json:"bucket"`
+	Key      string `xml:"Key" json:"key"`
+	ETag     string `xml:"ETag" json:"etag"`
+}
+
+var completeOp = client.Op[CompleteInput, CompleteOutput]{
+	Name:       "CompleteMultipartUpload",
+	Idempotent: true,
+	Validate: func(d *client.Dialect, in *CompleteInput) error {
+		if err := checkUpload(d, in.Bucket, in.Key, in.UploadID); err != nil {
+			return err
+		}
+		if len(in.Parts) == 0 {
+			return client.InvalidArgument("Parts", "must name at least one part")
+		}
+		if max := d.Limits.MaxParts; max > 0 && len(in.Parts) > max {
+			return client.InvalidArgument("Parts", "has %d parts; the %s limit is %d", len(in.Parts), d.Name, max)
+		}
+		seen := make(map[int]bool, len(in.Parts))
+		for i, p := range in.Parts {
+			if err := d.CheckPartNumber(fmt.Sprintf("Parts[%d].PartNumber", i), p.PartNumber); err != nil {
+				return err
+			}
+			if seen[p.PartNumber] {
+				return client.InvalidArgument(fmt.Sprintf("Parts[%d].PartNumber", i), "%d is listed twice", p.PartNumber)
+			}
+			seen[p.PartNumber] = true
+			if p.ETag == "" && d.Object.Bodies == client.S3Bodies {
+				return client.InvalidArgument(fmt.Sprintf("Parts[%d].ETag", i), "must not be empty")
+			}
+		}
+		return checkSSE(d, "SSE", in.SSE)
+	},
+	Serialize: func(d *client.Dialect, _ *client.Options, in *CompleteInput, r *client.Request) error {
+		parts := slices.Clone(in.Parts)
+		slices.SortFunc(parts, func(a, b CompletedPart) int { return a.PartNumber - b.PartNumber })
+		var body []byte
+		var err error
+		switch d.Object.Bodies {
+		case client.QingStorBodies:
+			doc := completeJSON{Parts: make([]completePartJSON, len(parts))}
+			for i, p := range parts {
+				doc.Parts[i] = completePartJSON{PartNumber: p.PartNumber, ETag: quoteETag(p.ETag)}
+			}
+			body, err = json.Marshal(doc)
+			r.Header.Set("Content-Type", "application/json")
+		default:
+			doc := completeXML{Parts: make([]completePartXML, len(parts))}
+			for i, p := range parts {
+				doc.Parts[i] = completePartXML{PartNumber: p.PartNumber, ETag: quoteETag(p.ETag)}
+			}
+			body, err = xml.Marshal(doc)
+			r.Header.Set("Content-Type", "application/xml")
+		}
+		if err != nil {
+			return err
+		}
+		r.Method, r.Bucket, r.Key, r.Body = http.MethodPost, in.Bucket, in.Key, client.BytesBody(body)
+		r.Query.Set(d.Params.UploadID, in.UploadID)
+		d.SetSSECustomer(r.Header, in.SSE, false)
+		return nil
+	},
+	Deserialize: func(d *client.Dialect, resp *http.Response, out *CompleteOutput) error {
+		var res completeResult
+		if err := client.DecodeResult(d, "CompleteMultipartUpload", resp, &res); err != nil {
+			return err
+		}
+		out.Location, out.Bucket, out.Key = res.Location, res.Bucket, res.Key
+		out.ETag = trimETag(res.ETag)
+		if out.ETag == "" {
+			out.ETag = trimETag(resp.Header.Get("ETag"))
+		}
+		out.VersionID = resp.Header.Get(d.HeaderPrefix + "version-id")
+		out.CRC64, out.HasCRC64 = crc64Header(d, resp.Header)
+		out.RequestID = d.RequestID(resp.Header)
+		return nil
+	},
+}
+
+// Complete assembles the uploaded parts into the object. S3 and COS may
+// answer 200 and report a failure in the body; such an answer is returned
+// as a *client.ResponseError (matching its code's kind), never as success.
+func (c *Client) Complete(ctx context.Context, in *CompleteInput, optFns ...func(*client.Options)) (*CompleteOutput, error) {
+	return invoke(ctx, c.c, &completeOp, in, optFns)
+}
+
+// AbortInput is the input of Abort.
+type AbortInput struct {
+	Bucket   string
+	Key      string
+	UploadID string
+}
+
+// AbortOutput is the result of Abort.
+type AbortOutput struct{ RequestID string }
+
+var abortOp = client.Op[AbortInput, AbortOutput]{
+	Name:       "AbortMultipartUpload",
+	Idempotent: true,
+	Validate: func(d *client.Dialect, in *AbortInput) error {
+		return checkUpload(d, in.Bucket, in.Key, in.UploadID)
+	},
+	Serialize: func(d *client.Dialect, _ *client.Options, in *AbortInput, r *client.Request) error {
+		r.Method, r.Bucket, r.Key = http.MethodDelete, in.Bucket, in.Key
+		r.Query.Set(d.Params.UploadID, in.UploadID)
+		return nil
+	},
+	Deserialize: func(d *client.Dialect, resp *http.Response, out *AbortOutput) error {
+		out.RequestID = d.RequestID(resp.Header)
+		return nil
+	},
+}
+
+// Abort discards a multipart upload and its parts. An unknown upload id
+// is an error matching client.ErrNotFound.
+func (c *Client) Abort(ctx context.Context, in *AbortInput, optFns ...func(*client.Options)) (*AbortOutput, error) {
+	return invoke(ctx, c.c, &abortOp, in, optFns)
+}
+
+// ListPartsInput is the input of ListParts and ListPartsPage.
+type ListPartsInput struct {
+	Bucket   string
+	Key      string
+	UploadID string
+	// MaxParts is the page size; 0 means the server's default (1000 on
+	// QingStor, which has no truncation flag and is always asked for a
+	// page size).
+	MaxParts int
+	// Marker resumes a listing after the part it names: pass the
+	// NextMarker of a previous page. "" starts at the first part.
+	Marker string
+}
+
+// Part is one uploaded part.
+type Part struct {
+	PartNumber   int
+	ETag         string
+	Size         int64
+	LastModified time.Time
+}
+
+// ListPartsOutput is one page of ListPartsPage.
+type ListPartsOutput struct {
+	Parts []Part
+	// IsTruncated says more parts follow; NextMarker resumes after this
+	// page.
+	IsTruncated bool
+	NextMarker  string
+	RequestID   string
+}
+
+type listPartsResult struct {
+	IsTruncated          bool   `xml:"IsTruncated"`
+	NextPartNumberMarker string `xml:"NextPartNumberMarker"`
+	Parts                []struct {
+		PartNumber   int    `xml:"PartNumber" json:"part_number"`
+		ETag         string `xml:"ETag" json:"etag"`
+		Size         int64  `xml:"Size" json:"size"`
+		LastModified string `xml:"LastModified" json:"-"`
+		Created      string `xml:"-" json:"created"`
+	} `xml:"Part" json:"object_parts"`
+	// QingStor's answer has no truncation flag; these are read if a
+	// server sends them.
+	HasMore    *bool `xml:"-" json:"has_more"`
+	NextNumber *int  `xml:"-" json:"next_part_number_marker"`
+}
+
+// listPartsPage carries the effective page size to Deserialize.
+type listPartsPage struct {
+	ListPartsInput
+	limit int
+}
+
+var listPartsOp = client.Op[listPartsPage, ListPartsOutput]{
+	Name:       "ListParts",
+	Idempotent: true,
+	Validate: func(d *client.Dialect, in *listPartsPage) error {
+		if err := checkUpload(d, in.Bucket, in.Key, in.UploadID); err != nil {
+			return err
+		}
+		if in.MaxParts < 0 {
+			return client.InvalidArgument("MaxParts", "must not be negative")
+		}
+		if max := d.Object.MaxListParts; max > 0 && in.MaxParts > max {
+			return client.InvalidArgument("MaxParts", "%d exceeds the %s page limit of %d", in.MaxParts, d.Name, max)
+		}
+		if in.Marker != "" {
+			if _, err := strconv.Atoi(in.Marker); err != nil {
+				return client.InvalidArgument("Marker", "%q is not a part number marker", in.Marker)
+			}
+		}
+		return nil
+	},
+	Serialize: func(d *client.Dialect, _ *client.Options, in *listPartsPage, r *client.Request) error {
+		r.Method, r.Bucket, r.Key = http.MethodGet, in.Bucket, in.Key
+		r.Query.Set(d.Params.UploadID, in.UploadID)
+		in.limit = in.MaxParts
+		if in.limit == 0 && d.Object.Bodies == client.QingStorBodies {
+			in.limit = d.Object.MaxListParts
+		}
+		if in.limit > 0 {
+			r.Query.Set(d.Object.ListPartsMaxParam, strconv.Itoa(in.limit))
+		}
+		if in.Marker != "" {
+			r.Query.Set(d.Object.ListPartsMarkerParam, in.Marker)
+		}
+		return nil
+	},
+	Deserialize: func(d *client.Dialect, resp *http.Response, out *ListPartsOutput) error {
+		var res listPartsResult
+		if err := client.DecodeResult(d, "ListParts", resp, &res); err != nil {
+			return err
+		}
+		out.Parts = make([]Part, 0, len(res.Parts))
+		for _, p := range res.Parts {
+			lm := p.LastModified
+			if lm == "" {
+				lm = p.Created
+			}
+			out.Parts = append(out.Parts, Part{PartNumber: p.PartNumber, ETag: trimETag(p.ETag), Size: p.Size, LastModified: parseTime(lm)})
+		}
+		out.IsTruncated, out.NextMarker = res.IsTruncated, res.NextPartNumberMarker
+		out.RequestID = d.RequestID(resp.Header)
+		return nil
+	},
+}
+
+// ListPartsPage returns one page of the parts uploaded so far, in part
+// number order. Resume with in.Marker = out.NextMarker while
+// out.IsTruncated.
+func (c *Client) ListPartsPage(ctx context.Context, in *ListPartsInput, optFns ...func(*client.Options)) (*ListPartsOutput, error) {
+	if in == nil {
+		in = &ListPartsInput{}
+	}
+	page := &listPartsPage{ListPartsInput: *in}
+	out, err := invoke(ctx, c.c, &listPartsOp, page, optFns)
+	if err != nil {
+		return nil, err
+	}
+	if c.c.Dialect().Object.Bodies == client.QingStorBodies {
+		// No truncation flag: a full page means there may be more.
+		out.IsTruncated = page.limit > 0 && len(out.Parts) >= page.limit
+		out.NextMarker = ""
+	}
+	if out.IsTruncated && out.NextMarker == "" && len(out.Parts) > 0 {
+		out.NextMarker = strconv.Itoa(out.Parts[len(out.Parts)-1].PartNumber)
+	}
+	if !out.IsTruncated {
+		out.NextMarker = ""
+	}
+	return out, nil
+}
+
+// ListParts iterates over every uploaded part in part number order,
+// fetching pages of in.MaxParts as it goes (memory stays one page). It
+// stops at the first error, which it yields, and stops early if the
+// server repeats a marker instead of advancing.
+func (c *Client) ListParts(ctx context.Context, in *ListPartsInput, optFns ...func(*client.Options)) iter.Seq2[Part, error] {
+	return func(yield func(Part, error) bool) {
+		page := ListPartsInput{}
+		if in != nil {
+			page = *in
+		}
+		seen := map[string]bool{page.Marker: true}
+		for {
+			out, err := c.ListPartsPage(ctx, &page, optFns...)
+			if err != nil {
+				yield(Part{}, err)
+				return
+			}
+			for _, p := range out.Parts {
+				if !yield(p, nil) {
+					return
+				}
+			}
+			if !out.IsTruncated || seen[out.NextMarker] {
+				return
+			}
+			seen[out.NextMarker] = true
+			page.Marker = out.NextMarker
+		}
+	}
+}
+
+// invoke runs op and returns a failure reported in a successful answer's
+// body as the *client.ResponseError itself rather than wrapped.
+func invoke[In, Out any](ctx context.Context, c *client.Client, op *client.Op[In, Out], in *In, optFns []func(*client.Options)) (*Out, error) {
+	out, err := client.Invoke(ctx, c, op, in, optFns...)
+	if err != nil {
+		var oe *client.OperationError
+		var re *client.ResponseError
+		if errors.As(err, &oe) && errors.As(oe.Err, &re) {
+			return nil, re
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
+func checkBucketKey(d *client.Dialect, bucket, key string) error {
+	if err := d.CheckBucket(bucket); err != nil {
+		return err
+	}
+	return d.ValidateKey(key)
+}
+
+func checkUpload(d *client.Dialect, bucket, key, uploadID string) error {
+	if err := checkBucketKey(d, bucket, key); err != nil {
+		return err
+	}
+	if uploadID == "" {
+		return client.InvalidArgument("UploadID", "must not be empty")
+	}
+	return nil
+}
+
+func checkSSE(d *client.Dialect, field string, k *client.SSECustomer) error {
+	if k == nil {
+		return nil
+	}
+	if d.Object.SSECustomerPrefix == "" {
+		return client.NotSupported(d, field, "customer-provided encryption keys")
+	}
+	if len(k.Key) != 32 {
+		return client.InvalidArgument(field, "key must be 32 bytes (AES-256), got %d", len(k.Key))
+	}
+	return nil
+}
+
+// rename gives an input error another field name (SourceBucket for a
+// bucket check, say).
+func rename(err error, field string) error {
+	var ia *client.InvalidArgumentError
+	if errors.As(err, &ia) {
+		ia.Field = field
+	}
+	return err
+}
+
+func crc64Header(d *client.Dialect, h http.Header) (uint64, bool) {
+	if d.Object.CRC64Header == "" {
+		return 0, false
+	}
+	v := h.Get(d.Object.CRC64Header)
+	if v == "" {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	return n, err == nil
+}
+
+func setIf(h http.Header, k, v string) {
+	if v != "" {
+		h.Set(k, v)
+	}
+}
+
+func setTime(h http.Header, k string, t time.Time) {
+	if !t.IsZero() {
+		h.Set(k, t.UTC().Format(http.TimeFormat))
+	}
+}
+
+func parseTime(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	for _, layout := range []string{time.RFC3339Nano, http.TimeFormat} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+func trimETag(s string) string { return strings.Trim(s, `"`) }
+
+func quoteETag(s string) string {
+	if s == "" || s == "*" || strings.HasPrefix(s, `"`) || strings.HasPrefix(s, `W/`) {
+		return s
+	}
+	return `"` + s + `"`
+}
