@@ -1,14 +1,420 @@
 package client
 
+// BodyShape names the family of request and response body layouts a
+// dialect uses for its bucket and service operations.
+type BodyShape int
+
+// Body shapes.
+const (
+	// ShapeS3XML is S3's XML documents (ListBucketResult,
+	// AccessControlPolicy, CORSConfiguration, ...): S3, IBM and COS.
+	ShapeS3XML BodyShape = iota
+	// ShapeQingStorJSON is QingStor's JSON documents ({"keys": [...]},
+	// {"acl": [...]}, {"cors_rules": [...]}, ...).
+	ShapeQingStorJSON
+)
+
+// Pagination says how a listing moves from one page to the next.
+type Pagination int
+
+// Pagination styles.
+const (
+	// PaginateNone: the listing is a single response.
+	PaginateNone Pagination = iota
+	// PaginateToken: the server returns an opaque token for the next page
+	// (S3 ListBuckets, ListObjectsV2).
+	PaginateToken
+	// PaginateMarker: the next page starts after a name, the last one of
+	// the previous page or the NextMarker the server returns (S3 v1
+	// listings, COS, IBM ?extended, QingStor GET Bucket).
+	PaginateMarker
+	// PaginateOffset: the next page starts at a numeric offset (QingStor
+	// GET Service since 2019-09-04).
+	PaginateOffset
+)
+
+// ServiceListWire holds the wire facts of listing buckets (GET Service).
+type ServiceListWire struct {
+	// Query parameters always sent, as "name" or "name=value" (IBM:
+	// "extended", which adds LocationConstraint, CreationTemplateId and
+	// marker pagination).
+	Query []string
+	// Pagination is how pages follow each other.
+	Pagination Pagination
+	// CursorParam carries the token, marker or offset of the next page.
+	CursorParam string
+	// SizeParam carries the page size; "" means the size cannot be set.
+	SizeParam string
+	// MaxPageSize is the largest page size the server accepts; larger
+	// requests are clamped to it.
+	MaxPageSize int
+	// PrefixParam filters bucket names by prefix; "" means unsupported.
+	PrefixParam string
+	// RegionParam filters by region with a query parameter ("" = none).
+	RegionParam string
+	// RegionHeader filters by region with a request header (QingStor's
+	// "Location"). RegionParam and RegionHeader both "" means filtering
+	// by region is unsupported.
+	RegionHeader string
+}
+
+// ObjectListWire holds the wire facts of listing objects (GET Bucket).
+type ObjectListWire struct {
+	// MarkerParam is the v1 (and QingStor) exclusive start key.
+	MarkerParam string
+	// SizeParam is the page-size parameter: "max-keys" or QingStor's
+	// "limit".
+	SizeParam string
+	// MaxPageSize is the most entries the server returns in one page.
+	MaxPageSize int
+	// EncodingParam asks the server to URL-encode names in the response
+	// ("encoding-type=url"); "" when the dialect never encodes them.
+	EncodingParam string
+	// ListTypeParam selects ListObjectsV2 ("list-type=2") on dialects
+	// with FeatureListObjectsV2.
+	ListTypeParam string
+	// TokenParam carries a v2 continuation token.
+	TokenParam string
+	// StartAfterParam carries v2's exclusive start key.
+	StartAfterParam string
+	// FetchOwnerParam asks v2 for each entry's owner.
+	FetchOwnerParam string
+	// EntryOwner says listing entries can carry their owner (v1 always
+	// does, v2 with fetch-owner); QingStor lists have one bucket owner.
+	EntryOwner bool
+}
+
+// MarkerListWire holds the wire facts of a listing paged by a pair of
+// markers: object versions (key + version id) and multipart uploads
+// (key + upload id).
+type MarkerListWire struct {
+	// Subresource selects the listing ("versions", "uploads").
+	Subresource string
+	// KeyMarkerParam carries the key marker.
+	KeyMarkerParam string
+	// IDMarkerParam carries the version-id or upload-id marker.
+	IDMarkerParam string
+	// SizeParam is the page-size parameter.
+	SizeParam string
+	// MaxPageSize is the largest page size.
+	MaxPageSize int
+	// EncodingParam, if set, asks for URL-encoded names.
+	EncodingParam string
+}
+
+// ACLWire holds the wire facts of bucket ACLs.
+type ACLWire struct {
+	// CannedHeader carries a canned ACL ("x-amz-acl", "x-cos-acl"). When
+	// empty, canned ACLs are expanded into grants sent in the body.
+	CannedHeader string
+	// Canned lists the canned ACLs the dialect accepts.
+	Canned []string
+	// GrantHeaders says grants are sent as headers named HeaderPrefix +
+	// "grant-" + the permission in lower case with '-' for '_'
+	// ("x-amz-grant-full-control"); otherwise they go in the body.
+	GrantHeaders bool
+	// Permissions lists the permissions a grant may carry.
+	Permissions []string
+	// Groups maps polystore's group names (AllUsers, AuthenticatedUsers,
+	// LogDelivery) to the dialect's group identifier: a URI in XML
+	// dialects, a group name in QingStor. Groups not listed are
+	// unsupported.
+	Groups map[string]string
+	// EmailGrantees says grantees may be named by e-mail address.
+	EmailGrantees bool
+}
+
+// CORSWire holds the wire facts of bucket CORS configurations.
+type CORSWire struct {
+	// RuleIDs says rules can carry an ID.
+	RuleIDs bool
+	// MaxRules is the most rules in one configuration (0 = no limit).
+	MaxRules int
+}
+
+// VersioningWire holds the spelling of bucket versioning states.
+type VersioningWire struct {
+	// Enabled is the wire value of the enabled state.
+	Enabled string
+	// Suspended is the wire value of the suspended state.
+	Suspended string
+	// Unset lists wire values meaning "never enabled" besides the empty
+	// string (QingStor "DISABLED").
+	Unset []string
+}
+
+// LocationWire holds the wire facts of reading a bucket's location.
+type LocationWire struct {
+	// Subresource is queried: "location" answers a LocationConstraint
+	// document; QingStor's "stats" answers JSON with a "location" field.
+	Subresource string
+	// Aliases maps answers to region codes: S3 answers "" for us-east-1
+	// and "EU" for eu-west-1.
+	Aliases map[string]string
+}
+
+// CreateWire holds the wire facts of creating a bucket.
+type CreateWire struct {
+	// ObjectLockHeader enables object lock (and versioning) at creation
+	// ("x-amz-bucket-object-lock-enabled"); "" = unsupported.
+	ObjectLockHeader string
+	// ProvisioningCode says the location constraint may carry a storage
+	// class as "{location}-{class}" (IBM's provisioning codes such as
+	// "us-south-standard" or "us-south-vault").
+	ProvisioningCode bool
+	// StorageClasses lists the classes a provisioning code may name.
+	StorageClasses []string
+	// KeyProtectAlgorithmHeader carries the IBM Key Protect (SSE-KP)
+	// algorithm; "" = unsupported.
+	KeyProtectAlgorithmHeader string
+	// KeyProtectRootKeyHeader carries the Key Protect root key CRN;
+	// "" = unsupported.
+	KeyProtectRootKeyHeader string
+	// DefaultLocation is the location that must not be named in a
+	// CreateBucketConfiguration (S3's us-east-1).
+	DefaultLocation string
+}
+
+// LocationsWire holds the wire facts of listing the service's regions
+// (QingStor List Locations, GET /?location on the global endpoint).
+type LocationsWire struct {
+	// Supported says the dialect has the operation.
+	Supported bool
+	// Subresource is the service-level query parameter ("location").
+	Subresource string
+	// Endpoint is the global endpoint the request must go to when no
+	// custom endpoint is set.
+	Endpoint string
+	// LangParam selects the language of the location names.
+	LangParam string
+}
+
 // BucketWire holds the wire facts of bucket and service operations that
 // differ between dialects (ACL and CORS body shapes, listing parameters and
 // page-size limits, versioning status values, ...). Operation code reads
 // these fields; it never compares dialect names.
-type BucketWire struct{}
+type BucketWire struct {
+	// Shape is the body layout of every bucket document.
+	Shape BodyShape
+	// XMLNamespace is set on XML documents the client sends ("" = none).
+	XMLNamespace string
+	// ConfigMD5 sends Content-MD5 with configuration bodies (CORS, ACL,
+	// policy, versioning); S3, IBM and COS require it for some of them.
+	ConfigMD5 bool
+	// Service is listing buckets.
+	Service ServiceListWire
+	// Objects is listing objects.
+	Objects ObjectListWire
+	// Versions is listing object versions.
+	Versions MarkerListWire
+	// Uploads is listing multipart uploads.
+	Uploads MarkerListWire
+	// ACL is bucket access control lists.
+	ACL ACLWire
+	// CORS is bucket CORS configurations.
+	CORS CORSWire
+	// Versioning is the spelling of versioning states.
+	Versioning VersioningWire
+	// Location is reading a bucket's location.
+	Location LocationWire
+	// Create is creating a bucket.
+	Create CreateWire
+	// PolicyEmptyKey, if set, names the top-level field of a policy
+	// document whose absence or emptiness means "no policy" (QingStor
+	// answers {"statement": []} rather than a not-found error).
+	PolicyEmptyKey string
+	// Locations is listing the service's regions.
+	Locations LocationsWire
+}
 
-var (
-	s3BucketWire       = BucketWire{}
-	ibmBucketWire      = s3BucketWire
-	cosBucketWire      = BucketWire{}
-	qingstorBucketWire = BucketWire{}
+// Group names shared by every dialect's ACL wire table.
+const (
+	groupAllUsers           = "AllUsers"
+	groupAuthenticatedUsers = "AuthenticatedUsers"
+	groupLogDelivery        = "LogDelivery"
 )
+
+var s3Permissions = []string{"READ", "WRITE", "READ_ACP", "WRITE_ACP", "FULL_CONTROL"}
+
+var s3BucketWire = BucketWire{
+	Shape:        ShapeS3XML,
+	XMLNamespace: "http://s3.amazonaws.com/doc/2006-03-01/",
+	ConfigMD5:    true,
+	Service: ServiceListWire{
+		Pagination:  PaginateToken,
+		CursorParam: "continuation-token",
+		SizeParam:   "max-buckets",
+		MaxPageSize: 1000,
+		PrefixParam: "prefix",
+		RegionParam: "bucket-region",
+	},
+	Objects: ObjectListWire{
+		MarkerParam:     "marker",
+		SizeParam:       "max-keys",
+		MaxPageSize:     1000,
+		EncodingParam:   "encoding-type",
+		ListTypeParam:   "list-type",
+		TokenParam:      "continuation-token",
+		StartAfterParam: "start-after",
+		FetchOwnerParam: "fetch-owner",
+		EntryOwner:      true,
+	},
+	Versions: MarkerListWire{
+		Subresource:    "versions",
+		KeyMarkerParam: "key-marker",
+		IDMarkerParam:  "version-id-marker",
+		SizeParam:      "max-keys",
+		MaxPageSize:    1000,
+		EncodingParam:  "encoding-type",
+	},
+	Uploads: MarkerListWire{
+		Subresource:    "uploads",
+		KeyMarkerParam: "key-marker",
+		IDMarkerParam:  "upload-id-marker",
+		SizeParam:      "max-uploads",
+		MaxPageSize:    1000,
+		EncodingParam:  "encoding-type",
+	},
+	ACL: ACLWire{
+		CannedHeader:  "x-amz-acl",
+		Canned:        []string{"private", "public-read", "public-read-write", "authenticated-read"},
+		GrantHeaders:  true,
+		Permissions:   s3Permissions,
+		EmailGrantees: true,
+		Groups: map[string]string{
+			groupAllUsers:           "http://acs.amazonaws.com/groups/global/AllUsers",
+			groupAuthenticatedUsers: "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
+			groupLogDelivery:        "http://acs.amazonaws.com/groups/s3/LogDelivery",
+		},
+	},
+	CORS:       CORSWire{RuleIDs: true, MaxRules: 100},
+	Versioning: VersioningWire{Enabled: "Enabled", Suspended: "Suspended"},
+	Location: LocationWire{
+		Subresource: "location",
+		Aliases:     map[string]string{"": "us-east-1", "EU": "eu-west-1"},
+	},
+	Create: CreateWire{
+		ObjectLockHeader: "x-amz-bucket-object-lock-enabled",
+		DefaultLocation:  "us-east-1",
+	},
+}
+
+// ibmBucketWire is S3's with IBM's extras: GET /?extended (marker pages,
+// LocationConstraint and CreationTemplateId per bucket), provisioning
+// codes and Key Protect headers on creation, and locations answered as
+// provisioning codes.
+var ibmBucketWire = func() BucketWire {
+	w := s3BucketWire
+	w.Service = ServiceListWire{
+		Query:       []string{"extended"},
+		Pagination:  PaginateMarker,
+		CursorParam: "marker",
+		SizeParam:   "max-keys",
+		MaxPageSize: 1000,
+		PrefixParam: "prefix",
+	}
+	w.Location = LocationWire{Subresource: "location"}
+	w.Create = CreateWire{
+		ObjectLockHeader:          "x-amz-bucket-object-lock-enabled",
+		ProvisioningCode:          true,
+		StorageClasses:            []string{"standard", "vault", "cold", "smart", "onerate_active"},
+		KeyProtectAlgorithmHeader: "ibm-sse-kp-encryption-algorithm",
+		KeyProtectRootKeyHeader:   "ibm-sse-kp-customer-root-key-crn",
+	}
+	w.ACL.Canned = []string{"private", "public-read"}
+	return w
+}()
+
+var cosBucketWire = BucketWire{
+	Shape:     ShapeS3XML,
+	ConfigMD5: true,
+	Service: ServiceListWire{
+		Pagination:  PaginateMarker,
+		CursorParam: "marker",
+		SizeParam:   "max-keys",
+		MaxPageSize: 2000,
+		RegionParam: "region",
+	},
+	Objects: ObjectListWire{
+		MarkerParam:   "marker",
+		SizeParam:     "max-keys",
+		MaxPageSize:   1000,
+		EncodingParam: "encoding-type",
+		EntryOwner:    true,
+	},
+	Versions: MarkerListWire{
+		Subresource:    "versions",
+		KeyMarkerParam: "key-marker",
+		IDMarkerParam:  "version-id-marker",
+		SizeParam:      "max-keys",
+		MaxPageSize:    1000,
+		EncodingParam:  "encoding-type",
+	},
+	Uploads: MarkerListWire{
+		Subresource:    "uploads",
+		KeyMarkerParam: "key-marker",
+		IDMarkerParam:  "upload-id-marker",
+		SizeParam:      "max-uploads",
+		MaxPageSize:    1000,
+		EncodingParam:  "encoding-type",
+	},
+	ACL: ACLWire{
+		CannedHeader: "x-cos-acl",
+		Canned:       []string{"private", "public-read", "public-read-write", "authenticated-read"},
+		GrantHeaders: true,
+		Permissions:  s3Permissions,
+		Groups: map[string]string{
+			groupAllUsers:           "http://cam.qcloud.com/groups/global/AllUsers",
+			groupAuthenticatedUsers: "http://cam.qcloud.com/groups/global/AuthenticatedUsers",
+		},
+	},
+	CORS:       CORSWire{RuleIDs: true, MaxRules: 100},
+	Versioning: VersioningWire{Enabled: "Enabled", Suspended: "Suspended"},
+	Location:   LocationWire{Subresource: "location"},
+}
+
+var qingstorBucketWire = BucketWire{
+	Shape: ShapeQingStorJSON,
+	Service: ServiceListWire{
+		Pagination:   PaginateOffset,
+		CursorParam:  "offset",
+		SizeParam:    "limit",
+		MaxPageSize:  1000,
+		RegionHeader: "Location",
+	},
+	Objects: ObjectListWire{
+		MarkerParam: "marker",
+		SizeParam:   "limit",
+		MaxPageSize: 1000,
+	},
+	Versions: MarkerListWire{
+		Subresource:    "versions",
+		KeyMarkerParam: "key_marker",
+		IDMarkerParam:  "version_id_marker",
+		SizeParam:      "limit",
+		MaxPageSize:    1000,
+	},
+	Uploads: MarkerListWire{
+		Subresource:    "uploads",
+		KeyMarkerParam: "key_marker",
+		IDMarkerParam:  "upload_id_marker",
+		SizeParam:      "limit",
+		MaxPageSize:    1000,
+	},
+	ACL: ACLWire{
+		Canned:      []string{"private", "public-read", "public-read-write"},
+		Permissions: []string{"READ", "WRITE", "FULL_CONTROL"},
+		Groups:      map[string]string{groupAllUsers: "QS_ALL_USERS"},
+	},
+	Versioning: VersioningWire{
+		Enabled: "ENABLED", Suspended: "SUSPENDED", Unset: []string{"DISABLED"},
+	},
+	Location:       LocationWire{Subresource: "stats"},
+	PolicyEmptyKey: "statement",
+	Locations: LocationsWire{
+		Supported:   true,
+		Subresource: "location",
+		Endpoint:    "https://qingstor.com",
+		LangParam:   "lang",
+	},
+}

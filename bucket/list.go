@@ -1,0 +1,502 @@
+package bucket
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/polystore/polystore/client"
+)
+
+// ListAPI selects the object-listing API.
+type ListAPI int
+
+// Listing APIs.
+const (
+	// ListAPIAuto uses ListObjectsV2 on dialects with
+	// client.FeatureListObjectsV2 (S3, IBM) and the dialect's own listing
+	// otherwise (S3 v1 form for COS, GET Bucket JSON for QingStor).
+	ListAPIAuto ListAPI = iota
+	// ListAPIV1 uses the marker-based listing (S3 ListObjects v1, COS,
+	// QingStor), which every dialect has.
+	ListAPIV1
+	// ListAPIV2 uses ListObjectsV2 (continuation tokens); dialects
+	// without client.FeatureListObjectsV2 refuse it with
+	// client.ErrNotSupported before sending anything.
+	ListAPIV2
+)
+
+// String returns "auto", "v1" or "v2".
+func (a ListAPI) String() string {
+	switch a {
+	case ListAPIV1:
+		return "v1"
+	case ListAPIV2:
+		return "v2"
+	}
+	return "auto"
+}
+
+// ListObjectsInput is the input of ListObjects and ListObjectsPage.
+type ListObjectsInput struct {
+	// Bucket is the bucket to list.
+	Bucket string
+	// Prefix limits the listing to keys that start with it.
+	Prefix string
+	// Delimiter groups keys that contain it after Prefix into common
+	// prefixes ("directories"), which the listing reports once each.
+	Delimiter string
+	// StartAfter lists keys after this one (exclusive), in every dialect:
+	// it is sent as start-after (v2) or marker (v1, QingStor).
+	StartAfter string
+	// ContinuationToken resumes a listing where a page left off: pass
+	// ObjectsPage.NextToken, with the same input otherwise. It is opaque:
+	// a v2 continuation token, or a v1/QingStor marker. It takes
+	// precedence over StartAfter.
+	ContinuationToken string
+	// PageSize is the most entries (keys plus common prefixes) one
+	// request returns: S3's max-keys, QingStor's limit. 0 means the
+	// server's default; values above the dialect's maximum (1000) are
+	// clamped to it.
+	PageSize int
+	// API selects ListObjects v1 or v2; the zero value picks v2 where the
+	// dialect has it.
+	API ListAPI
+	// FetchOwner asks for each object's owner. v1 listings always carry
+	// it; QingStor listings never do, so it is refused there with
+	// client.ErrNotSupported.
+	FetchOwner bool
+}
+
+// ObjectSummary is one entry of an object listing: an object, or a common
+// prefix when the listing has a Delimiter.
+type ObjectSummary struct {
+	// Key is the object key, or the common prefix when IsPrefix is set.
+	// Names the server sent URL-encoded (encoding-type=url) are decoded.
+	Key string
+	// IsPrefix marks a common prefix ("directory"); the other fields are
+	// then zero.
+	IsPrefix bool
+	// Size is the object size in bytes.
+	Size int64
+	// ETag is the entity tag, without quotes.
+	ETag string
+	// LastModified is when the object was last written.
+	LastModified time.Time
+	// StorageClass is the object's storage class, such as "STANDARD".
+	StorageClass string
+	// ContentType is the object's MIME type, where the listing carries it
+	// (QingStor).
+	ContentType string
+	// Owner is the object's owner, when the listing carries it.
+	Owner *Owner
+}
+
+// ObjectsPage is one page of an object listing.
+type ObjectsPage struct {
+	// Objects are the page's objects, in the server's order.
+	Objects []ObjectSummary
+	// CommonPrefixes are the page's common prefixes (with a Delimiter).
+	CommonPrefixes []string
+	// IsTruncated says there are more entries after this page.
+	IsTruncated bool
+	// NextToken resumes the listing after this page: set it as
+	// ListObjectsInput.ContinuationToken. Empty when the listing is
+	// complete.
+	NextToken string
+	// RequestID is the service's request id.
+	RequestID string
+
+	nextToken  string // v2 NextContinuationToken
+	nextMarker string // v1 NextMarker, QingStor next_marker
+}
+
+// xmlListBucketResult is S3's ListBucketResult, v1 and v2.
+type xmlListBucketResult struct {
+	Prefix                string      `xml:"Prefix"`
+	Delimiter             string      `xml:"Delimiter"`
+	Marker                string      `xml:"Marker"`
+	NextMarker            string      `xml:"NextMarker"`
+	StartAfter            string      `xml:"StartAfter"`
+	NextContinuationToken string      `xml:"NextContinuationToken"`
+	EncodingType          string      `xml:"EncodingType"`
+	IsTruncated           bool        `xml:"IsTruncated"`
+	Contents              []xmlObject `xml:"Contents"`
+	CommonPrefixes        []xmlPrefix `xml:"CommonPrefixes"`
+}
+
+type xmlObject struct {
+	Key          string    `xml:"Key"`
+	LastModified string    `xml:"LastModified"`
+	ETag         string    `xml:"ETag"`
+	Size         int64     `xml:"Size"`
+	StorageClass string    `xml:"StorageClass"`
+	Owner        *xmlOwner `xml:"Owner"`
+}
+
+// maxListing caps how much of one listing page is read.
+const maxListing = 64 << 20
+
+// decodeListBucketResult reads a ListBucketResult with a token loop
+// rather than reflection: listing is the hot path of large buckets, and
+// this halves the allocations per key. It accepts what
+// xml.Unmarshal into xmlListBucketResult accepts, ignoring namespaces
+// and unknown elements the same way.
+func decodeListBucketResult(r io.Reader, res *xmlListBucketResult) error {
+	d := xml.NewDecoder(r)
+	var (
+		stack []string // local names of the open elements
+		text  []byte   // character data of the innermost element
+		cur   *xmlObject
+	)
+	for {
+		tok, err := d.RawToken()
+		if errors.Is(err, io.EOF) {
+			if len(stack) != 0 {
+				return io.ErrUnexpectedEOF
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			stack = append(stack, t.Name.Local)
+			text = text[:0]
+			switch {
+			case len(stack) == 2 && t.Name.Local == "Contents":
+				res.Contents = append(res.Contents, xmlObject{})
+				cur = &res.Contents[len(res.Contents)-1]
+			case len(stack) == 3 && stack[1] == "Contents" && t.Name.Local == "Owner":
+				cur.Owner = &xmlOwner{}
+			}
+		case xml.CharData:
+			text = append(text, t...)
+		case xml.EndElement:
+			if len(stack) == 0 {
+				return fmt.Errorf("unexpected end element </%s>", t.Name.Local)
+			}
+			if err := setListField(res, cur, stack, text); err != nil {
+				return err
+			}
+			stack = stack[:len(stack)-1]
+			text = text[:0]
+		}
+	}
+}
+
+// setListField stores the text of the element that just ended, found by
+// its path below the root.
+func setListField(res *xmlListBucketResult, cur *xmlObject, path []string, text []byte) error {
+	name := path[len(path)-1]
+	switch len(path) {
+	case 2:
+		switch name {
+		case "Prefix":
+			res.Prefix = string(text)
+		case "Delimiter":
+			res.Delimiter = string(text)
+		case "Marker":
+			res.Marker = string(text)
+		case "NextMarker":
+			res.NextMarker = string(text)
+		case "StartAfter":
+			res.StartAfter = string(text)
+		case "NextContinuationToken":
+			res.NextContinuationToken = string(text)
+		case "EncodingType":
+			res.EncodingType = string(text)
+		case "IsTruncated":
+			v, err := strconv.ParseBool(strings.TrimSpace(string(text)))
+			if err != nil {
+				return fmt.Errorf("element IsTruncated: %w", err)
+			}
+			res.IsTruncated = v
+		}
+	case 3:
+		switch path[1] {
+		case "Contents":
+			switch name {
+			case "Key":
+				cur.Key = string(text)
+			case "LastModified":
+				cur.LastModified = string(text)
+			case "ETag":
+				cur.ETag = string(text)
+			case "StorageClass":
+				cur.StorageClass = string(text)
+			case "Size":
+				n, err := strconv.ParseInt(strings.TrimSpace(string(text)), 10, 64)
+				if err != nil {
+					return fmt.Errorf("element Size: %w", err)
+				}
+				cur.Size = n
+			}
+		case "CommonPrefixes":
+			if name == "Prefix" {
+				res.CommonPrefixes = append(res.CommonPrefixes, xmlPrefix{Prefix: string(text)})
+			}
+		}
+	case 4:
+		if path[1] == "Contents" && path[2] == "Owner" {
+			switch name {
+			case "ID":
+				cur.Owner.ID = string(text)
+			case "DisplayName":
+				cur.Owner.DisplayName = string(text)
+			}
+		}
+	}
+	return nil
+}
+
+// jsonListObjects is QingStor's GET Bucket answer.
+type jsonListObjects struct {
+	Keys           []jsonKey `json:"keys"`
+	CommonPrefixes []string  `json:"common_prefixes"`
+	NextMarker     string    `json:"next_marker"`
+	HasMore        *bool     `json:"has_more"`
+}
+
+type jsonKey struct {
+	Key          string   `json:"key"`
+	Size         int64    `json:"size"`
+	Etag         string   `json:"etag"`
+	Modified     flexTime `json:"modified"`
+	Created      flexTime `json:"created"`
+	MimeType     string   `json:"mime_type"`
+	StorageClass string   `json:"storage_class"`
+}
+
+func validateList(d *client.Dialect, in *ListObjectsInput) error {
+	if err := checkBucket(d, in.Bucket); err != nil {
+		return err
+	}
+	if in.PageSize < 0 {
+		return client.InvalidArgument("PageSize", "must not be negative, got %d", in.PageSize)
+	}
+	switch in.API {
+	case ListAPIAuto, ListAPIV1, ListAPIV2:
+	default:
+		return client.InvalidArgument("API", "unknown listing API %d", int(in.API))
+	}
+	if in.FetchOwner && !d.Bucket.Objects.EntryOwner {
+		return client.NotSupported(d, "FetchOwner", "listing object owners")
+	}
+	return nil
+}
+
+// listV1Op is S3 ListObjects (v1), COS GET Bucket and QingStor GET Bucket.
+var listV1Op = client.Op[ListObjectsInput, ObjectsPage]{
+	Name:       "ListObjects",
+	Idempotent: true,
+	Validate:   validateList,
+	Serialize: func(d *client.Dialect, _ *client.Options, in *ListObjectsInput, r *client.Request) error {
+		w := d.Bucket.Objects
+		r.Method, r.Bucket = http.MethodGet, in.Bucket
+		size, _ := pageSize("PageSize", in.PageSize, w.MaxPageSize)
+		setIf(r.Query, "prefix", in.Prefix)
+		setIf(r.Query, "delimiter", in.Delimiter)
+		marker := in.StartAfter
+		if in.ContinuationToken != "" {
+			marker = in.ContinuationToken
+		}
+		setIf(r.Query, w.MarkerParam, marker)
+		setSize(r.Query, w.SizeParam, size)
+		if w.EncodingParam != "" {
+			r.Query.Set(w.EncodingParam, "url")
+		}
+		return nil
+	},
+	Deserialize: decodeObjectsPage,
+}
+
+// listV2Op is S3 ListObjectsV2.
+var listV2Op = client.Op[ListObjectsInput, ObjectsPage]{
+	Name:       "ListObjectsV2",
+	Idempotent: true,
+	Validate: func(d *client.Dialect, in *ListObjectsInput) error {
+		if err := validateList(d, in); err != nil {
+			return err
+		}
+		if !d.Has(client.FeatureListObjectsV2) {
+			return client.NotSupported(d, "API", "ListObjectsV2")
+		}
+		return nil
+	},
+	Serialize: func(d *client.Dialect, _ *client.Options, in *ListObjectsInput, r *client.Request) error {
+		w := d.Bucket.Objects
+		r.Method, r.Bucket = http.MethodGet, in.Bucket
+		r.Query.Set(w.ListTypeParam, "2")
+		size, _ := pageSize("PageSize", in.PageSize, w.MaxPageSize)
+		setIf(r.Query, "prefix", in.Prefix)
+		setIf(r.Query, "delimiter", in.Delimiter)
+		setIf(r.Query, w.StartAfterParam, in.StartAfter)
+		setIf(r.Query, w.TokenParam, in.ContinuationToken)
+		setSize(r.Query, w.SizeParam, size)
+		if in.FetchOwner {
+			r.Query.Set(w.FetchOwnerParam, "true")
+		}
+		if w.EncodingParam != "" {
+			r.Query.Set(w.EncodingParam, "url")
+		}
+		return nil
+	},
+	Deserialize: decodeObjectsPage,
+}
+
+// decodeObjectsPage reads a listing in the dialect's shape. Where the page
+// resumes is settled by ListObjectsPage, which knows the API used.
+func decodeObjectsPage(d *client.Dialect, resp *http.Response, out *ObjectsPage) error {
+	out.RequestID = requestID(d, resp)
+	if isJSON(d) {
+		var res jsonListObjects
+		if err := client.DecodeBody(d, resp, &res); err != nil {
+			return err
+		}
+		out.Objects = make([]ObjectSummary, 0, len(res.Keys))
+		for i := range res.Keys {
+			k := &res.Keys[i]
+			mod := k.Modified.Time
+			if mod.IsZero() {
+				mod = k.Created.Time
+			}
+			out.Objects = append(out.Objects, ObjectSummary{
+				Key: k.Key, Size: k.Size, ETag: trimETag(k.Etag), LastModified: mod,
+				StorageClass: k.StorageClass, ContentType: k.MimeType,
+			})
+		}
+		out.CommonPrefixes = res.CommonPrefixes
+		out.nextMarker = res.NextMarker
+		if res.HasMore != nil {
+			out.IsTruncated = *res.HasMore
+		} else {
+			// Before 2018-08-01 QingStor had no has_more: a page that
+			// names where to go next is not the last.
+			out.IsTruncated = res.NextMarker != "" && len(res.Keys)+len(res.CommonPrefixes) > 0
+		}
+		return nil
+	}
+	var res xmlListBucketResult
+	if err := decodeListBucketResult(io.LimitReader(resp.Body, maxListing), &res); err != nil {
+		return err
+	}
+	dec := newURLDecoder(res.EncodingType)
+	out.Objects = make([]ObjectSummary, 0, len(res.Contents))
+	for i := range res.Contents {
+		o := &res.Contents[i]
+		dec.s(&o.Key)
+		out.Objects = append(out.Objects, ObjectSummary{
+			Key: o.Key, Size: o.Size, ETag: trimETag(o.ETag), LastModified: parseTime(o.LastModified),
+			StorageClass: o.StorageClass, Owner: o.Owner.owner(),
+		})
+	}
+	if len(res.CommonPrefixes) > 0 {
+		out.CommonPrefixes = make([]string, len(res.CommonPrefixes))
+		for i := range res.CommonPrefixes {
+			dec.s(&res.CommonPrefixes[i].Prefix)
+			out.CommonPrefixes[i] = res.CommonPrefixes[i].Prefix
+		}
+	}
+	dec.s(&res.NextMarker)
+	out.IsTruncated = res.IsTruncated
+	out.nextMarker = res.NextMarker
+	out.nextToken = res.NextContinuationToken
+	return dec.err
+}
+
+// useV2 says which listing an input runs on d.
+func useV2(d *client.Dialect, api ListAPI) bool {
+	return api == ListAPIV2 || (api == ListAPIAuto && d.Has(client.FeatureListObjectsV2))
+}
+
+// ListObjectsPage lists one page of a bucket's objects and common
+// prefixes. To read the next page, call it again with
+// ContinuationToken set to the page's NextToken; ListObjects does this for
+// you.
+//
+// Keys, prefixes and markers that the server URL-encodes
+// (encoding-type=url, which polystore requests on every dialect that has
+// it so that any key survives XML) are decoded before they are returned.
+func (c *Client) ListObjectsPage(ctx context.Context, in *ListObjectsInput, optFns ...func(*client.Options)) (*ObjectsPage, error) {
+	if in == nil {
+		in = &ListObjectsInput{}
+	}
+	d := c.c.Dialect()
+	v2 := useV2(d, in.API)
+	op := &listV1Op
+	if v2 {
+		op = &listV2Op
+	}
+	out, err := client.Invoke(ctx, c.c, op, in, optFns...)
+	if err != nil {
+		return nil, err
+	}
+	if out.IsTruncated {
+		switch {
+		case v2:
+			out.NextToken = out.nextToken
+		case out.nextMarker != "":
+			out.NextToken = out.nextMarker
+		default:
+			// S3 v1 sends NextMarker only with a delimiter: the last
+			// name of the page is the marker.
+			last := ""
+			if n := len(out.Objects); n > 0 {
+				last = out.Objects[n-1].Key
+			}
+			out.NextToken = lastName(last, out.CommonPrefixes)
+		}
+	}
+	return out, nil
+}
+
+// ListObjects lists a bucket's objects, and its common prefixes when
+// Delimiter is set, as an iterator:
+//
+//	for obj, err := range buckets.ListObjects(ctx, &bucket.ListObjectsInput{Bucket: "photos"}) {
+//		if err != nil {
+//			return err
+//		}
+//		fmt.Println(obj.Key, obj.Size)
+//	}
+//
+// Common prefixes come as entries with IsPrefix set, merged with the
+// objects in name order within each page. The iterator fetches one page
+// at a time (PageSize entries), so memory stays flat however many keys the
+// bucket holds; breaking out of the loop sends no further request. Each
+// range over the iterator starts again from the input's position.
+//
+// An error ends the iteration: a failed request, bad input (reported
+// before anything is sent), or a server that does not advance
+// (ErrListingStalled).
+func (c *Client) ListObjects(ctx context.Context, in *ListObjectsInput, optFns ...func(*client.Options)) iter.Seq2[ObjectSummary, error] {
+	var base ListObjectsInput
+	if in != nil {
+		base = *in
+	}
+	return pager[ObjectSummary]{
+		c: c.c, op: "ListObjects", start: cursor{a: base.ContinuationToken},
+		fetch: func(ctx context.Context, cur cursor) (page[ObjectSummary], error) {
+			req := base
+			req.ContinuationToken = cur.a
+			p, err := c.ListObjectsPage(ctx, &req, optFns...)
+			if err != nil {
+				return page[ObjectSummary]{}, err
+			}
+			items := mergeNames(p.Objects, p.CommonPrefixes,
+				func(o *ObjectSummary) string { return o.Key },
+				func(s string) ObjectSummary { return ObjectSummary{Key: s, IsPrefix: true} })
+			return page[ObjectSummary]{items: items, next: cursor{a: p.NextToken}, more: p.IsTruncated}, nil
+		},
+		ident: func(o ObjectSummary) string { return o.Key },
+	}.seq(ctx)
+}
