@@ -1,0 +1,172 @@
+package transfer
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"iter"
+	"strconv"
+	"strings"
+
+	"github.com/polystore/polystore/bucket"
+	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/multipart"
+	"github.com/polystore/polystore/object"
+)
+
+// ClientAPI implements API with polystore's object, multipart and bucket
+// packages over one client.Client.
+type ClientAPI struct {
+	c       *client.Client
+	objects *object.Client
+	uploads *multipart.Client
+	buckets *bucket.Client
+}
+
+var _ API = (*ClientAPI)(nil)
+
+// NewClientAPI returns the API of c, for New.
+func NewClientAPI(c *client.Client) *ClientAPI {
+	return &ClientAPI{c: c, objects: object.NewClient(c), uploads: multipart.NewClient(c), buckets: bucket.NewClient(c)}
+}
+
+// Dialect returns the client's dialect.
+func (a *ClientAPI) Dialect() *client.Dialect { return a.c.Dialect() }
+
+// PutObject stores an object with object.Client.Put.
+func (a *ClientAPI) PutObject(ctx context.Context, in *PutObjectInput) (*PutObjectOutput, error) {
+	out, err := a.objects.Put(ctx, &object.PutInput{
+		Bucket: in.Bucket, Key: in.Key, Body: in.Body, Size: in.Body.Size(), ContentMD5: in.ContentMD5,
+		ContentType: in.ContentType, ContentEncoding: in.ContentEncoding,
+		ContentDisposition: in.ContentDisposition, CacheControl: in.CacheControl, Metadata: in.Metadata,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &PutObjectOutput{ETag: out.ETag, VersionID: out.VersionID, CRC64: out.CRC64, HasCRC64: out.HasCRC64}, nil
+}
+
+// CreateMultipartUpload starts an upload with multipart.Client.Initiate.
+func (a *ClientAPI) CreateMultipartUpload(ctx context.Context, in *CreateMultipartUploadInput) (string, error) {
+	out, err := a.uploads.Initiate(ctx, &multipart.InitiateInput{
+		Bucket: in.Bucket, Key: in.Key,
+		ContentType: in.ContentType, ContentEncoding: in.ContentEncoding,
+		ContentDisposition: in.ContentDisposition, CacheControl: in.CacheControl, Metadata: in.Metadata,
+	})
+	if err != nil {
+		return "", err
+	}
+	return out.UploadID, nil
+}
+
+// UploadPart sends a part with multipart.Client.UploadPart.
+func (a *ClientAPI) UploadPart(ctx context.Context, in *UploadPartInput) (*UploadPartOutput, error) {
+	out, err := a.uploads.UploadPart(ctx, &multipart.UploadPartInput{
+		Bucket: in.Bucket, Key: in.Key, UploadID: in.UploadID, PartNumber: in.PartNumber,
+		Body: in.Body, Size: in.Body.Size(), ContentMD5: in.ContentMD5,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &UploadPartOutput{ETag: out.ETag, CRC64: out.CRC64, HasCRC64: out.HasCRC64}, nil
+}
+
+// CompleteMultipartUpload completes with multipart.Client.Complete.
+func (a *ClientAPI) CompleteMultipartUpload(ctx context.Context, in *CompleteMultipartUploadInput) (*CompleteMultipartUploadOutput, error) {
+	parts := make([]multipart.CompletedPart, len(in.Parts))
+	for i, p := range in.Parts {
+		parts[i] = multipart.CompletedPart{PartNumber: p.PartNumber, ETag: p.ETag}
+	}
+	out, err := a.uploads.Complete(ctx, &multipart.CompleteInput{Bucket: in.Bucket, Key: in.Key, UploadID: in.UploadID, Parts: parts})
+	if err != nil {
+		return nil, err
+	}
+	return &CompleteMultipartUploadOutput{ETag: out.ETag, VersionID: out.VersionID, CRC64: out.CRC64, HasCRC64: out.HasCRC64}, nil
+}
+
+// AbortMultipartUpload aborts with multipart.Client.Abort.
+func (a *ClientAPI) AbortMultipartUpload(ctx context.Context, up UploadRef) error {
+	_, err := a.uploads.Abort(ctx, &multipart.AbortInput{Bucket: up.Bucket, Key: up.Key, UploadID: up.UploadID})
+	return err
+}
+
+// ListParts lists with multipart.Client.ListParts.
+func (a *ClientAPI) ListParts(ctx context.Context, up UploadRef) iter.Seq2[ServerPart, error] {
+	return func(yield func(ServerPart, error) bool) {
+		for p, err := range a.uploads.ListParts(ctx, &multipart.ListPartsInput{Bucket: up.Bucket, Key: up.Key, UploadID: up.UploadID}) {
+			if err != nil {
+				yield(ServerPart{}, err)
+				return
+			}
+			if !yield(ServerPart{PartNumber: p.PartNumber, Size: p.Size, ETag: p.ETag, LastModified: p.LastModified}, nil) {
+				return
+			}
+		}
+	}
+}
+
+// ListUploads lists with bucket.Client.ListMultipartUploads, keeping the
+// uploads of exactly key.
+func (a *ClientAPI) ListUploads(ctx context.Context, bucketName, key string) iter.Seq2[ServerUpload, error] {
+	return func(yield func(ServerUpload, error) bool) {
+		for u, err := range a.buckets.ListMultipartUploads(ctx, &bucket.ListMultipartUploadsInput{Bucket: bucketName, Prefix: key}) {
+			if err != nil {
+				yield(ServerUpload{}, err)
+				return
+			}
+			if u.IsPrefix || u.Key != key {
+				continue
+			}
+			if !yield(ServerUpload{Key: u.Key, UploadID: u.UploadID, Initiated: u.Initiated}, nil) {
+				return
+			}
+		}
+	}
+}
+
+// HeadObject reads attributes with object.Client.Head.
+func (a *ClientAPI) HeadObject(ctx context.Context, in *HeadObjectInput) (*ObjectInfo, error) {
+	out, err := a.objects.Head(ctx, &object.HeadInput{Bucket: in.Bucket, Key: in.Key, VersionID: in.VersionID})
+	if err != nil {
+		return nil, err
+	}
+	return &ObjectInfo{
+		Size: out.ContentLength, ETag: out.ETag, LastModified: out.LastModified, VersionID: out.VersionID,
+		CRC64: out.CRC64, HasCRC64: out.HasCRC64,
+	}, nil
+}
+
+// GetObjectRange reads a range with object.Client.Get and checks that the
+// server honoured it.
+func (a *ClientAPI) GetObjectRange(ctx context.Context, in *GetObjectRangeInput) (io.ReadCloser, error) {
+	out, err := a.objects.Get(ctx, &object.GetInput{
+		Bucket: in.Bucket, Key: in.Key, VersionID: in.VersionID, Offset: in.Offset, Length: in.Length,
+		Conditions: object.Conditions{IfMatch: in.IfMatch},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := checkContentRange(out.ContentRange, out.ContentLength, in.Offset, in.Length); err != nil {
+		out.Body.Close()
+		return nil, err
+	}
+	return out.Body, nil
+}
+
+// checkContentRange accepts an answer whose Content-Range starts at off,
+// or a whole-object answer when the range asked for was the whole object.
+func checkContentRange(cr string, length, off, n int64) error {
+	if cr == "" {
+		if off == 0 && length == n {
+			return nil
+		}
+		return fmt.Errorf("transfer: the server ignored the range %d-%d", off, off+n-1)
+	}
+	spec, ok := strings.CutPrefix(cr, "bytes ")
+	first, _, ok2 := strings.Cut(spec, "-")
+	start, err := strconv.ParseInt(first, 10, 64)
+	if !ok || !ok2 || err != nil || start != off {
+		return fmt.Errorf("transfer: asked for bytes from %d, got Content-Range %q", off, cr)
+	}
+	return nil
+}

@@ -1,0 +1,181 @@
+package transfer
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"hash"
+	"hash/crc64"
+	"io"
+	"strconv"
+	"sync"
+)
+
+// crcTable is CRC-64/ECMA-182 as COS computes x-cos-hash-crc64ecma.
+var crcTable = crc64.MakeTable(crc64.ECMA)
+
+// sumKind says which checksums to compute.
+type sumKind uint8
+
+const (
+	sumMD5 sumKind = 1 << iota
+	sumCRC
+)
+
+// sums are the checksums of one part.
+type sums struct {
+	md5    []byte // raw, nil if not computed
+	crc    uint64
+	hasCRC bool
+}
+
+func (s sums) md5Hex() string {
+	if s.md5 == nil {
+		return ""
+	}
+	return hex.EncodeToString(s.md5)
+}
+
+// hasher computes the checksums of kinds over what is written to it.
+type hasher struct {
+	kinds sumKind
+	md5   hash.Hash
+	crc   hash.Hash64
+	w     io.Writer
+}
+
+func newHasher(kinds sumKind) *hasher {
+	h := &hasher{kinds: kinds}
+	var ws []io.Writer
+	if kinds&sumMD5 != 0 {
+		h.md5 = md5.New()
+		ws = append(ws, h.md5)
+	}
+	if kinds&sumCRC != 0 {
+		h.crc = crc64.New(crcTable)
+		ws = append(ws, h.crc)
+	}
+	switch len(ws) {
+	case 0:
+		h.w = io.Discard
+	case 1:
+		h.w = ws[0]
+	default:
+		h.w = io.MultiWriter(ws...)
+	}
+	return h
+}
+
+func (h *hasher) Write(p []byte) (int, error) { return h.w.Write(p) }
+
+func (h *hasher) sums() sums {
+	var s sums
+	if h.md5 != nil {
+		s.md5 = h.md5.Sum(nil)
+	}
+	if h.crc != nil {
+		s.crc, s.hasCRC = h.crc.Sum64(), true
+	}
+	return s
+}
+
+// copyBufs are the buffers hashing and copying loops read through.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
+// hashSection reads r once and returns its checksums; progress, if not
+// nil, is told of each chunk hashed.
+func hashSection(r io.Reader, kinds sumKind, progress func(int64)) (sums, error) {
+	h := newHasher(kinds)
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	buf := *bp
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			h.Write(buf[:n])
+			if progress != nil {
+				progress(int64(n))
+			}
+		}
+		if err == io.EOF {
+			return h.sums(), nil
+		}
+		if err != nil {
+			return sums{}, err
+		}
+	}
+}
+
+// isMD5ETag reports whether an ETag is a plain hex MD5 (a single-PUT
+// object or an unencrypted part), not a multipart or encrypted ETag.
+func isMD5ETag(etag string) bool {
+	if len(etag) != 32 {
+		return false
+	}
+	for i := 0; i < len(etag); i++ {
+		c := etag[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+func formatCRC(v uint64) string { return strconv.FormatUint(v, 10) }
+
+// crc64Combine returns the CRC-64/ECMA of A‖B from crcA = CRC(A),
+// crcB = CRC(B) and lenB = len(B), without the data: CRC(A‖B) is CRC(A)
+// advanced over lenB zero bytes (a linear map over GF(2), applied by
+// repeated squaring) xor CRC(B). Both CRCs are the finalised (inverted)
+// values hash/crc64 returns.
+func crc64Combine(crcA, crcB uint64, lenB int64) uint64 {
+	if lenB <= 0 {
+		return crcA
+	}
+	// op is the operator "feed one zero bit" on the 64-bit register of
+	// the reflected polynomial.
+	var op, sq [64]uint64
+	op[0] = crc64.ECMA
+	for i := 1; i < 64; i++ {
+		op[i] = 1 << (i - 1)
+	}
+	square(&sq, &op) // 2 zero bits
+	square(&op, &sq) // 4 zero bits
+	// op is now "feed 4 bits"; square it to get one byte, two bytes, ...
+	for {
+		square(&sq, &op) // first pass: 8 bits = 1 byte
+		if lenB&1 != 0 {
+			crcA = apply(&sq, crcA)
+		}
+		lenB >>= 1
+		if lenB == 0 {
+			break
+		}
+		square(&op, &sq)
+		if lenB&1 != 0 {
+			crcA = apply(&op, crcA)
+		}
+		lenB >>= 1
+		if lenB == 0 {
+			break
+		}
+	}
+	return crcA ^ crcB
+}
+
+// apply multiplies the GF(2) matrix m by the vector v.
+func apply(m *[64]uint64, v uint64) uint64 {
+	var r uint64
+	for i := 0; v != 0; i, v = i+1, v>>1 {
+		if v&1 != 0 {
+			r ^= m[i]
+		}
+	}
+	return r
+}
+
+// square sets dst to m×m.
+func square(dst, m *[64]uint64) {
+	for i := range dst {
+		dst[i] = apply(m, m[i])
+	}
+}

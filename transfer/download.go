@@ -1,0 +1,426 @@
+package transfer
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/polystore/polystore/client"
+)
+
+// DownloadInput is the input of Manager.Download. Set exactly one
+// destination: File or WriterAt.
+type DownloadInput struct {
+	Bucket    string
+	Key       string
+	VersionID string
+	// File is the destination path. The object is written to a temporary
+	// file next to it, which is renamed to File once every byte is in and
+	// verified. With Options.CheckpointDir the download can be resumed
+	// after a crash.
+	File string
+	// WriterAt receives the object's bytes at their offsets, from several
+	// goroutines at once. If it is also an io.ReaderAt, MD5 verification
+	// can read back ranges written before a pause.
+	WriterAt io.WriterAt
+}
+
+func (in *DownloadInput) check() error {
+	if in.Bucket == "" {
+		return client.InvalidArgument("Bucket", "must not be empty")
+	}
+	if in.Key == "" {
+		return client.InvalidArgument("Key", "must not be empty")
+	}
+	if (in.File == "") == (in.WriterAt == nil) {
+		return client.InvalidArgument("File", "set exactly one destination: File or WriterAt")
+	}
+	return nil
+}
+
+// downloadJob downloads one object in concurrent ranged GETs.
+type downloadJob struct {
+	t   *Task
+	api DownloadAPI
+	in  DownloadInput
+	o   *Options
+
+	// Set by prepare, then read-only.
+	prepared bool
+	info     *ObjectInfo
+	verify   string // "crc64", "md5" or ""
+	dest     io.WriterAt
+	f        *os.File // the temporary file of a File download
+	jpath    string
+	jr       *journal
+	seq      *seqHasher
+
+	mu       sync.Mutex
+	partSize int64
+	n        int
+	temp     string
+	ranges   map[int]*rangeRec
+	resumed  map[int]bool
+	todo     []int
+	corrupt  bool
+	res      *Result
+}
+
+// rangeRec is a written range.
+type rangeRec struct {
+	size int64
+	crc  uint64
+	hasC bool
+}
+
+func newDownloadJob(t *Task, api DownloadAPI, in *DownloadInput) *downloadJob {
+	return &downloadJob{t: t, api: api, in: *in, o: &t.opts, ranges: map[int]*rangeRec{}, resumed: map[int]bool{}}
+}
+
+func (d *downloadJob) uploadID() string { return "" }
+func (d *downloadJob) result() *Result  { return d.res }
+func (d *downloadJob) rangeOf(i int) (int64, int64) {
+	off := int64(i) * d.partSize
+	return off, min(d.partSize, d.info.Size-off)
+}
+
+func (d *downloadJob) session(ctx context.Context) error {
+	if !d.prepared {
+		d.t.setState(StateChecking)
+		if err := d.prepare(ctx); err != nil {
+			return err
+		}
+		d.prepared = true
+	}
+	d.t.setState(StateRunning)
+	d.mu.Lock()
+	d.todo = d.todo[:0]
+	for i := 0; i < d.n; i++ {
+		if d.ranges[i] == nil {
+			d.todo = append(d.todo, i)
+		}
+	}
+	d.mu.Unlock()
+	if err := d.t.runParts(ctx, d.next, d.fetch); err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	d.mu.Lock()
+	left := len(d.ranges) < d.n
+	d.mu.Unlock()
+	if left {
+		return errPaused
+	}
+	return d.complete()
+}
+
+func (d *downloadJob) next() (int, bool, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.todo) == 0 {
+		return 0, false, nil
+	}
+	i := d.todo[0]
+	d.todo = d.todo[1:]
+	return i, true, nil
+}
+
+// prepare reads the object's attributes, finds a journal to resume from,
+// and opens the destination.
+func (d *downloadJob) prepare(ctx context.Context) error {
+	info, err := d.api.HeadObject(ctx, &HeadObjectInput{Bucket: d.in.Bucket, Key: d.in.Key, VersionID: d.in.VersionID})
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.info = info
+	d.mu.Unlock()
+	if d.o.Integrity != IntegrityOff {
+		switch {
+		case info.HasCRC64:
+			d.verify = "crc64"
+		case isMD5ETag(info.ETag):
+			d.verify = "md5"
+		}
+	}
+	d.mu.Lock()
+	d.partSize = d.o.PartSize
+	d.mu.Unlock()
+	var known []journalPart
+	if d.in.File != "" {
+		if known, err = d.openFile(); err != nil {
+			return err
+		}
+	} else {
+		d.dest = d.in.WriterAt
+	}
+	d.mu.Lock()
+	d.n = int(ceilDiv(info.Size, d.partSize))
+	d.mu.Unlock()
+	if d.verify == "md5" {
+		ra, _ := d.dest.(io.ReaderAt)
+		d.seq = newSeqHasher(d.n, ra, d.rangeOf, d.readBackProgress)
+	}
+	if err := d.resume(ctx, known); err != nil {
+		return err
+	}
+	if err := d.writeCheckpoint(); err != nil {
+		return err
+	}
+	d.t.prog.setTotals(info.Size, d.n)
+	var done int64
+	for _, r := range d.ranges {
+		done += r.size
+	}
+	d.t.prog.credit(done, len(d.ranges))
+	d.t.ev.markDirty(dirtyProgress)
+	return nil
+}
+
+// fetch downloads range i. A body that fails part-way is requested again
+// from the first byte not yet written, up to Options.RangeAttempts times.
+func (d *downloadJob) fetch(ctx context.Context, i int) error {
+	off, n := d.rangeOf(i)
+	var h *hasher
+	if d.verify == "crc64" {
+		h = newHasher(sumCRC)
+	}
+	var buf *[]byte
+	if d.seq != nil {
+		buf = d.t.m.buffer(d.partSize)
+		defer d.t.m.putBuffer(buf)
+	}
+	var written int64
+	for attempt := 1; ; attempt++ {
+		body, err := d.api.GetObjectRange(ctx, &GetObjectRangeInput{
+			Bucket: d.in.Bucket, Key: d.in.Key, VersionID: d.in.VersionID,
+			Offset: off + written, Length: n - written, IfMatch: d.info.ETag,
+		})
+		if err != nil {
+			if errors.Is(err, client.ErrPreconditionFailed) {
+				err = fmt.Errorf("%w: the object's ETag is no longer %q: %w", ErrSourceChanged, d.info.ETag, err)
+			}
+			return &partError{number: i, err: err}
+		}
+		k, rerr, werr := d.copyRange(body, off, written, n, h, buf)
+		body.Close()
+		written += k
+		if written == n {
+			break
+		}
+		if werr != nil {
+			return &partError{number: i, err: werr}
+		}
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		if rerr == nil {
+			rerr = io.ErrUnexpectedEOF
+		}
+		if attempt >= d.o.RangeAttempts {
+			return &partError{number: i, err: rerr}
+		}
+		if err := sleepCtx(ctx, backoff(attempt)); err != nil {
+			return err
+		}
+	}
+	if buf != nil {
+		if _, err := d.dest.WriteAt((*buf)[:n], off); err != nil {
+			return &partError{number: i, err: err}
+		}
+	}
+	rec := &rangeRec{size: n}
+	if h != nil {
+		s := h.sums()
+		rec.crc, rec.hasC = s.crc, true
+	}
+	if err := d.ack(i, off, rec); err != nil {
+		return err
+	}
+	if d.seq != nil {
+		d.seq.submit(ctx, i, (*buf)[:n])
+	}
+	return nil
+}
+
+// copyRange copies body into the range at off, from its byte written on,
+// into buf (MD5 mode) or straight to the destination, hashing as it goes.
+// It returns the bytes copied and the read or write error that stopped it.
+func (d *downloadJob) copyRange(body io.Reader, off, written, n int64, h *hasher, buf *[]byte) (int64, error, error) {
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	chunk := *bp
+	var k int64
+	r := io.LimitReader(body, n-written)
+	for written+k < n {
+		m, rerr := r.Read(chunk)
+		if m > 0 {
+			p := chunk[:m]
+			if buf != nil {
+				copy((*buf)[written+k:], p)
+			} else if _, err := d.dest.WriteAt(p, off+written+k); err != nil {
+				return k, nil, err
+			}
+			if h != nil {
+				h.Write(p)
+			}
+			k += int64(m)
+		}
+		if rerr == io.EOF {
+			return k, nil, nil
+		}
+		if rerr != nil {
+			return k, rerr, nil
+		}
+	}
+	return k, nil, nil
+}
+
+// ack records a written range: durably on disk and in the journal, then
+// as progress and a PartDone event.
+func (d *downloadJob) ack(i int, off int64, rec *rangeRec) error {
+	if d.jr != nil {
+		if err := d.f.Sync(); err != nil {
+			return &partError{number: i, err: err}
+		}
+		if err := d.jr.append(rec.journal(i)); err != nil {
+			return err
+		}
+	}
+	d.mu.Lock()
+	d.ranges[i] = rec
+	d.mu.Unlock()
+	d.t.prog.add(rec.size, 1)
+	d.t.ev.markDirty(dirtyProgress)
+	d.t.ev.push(event{kind: evPart, part: Part{Number: i, Offset: off, Size: rec.size, CRC64: rec.crc, HasCRC64: rec.hasC}})
+	return nil
+}
+
+// complete verifies the whole object and moves the file into place.
+func (d *downloadJob) complete() error {
+	res := &Result{Bucket: d.in.Bucket, Key: d.in.Key, ETag: d.info.ETag, VersionID: d.info.VersionID, Size: d.info.Size, Parts: d.n, File: d.in.File}
+	d.mu.Lock()
+	for i := range d.resumed {
+		if d.ranges[i] != nil {
+			res.ResumedParts++
+		}
+	}
+	var crc uint64
+	for i := 0; i < d.n; i++ {
+		crc = crc64Combine(crc, d.ranges[i].crc, d.ranges[i].size)
+	}
+	d.mu.Unlock()
+	switch d.verify {
+	case "crc64":
+		if crc != d.info.CRC64 {
+			d.corrupt = true
+			return &ChecksumError{What: "object", Algorithm: "crc64", Want: formatCRC(d.info.CRC64), Got: formatCRC(crc)}
+		}
+		res.Verified, res.CRC64, res.HasCRC64 = "crc64", crc, true
+	case "md5":
+		if sum, ok := d.seq.sum(); ok {
+			if !strings.EqualFold(sum, d.info.ETag) {
+				d.corrupt = true
+				return &ChecksumError{What: "object", Algorithm: "md5", Want: d.info.ETag, Got: sum}
+			}
+			res.Verified = "md5"
+		}
+	}
+	if d.f != nil {
+		if err := d.f.Sync(); err != nil {
+			return err
+		}
+		if err := d.f.Close(); err != nil {
+			return err
+		}
+		d.f = nil
+		if err := os.Rename(d.temp, d.in.File); err != nil {
+			return err
+		}
+		syncDir(filepath.Dir(d.in.File))
+	}
+	d.res = res
+	return nil
+}
+
+// cleanup closes the partial file and, unless the download can still be
+// resumed (KeepParts with a journal), removes it and the journal.
+func (d *downloadJob) cleanup(_ context.Context, err error, _ bool) error {
+	if d.jpath != "" {
+		defer d.t.m.releaseJournal(d.jpath)
+	}
+	if d.f != nil {
+		d.f.Close()
+	}
+	if err == nil {
+		return d.jr.remove()
+	}
+	if d.o.KeepParts && d.jr != nil && !d.corrupt {
+		d.jr.close()
+		return nil
+	}
+	if d.temp != "" {
+		os.Remove(d.temp)
+	}
+	if d.jr != nil {
+		return d.jr.remove()
+	}
+	return nil
+}
+
+func (d *downloadJob) checkpoint() *Checkpoint {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	cp := &Checkpoint{Op: "download", Bucket: d.in.Bucket, Key: d.in.Key, Size: -1, PartSize: d.partSize, Journal: d.jpath}
+	if d.info != nil {
+		cp.Size = d.info.Size
+	}
+	idx := make([]int, 0, len(d.ranges))
+	for i := range d.ranges {
+		idx = append(idx, i)
+	}
+	slices.Sort(idx)
+	for _, i := range idx {
+		r := d.ranges[i]
+		cp.Parts = append(cp.Parts, Part{Number: i, Offset: int64(i) * d.partSize, Size: r.size, CRC64: r.crc, HasCRC64: r.hasC})
+	}
+	return cp
+}
+
+// backoff is a full-jitter exponential wait before range attempt n+1.
+func backoff(attempt int) time.Duration {
+	ceiling := 50 * time.Millisecond << min(attempt, 6)
+	return rand.N(ceiling + 1)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := crand.Read(b); err != nil {
+		return strconv.FormatInt(time.Now().UnixNano(), 16)
+	}
+	return hex.EncodeToString(b)
+}

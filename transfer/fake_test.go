@@ -1,0 +1,435 @@
+package transfer
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash/crc64"
+	"io"
+	"iter"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/polystore/polystore/client"
+)
+
+// fakeAPI is an in-memory API for the core tests. It records calls,
+// verifies Content-MD5, reports CRC-64 when its dialect has the feature,
+// tracks requests in flight, and lets tests block or fail calls through
+// hooks.
+type fakeAPI struct {
+	dialect client.Dialect
+
+	mu      sync.Mutex
+	objects map[string]*fakeObject
+	uploads map[string]*fakeUpload
+	calls   []fakeCall
+	seq     int
+	clock   time.Time
+
+	inFlight, peak int
+
+	// Hooks, called without the lock held; a non-nil error fails the call.
+	onPart func(ctx context.Context, number int) error
+	onGet  func(ctx context.Context, in *GetObjectRangeInput) error
+	// bodyCut, if set, returns how many bytes of a range body to deliver
+	// before failing it (or -1 for all).
+	bodyCut func(in *GetObjectRangeInput) int64
+	// partCRC, if set, can alter the CRC-64 reported for a part.
+	partCRC func(number int, crc uint64) uint64
+	// completeCRC, if set, can alter the CRC-64 reported on completion.
+	completeCRC func(crc uint64) uint64
+}
+
+type fakeObject struct {
+	data     []byte
+	etag     string
+	crc      uint64
+	modified time.Time
+}
+
+type fakeUpload struct {
+	bucket, key string
+	initiated   time.Time
+	parts       map[int]*fakePart
+}
+
+type fakePart struct {
+	data []byte
+	etag string
+}
+
+type fakeCall struct {
+	Op       string
+	Key      string
+	UploadID string
+	Part     int   // part number, or -1
+	Offset   int64 // ranged GET
+	Length   int64
+	OK       bool
+}
+
+func newFake(d client.Dialect) *fakeAPI {
+	return &fakeAPI{
+		dialect: d, objects: map[string]*fakeObject{}, uploads: map[string]*fakeUpload{},
+		clock: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
+	}
+}
+
+// smallS3 is S3 with a 1 KiB minimum part size, so tests stay small.
+func smallDialect(d client.Dialect) client.Dialect {
+	d.Limits.MinPartSize = 1 << 10
+	return d
+}
+
+var (
+	errNoSuchUpload = fmt.Errorf("fake: no such upload: %w", client.ErrNotFound)
+	errNoSuchKey    = fmt.Errorf("fake: no such key: %w", client.ErrNotFound)
+)
+
+func (f *fakeAPI) enter() {
+	f.mu.Lock()
+	f.inFlight++
+	f.peak = max(f.peak, f.inFlight)
+	f.mu.Unlock()
+}
+
+func (f *fakeAPI) leave() {
+	f.mu.Lock()
+	f.inFlight--
+	f.mu.Unlock()
+}
+
+func (f *fakeAPI) record(c fakeCall) {
+	f.mu.Lock()
+	f.calls = append(f.calls, c)
+	f.mu.Unlock()
+}
+
+func (f *fakeAPI) callsOf(op string) []fakeCall {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []fakeCall
+	for _, c := range f.calls {
+		if c.Op == op {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// okParts returns the part numbers of successful UploadPart calls.
+func (f *fakeAPI) okParts() []int {
+	var out []int
+	for _, c := range f.callsOf("UploadPart") {
+		if c.OK {
+			out = append(out, c.Part)
+		}
+	}
+	return out
+}
+
+func (f *fakeAPI) numUploads() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.uploads)
+}
+
+func (f *fakeAPI) object(bucket, key string) ([]byte, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	o, ok := f.objects[bucket+"/"+key]
+	if !ok {
+		return nil, false
+	}
+	return o.data, true
+}
+
+func (f *fakeAPI) putObject(bucket, key string, data []byte) *fakeObject {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.storeLocked(bucket, key, data, md5Hex(data))
+}
+
+func (f *fakeAPI) storeLocked(bucket, key string, data []byte, etag string) *fakeObject {
+	f.clock = f.clock.Add(time.Second)
+	o := &fakeObject{data: data, etag: etag, crc: crc64.Checksum(data, crcTable), modified: f.clock}
+	f.objects[bucket+"/"+key] = o
+	return o
+}
+
+func md5Hex(p []byte) string {
+	s := md5.Sum(p)
+	return hex.EncodeToString(s[:])
+}
+
+func readAll(r *io.SectionReader) []byte {
+	b, _ := io.ReadAll(io.NewSectionReader(r, 0, r.Size()))
+	return b
+}
+
+func (f *fakeAPI) Dialect() *client.Dialect { d := f.dialect; return &d }
+
+func (f *fakeAPI) PutObject(ctx context.Context, in *PutObjectInput) (*PutObjectOutput, error) {
+	f.enter()
+	defer f.leave()
+	data := readAll(in.Body)
+	if in.ContentMD5 != nil {
+		if s := md5.Sum(data); !bytes.Equal(s[:], in.ContentMD5) {
+			f.record(fakeCall{Op: "PutObject", Key: in.Key, Part: -1})
+			return nil, fmt.Errorf("fake: BadDigest: %w", client.ErrInvalidArgument)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		f.record(fakeCall{Op: "PutObject", Key: in.Key, Part: -1})
+		return nil, err
+	}
+	f.mu.Lock()
+	o := f.storeLocked(in.Bucket, in.Key, data, md5Hex(data))
+	f.mu.Unlock()
+	f.record(fakeCall{Op: "PutObject", Key: in.Key, Part: -1, OK: true})
+	out := &PutObjectOutput{ETag: o.etag}
+	if f.dialect.Has(client.FeatureCRC64) {
+		out.CRC64, out.HasCRC64 = o.crc, true
+	}
+	return out, nil
+}
+
+func (f *fakeAPI) CreateMultipartUpload(ctx context.Context, in *CreateMultipartUploadInput) (string, error) {
+	f.enter()
+	defer f.leave()
+	f.mu.Lock()
+	f.seq++
+	f.clock = f.clock.Add(time.Second)
+	id := fmt.Sprintf("up-%d", f.seq)
+	f.uploads[id] = &fakeUpload{bucket: in.Bucket, key: in.Key, initiated: f.clock, parts: map[int]*fakePart{}}
+	f.mu.Unlock()
+	f.record(fakeCall{Op: "CreateMultipartUpload", Key: in.Key, UploadID: id, Part: -1, OK: true})
+	return id, nil
+}
+
+func (f *fakeAPI) UploadPart(ctx context.Context, in *UploadPartInput) (*UploadPartOutput, error) {
+	f.enter()
+	defer f.leave()
+	call := fakeCall{Op: "UploadPart", Key: in.Key, UploadID: in.UploadID, Part: in.PartNumber}
+	data := readAll(in.Body)
+	if f.onPart != nil {
+		if err := f.onPart(ctx, in.PartNumber); err != nil {
+			f.record(call)
+			return nil, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		f.record(call)
+		return nil, err
+	}
+	if in.ContentMD5 != nil {
+		if s := md5.Sum(data); !bytes.Equal(s[:], in.ContentMD5) {
+			f.record(call)
+			return nil, fmt.Errorf("fake: BadDigest: %w", client.ErrInvalidArgument)
+		}
+	}
+	lim := f.dialect.Limits
+	if in.PartNumber < lim.FirstPartNumber || in.PartNumber >= lim.FirstPartNumber+lim.MaxParts {
+		f.record(call)
+		return nil, fmt.Errorf("fake: part number %d out of range: %w", in.PartNumber, client.ErrInvalidArgument)
+	}
+	f.mu.Lock()
+	up, ok := f.uploads[in.UploadID]
+	if !ok {
+		f.mu.Unlock()
+		f.record(call)
+		return nil, errNoSuchUpload
+	}
+	p := &fakePart{data: data, etag: md5Hex(data)}
+	up.parts[in.PartNumber] = p
+	f.mu.Unlock()
+	call.OK = true
+	f.record(call)
+	out := &UploadPartOutput{ETag: p.etag}
+	if f.dialect.Has(client.FeatureCRC64) {
+		crc := crc64.Checksum(data, crcTable)
+		if f.partCRC != nil {
+			crc = f.partCRC(in.PartNumber, crc)
+		}
+		out.CRC64, out.HasCRC64 = crc, true
+	}
+	return out, nil
+}
+
+func (f *fakeAPI) CompleteMultipartUpload(ctx context.Context, in *CompleteMultipartUploadInput) (*CompleteMultipartUploadOutput, error) {
+	f.enter()
+	defer f.leave()
+	call := fakeCall{Op: "CompleteMultipartUpload", Key: in.Key, UploadID: in.UploadID, Part: -1}
+	f.mu.Lock()
+	up, ok := f.uploads[in.UploadID]
+	if !ok {
+		f.mu.Unlock()
+		f.record(call)
+		return nil, errNoSuchUpload
+	}
+	if !slices.IsSortedFunc(in.Parts, func(a, b CompletedPart) int { return a.PartNumber - b.PartNumber }) {
+		f.mu.Unlock()
+		f.record(call)
+		return nil, fmt.Errorf("fake: InvalidPartOrder: %w", client.ErrInvalidArgument)
+	}
+	var data []byte
+	sums := md5.New()
+	for i, cp := range in.Parts {
+		p, ok := up.parts[cp.PartNumber]
+		if !ok || p.etag != cp.ETag {
+			f.mu.Unlock()
+			f.record(call)
+			return nil, fmt.Errorf("fake: InvalidPart %d: %w", cp.PartNumber, client.ErrInvalidArgument)
+		}
+		if i < len(in.Parts)-1 && int64(len(p.data)) < f.dialect.Limits.MinPartSize {
+			f.mu.Unlock()
+			f.record(call)
+			return nil, fmt.Errorf("fake: EntityTooSmall part %d: %w", cp.PartNumber, client.ErrInvalidArgument)
+		}
+		data = append(data, p.data...)
+		raw, _ := hex.DecodeString(p.etag)
+		sums.Write(raw)
+	}
+	etag := fmt.Sprintf("%s-%d", hex.EncodeToString(sums.Sum(nil)), len(in.Parts))
+	o := f.storeLocked(up.bucket, up.key, data, etag)
+	delete(f.uploads, in.UploadID)
+	f.mu.Unlock()
+	call.OK = true
+	f.record(call)
+	out := &CompleteMultipartUploadOutput{ETag: etag}
+	if f.dialect.Has(client.FeatureCRC64) {
+		crc := o.crc
+		if f.completeCRC != nil {
+			crc = f.completeCRC(crc)
+		}
+		out.CRC64, out.HasCRC64 = crc, true
+	}
+	return out, nil
+}
+
+func (f *fakeAPI) AbortMultipartUpload(ctx context.Context, up UploadRef) error {
+	f.enter()
+	defer f.leave()
+	if err := ctx.Err(); err != nil {
+		f.record(fakeCall{Op: "AbortMultipartUpload", Key: up.Key, UploadID: up.UploadID, Part: -1})
+		return err
+	}
+	f.mu.Lock()
+	_, ok := f.uploads[up.UploadID]
+	delete(f.uploads, up.UploadID)
+	f.mu.Unlock()
+	f.record(fakeCall{Op: "AbortMultipartUpload", Key: up.Key, UploadID: up.UploadID, Part: -1, OK: ok})
+	if !ok {
+		return errNoSuchUpload
+	}
+	return nil
+}
+
+func (f *fakeAPI) ListParts(ctx context.Context, up UploadRef) iter.Seq2[ServerPart, error] {
+	return func(yield func(ServerPart, error) bool) {
+		f.enter()
+		f.mu.Lock()
+		u, ok := f.uploads[up.UploadID]
+		var parts []ServerPart
+		if ok {
+			for n, p := range u.parts {
+				parts = append(parts, ServerPart{PartNumber: n, Size: int64(len(p.data)), ETag: p.etag})
+			}
+		}
+		f.mu.Unlock()
+		f.leave()
+		f.record(fakeCall{Op: "ListParts", Key: up.Key, UploadID: up.UploadID, Part: -1, OK: ok})
+		if !ok {
+			yield(ServerPart{}, errNoSuchUpload)
+			return
+		}
+		sort.Slice(parts, func(i, j int) bool { return parts[i].PartNumber < parts[j].PartNumber })
+		for _, p := range parts {
+			if !yield(p, nil) {
+				return
+			}
+		}
+	}
+}
+
+func (f *fakeAPI) ListUploads(ctx context.Context, bucket, key string) iter.Seq2[ServerUpload, error] {
+	return func(yield func(ServerUpload, error) bool) {
+		f.mu.Lock()
+		var ups []ServerUpload
+		for id, u := range f.uploads {
+			if u.bucket == bucket && u.key == key {
+				ups = append(ups, ServerUpload{Key: key, UploadID: id, Initiated: u.initiated})
+			}
+		}
+		f.mu.Unlock()
+		f.record(fakeCall{Op: "ListUploads", Key: key, Part: -1, OK: true})
+		for _, u := range ups {
+			if !yield(u, nil) {
+				return
+			}
+		}
+	}
+}
+
+func (f *fakeAPI) HeadObject(ctx context.Context, in *HeadObjectInput) (*ObjectInfo, error) {
+	f.enter()
+	defer f.leave()
+	f.mu.Lock()
+	o, ok := f.objects[in.Bucket+"/"+in.Key]
+	f.mu.Unlock()
+	f.record(fakeCall{Op: "HeadObject", Key: in.Key, Part: -1, OK: ok})
+	if !ok {
+		return nil, errNoSuchKey
+	}
+	info := &ObjectInfo{Size: int64(len(o.data)), ETag: o.etag, LastModified: o.modified}
+	if f.dialect.Has(client.FeatureCRC64) {
+		info.CRC64, info.HasCRC64 = o.crc, true
+	}
+	return info, nil
+}
+
+func (f *fakeAPI) GetObjectRange(ctx context.Context, in *GetObjectRangeInput) (io.ReadCloser, error) {
+	f.enter()
+	defer f.leave()
+	call := fakeCall{Op: "GetObject", Key: in.Key, Part: -1, Offset: in.Offset, Length: in.Length}
+	if f.onGet != nil {
+		if err := f.onGet(ctx, in); err != nil {
+			f.record(call)
+			return nil, err
+		}
+	}
+	f.mu.Lock()
+	o, ok := f.objects[in.Bucket+"/"+in.Key]
+	f.mu.Unlock()
+	if !ok {
+		f.record(call)
+		return nil, errNoSuchKey
+	}
+	if in.IfMatch != "" && in.IfMatch != o.etag {
+		f.record(call)
+		return nil, fmt.Errorf("fake: PreconditionFailed: %w", client.ErrPreconditionFailed)
+	}
+	if in.Length < 1 || in.Offset+in.Length > int64(len(o.data)) {
+		f.record(call)
+		return nil, fmt.Errorf("fake: InvalidRange: %w", client.ErrInvalidArgument)
+	}
+	data := o.data[in.Offset : in.Offset+in.Length]
+	call.OK = true
+	f.record(call)
+	if f.bodyCut != nil {
+		if cut := f.bodyCut(in); cut >= 0 && cut < int64(len(data)) {
+			return io.NopCloser(io.MultiReader(bytes.NewReader(data[:cut]), errReader{errors.New("fake: connection reset")})), nil
+		}
+	}
+	return io.NopCloser(bytes.NewReader(data)), nil
+}
+
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }

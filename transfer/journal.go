@@ -1,0 +1,255 @@
+package transfer
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// A journal is a checkpoint file: one header line, then one line per
+// acknowledged part. Every line is "<crc32 hex> <json>\n"; a line whose
+// checksum does not match (the tail of a write cut short by a crash) ends
+// the journal. The header is written to a temporary file, fsynced and
+// renamed into place; part lines are appended and fsynced one by one, so a
+// part is in the journal only once the server acknowledged it, and stays
+// there across a crash.
+
+const journalVersion = 1
+
+// journalHeader identifies a transfer.
+type journalHeader struct {
+	Version  int    `json:"v"`
+	Op       string `json:"op"`
+	Bucket   string `json:"bucket"`
+	Key      string `json:"key"`
+	Size     int64  `json:"size"`
+	PartSize int64  `json:"partSize"`
+	// Uploads.
+	UploadID string       `json:"uploadId,omitempty"`
+	Source   *sourceIdent `json:"source,omitempty"`
+	// Downloads.
+	VersionID    string    `json:"versionId,omitempty"`
+	ETag         string    `json:"etag,omitempty"`
+	LastModified time.Time `json:"lastModified,omitzero"`
+	Dest         string    `json:"dest,omitempty"`
+	Temp         string    `json:"temp,omitempty"`
+}
+
+// journalPart is one acknowledged part (upload) or written range
+// (download), by index from 0.
+type journalPart struct {
+	Index int    `json:"i"`
+	Size  int64  `json:"n"`
+	ETag  string `json:"etag,omitempty"`
+	MD5   string `json:"md5,omitempty"`
+	CRC64 string `json:"crc64,omitempty"` // decimal; "" if not computed
+}
+
+// sourceIdent identifies an upload's source file.
+type sourceIdent struct {
+	Path    string    `json:"path"`
+	Size    int64     `json:"size"`
+	ModTime time.Time `json:"mtime"`
+	// Fingerprint is a SHA-256 over the size and the first and last
+	// 64 KiB, so that an edit that keeps size and mtime is noticed.
+	Fingerprint string `json:"fingerprint"`
+}
+
+func (a *sourceIdent) equal(b *sourceIdent) bool {
+	return a != nil && b != nil && a.Path == b.Path && a.Size == b.Size &&
+		a.ModTime.Equal(b.ModTime) && a.Fingerprint == b.Fingerprint
+}
+
+// journal is an open journal, appended to by part workers.
+type journal struct {
+	path string
+	mu   sync.Mutex
+	f    *os.File
+}
+
+// journalPath returns where the journal of a transfer lives.
+func journalPath(dir, op, bucket, key, local string) string {
+	if abs, err := filepath.Abs(local); err == nil {
+		local = abs
+	}
+	sum := sha256.Sum256([]byte(op + "\x00" + bucket + "\x00" + key + "\x00" + local))
+	return filepath.Join(dir, op+"-"+hex.EncodeToString(sum[:12])+".journal")
+}
+
+// errJournalCorrupt reports a journal whose header cannot be read.
+var errJournalCorrupt = errors.New("transfer: checkpoint journal is corrupt")
+
+// loadJournal reads a journal. A missing file returns (nil, nil, nil).
+func loadJournal(path string) (*journalHeader, []journalPart, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("transfer: reading checkpoint journal: %w", err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	var hdr *journalHeader
+	var parts []journalPart
+	for sc.Scan() {
+		payload, ok := checkLine(sc.Bytes())
+		if !ok {
+			break // a torn tail
+		}
+		if hdr == nil {
+			hdr = new(journalHeader)
+			if err := json.Unmarshal(payload, hdr); err != nil || hdr.Version != journalVersion {
+				return nil, nil, errJournalCorrupt
+			}
+			continue
+		}
+		var p journalPart
+		if err := json.Unmarshal(payload, &p); err != nil {
+			break
+		}
+		parts = append(parts, p)
+	}
+	if hdr == nil {
+		return nil, nil, errJournalCorrupt
+	}
+	return hdr, parts, nil
+}
+
+func checkLine(line []byte) ([]byte, bool) {
+	if len(line) < 10 || line[8] != ' ' {
+		return nil, false
+	}
+	var want [4]byte
+	if _, err := hex.Decode(want[:], line[:8]); err != nil {
+		return nil, false
+	}
+	payload := line[9:]
+	got := crc32.ChecksumIEEE(payload)
+	return payload, got == uint32(want[0])<<24|uint32(want[1])<<16|uint32(want[2])<<8|uint32(want[3])
+}
+
+func appendLine(b []byte, v any) ([]byte, error) {
+	payload, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	b = fmt.Appendf(b, "%08x ", crc32.ChecksumIEEE(payload))
+	b = append(b, payload...)
+	return append(b, '\n'), nil
+}
+
+// createJournal atomically writes a journal with hdr and parts, replacing
+// any journal at path, and opens it for appending.
+func createJournal(path string, hdr *journalHeader, parts []journalPart) (*journal, error) {
+	hdr.Version = journalVersion
+	b, err := appendLine(nil, hdr)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range parts {
+		if b, err = appendLine(b, p); err != nil {
+			return nil, err
+		}
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("transfer: creating checkpoint directory: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return nil, fmt.Errorf("transfer: writing checkpoint journal: %w", err)
+	}
+	_, err = tmp.Write(b)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return nil, fmt.Errorf("transfer: writing checkpoint journal: %w", err)
+	}
+	syncDir(dir)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return nil, fmt.Errorf("transfer: opening checkpoint journal: %w", err)
+	}
+	return &journal{path: path, f: f}, nil
+}
+
+// append records one part durably.
+func (j *journal) append(p journalPart) error {
+	if j == nil {
+		return nil
+	}
+	b, err := appendLine(nil, p)
+	if err != nil {
+		return err
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil {
+		return nil
+	}
+	if _, err := j.f.Write(b); err != nil {
+		return fmt.Errorf("transfer: appending to checkpoint journal: %w", err)
+	}
+	if err := j.f.Sync(); err != nil {
+		return fmt.Errorf("transfer: syncing checkpoint journal: %w", err)
+	}
+	return nil
+}
+
+// close closes the journal, leaving it on disk.
+func (j *journal) close() {
+	if j == nil {
+		return
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f != nil {
+		j.f.Close()
+		j.f = nil
+	}
+}
+
+// remove closes and deletes the journal.
+func (j *journal) remove() error {
+	if j == nil {
+		return nil
+	}
+	j.close()
+	return removeJournal(j.path)
+}
+
+func removeJournal(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("transfer: removing checkpoint journal: %w", err)
+	}
+	syncDir(filepath.Dir(path))
+	return nil
+}
+
+// syncDir makes a rename or removal in dir durable, where the platform
+// allows it.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+}

@@ -1,0 +1,525 @@
+package transfer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+
+	"github.com/polystore/polystore/client"
+)
+
+const mib = 1 << 20
+
+// uploadJob uploads one source: in a single PUT, or as a multipart upload
+// whose parts are sent by the task's workers.
+type uploadJob struct {
+	t   *Task
+	api UploadAPI
+	d   *client.Dialect
+	in  UploadInput
+	o   *Options
+
+	// Set by prepare, then read-only.
+	prepared bool
+	src      *source
+	kinds    sumKind // checksums computed per part
+	sendMD5  bool    // send Content-MD5
+	single   bool
+	first    int // the dialect's first part number
+	jpath    string
+	jr       *journal
+
+	mu       sync.Mutex
+	id       string // multipart upload id
+	partSize int64
+	nparts   int // -1 while a stream's end is unknown
+	parts    map[int]*partRec
+	resumed  int
+	// Known size: the parts a session still has to hand out.
+	todo []int
+	// Stream source: parts read but not yet acknowledged.
+	pending  map[int]*streamPart
+	inflight map[int]bool
+	nextRead int
+	eof      bool
+	read     int64 // bytes read from the stream
+	res      *Result
+}
+
+// partRec is an acknowledged part.
+type partRec struct {
+	size int64
+	etag string
+	sums sums
+}
+
+// streamPart is a part of a stream source held in a pooled buffer.
+type streamPart struct {
+	buf    *[]byte
+	n      int64
+	sums   sums
+	hashed bool
+}
+
+func newUploadJob(t *Task, api UploadAPI, in *UploadInput) *uploadJob {
+	return &uploadJob{
+		t: t, api: api, d: api.Dialect(), in: *in, o: &t.opts,
+		parts: map[int]*partRec{}, pending: map[int]*streamPart{}, inflight: map[int]bool{},
+	}
+}
+
+func (u *uploadJob) ref() UploadRef {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return UploadRef{Bucket: u.in.Bucket, Key: u.in.Key, UploadID: u.id}
+}
+
+func (u *uploadJob) uploadID() string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.id
+}
+
+func (u *uploadJob) result() *Result { return u.res }
+
+func (u *uploadJob) session(ctx context.Context) error {
+	if !u.prepared {
+		u.t.setState(StateChecking)
+		if err := u.prepare(ctx); err != nil {
+			return err
+		}
+		u.prepared = true
+	}
+	u.t.setState(StateRunning)
+	if u.single {
+		sent := false
+		once := func() (int, bool, error) { ok := !sent; sent = true; return 0, ok, nil }
+		if err := u.t.runParts(ctx, once, func(ctx context.Context, _ int) error { return u.putSingle(ctx) }); err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		if u.res == nil {
+			return errPaused
+		}
+		return nil
+	}
+	next := u.nextStream
+	if u.src.size >= 0 {
+		u.mu.Lock()
+		u.todo = u.todo[:0]
+		for i := 0; i < u.nparts; i++ {
+			if u.parts[i] == nil {
+				u.todo = append(u.todo, i)
+			}
+		}
+		u.mu.Unlock()
+		next = u.nextKnown
+	}
+	if err := u.t.runParts(ctx, next, u.sendPart); err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	if !u.allDone() {
+		return errPaused
+	}
+	return u.complete(ctx)
+}
+
+// resolveIntegrity picks the checksums from the options and the dialect.
+func (u *uploadJob) resolveIntegrity() {
+	switch u.o.Integrity {
+	case IntegrityAuto:
+		if u.d.Has(client.FeatureCRC64) {
+			u.kinds = sumCRC
+		} else {
+			u.kinds, u.sendMD5 = sumMD5, u.d.Has(client.FeatureContentMD5)
+		}
+	case IntegrityMD5:
+		u.kinds, u.sendMD5 = sumMD5, true
+	case IntegrityCRC64:
+		u.kinds = sumCRC
+	}
+}
+
+// planParts returns the part size and count for size bytes: the wanted
+// size raised to the dialect's minimum, and grown (to a multiple of 1 MiB)
+// until the parts fit the dialect's count limit.
+func planParts(size, want int64, lim client.Limits) (int64, int, error) {
+	ps := max(want, lim.MinPartSize, 1)
+	if lim.MaxParts > 0 && ceilDiv(size, ps) > int64(lim.MaxParts) {
+		ps = ceilDiv(size, int64(lim.MaxParts))
+		ps = ceilDiv(ps, mib) * mib
+	}
+	if lim.MaxPartSize > 0 && ps > lim.MaxPartSize {
+		return 0, 0, client.InvalidArgument("Size", "%d bytes does not fit in %d parts of at most %d bytes", size, lim.MaxParts, lim.MaxPartSize)
+	}
+	return ps, max(int(ceilDiv(size, ps)), 1), nil
+}
+
+func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
+
+// validPartSize reports whether ps is a usable part size for size bytes.
+func validPartSize(ps, size int64, lim client.Limits) bool {
+	if ps <= 0 || (lim.MaxPartSize > 0 && ps > lim.MaxPartSize) {
+		return false
+	}
+	if ps < lim.MinPartSize && ps < size {
+		return false
+	}
+	return lim.MaxParts <= 0 || ceilDiv(size, ps) <= int64(lim.MaxParts)
+}
+
+// threshold is the size from which a multipart upload is used.
+func (u *uploadJob) threshold(partSize int64) int64 {
+	switch thr := u.o.MultipartThreshold; {
+	case thr == 0:
+		return partSize
+	case thr < 0:
+		return 1
+	default:
+		return thr
+	}
+}
+
+func (u *uploadJob) singleFits(size, partSize int64) bool {
+	if max := u.d.Limits.MaxPutSize; max > 0 && size > max {
+		return false
+	}
+	return size == 0 || size < u.threshold(partSize)
+}
+
+func (u *uploadJob) partRange(i int) (off, n int64) {
+	off = int64(i) * u.partSize
+	return off, min(u.partSize, u.src.size-off)
+}
+
+// prepare opens the source and decides how to upload it: a single PUT, a
+// resumed multipart upload (journal, UploadID or adoption), or a new one.
+func (u *uploadJob) prepare(ctx context.Context) error {
+	src, err := openSource(&u.in)
+	if err != nil {
+		return err
+	}
+	u.mu.Lock()
+	u.src = src
+	u.mu.Unlock()
+	u.first = u.d.Limits.FirstPartNumber
+	u.resolveIntegrity()
+	if src.size < 0 {
+		return u.prepareStream(ctx)
+	}
+	size := src.size
+	ps, n, err := planParts(size, u.o.PartSize, u.d.Limits)
+	if err != nil {
+		return err
+	}
+	if u.singleFits(size, ps) {
+		u.single = true
+		u.t.prog.setTotals(size, 1)
+		return nil
+	}
+	u.mu.Lock()
+	u.partSize, u.nparts = ps, n
+	u.mu.Unlock()
+
+	known, err := u.loadCheckpoint(ctx)
+	if err != nil {
+		return err
+	}
+	u.mu.Lock()
+	if u.id == "" && u.in.UploadID != "" {
+		u.id = u.in.UploadID
+	}
+	u.mu.Unlock()
+	switch {
+	case u.uploadID() != "":
+		if err := u.reconcile(ctx, known); err != nil {
+			if !errors.Is(err, client.ErrNotFound) {
+				return err
+			}
+			// The upload is gone (completed, aborted or expired).
+			u.mu.Lock()
+			u.id, u.parts, u.resumed = "", map[int]*partRec{}, 0
+			u.mu.Unlock()
+			u.t.hash.setTotals(0, 0)
+		}
+	case u.o.AdoptUploads:
+		if err := u.adopt(ctx); err != nil {
+			return err
+		}
+	}
+	if u.uploadID() == "" {
+		u.mu.Lock()
+		u.partSize, u.nparts = ps, n
+		u.mu.Unlock()
+		id, err := u.api.CreateMultipartUpload(ctx, &CreateMultipartUploadInput{Bucket: u.in.Bucket, Key: u.in.Key, ObjectOptions: u.in.ObjectOptions})
+		if err != nil {
+			return err
+		}
+		u.mu.Lock()
+		u.id = id
+		u.mu.Unlock()
+	}
+	if err := u.writeCheckpoint(); err != nil {
+		return err
+	}
+	u.t.prog.setTotals(size, u.nparts)
+	var done int64
+	for _, p := range u.parts {
+		done += p.size
+	}
+	u.t.prog.credit(done, len(u.parts))
+	if len(u.parts) > 0 {
+		u.t.ev.markDirty(dirtyProgress)
+	}
+	return nil
+}
+
+// nextKnown hands out the parts of a known-size source.
+func (u *uploadJob) nextKnown() (int, bool, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if len(u.todo) == 0 {
+		return 0, false, nil
+	}
+	i := u.todo[0]
+	u.todo = u.todo[1:]
+	return i, true, nil
+}
+
+func (u *uploadJob) allDone() bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.nparts < 0 {
+		return false
+	}
+	for i := 0; i < u.nparts; i++ {
+		if u.parts[i] == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// partBody returns the content of part i and its checksums.
+func (u *uploadJob) partBody(i int) (*io.SectionReader, sums, error) {
+	if u.src.size >= 0 {
+		off, n := u.partRange(i)
+		s, err := hashSection(io.NewSectionReader(u.src.ra, off, n), u.kinds, nil)
+		if err != nil {
+			return nil, sums{}, fmt.Errorf("transfer: reading the source: %w", err)
+		}
+		return io.NewSectionReader(u.src.ra, off, n), s, nil
+	}
+	u.mu.Lock()
+	sp := u.pending[i]
+	u.mu.Unlock()
+	data := (*sp.buf)[:sp.n]
+	if !sp.hashed { // once per part, even if it is sent again after PauseNow
+		sp.sums, _ = hashSection(bytes.NewReader(data), u.kinds, nil)
+		sp.hashed = true
+	}
+	return io.NewSectionReader(bytes.NewReader(data), 0, sp.n), sp.sums, nil
+}
+
+// sendPart uploads part i, checks the CRC the server returns, and records
+// the acknowledged part.
+func (u *uploadJob) sendPart(ctx context.Context, i int) error {
+	if u.src.size < 0 {
+		defer func() {
+			u.mu.Lock()
+			delete(u.inflight, i)
+			u.mu.Unlock()
+		}()
+	}
+	number := u.first + i
+	var err error
+	for attempt := 0; attempt < 2; attempt++ { // a second try only after a checksum mismatch
+		var body *io.SectionReader
+		var s sums
+		if body, s, err = u.partBody(i); err != nil {
+			return err
+		}
+		in := &UploadPartInput{UploadRef: u.ref(), PartNumber: number, Body: body}
+		if u.sendMD5 {
+			in.ContentMD5 = s.md5
+		}
+		out, perr := u.api.UploadPart(ctx, in)
+		if perr != nil {
+			return &partError{number: number, err: perr}
+		}
+		if s.hasCRC && out.HasCRC64 && out.CRC64 != s.crc {
+			err = &partError{number: number, err: &ChecksumError{What: fmt.Sprintf("part %d", number), Algorithm: "crc64", Want: formatCRC(out.CRC64), Got: formatCRC(s.crc)}}
+			continue
+		}
+		return u.ack(i, body.Size(), out.ETag, s)
+	}
+	return err
+}
+
+// ack records an acknowledged part: journal first (fsynced), then the
+// progress and the PartDone event.
+func (u *uploadJob) ack(i int, n int64, etag string, s sums) error {
+	rec := &partRec{size: n, etag: etag, sums: s}
+	if err := u.jr.append(rec.journal(i)); err != nil {
+		return err
+	}
+	u.mu.Lock()
+	u.parts[i] = rec
+	if sp := u.pending[i]; sp != nil {
+		delete(u.pending, i)
+		u.t.m.putBuffer(sp.buf)
+	}
+	off := int64(i) * u.partSize
+	u.mu.Unlock()
+	u.t.prog.add(n, 1)
+	u.t.ev.markDirty(dirtyProgress)
+	u.t.ev.push(event{kind: evPart, part: rec.part(u.first+i, off)})
+	return nil
+}
+
+func (p *partRec) part(number int, off int64) Part {
+	return Part{Number: number, Offset: off, Size: p.size, ETag: p.etag, MD5: p.sums.md5Hex(), CRC64: p.sums.crc, HasCRC64: p.sums.hasCRC}
+}
+
+// complete assembles the parts and checks the object's CRC-64.
+func (u *uploadJob) complete(ctx context.Context) error {
+	if err := u.src.unchanged(); err != nil {
+		return err
+	}
+	u.mu.Lock()
+	parts := make([]CompletedPart, u.nparts)
+	crc, hasCRC := uint64(0), true
+	var size int64
+	for i := 0; i < u.nparts; i++ {
+		p := u.parts[i]
+		parts[i] = CompletedPart{PartNumber: u.first + i, ETag: p.etag}
+		hasCRC = hasCRC && p.sums.hasCRC
+		crc = crc64Combine(crc, p.sums.crc, p.size)
+		size += p.size
+	}
+	u.mu.Unlock()
+	out, err := u.api.CompleteMultipartUpload(ctx, &CompleteMultipartUploadInput{UploadRef: u.ref(), Parts: parts})
+	if err != nil {
+		return err
+	}
+	res := &Result{
+		Bucket: u.in.Bucket, Key: u.in.Key, ETag: out.ETag, VersionID: out.VersionID,
+		Size: size, UploadID: u.uploadID(), Parts: u.nparts, ResumedParts: u.resumed,
+	}
+	if hasCRC {
+		if out.HasCRC64 && out.CRC64 != crc {
+			return &ChecksumError{What: "object", Algorithm: "crc64", Want: formatCRC(out.CRC64), Got: formatCRC(crc)}
+		}
+		res.CRC64, res.HasCRC64 = crc, true
+		if out.HasCRC64 {
+			res.Verified = "crc64"
+		}
+	}
+	u.res = res
+	return nil
+}
+
+// putSingle uploads the whole source in one request.
+func (u *uploadJob) putSingle(ctx context.Context) error {
+	var body *io.SectionReader
+	if u.src.size >= 0 {
+		body = io.NewSectionReader(u.src.ra, 0, u.src.size)
+	} else {
+		u.mu.Lock()
+		sp := u.pending[0]
+		u.mu.Unlock()
+		body = io.NewSectionReader(bytes.NewReader((*sp.buf)[:sp.n]), 0, sp.n)
+	}
+	s, err := hashSection(io.NewSectionReader(body, 0, body.Size()), u.kinds, nil)
+	if err != nil {
+		return fmt.Errorf("transfer: reading the source: %w", err)
+	}
+	in := &PutObjectInput{Bucket: u.in.Bucket, Key: u.in.Key, Body: body, ObjectOptions: u.in.ObjectOptions}
+	if u.sendMD5 {
+		in.ContentMD5 = s.md5
+	}
+	out, err := u.api.PutObject(ctx, in)
+	if err != nil {
+		return err
+	}
+	res := &Result{Bucket: u.in.Bucket, Key: u.in.Key, ETag: out.ETag, VersionID: out.VersionID, Size: body.Size(), Parts: 1}
+	if s.hasCRC {
+		if out.HasCRC64 && out.CRC64 != s.crc {
+			return &ChecksumError{What: "object", Algorithm: "crc64", Want: formatCRC(out.CRC64), Got: formatCRC(s.crc)}
+		}
+		res.CRC64, res.HasCRC64 = s.crc, true
+		if out.HasCRC64 {
+			res.Verified = "crc64"
+		}
+	}
+	if u.sendMD5 {
+		res.Verified = "md5"
+	}
+	u.res = res
+	u.t.prog.add(body.Size(), 1)
+	u.t.ev.markDirty(dirtyProgress)
+	u.t.ev.push(event{kind: evPart, part: Part{Number: u.first, Size: body.Size(), ETag: out.ETag, MD5: s.md5Hex(), CRC64: s.crc, HasCRC64: s.hasCRC}})
+	return nil
+}
+
+// cleanup closes the source, gives buffers back and, for a failed or
+// cancelled upload, aborts it unless KeepParts is set.
+func (u *uploadJob) cleanup(ctx context.Context, err error, _ bool) error {
+	u.src.close()
+	if u.jpath != "" {
+		defer u.t.m.releaseJournal(u.jpath)
+	}
+	u.mu.Lock()
+	for i, sp := range u.pending {
+		u.t.m.putBuffer(sp.buf)
+		delete(u.pending, i)
+	}
+	id := u.id
+	u.mu.Unlock()
+	if err == nil {
+		return u.jr.remove()
+	}
+	if id == "" || u.o.KeepParts {
+		u.jr.close()
+		return nil
+	}
+	aerr := u.api.AbortMultipartUpload(ctx, UploadRef{Bucket: u.in.Bucket, Key: u.in.Key, UploadID: id})
+	if aerr != nil && !errors.Is(aerr, client.ErrNotFound) {
+		u.jr.close()
+		return fmt.Errorf("transfer: aborting upload %s: %w", id, aerr)
+	}
+	if u.jr != nil {
+		return u.jr.remove()
+	}
+	if u.jpath != "" {
+		return removeJournal(u.jpath)
+	}
+	return nil
+}
+
+func (u *uploadJob) checkpoint() *Checkpoint {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	cp := &Checkpoint{Op: "upload", Bucket: u.in.Bucket, Key: u.in.Key, UploadID: u.id, Size: -1, PartSize: u.partSize, Journal: u.jpath}
+	if u.src != nil && u.src.size >= 0 {
+		cp.Size = u.src.size
+	}
+	idx := make([]int, 0, len(u.parts))
+	for i := range u.parts {
+		idx = append(idx, i)
+	}
+	slices.Sort(idx)
+	for _, i := range idx {
+		cp.Parts = append(cp.Parts, u.parts[i].part(u.first+i, int64(i)*u.partSize))
+	}
+	return cp
+}
