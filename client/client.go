@@ -101,6 +101,23 @@ func regionField(d *Dialect) string {
 	return "Region"
 }
 
+// With returns a new client with optFns applied to a copy of c's options,
+// validated as New validates them. c is not changed; the two share the
+// HTTP transport. Use it to fix per-call options once for many calls.
+func (c *Client) With(optFns ...func(*Options)) (*Client, error) {
+	if len(optFns) == 0 {
+		return c, nil
+	}
+	o, err := c.callOptions(optFns)
+	if err != nil {
+		return nil, err
+	}
+	d := *c
+	d.opts = o
+	d.signer = d.newSigner(&d.opts)
+	return &d, nil
+}
+
 // Dialect returns a copy of the client's dialect.
 func (c *Client) Dialect() *Dialect { d := c.dialect; return &d }
 

@@ -321,3 +321,26 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	c.n += n
 	return n, err
 }
+
+func TestWithDerivesAValidatedClient(t *testing.T) {
+	c, err := New(S3, WithStaticCredentials("AK", "SK", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.With(WithRegion("Bad Region")); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("With bad region: %v", err)
+	}
+	d, err := c.With(WithRegion("eu-west-1"), WithMaxAttempts(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Options().Region != "eu-west-1" || d.Options().Retry.MaxAttempts != 1 {
+		t.Errorf("derived options: %+v", d.Options())
+	}
+	if c.Options().Region != "us-east-1" || c.Options().Retry.MaxAttempts != 3 {
+		t.Errorf("original changed: %+v", c.Options())
+	}
+	if d.signer == c.signer {
+		t.Error("the derived client shares the original's signer, which is bound to the old region")
+	}
+}

@@ -140,6 +140,12 @@ func (c *chunker) next() (n int, more bool, err error) {
 // putStream sends a body of unknown length: one PUT if it fits in a part,
 // a multipart upload otherwise.
 func (c *Client) putStream(ctx context.Context, in *PutInput, optFns []func(*client.Options)) (*PutOutput, error) {
+	// Check the options before reading anything from the caller's stream.
+	cc, err := c.c.With(optFns...)
+	if err != nil {
+		return nil, withOp(err, putOp.Name)
+	}
+	c, optFns = &Client{c: cc}, nil
 	d := c.c.Dialect()
 	if err := putOp.Validate(d, in); err != nil {
 		return nil, withOp(err, putOp.Name)

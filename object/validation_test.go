@@ -257,3 +257,39 @@ func TestUnsupportedSendsNothing(t *testing.T) {
 		})
 	}
 }
+
+// countingStream is a plain io.Reader that records how much was read.
+type countingStream struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingStream) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// TestBadOptionLeavesStreamUnread: an unknown-size Put checks per-call
+// options before reading the caller's stream.
+func TestBadOptionLeavesStreamUnread(t *testing.T) {
+	srv := storagetest.NewServer(client.S3)
+	defer srv.Close()
+	c, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream := &countingStream{r: strings.NewReader("not to be read")}
+	_, err = object.NewClient(c).Put(context.Background(), &object.PutInput{Bucket: "valid-bucket", Key: "k", Body: stream},
+		client.WithRegion("Not A Region"))
+	var ia *client.InvalidArgumentError
+	if !errors.As(err, &ia) || ia.Field != "Region" {
+		t.Fatalf("err = %v, want an InvalidArgumentError on Region", err)
+	}
+	if stream.n != 0 {
+		t.Errorf("%d bytes of the stream were read before the options were checked", stream.n)
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+}
