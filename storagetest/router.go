@@ -121,6 +121,8 @@ func (s *Server) routeTable() []route {
 	} else {
 		rts = append(rts, route{method: get, level: levelBucket, sub: "location", op: "GetBucketLocation", h: s.opGetBucketLocation})
 	}
+	rts = append(rts, s.formRoutes()...)
+	rts = append(rts, s.configRoutes()...)
 	return rts
 }
 
