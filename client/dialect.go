@@ -1,6 +1,7 @@
 package client
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/polystore/polystore/signer"
@@ -57,6 +58,41 @@ const (
 	FeatureContentMD5
 	FeaturePresign
 )
+
+var featureNames = []struct {
+	f    Feature
+	name string
+}{
+	{FeatureAppend, "append (POST ?append&position)"},
+	{FeatureVersioning, "versioning, version ids, delete markers"},
+	{FeaturePostPolicy, "browser POST form uploads"},
+	{FeatureMultipartCopy, "multipart upload part copy"},
+	{FeatureListObjectsV2, "ListObjectsV2 (continuation tokens)"},
+	{FeatureMove, "move object"},
+	{FeatureFetch, "fetch object from a URL"},
+	{FeatureCRC64, "CRC-64 (x-cos-hash-crc64ecma)"},
+	{FeatureContentMD5, "Content-MD5 verification"},
+	{FeaturePresign, "presigned URLs"},
+}
+
+// AllFeatures lists every feature, in a fixed order.
+func AllFeatures() []Feature {
+	fs := make([]Feature, len(featureNames))
+	for i, fn := range featureNames {
+		fs[i] = fn.f
+	}
+	return fs
+}
+
+// String names the feature, such as "append (POST ?append&position)".
+func (f Feature) String() string {
+	for _, fn := range featureNames {
+		if fn.f == f {
+			return fn.name
+		}
+	}
+	return "Feature(" + strconv.FormatUint(uint64(f), 2) + ")"
+}
 
 // ParamNames are the wire names of query parameters that dialects spell
 // differently.

@@ -142,6 +142,9 @@ var IBM = func() Dialect {
 	d.DefaultRegion = "us-south"
 	d.RequestIDHeaders = []string{"x-amz-request-id", "x-clv-request-id"}
 	d.ServiceInstanceHeader = "ibm-service-instance-id"
+	// IBM Cloud Object Storage's S3 API lists no POST Object (browser
+	// form upload) among its operations.
+	d.Features &^= FeaturePostPolicy
 	d.Object = ibmObjectWire
 	d.Bucket = ibmBucketWire
 	d.CredentialEnv = signer.EnvCredentials{

@@ -107,6 +107,82 @@ type ObjectWire struct {
 	// complete multipart, list parts, copy results, delete multiple and
 	// ACL documents.
 	Bodies BodyShapes
+	// PostForm holds the facts of browser form uploads (POST Object), on
+	// dialects with FeaturePostPolicy.
+	PostForm PostFormWire
+}
+
+// PostPolicyStyle is the shape of the policy document that a browser form
+// upload (POST Object) carries, base64-encoded, in its "policy" field.
+type PostPolicyStyle int
+
+// Policy document styles.
+const (
+	// PostPolicyConditions is S3's document, which COS shares:
+	//
+	//	{"expiration": "2006-01-02T15:04:05.000Z",
+	//	 "conditions": [{"bucket": "b"}, ["starts-with", "$key", "user/"],
+	//	                ["content-length-range", 1, 1048576], ...]}
+	//
+	// Conditions match a field exactly ({"field": "value"} or
+	// ["eq", "$field", "value"]), by prefix (["starts-with", "$field",
+	// "prefix"]) or bound the file's size.
+	PostPolicyConditions PostPolicyStyle = iota
+	// PostPolicyFields is QingStor's document: a JSON object that gives
+	// every form field before the file (access_key_id, policy and
+	// signature excepted) its exact value, such as {"key": "k"}. It has no
+	// expiry, no prefix match and no size range.
+	PostPolicyFields
+)
+
+// PostFormWire holds a dialect's facts about browser form uploads: a
+// multipart/form-data POST to the bucket whose fields carry the key, the
+// object's attributes, a signed policy and, last, the file. The signature
+// fields themselves (x-amz-*, q-*, access_key_id, ...) belong to the
+// signing scheme and are the signer package's business.
+type PostFormWire struct {
+	// Policy is the policy document style.
+	Policy PostPolicyStyle
+	// Expires says the policy carries an expiry. Without one (QingStor) a
+	// signed form stays valid for as long as the access key does.
+	Expires bool
+	// StartsWith says a condition can match a field by prefix, so that a
+	// policy can leave the key (or the Content-Type) partly open.
+	StartsWith bool
+	// ContentLengthRange says a policy can bound the file's size.
+	ContentLengthRange bool
+	// KeyField names the object key field and FileField the file, which
+	// must be the form's last field ("key" and "file" everywhere).
+	KeyField  string
+	FileField string
+	// ContentTypeField sets the stored object's Content-Type: S3 and COS
+	// spell it "Content-Type", QingStor "content-type".
+	ContentTypeField string
+	// FileContentTypeMatch says the file part's own Content-Type header
+	// must equal ContentTypeField's value (QingStor); elsewhere the
+	// service ignores the file part's type.
+	FileContentTypeMatch bool
+	// ACLField carries a canned ACL ("acl"); "" if forms cannot set one.
+	ACLField string
+	// StatusField picks the status of a successful upload
+	// ("success_action_status"); "" if the status is fixed.
+	StatusField string
+	// Statuses are the values StatusField accepts.
+	Statuses []int
+	// DefaultStatus answers a successful upload that does not ask for
+	// another: 204 (S3, COS) or 201 (QingStor).
+	DefaultStatus int
+	// CreatedBody says a 201 answer carries an XML PostResponse document
+	// (Location, Bucket, Key, ETag), as S3's does; otherwise successful
+	// answers have no body.
+	CreatedBody bool
+	// AllFieldsInPolicy says the service refuses a form field that no
+	// policy condition names (S3: every field but the signature, file,
+	// policy and x-ignore-* ones). COS only requires the fields the
+	// policy names to be present.
+	AllFieldsInPolicy bool
+	// NoLeadingSlash says the key may not start with '/' (QingStor).
+	NoLeadingSlash bool
 }
 
 // BodyShapes names a family of object and multipart body shapes.
@@ -567,6 +643,21 @@ var (
 		ListPartsMarkerParam: "part-number-marker",
 		MaxListParts:         1000,
 		Bodies:               S3Bodies,
+		PostForm: PostFormWire{
+			Policy:             PostPolicyConditions,
+			Expires:            true,
+			StartsWith:         true,
+			ContentLengthRange: true,
+			KeyField:           "key",
+			FileField:          "file",
+			ContentTypeField:   "Content-Type",
+			ACLField:           "acl",
+			StatusField:        "success_action_status",
+			Statuses:           []int{200, 201, 204},
+			DefaultStatus:      204,
+			CreatedBody:        true,
+			AllFieldsInPolicy:  true,
+		},
 	}
 	ibmObjectWire = s3ObjectWire
 	cosObjectWire = ObjectWire{
@@ -596,6 +687,19 @@ var (
 		ListPartsMarkerParam:     "part-number-marker",
 		MaxListParts:             1000,
 		Bodies:                   S3Bodies,
+		PostForm: PostFormWire{
+			Policy:             PostPolicyConditions,
+			Expires:            true,
+			StartsWith:         true,
+			ContentLengthRange: true,
+			KeyField:           "key",
+			FileField:          "file",
+			ContentTypeField:   "Content-Type",
+			ACLField:           "acl",
+			StatusField:        "success_action_status",
+			Statuses:           []int{200, 201, 204},
+			DefaultStatus:      204,
+		},
 	}
 	qingstorObjectWire = ObjectWire{
 		CopySource:                   "/{bucket}/{key}",
@@ -621,5 +725,14 @@ var (
 		ListPartsMarkerParam:         "part_number_marker",
 		MaxListParts:                 1000,
 		Bodies:                       QingStorBodies,
+		PostForm: PostFormWire{
+			Policy:               PostPolicyFields,
+			KeyField:             "key",
+			FileField:            "file",
+			ContentTypeField:     "content-type",
+			FileContentTypeMatch: true,
+			DefaultStatus:        201,
+			NoLeadingSlash:       true,
+		},
 	}
 )

@@ -43,7 +43,11 @@ type route struct {
 	// refine, if set, names the operation from the request, for routes
 	// that serve several (PUT object is also CopyObject, ...).
 	refine func(c *call) string
-	h      handler
+	// selfAuth routes are not authenticated by the server: they answer
+	// unsigned browser requests (CORS preflights) or carry their
+	// signature in the body (form uploads) and check it themselves.
+	selfAuth bool
+	h        handler
 }
 
 // opFor is the operation name of a request routed to rt.
@@ -93,7 +97,7 @@ func (s *Server) routeTable() []route {
 		{method: get, level: levelObject, sub: uploadID, op: "ListParts", h: s.opListParts},
 		{method: get, level: levelObject, sub: "acl", op: "GetObjectAcl", h: s.opGetObjectACL},
 		{method: put, level: levelObject, sub: "acl", op: "PutObjectAcl", h: s.opPutObjectACL},
-		{method: http.MethodOptions, level: levelObject, op: "OptionsObject", h: s.opOptionsObject},
+		{method: http.MethodOptions, level: levelObject, op: "OptionsObject", selfAuth: true, h: s.opOptionsObject},
 
 		{method: put, level: levelObject, op: "PutObject", refine: s.putObjectOp, h: s.opPutObject},
 		{method: get, level: levelObject, op: "GetObject", h: s.opGetObject},

@@ -254,8 +254,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.writeError(c.fail(errInvalidURI, ""))
 		return
 	}
-	if rt != nil && rt.op == "OptionsObject" {
-		// CORS preflight requests come from browsers, unsigned.
+	if rt != nil && rt.selfAuth {
+		// CORS preflights come from browsers, unsigned; form uploads carry
+		// their signature in the form, which their handler verifies.
 		c.scheme = detectScheme(c.r, c.query)
 	} else if err := s.authenticate(c); err != nil {
 		c.writeError(err)
