@@ -189,6 +189,166 @@ type LocationsWire struct {
 	LangParam string
 }
 
+// LifecycleWire holds the wire facts of bucket lifecycle configurations
+// (?lifecycle). The zero value means the dialect has none.
+type LifecycleWire struct {
+	// Supported says the dialect has lifecycle configurations.
+	Supported bool
+	// Enabled and Disabled spell a rule's status ("Enabled", QingStor
+	// "enabled").
+	Enabled, Disabled string
+	// MaxRules is the most rules in one configuration.
+	MaxRules int
+	// MaxIDLength is the longest rule ID, in characters.
+	MaxIDLength int
+	// RequireID says every rule must carry an ID (QingStor).
+	RequireID bool
+	// IDPunctuation, if set, limits rule IDs to ASCII letters, digits
+	// and these characters (IBM: "!_.*'()-").
+	IDPunctuation string
+	// TransitionClasses lists the storage classes a transition may move
+	// objects to; empty means rules cannot transition objects.
+	TransitionClasses []string
+	// MaxTransitions is the most transitions in one rule (0 = no limit).
+	MaxTransitions int
+	// WholeBucketTransitions says a rule with a transition must apply to
+	// the whole bucket (IBM: its Prefix must be empty).
+	WholeBucketTransitions bool
+	// OneActionPerRule says a rule may carry only one action
+	// (QingStor).
+	OneActionPerRule bool
+	// Dates says expirations and transitions may name a date; otherwise
+	// they count days only.
+	Dates bool
+	// NoncurrentVersions says rules may expire noncurrent object
+	// versions.
+	NoncurrentVersions bool
+	// DeleteMarkers says an expiration may remove expired object delete
+	// markers.
+	DeleteMarkers bool
+}
+
+// WebsiteWire holds the wire facts of static website configurations
+// (?website). The zero value means the dialect has none.
+type WebsiteWire struct {
+	// Supported says the dialect has website configurations.
+	Supported bool
+	// MaxRoutingRules is the most routing rules (0 = no limit).
+	MaxRoutingRules int
+}
+
+// PublicAccessBlockWire holds the wire facts of public access block
+// configurations (?publicAccessBlock). The zero value means the dialect
+// has none.
+type PublicAccessBlockWire struct {
+	// Supported says the dialect has public access blocks.
+	Supported bool
+	// PolicyFlags says the configuration also takes BlockPublicPolicy
+	// and RestrictPublicBuckets (S3); IBM takes only the two ACL flags.
+	PolicyFlags bool
+}
+
+// ProtectionWire holds the wire facts of IBM's bucket protection
+// (immutable retention) configuration (?protection). The zero value
+// means the dialect has none.
+type ProtectionWire struct {
+	// Supported says the dialect has protection configurations.
+	Supported bool
+	// MaxDays is the longest retention period, in days (IBM: 365243, a
+	// thousand years).
+	MaxDays int
+}
+
+// ObjectLockWire holds the wire facts of object lock configurations
+// (?object-lock). The zero value means the dialect has none.
+type ObjectLockWire struct {
+	// Supported says the dialect has object lock configurations.
+	Supported bool
+	// Enabled is the wire value of ObjectLockEnabled ("Enabled"); it is
+	// read in any case.
+	Enabled string
+	// Modes lists the retention modes a default retention may use.
+	Modes []string
+	// RuleRequired says a configuration must carry a default retention
+	// rule (IBM).
+	RuleRequired bool
+}
+
+// InventoryWire holds the wire facts of inventory configurations
+// (?inventory&id=). The zero value means the dialect has none.
+type InventoryWire struct {
+	// Supported says the dialect has inventory configurations.
+	Supported bool
+	// Formats lists the report formats.
+	Formats []string
+	// Frequencies lists the report schedules.
+	Frequencies []string
+	// Fields lists the optional fields a report may include.
+	Fields []string
+}
+
+// BackupPolicyWire holds the wire facts of IBM's backup policies, a JSON
+// REST API of IBM's resource configuration service. The zero value means
+// the dialect has none.
+type BackupPolicyWire struct {
+	// Supported says the dialect has backup policies.
+	Supported bool
+	// Endpoint is the base URL of the configuration service, used when
+	// the client has no custom endpoint.
+	Endpoint string
+	// BackupTypes lists the kinds of backup a policy may ask for.
+	BackupTypes []string
+}
+
+// MirrorWire holds the wire facts of QingStor's external mirror
+// (?mirror). The zero value means the dialect has none.
+type MirrorWire struct {
+	// Supported says the dialect has external mirrors.
+	Supported bool
+}
+
+// StatsWire holds the wire facts of bucket statistics. The zero value
+// means the dialect has none.
+type StatsWire struct {
+	// Subresource is queried for the statistics (QingStor: "stats");
+	// "" = unsupported.
+	Subresource string
+}
+
+// TaggingWire holds the wire facts of bucket tags (?tagging). The zero
+// value means the dialect has none.
+type TaggingWire struct {
+	// Supported says the dialect has bucket tags.
+	Supported bool
+	// MaxTags is the most tags on one bucket.
+	MaxTags int
+	// MaxKeyLength and MaxValueLength bound a tag, in bytes.
+	MaxKeyLength, MaxValueLength int
+	// ReservedPrefix, if set, starts keys only the service may use
+	// (S3: "aws:").
+	ReservedPrefix string
+}
+
+// RefererWire holds the wire facts of COS's referer (hotlink protection)
+// configuration (?referer). The zero value means the dialect has none.
+type RefererWire struct {
+	// Supported says the dialect has referer configurations.
+	Supported bool
+}
+
+// EncryptionWire holds the wire facts of default bucket encryption
+// (?encryption). The zero value means the dialect has none.
+type EncryptionWire struct {
+	// Supported says the dialect has default bucket encryption.
+	Supported bool
+	// Algorithms lists the algorithms a bucket may default to.
+	Algorithms []string
+	// KeyAlgorithms lists the algorithms that take a KMS key id.
+	KeyAlgorithms []string
+	// BucketKey says the configuration may enable bucket keys (S3).
+	BucketKey bool
+}
+
 // BucketWire holds the wire facts of bucket and service operations that
 // differ between dialects (ACL and CORS body shapes, listing parameters and
 // page-size limits, versioning status values, ...). Operation code reads
@@ -225,6 +385,30 @@ type BucketWire struct {
 	PolicyEmptyKey string
 	// Locations is listing the service's regions.
 	Locations LocationsWire
+	// Lifecycle is bucket lifecycle configurations.
+	Lifecycle LifecycleWire
+	// Website is static website hosting configurations.
+	Website WebsiteWire
+	// PublicAccessBlock is public access block configurations.
+	PublicAccessBlock PublicAccessBlockWire
+	// Protection is IBM's bucket protection (retention) configuration.
+	Protection ProtectionWire
+	// ObjectLock is object lock configurations.
+	ObjectLock ObjectLockWire
+	// Inventory is inventory configurations.
+	Inventory InventoryWire
+	// BackupPolicies is IBM's backup policies.
+	BackupPolicies BackupPolicyWire
+	// Mirror is QingStor's external mirror.
+	Mirror MirrorWire
+	// Stats is QingStor's bucket statistics.
+	Stats StatsWire
+	// Tagging is bucket tags.
+	Tagging TaggingWire
+	// Referer is COS's referer (hotlink protection) configuration.
+	Referer RefererWire
+	// Encryption is default bucket encryption.
+	Encryption EncryptionWire
 }
 
 // Group names shared by every dialect's ACL wire table.
@@ -297,6 +481,35 @@ var s3BucketWire = BucketWire{
 		ObjectLockHeader: "x-amz-bucket-object-lock-enabled",
 		DefaultLocation:  "us-east-1",
 	},
+	Lifecycle: LifecycleWire{
+		Supported: true, Enabled: "Enabled", Disabled: "Disabled",
+		MaxRules: 1000, MaxIDLength: 255,
+		TransitionClasses:  []string{"GLACIER", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "DEEP_ARCHIVE", "GLACIER_IR"},
+		Dates:              true,
+		NoncurrentVersions: true,
+		DeleteMarkers:      true,
+	},
+	Website:           WebsiteWire{Supported: true, MaxRoutingRules: 50},
+	PublicAccessBlock: PublicAccessBlockWire{Supported: true, PolicyFlags: true},
+	ObjectLock: ObjectLockWire{
+		Supported: true, Enabled: "Enabled", Modes: []string{"GOVERNANCE", "COMPLIANCE"},
+	},
+	Inventory: InventoryWire{
+		Supported:   true,
+		Formats:     []string{"CSV", "ORC", "Parquet"},
+		Frequencies: []string{"Daily", "Weekly"},
+		Fields: []string{"Size", "LastModifiedDate", "StorageClass", "ETag", "IsMultipartUploaded",
+			"ReplicationStatus", "EncryptionStatus", "ObjectLockRetainUntilDate", "ObjectLockMode",
+			"ObjectLockLegalHoldStatus", "IntelligentTieringAccessTier", "BucketKeyStatus",
+			"ChecksumAlgorithm", "ObjectAccessControlList", "ObjectOwner"},
+	},
+	Tagging: TaggingWire{Supported: true, MaxTags: 50, MaxKeyLength: 128, MaxValueLength: 256, ReservedPrefix: "aws:"},
+	Encryption: EncryptionWire{
+		Supported:     true,
+		Algorithms:    []string{"AES256", "aws:kms", "aws:kms:dsse"},
+		KeyAlgorithms: []string{"aws:kms", "aws:kms:dsse"},
+		BucketKey:     true,
+	},
 }
 
 // ibmBucketWire is S3's with IBM's extras: GET /?extended (marker pages,
@@ -322,6 +535,41 @@ var ibmBucketWire = func() BucketWire {
 		KeyProtectRootKeyHeader:   "ibm-sse-kp-customer-root-key-crn",
 	}
 	w.ACL.Canned = []string{"private", "public-read"}
+	// IBM's lifecycle rules (bucket operations reference): at most 1000,
+	// IDs of letters, digits and !_.*'()-, one transition per rule, to
+	// GLACIER or ACCELERATED, only on rules for the whole bucket.
+	w.Lifecycle = LifecycleWire{
+		Supported: true, Enabled: "Enabled", Disabled: "Disabled",
+		MaxRules: 1000, MaxIDLength: 255, IDPunctuation: "!_.*'()-",
+		TransitionClasses:      []string{"GLACIER", "ACCELERATED"},
+		MaxTransitions:         1,
+		WholeBucketTransitions: true,
+		Dates:                  true,
+		NoncurrentVersions:     true,
+		DeleteMarkers:          true,
+	}
+	w.PublicAccessBlock = PublicAccessBlockWire{Supported: true}
+	w.Protection = ProtectionWire{Supported: true, MaxDays: 365243}
+	// IBM's reference spells ObjectLockEnabled "ENABLED"; its SDKs send
+	// S3's "Enabled", which S3-compatible servers require.
+	w.ObjectLock = ObjectLockWire{
+		Supported: true, Enabled: "Enabled", Modes: []string{"COMPLIANCE"}, RuleRequired: true,
+	}
+	w.Inventory = InventoryWire{
+		Supported:   true,
+		Formats:     []string{"CSV"},
+		Frequencies: []string{"Daily", "Weekly"},
+		Fields:      []string{"Size", "LastModifiedDate", "ETag", "IsMultipartUploaded", "EncryptionStatus", "ObjectOwner"},
+	}
+	w.BackupPolicies = BackupPolicyWire{
+		Supported:   true,
+		Endpoint:    "https://config.cloud-object-storage.cloud.ibm.com/v1",
+		BackupTypes: []string{"continuous"},
+	}
+	// IBM Cloud has no bucket tagging or default-encryption API (Key
+	// Protect is chosen at creation).
+	w.Tagging = TaggingWire{}
+	w.Encryption = EncryptionWire{}
 	return w
 }()
 
@@ -371,6 +619,21 @@ var cosBucketWire = BucketWire{
 	CORS:       CORSWire{RuleIDs: true, MaxRules: 100},
 	Versioning: VersioningWire{Enabled: "Enabled", Suspended: "Suspended"},
 	Location:   LocationWire{Subresource: "location"},
+	Lifecycle: LifecycleWire{
+		Supported: true, Enabled: "Enabled", Disabled: "Disabled",
+		MaxRules: 1000, MaxIDLength: 255,
+		TransitionClasses:  []string{"STANDARD_IA", "ARCHIVE", "DEEP_ARCHIVE", "INTELLIGENT_TIERING", "MAZ_STANDARD_IA"},
+		Dates:              true,
+		NoncurrentVersions: true,
+		DeleteMarkers:      true,
+	},
+	Tagging: TaggingWire{Supported: true, MaxTags: 50, MaxKeyLength: 128, MaxValueLength: 256},
+	Referer: RefererWire{Supported: true},
+	Encryption: EncryptionWire{
+		Supported:     true,
+		Algorithms:    []string{"AES256", "KMS", "SM4"},
+		KeyAlgorithms: []string{"KMS"},
+	},
 }
 
 var qingstorBucketWire = BucketWire{
@@ -417,4 +680,14 @@ var qingstorBucketWire = BucketWire{
 		Endpoint:    "https://qingstor.com",
 		LangParam:   "lang",
 	},
+	// QingStor's lifecycle (2018-05-16): at most 100 rules, each with an
+	// ID and one action, counted in days; transitions go to STANDARD_IA.
+	Lifecycle: LifecycleWire{
+		Supported: true, Enabled: "enabled", Disabled: "disabled",
+		MaxRules: 100, MaxIDLength: 255, RequireID: true,
+		TransitionClasses: []string{"STANDARD_IA"}, MaxTransitions: 1,
+		OneActionPerRule: true,
+	},
+	Mirror: MirrorWire{Supported: true},
+	Stats:  StatsWire{Subresource: "stats"},
 }

@@ -167,7 +167,7 @@ func TestErrorFormats(t *testing.T) {
 		wantError(t, d, r, http.StatusMethodNotAllowed, pick(d, "MethodNotAllowed", "", "method_not_allowed"))
 
 		createBucket(t, srv, dc.bucket)
-		r = send(t, srv, req{method: http.MethodGet, bucket: dc.bucket, query: url.Values{"tagging": {""}}, signer: goodSigner(srv)})
+		r = send(t, srv, req{method: http.MethodGet, bucket: dc.bucket, query: url.Values{"replication": {""}}, signer: goodSigner(srv)})
 		wantError(t, d, r, http.StatusNotImplemented, pick(d, "NotImplemented", "", "not_implemented"))
 
 		body := []byte("payload")
