@@ -1,6 +1,8 @@
 // Command quickstart shows polystore end to end with no account: it starts
 // an embedded storagetest server (an in-memory S3 by default), creates a
-// bucket, puts, heads, gets and deletes an object, and prints each step.
+// bucket, puts an object, lists the bucket, heads and gets the object,
+// fetches it again through a presigned URL with plain net/http, deletes
+// it, and prints each step.
 //
 //	go run ./examples/quickstart                  # embedded S3
 //	go run ./examples/quickstart -dialect cos     # or qingstor, ibm
@@ -18,6 +20,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"time"
 
@@ -96,6 +99,15 @@ func run(dialectName string, real bool, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "put greetings/hello.txt (%d bytes, etag %s)\n", len(content), put.ETag)
 
+	// ListObjects is an iterator: it fetches one page at a time as the
+	// loop goes on.
+	for obj, err := range buckets.ListObjects(ctx, &bucket.ListObjectsInput{Bucket: bucketName, Prefix: "greetings/"}) {
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "list: %s (%d bytes)\n", obj.Key, obj.Size)
+	}
+
 	head, err := objects.Head(ctx, &object.HeadInput{Bucket: bucketName, Key: "greetings/hello.txt"})
 	if err != nil {
 		return err
@@ -116,6 +128,21 @@ func run(dialectName string, real bool, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "get: %q\n", got)
 
+	// A presigned URL lets anyone without credentials read the object
+	// until it expires: here, plain net/http.
+	ps, err := objects.PresignGet(ctx, &object.GetInput{Bucket: bucketName, Key: "greetings/hello.txt"}, 15*time.Minute)
+	if err != nil {
+		return err
+	}
+	fetched, err := fetch(ctx, ps)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(fetched, content) {
+		return fmt.Errorf("the presigned URL gave %q, want %q", fetched, content)
+	}
+	fmt.Fprintf(w, "presign: GET %s\n  fetched with net/http, no credentials: %q\n", ps.URL, fetched)
+
 	if _, err := objects.Delete(ctx, &object.DeleteInput{Bucket: bucketName, Key: "greetings/hello.txt"}); err != nil {
 		return err
 	}
@@ -133,6 +160,30 @@ func run(dialectName string, real bool, w io.Writer) error {
 	}
 	fmt.Fprintln(w, "done")
 	return nil
+}
+
+// fetch sends a presigned request with net/http and returns the body.
+func fetch(ctx context.Context, ps *client.PresignedRequest) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, ps.Method, ps.URL, nil)
+	if err != nil {
+		return nil, err
+	}
+	for k, vs := range ps.Header { // headers that were signed must be sent as they are
+		req.Header[k] = vs
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("presigned GET: %s: %s", resp.Status, body)
+	}
+	return body, nil
 }
 
 func defaultBucket(d client.Dialect) string {

@@ -15,7 +15,12 @@ func TestQuickstart(t *testing.T) {
 			if err := run(d, false, &out); err != nil {
 				t.Fatalf("%v\noutput:\n%s", err, out.String())
 			}
-			for _, step := range []string{"created bucket", "put greetings/hello.txt", "head: 21 bytes", "get: \"hello from polystore\\n\"", "deleted greetings/hello.txt", "done"} {
+			for _, step := range []string{
+				"created bucket", "put greetings/hello.txt", "list: greetings/hello.txt (21 bytes)",
+				"head: 21 bytes", "get: \"hello from polystore\\n\"",
+				"presign: GET http://", "fetched with net/http, no credentials: \"hello from polystore\\n\"",
+				"deleted greetings/hello.txt", "done",
+			} {
 				if !strings.Contains(out.String(), step) {
 					t.Errorf("output lacks %q:\n%s", step, out.String())
 				}

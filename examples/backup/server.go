@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/polystore/polystore/bucket"
+	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/storagetest"
+)
+
+// serverConfig says which service to talk to: the embedded storagetest
+// server (the default), a server at -endpoint, or the dialect's real
+// service (-real).
+type serverConfig struct {
+	real      bool
+	endpoint  string
+	region    string
+	accessKey string
+	secretKey string
+}
+
+func (s *serverConfig) addFlags(fs *flag.FlagSet) {
+	fs.BoolVar(&s.real, "real", false, "use the dialect's real service instead of the embedded server (credentials from the dialect's environment variables)")
+	fs.StringVar(&s.endpoint, "endpoint", "", "URL of a server of your own (MinIO, examples/storageserver, ...); implies -real (with -real, default $POLYSTORE_ENDPOINT)")
+	fs.StringVar(&s.region, "region", "", "region (QingStor: zone) (with -real, default $POLYSTORE_REGION, else the dialect's default)")
+	fs.StringVar(&s.accessKey, "access-key", "", "access key (default: the dialect's environment variables)")
+	fs.StringVar(&s.secretKey, "secret-key", "", "secret key (default: the dialect's environment variables)")
+}
+
+// embedded reports whether the embedded server is used.
+func (s *serverConfig) embedded() bool { return !s.real && s.endpoint == "" }
+
+// connect returns a client for the chosen service and a function that
+// releases it (it stops the embedded server).
+func connect(d client.Dialect, s serverConfig, w io.Writer) (*client.Client, func(), error) {
+	if s.embedded() {
+		srv := storagetest.NewServer(d)
+		fmt.Fprintf(w, "started an embedded %s server at %s\n", d.Name, srv.URL)
+		c, err := srv.Client()
+		return c, srv.Close, err
+	}
+	// A real service: flags first, then the environment, as in the
+	// quickstart example.
+	region, endpoint := s.region, s.endpoint
+	if region == "" {
+		region = os.Getenv("POLYSTORE_REGION") // "" means the dialect's default
+	}
+	if endpoint == "" {
+		endpoint = os.Getenv("POLYSTORE_ENDPOINT") // "" means the vendor's own
+	}
+	opts := []func(*client.Options){client.WithRegion(region)}
+	if endpoint != "" {
+		opts = append(opts, client.WithEndpoint(endpoint))
+	}
+	if s.accessKey != "" || s.secretKey != "" {
+		opts = append(opts, client.WithStaticCredentials(s.accessKey, s.secretKey, ""))
+	}
+	c, err := client.New(d, opts...)
+	return c, func() {}, err
+}
+
+// ensureBucket creates the bucket if it does not exist yet.
+func ensureBucket(ctx context.Context, c *client.Client, name string, w io.Writer) error {
+	buckets := bucket.NewClient(c)
+	_, err := buckets.Head(ctx, &bucket.HeadInput{Bucket: name})
+	if !errors.Is(err, client.ErrNotFound) {
+		return err // nil: the bucket is there
+	}
+	if _, err := buckets.Create(ctx, &bucket.CreateInput{Bucket: name}); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "created bucket %s\n", name)
+	return nil
+}
+
+func dialectByName(name string) (client.Dialect, error) {
+	switch name {
+	case "s3":
+		return client.S3, nil
+	case "cos":
+		return client.COS, nil
+	case "qingstor":
+		return client.QingStor, nil
+	case "ibm":
+		return client.IBM, nil
+	}
+	return client.Dialect{}, fmt.Errorf("unknown dialect %q (want s3, cos, qingstor or ibm)", name)
+}
+
+// defaultBucket is name, with an APPID suffix where the dialect needs one
+// (COS bucket names end with the account's APPID).
+func defaultBucket(d client.Dialect, name string) string {
+	if d.ValidateBucket != nil && d.ValidateBucket(name) != nil {
+		return name + "-1250000000"
+	}
+	return name
+}
