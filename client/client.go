@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -54,6 +55,12 @@ func New(d Dialect, optFns ...func(*Options)) (*Client, error) {
 // resolve fills defaults into o and validates it.
 func (c *Client) resolve(o *Options) error {
 	d := &c.dialect
+	for _, name := range d.RegionEnv {
+		if o.Region != "" {
+			break
+		}
+		o.Region = os.Getenv(name)
+	}
 	if o.Region == "" {
 		o.Region = d.DefaultRegion
 	}

@@ -344,3 +344,24 @@ func TestWithDerivesAValidatedClient(t *testing.T) {
 		t.Error("the derived client shares the original's signer, which is bound to the old region")
 	}
 }
+
+func TestRegionFromEnvironment(t *testing.T) {
+	creds := WithStaticCredentials("AK", "SK", "")
+	t.Setenv("AWS_REGION", "eu-west-2")
+	c, err := New(S3, creds)
+	if err != nil || c.Options().Region != "eu-west-2" {
+		t.Fatalf("AWS_REGION: %v %q", err, c.Options().Region)
+	}
+	if c, _ := New(S3, creds, WithRegion("ap-south-1")); c.Options().Region != "ap-south-1" {
+		t.Errorf("an explicit region must win over the environment: %q", c.Options().Region)
+	}
+	t.Setenv("COS_REGION", "ap-chengdu")
+	if c, err := New(COS, creds); err != nil || c.Options().Region != "ap-chengdu" {
+		t.Errorf("COS_REGION: %v", err)
+	}
+	t.Setenv("QINGSTOR_ZONE", "Not A Zone")
+	var ia *InvalidArgumentError
+	if _, err := New(QingStor, creds); !errors.As(err, &ia) || ia.Field != "Zone" {
+		t.Errorf("a bad zone from the environment is refused like any other: %v", err)
+	}
+}

@@ -148,6 +148,9 @@ type Dialect struct {
 	// DefaultRegion is used when Options.Region is empty; "" means the
 	// caller must set one.
 	DefaultRegion string
+	// RegionEnv names environment variables read, in order, for the region
+	// when Options.Region is empty, before DefaultRegion applies.
+	RegionEnv []string
 	// RegionField names the region in error messages: "Region" or "Zone".
 	RegionField string
 	// HeaderPrefix is the vendor header prefix, such as "x-amz-".

@@ -85,13 +85,15 @@ var s3Limits = Limits{
 // requests use path-style addressing unless told otherwise.
 //
 // Credentials from the environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
-// and AWS_SESSION_TOKEN. Region: AWS_REGION (default us-east-1).
+// and AWS_SESSION_TOKEN. Region: AWS_REGION or AWS_DEFAULT_REGION
+// (default us-east-1).
 var S3 = Dialect{
 	Name:             "s3",
 	Endpoint:         "https://{bucket}.s3.{region}.amazonaws.com",
 	PathEndpoint:     "https://s3.{region}.amazonaws.com",
 	Addressing:       VirtualHost,
 	DefaultRegion:    "us-east-1",
+	RegionEnv:        []string{"AWS_REGION", "AWS_DEFAULT_REGION"},
 	RegionField:      "Region",
 	HeaderPrefix:     "x-amz-",
 	MetaPrefix:       "x-amz-meta-",
@@ -130,6 +132,7 @@ var S3 = Dialect{
 //
 // Credentials from the environment: IBM_COS_ACCESS_KEY_ID and
 // IBM_COS_SECRET_ACCESS_KEY (HMAC keys), falling back to the AWS_* names.
+// Region: IBM_COS_REGION (default us-south).
 //
 // IBM speaks S3's wire format, so the value is S3 with its own fields
 // changed: the way to add any S3-compatible vendor.
@@ -140,6 +143,7 @@ var IBM = func() Dialect {
 	d.PathEndpoint = "https://s3.{region}.cloud-object-storage.appdomain.cloud"
 	d.Addressing = PathStyle
 	d.DefaultRegion = "us-south"
+	d.RegionEnv = []string{"IBM_COS_REGION"}
 	d.RequestIDHeaders = []string{"x-amz-request-id", "x-clv-request-id"}
 	d.ServiceInstanceHeader = "ibm-service-instance-id"
 	// IBM Cloud Object Storage's S3 API lists no POST Object (browser
@@ -157,13 +161,15 @@ var IBM = func() Dialect {
 // COS is Tencent Cloud Object Storage (XML API). Bucket names carry the
 // account APPID: "examplebucket-1250000000". Regions look like "ap-beijing".
 //
-// Credentials from the environment: COS_SECRETID, COS_SECRETKEY and
+// Region: COS_REGION (no default: set it). Credentials from the
+// environment: COS_SECRETID, COS_SECRETKEY and
 // COS_SESSIONTOKEN (TENCENTCLOUD_SECRETID / _SECRETKEY / _SESSIONTOKEN too).
 var COS = Dialect{
 	Name:             "cos",
 	Endpoint:         "https://{bucket}.cos.{region}.myqcloud.com",
 	PathEndpoint:     "https://cos.{region}.myqcloud.com",
 	Addressing:       VirtualHost,
+	RegionEnv:        []string{"COS_REGION"},
 	RegionField:      "Region",
 	HeaderPrefix:     "x-cos-",
 	MetaPrefix:       "x-cos-meta-",
@@ -210,7 +216,8 @@ var COS = Dialect{
 // QingStor is QingStor's native API: JSON bodies, x-qs- headers, zones
 // such as "pek3b" or "sh1a", and part numbers that start at 0.
 //
-// Credentials from the environment: QINGSTOR_ACCESS_KEY_ID and
+// Zone: QINGSTOR_ZONE (default pek3b). Credentials from the environment:
+// QINGSTOR_ACCESS_KEY_ID and
 // QINGSTOR_SECRET_ACCESS_KEY.
 var QingStor = Dialect{
 	Name:             "qingstor",
@@ -218,6 +225,7 @@ var QingStor = Dialect{
 	PathEndpoint:     "https://{region}.qingstor.com",
 	Addressing:       VirtualHost,
 	DefaultRegion:    "pek3b",
+	RegionEnv:        []string{"QINGSTOR_ZONE"},
 	RegionField:      "Zone",
 	HeaderPrefix:     "x-qs-",
 	MetaPrefix:       "x-qs-meta-",
