@@ -1,0 +1,302 @@
+// Command report turns xfer's RESULT lines into markdown: a table of the
+// medians of repeated runs, and the targets, each marked met or
+// not with the figures it was judged on.
+//
+//	report results.txt > results.md
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// run is one RESULT line.
+type run map[string]string
+
+func (r run) num(k string) float64 {
+	v, _ := strconv.ParseFloat(r[k], 64)
+	return v
+}
+
+// group is the runs of one configuration.
+type group struct {
+	key  string
+	runs []run
+}
+
+var keyFields = []string{"server", "client", "op", "integrity", "source", "size", "part", "par"}
+
+func (g *group) field(k string) string { return g.runs[0][k] }
+
+// median of a field over the group's runs.
+func (g *group) median(k string) float64 {
+	v := make([]float64, len(g.runs))
+	for i, r := range g.runs {
+		v[i] = r.num(k)
+	}
+	slices.Sort(v)
+	n := len(v)
+	if n%2 == 1 {
+		return v[n/2]
+	}
+	return (v[n/2-1] + v[n/2]) / 2
+}
+
+func (g *group) rng(k string) (float64, float64) {
+	lo, hi := g.runs[0].num(k), g.runs[0].num(k)
+	for _, r := range g.runs {
+		lo, hi = min(lo, r.num(k)), max(hi, r.num(k))
+	}
+	return lo, hi
+}
+
+func parse(r io.Reader) ([]*group, error) {
+	byKey := map[string]*group{}
+	var order []*group
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		rest, ok := strings.CutPrefix(line, "RESULT ")
+		if !ok {
+			continue
+		}
+		rr := run{}
+		for _, f := range strings.Fields(rest) {
+			k, v, _ := strings.Cut(f, "=")
+			rr[k] = v
+		}
+		var kb strings.Builder
+		for _, k := range keyFields {
+			kb.WriteString(rr[k] + "|")
+		}
+		g := byKey[kb.String()]
+		if g == nil {
+			g = &group{key: kb.String()}
+			byKey[g.key] = g
+			order = append(order, g)
+		}
+		g.runs = append(g.runs, rr)
+	}
+	return order, sc.Err()
+}
+
+func sizeBytes(s string) float64 {
+	for _, u := range []struct {
+		suf  string
+		mult float64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n, ok := strings.CutSuffix(s, u.suf); ok {
+			v, _ := strconv.ParseFloat(n, 64)
+			return v * u.mult
+		}
+	}
+	v, _ := strconv.ParseFloat(s, 64)
+	return v
+}
+
+func sortGroups(gs []*group) {
+	rank := func(v string, order ...string) int {
+		if i := slices.Index(order, v); i >= 0 {
+			return i
+		}
+		return len(order)
+	}
+	slices.SortStableFunc(gs, func(a, b *group) int {
+		for _, c := range []int{
+			rank(a.field("server"), "minio", "discard") - rank(b.field("server"), "minio", "discard"),
+			rank(a.field("source"), "file", "-", "gen", "stream")/3 - rank(b.field("source"), "file", "-", "gen", "stream")/3,
+			int(sizeBytes(b.field("size")) - sizeBytes(a.field("size"))),
+			rank(a.field("op"), "upload", "download") - rank(b.field("op"), "upload", "download"),
+			int(sizeBytes(a.field("part")) - sizeBytes(b.field("part"))),
+			int(a.runs[0].num("par") - b.runs[0].num("par")),
+			rank(a.field("client"), "polystore", "aws", "minio") - rank(b.field("client"), "polystore", "aws", "minio"),
+			rank(a.field("integrity"), "md5", "sha256+crc32", "sha256-chunked", "auto", "none") - rank(b.field("integrity"), "md5", "sha256+crc32", "sha256-chunked", "auto", "none"),
+		} {
+			if c != 0 {
+				return c
+			}
+		}
+		return strings.Compare(a.field("integrity"), b.field("integrity"))
+	})
+}
+
+func table(w io.Writer, gs []*group) {
+	fmt.Fprintln(w, "| server | op | size | part | par | source | client | integrity | runs | bytes | seconds | MiB/s | CPU s | CPU s/GiB | peak RSS MiB | verified |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	for _, g := range gs {
+		lo, hi := g.rng("seconds")
+		secs := fmt.Sprintf("%.2f", g.median("seconds"))
+		if len(g.runs) > 1 {
+			secs += fmt.Sprintf(" (%.2f–%.2f)", lo, hi)
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %d | %s | %s | %.0f | %.2f | %.2f | %.1f | %s |\n",
+			g.field("server"), g.field("op"), g.field("size"), g.field("part"), g.field("par"), g.field("source"),
+			g.field("client"), g.field("integrity"), len(g.runs), g.field("bytes"), secs, g.median("mibps"),
+			g.median("cpu"), g.median("cpu_per_gib"), g.median("maxrss_mib"), g.field("verified"))
+	}
+}
+
+// find returns the group matching every given field.
+func find(gs []*group, kv ...string) *group {
+	for _, g := range gs {
+		ok := true
+		for i := 0; i < len(kv); i += 2 {
+			if g.field(kv[i]) != kv[i+1] {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return g
+		}
+	}
+	return nil
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "**met**"
+	}
+	return "**NOT met**"
+}
+
+// targets evaluates the targets on what was measured.
+func targets(w io.Writer, gs []*group) {
+	settings := map[[2]string]bool{}
+	var order [][2]string
+	for _, g := range gs {
+		s := [2]string{g.field("part"), g.field("par")}
+		if g.field("size") == "1GiB" && g.field("source") != "stream" && !settings[s] {
+			settings[s] = true
+			order = append(order, s)
+		}
+	}
+	slices.SortFunc(order, func(a, b [2]string) int { return int(sizeBytes(a[0]) - sizeBytes(b[0])) })
+	base := func(server, op, client, part, par string) *group {
+		in := map[string]string{"upload": map[string]string{"polystore": "md5", "aws": "sha256+crc32", "minio": "sha256-chunked"}[client],
+			"download": map[string]string{"polystore": "auto", "aws": "auto", "minio": "none"}[client]}[op]
+		src := "file"
+		if op == "download" {
+			src = "-"
+		}
+		return find(gs, "server", server, "op", op, "client", client, "integrity", in, "size", "1GiB", "part", part, "par", par, "source", src)
+	}
+
+	fmt.Fprintln(w, "### 1. Client CPU per GiB uploaded: polystore ≤ 0.5 × aws manager's (1 GiB, file source, each client's default integrity)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| server | part/par | polystore (md5) CPU s/GiB | aws (sha256+crc32) CPU s/GiB | ratio | verdict |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|")
+	for _, server := range []string{"minio", "discard"} {
+		for _, s := range order {
+			p, a := base(server, "upload", "polystore", s[0], s[1]), base(server, "upload", "aws", s[0], s[1])
+			if p == nil || a == nil {
+				continue
+			}
+			r := p.median("cpu_per_gib") / a.median("cpu_per_gib")
+			fmt.Fprintf(w, "| %s | %s/%s | %.2f | %.2f | %.2f | %s |\n", server, s[0], s[1], p.median("cpu_per_gib"), a.median("cpu_per_gib"), r, verdict(r <= 0.5))
+		}
+	}
+	fmt.Fprintln(w)
+
+	fmt.Fprintln(w, "### 2. Wall time: polystore ≤ 0.9 × the faster of aws manager and minio-go (1 GiB, file source)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| server | op | part/par | polystore s | aws s | minio s | polystore / faster | verdict |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|")
+	for _, server := range []string{"minio", "discard"} {
+		for _, op := range []string{"upload", "download"} {
+			for _, s := range order {
+				p, a, m := base(server, op, "polystore", s[0], s[1]), base(server, op, "aws", s[0], s[1]), base(server, op, "minio", s[0], s[1])
+				if p == nil || a == nil || m == nil {
+					continue
+				}
+				fast := min(a.median("seconds"), m.median("seconds"))
+				r := p.median("seconds") / fast
+				fmt.Fprintf(w, "| %s | %s | %s/%s | %.2f | %.2f | %.2f | %.2f | %s |\n", server, op, s[0], s[1], p.median("seconds"), a.median("seconds"), m.median("seconds"), r, verdict(r <= 0.9))
+			}
+		}
+	}
+	fmt.Fprintln(w)
+
+	fmt.Fprintln(w, "### 3. Throughput against the discarding server: polystore ≥ 1.5 × aws manager's (1 GiB, file source)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| op | part/par | polystore MiB/s | aws MiB/s | ratio | verdict |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|")
+	for _, op := range []string{"upload", "download"} {
+		for _, s := range order {
+			p, a := base("discard", op, "polystore", s[0], s[1]), base("discard", op, "aws", s[0], s[1])
+			if p == nil || a == nil {
+				continue
+			}
+			r := p.median("mibps") / a.median("mibps")
+			fmt.Fprintf(w, "| %s | %s/%s | %.0f | %.0f | %.2f | %s |\n", op, s[0], s[1], p.median("mibps"), a.median("mibps"), r, verdict(r >= 1.5))
+		}
+	}
+	fmt.Fprintln(w)
+
+	fmt.Fprintln(w, "### 4. Peak RSS of a streamed upload ≤ part × (par + 2) + 16 MiB, for 10 GiB as for 100 MiB (polystore, stream source, discard server)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| size | part/par | bound MiB | peak RSS MiB (max of runs) | verdict |")
+	fmt.Fprintln(w, "|---|---|---|---|---|")
+	for _, g := range gs {
+		if g.field("client") != "polystore" || g.field("source") != "stream" || g.field("op") != "upload" || g.field("server") != "discard" {
+			continue
+		}
+		bound := sizeBytes(g.field("part"))/(1<<20)*(g.runs[0].num("par")+2) + 16
+		_, peak := g.rng("maxrss_mib")
+		fmt.Fprintf(w, "| %s | %s/%s | %.0f | %.1f | %s |\n", g.field("size"), g.field("part"), g.field("par"), bound, peak, verdict(peak <= bound))
+	}
+	fmt.Fprintln(w)
+
+	fmt.Fprintln(w, "### 5. Download peak RSS: polystore ≤ aws manager's (medians)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| server | size | part/par | polystore MiB | aws MiB | verdict |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|")
+	for _, g := range gs {
+		if g.field("client") != "polystore" || g.field("op") != "download" || g.field("integrity") != "auto" {
+			continue
+		}
+		a := find(gs, "server", g.field("server"), "op", "download", "client", "aws", "integrity", "auto", "size", g.field("size"), "part", g.field("part"), "par", g.field("par"))
+		if a == nil {
+			continue
+		}
+		p, q := g.median("maxrss_mib"), a.median("maxrss_mib")
+		fmt.Fprintf(w, "| %s | %s | %s/%s | %.1f | %.1f | %s |\n", g.field("server"), g.field("size"), g.field("part"), g.field("par"), p, q, verdict(p <= q))
+	}
+	fmt.Fprintln(w)
+}
+
+func main() {
+	noTargets := flag.Bool("table-only", false, "print only the table")
+	flag.Parse()
+	var in io.Reader = os.Stdin
+	if flag.NArg() > 0 {
+		var rs []io.Reader
+		for _, name := range flag.Args() {
+			f, err := os.Open(name)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "report:", err)
+				os.Exit(1)
+			}
+			defer f.Close()
+			rs = append(rs, f)
+		}
+		in = io.MultiReader(rs...)
+	}
+	gs, err := parse(in)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "report:", err)
+		os.Exit(1)
+	}
+	sortGroups(gs)
+	table(os.Stdout, gs)
+	if !*noTargets {
+		fmt.Println()
+		targets(os.Stdout, gs)
+	}
+}
