@@ -443,22 +443,8 @@ var s3BucketWire = BucketWire{
 		FetchOwnerParam: "fetch-owner",
 		EntryOwner:      true,
 	},
-	Versions: MarkerListWire{
-		Subresource:    "versions",
-		KeyMarkerParam: "key-marker",
-		IDMarkerParam:  "version-id-marker",
-		SizeParam:      "max-keys",
-		MaxPageSize:    1000,
-		EncodingParam:  "encoding-type",
-	},
-	Uploads: MarkerListWire{
-		Subresource:    "uploads",
-		KeyMarkerParam: "key-marker",
-		IDMarkerParam:  "upload-id-marker",
-		SizeParam:      "max-uploads",
-		MaxPageSize:    1000,
-		EncodingParam:  "encoding-type",
-	},
+	Versions: s3VersionsWire,
+	Uploads:  s3UploadsWire,
 	ACL: ACLWire{
 		CannedHeader:  "x-amz-acl",
 		Canned:        []string{"private", "public-read", "public-read-write", "authenticated-read"},
@@ -590,22 +576,8 @@ var cosBucketWire = BucketWire{
 		EncodingParam: "encoding-type",
 		EntryOwner:    true,
 	},
-	Versions: MarkerListWire{
-		Subresource:    "versions",
-		KeyMarkerParam: "key-marker",
-		IDMarkerParam:  "version-id-marker",
-		SizeParam:      "max-keys",
-		MaxPageSize:    1000,
-		EncodingParam:  "encoding-type",
-	},
-	Uploads: MarkerListWire{
-		Subresource:    "uploads",
-		KeyMarkerParam: "key-marker",
-		IDMarkerParam:  "upload-id-marker",
-		SizeParam:      "max-uploads",
-		MaxPageSize:    1000,
-		EncodingParam:  "encoding-type",
-	},
+	Versions: s3VersionsWire,
+	Uploads:  s3UploadsWire,
 	ACL: ACLWire{
 		CannedHeader: "x-cos-acl",
 		Canned:       []string{"private", "public-read", "public-read-write", "authenticated-read"},
@@ -691,3 +663,24 @@ var qingstorBucketWire = BucketWire{
 	Mirror: MirrorWire{Supported: true},
 	Stats:  StatsWire{Subresource: "stats"},
 }
+
+// s3VersionsWire and s3UploadsWire are the S3 listing parameters of object
+// versions and multipart uploads, which COS shares.
+var (
+	s3VersionsWire = MarkerListWire{
+		Subresource:    "versions",
+		KeyMarkerParam: "key-marker",
+		IDMarkerParam:  "version-id-marker",
+		SizeParam:      "max-keys",
+		MaxPageSize:    1000,
+		EncodingParam:  "encoding-type",
+	}
+	s3UploadsWire = MarkerListWire{
+		Subresource:    "uploads",
+		KeyMarkerParam: "key-marker",
+		IDMarkerParam:  "upload-id-marker",
+		SizeParam:      "max-uploads",
+		MaxPageSize:    1000,
+		EncodingParam:  "encoding-type",
+	}
+)
