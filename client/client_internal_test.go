@@ -365,3 +365,17 @@ func TestRegionFromEnvironment(t *testing.T) {
 		t.Errorf("a bad zone from the environment is refused like any other: %v", err)
 	}
 }
+
+func TestLookupDialect(t *testing.T) {
+	for _, d := range Dialects() {
+		got, err := LookupDialect(d.Name)
+		if err != nil || got.Name != d.Name {
+			t.Errorf("LookupDialect(%q) = %v, %v", d.Name, got.Name, err)
+		}
+	}
+	_, err := LookupDialect("S3 ")
+	var ia *InvalidArgumentError
+	if !errors.As(err, &ia) || ia.Field != "Dialect" || !strings.Contains(err.Error(), "qingstor, cos, s3, ibm") {
+		t.Errorf("unknown name: %v", err)
+	}
+}

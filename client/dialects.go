@@ -2,6 +2,7 @@ package client
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/polystore/polystore/signer"
 )
@@ -320,4 +321,21 @@ var statusKinds = map[int]error{
 	http.StatusNotImplemented:               ErrNotSupported,
 	http.StatusTooManyRequests:              ErrThrottled,
 	http.StatusRequestedRangeNotSatisfiable: ErrInvalidArgument,
+}
+
+// Dialects returns the built-in dialects: QingStor, COS, S3 and IBM.
+func Dialects() []Dialect { return []Dialect{QingStor, COS, S3, IBM} }
+
+// LookupDialect returns the built-in dialect with the given name ("s3",
+// "cos", "qingstor" or "ibm"), for programs that take the dialect from a
+// flag or a configuration file.
+func LookupDialect(name string) (Dialect, error) {
+	names := make([]string, 0, 4)
+	for _, d := range Dialects() {
+		if d.Name == name {
+			return d, nil
+		}
+		names = append(names, d.Name)
+	}
+	return Dialect{}, InvalidArgument("Dialect", "unknown dialect %q; the built-in ones are %s", name, strings.Join(names, ", "))
 }

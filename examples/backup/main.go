@@ -83,7 +83,7 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	d, err := dialectByName(cfg.dialect)
+	d, err := client.LookupDialect(cfg.dialect)
 	if err != nil {
 		return err
 	}

@@ -61,7 +61,7 @@ func TestBackupAndRestore(t *testing.T) {
 	for _, d := range dialects {
 		t.Run(d, func(t *testing.T) {
 			t.Parallel()
-			dialect, err := dialectByName(d)
+			dialect, err := client.LookupDialect(d)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -64,7 +64,7 @@ func main() {
 // then keeps the embedded servers running until ctx ends.
 func run(ctx context.Context, cfg config, w io.Writer) error {
 	for _, name := range cfg.dialects {
-		d, err := dialectByName(name)
+		d, err := client.LookupDialect(name)
 		if err != nil {
 			return err
 		}
@@ -236,18 +236,4 @@ func curl(ps *client.PresignedRequest, data string) string {
 // shellQuote quotes s for a POSIX shell.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-func dialectByName(name string) (client.Dialect, error) {
-	switch name {
-	case "s3":
-		return client.S3, nil
-	case "cos":
-		return client.COS, nil
-	case "qingstor":
-		return client.QingStor, nil
-	case "ibm":
-		return client.IBM, nil
-	}
-	return client.Dialect{}, fmt.Errorf("unknown dialect %q (want s3, cos, qingstor or ibm)", name)
 }

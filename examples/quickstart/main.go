@@ -40,22 +40,8 @@ func main() {
 	}
 }
 
-func dialectByName(name string) (client.Dialect, error) {
-	switch name {
-	case "s3":
-		return client.S3, nil
-	case "cos":
-		return client.COS, nil
-	case "qingstor":
-		return client.QingStor, nil
-	case "ibm":
-		return client.IBM, nil
-	}
-	return client.Dialect{}, fmt.Errorf("unknown dialect %q", name)
-}
-
 func run(dialectName string, real bool, w io.Writer) error {
-	d, err := dialectByName(dialectName)
+	d, err := client.LookupDialect(dialectName)
 	if err != nil {
 		return err
 	}

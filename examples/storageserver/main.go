@@ -33,7 +33,7 @@ func main() {
 	latency := flag.Duration("part-latency", 0, "delay every part upload by this much, to watch progress bars (and try Ctrl-C)")
 	flag.Parse()
 
-	d, err := dialectByName(*dialectName)
+	d, err := client.LookupDialect(*dialectName)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "storageserver:", err)
 		os.Exit(2)
@@ -89,18 +89,4 @@ func isUploadPart(d client.Dialect) func(*http.Request) bool {
 	return func(r *http.Request) bool {
 		return r.Method == http.MethodPut && r.URL.Query().Has(d.Params.PartNumber)
 	}
-}
-
-func dialectByName(name string) (client.Dialect, error) {
-	switch name {
-	case "s3":
-		return client.S3, nil
-	case "cos":
-		return client.COS, nil
-	case "qingstor":
-		return client.QingStor, nil
-	case "ibm":
-		return client.IBM, nil
-	}
-	return client.Dialect{}, fmt.Errorf("unknown dialect %q (want s3, cos, qingstor or ibm)", name)
 }

@@ -17,7 +17,7 @@ import (
 func TestServe(t *testing.T) {
 	for _, name := range []string{"s3", "cos", "qingstor", "ibm"} {
 		t.Run(name, func(t *testing.T) {
-			d, err := dialectByName(name)
+			d, err := client.LookupDialect(name)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -26,6 +26,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/polystore/polystore/client"
 	"github.com/polystore/polystore/transfer"
 )
 
@@ -93,7 +94,7 @@ func parseFlags(args []string) (config, error) {
 // errPaused when an interrupt paused the upload for good. stdin is read
 // only while an upload to the embedded server is paused (Enter resumes).
 func run(ctx context.Context, cfg config, stdout io.Writer, stdin io.Reader, interrupts <-chan os.Signal) error {
-	d, err := dialectByName(cfg.dialect)
+	d, err := client.LookupDialect(cfg.dialect)
 	if err != nil {
 		return err
 	}

@@ -128,7 +128,7 @@ func TestInterruptAndResume(t *testing.T) {
 	for _, name := range dialects {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			d, err := dialectByName(name)
+			d, err := client.LookupDialect(name)
 			if err != nil {
 				t.Fatal(err)
 			}

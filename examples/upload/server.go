@@ -96,20 +96,6 @@ func ensureBucket(ctx context.Context, c *client.Client, name string, w io.Write
 	return nil
 }
 
-func dialectByName(name string) (client.Dialect, error) {
-	switch name {
-	case "s3":
-		return client.S3, nil
-	case "cos":
-		return client.COS, nil
-	case "qingstor":
-		return client.QingStor, nil
-	case "ibm":
-		return client.IBM, nil
-	}
-	return client.Dialect{}, fmt.Errorf("unknown dialect %q (want s3, cos, qingstor or ibm)", name)
-}
-
 // defaultBucket is name, with an APPID suffix where the dialect needs one
 // (COS bucket names end with the account's APPID).
 func defaultBucket(d client.Dialect, name string) string {
