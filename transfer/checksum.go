@@ -84,6 +84,9 @@ var copyBufs = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b
 // hashSection reads r once and returns its checksums; progress, if not
 // nil, is told of each chunk hashed.
 func hashSection(r io.Reader, kinds sumKind, progress func(int64)) (sums, error) {
+	if kinds == 0 && progress == nil {
+		return sums{}, nil // nothing to compute: do not read the part twice
+	}
 	h := newHasher(kinds)
 	bp := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(bp)

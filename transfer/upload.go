@@ -403,7 +403,9 @@ func (u *uploadJob) complete(ctx context.Context) error {
 		p := u.parts[i]
 		parts[i] = CompletedPart{PartNumber: u.first + i, ETag: p.etag}
 		hasCRC = hasCRC && p.sums.hasCRC
-		crc = crc64Combine(crc, p.sums.crc, p.size)
+		if hasCRC {
+			crc = crc64Combine(crc, p.sums.crc, p.size)
+		}
 		size += p.size
 	}
 	u.mu.Unlock()
