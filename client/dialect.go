@@ -57,6 +57,7 @@ const (
 	FeatureCRC64
 	FeatureContentMD5
 	FeaturePresign
+	FeatureChecksums
 )
 
 var featureNames = []struct {
@@ -73,6 +74,7 @@ var featureNames = []struct {
 	{FeatureCRC64, "CRC-64 (x-cos-hash-crc64ecma)"},
 	{FeatureContentMD5, "Content-MD5 verification"},
 	{FeaturePresign, "presigned URLs"},
+	{FeatureChecksums, "additional checksums (x-amz-checksum-crc32c, -crc32, -sha1, -sha256)"},
 }
 
 // AllFeatures lists every feature, in a fixed order.

@@ -106,7 +106,7 @@ var S3 = Dialect{
 	RetryableCodes:   s3Retryable,
 	ThrottleCodes:    s3Throttle,
 	Features: FeatureVersioning | FeaturePostPolicy | FeatureMultipartCopy | FeatureListObjectsV2 |
-		FeatureContentMD5 | FeaturePresign,
+		FeatureContentMD5 | FeaturePresign | FeatureChecksums,
 	Limits:         s3Limits,
 	ValidateBucket: validateDNSBucket,
 	ValidateRegion: validateDashedRegion,
