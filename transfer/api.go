@@ -73,6 +73,9 @@ type PutObjectInput struct {
 	Body *io.SectionReader
 	// ContentMD5 is the raw MD5 of Body to send as Content-MD5, or nil.
 	ContentMD5 []byte
+	// Checksum is Body's additional checksum to send (x-amz-checksum-*),
+	// or the zero value.
+	Checksum client.Checksum
 	ObjectOptions
 }
 
@@ -84,12 +87,17 @@ type PutObjectOutput struct {
 	// reported one (HasCRC64).
 	CRC64    uint64
 	HasCRC64 bool
+	// Checksum is the additional checksum the server reported, if any.
+	Checksum client.Checksum
 }
 
 // CreateMultipartUploadInput is the input of
 // UploadAPI.CreateMultipartUpload.
 type CreateMultipartUploadInput struct {
 	Bucket, Key string
+	// ChecksumAlgorithm, if not ChecksumNone, declares the additional
+	// checksum every part carries (x-amz-checksum-algorithm).
+	ChecksumAlgorithm client.ChecksumAlgorithm
 	ObjectOptions
 }
 
@@ -107,6 +115,9 @@ type UploadPartInput struct {
 	Body *io.SectionReader
 	// ContentMD5 is the raw MD5 of Body to send as Content-MD5, or nil.
 	ContentMD5 []byte
+	// Checksum is the part's additional checksum, in the upload's
+	// algorithm, or the zero value.
+	Checksum client.Checksum
 }
 
 // UploadPartOutput is the result of UploadAPI.UploadPart.
@@ -116,12 +127,18 @@ type UploadPartOutput struct {
 	// (HasCRC64); the manager checks it against its own.
 	CRC64    uint64
 	HasCRC64 bool
+	// Checksum is the part's additional checksum as the server reported
+	// it, if it did.
+	Checksum client.Checksum
 }
 
 // CompletedPart names one part of a completed upload.
 type CompletedPart struct {
 	PartNumber int
 	ETag       string
+	// Checksum is the part's additional checksum; uploads created with a
+	// ChecksumAlgorithm must list every part's.
+	Checksum client.Checksum
 }
 
 // CompleteMultipartUploadInput is the input of
@@ -142,6 +159,9 @@ type CompleteMultipartUploadOutput struct {
 	// the parts' CRCs.
 	CRC64    uint64
 	HasCRC64 bool
+	// Checksum is the object's composite additional checksum when the
+	// server reported one; the manager checks it against the parts'.
+	Checksum client.Checksum
 }
 
 // ServerPart is one part listed by UploadAPI.ListParts.
@@ -150,6 +170,9 @@ type ServerPart struct {
 	Size         int64
 	ETag         string // without quotes
 	LastModified time.Time
+	// Checksum is the part's additional checksum, for uploads created
+	// with a ChecksumAlgorithm.
+	Checksum client.Checksum
 }
 
 // ServerUpload is one upload listed by UploadAPI.ListUploads.

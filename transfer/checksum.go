@@ -2,16 +2,23 @@ package transfer
 
 import (
 	"crypto/md5"
+	"encoding/binary"
 	"encoding/hex"
 	"hash"
+	"hash/crc32"
 	"hash/crc64"
 	"io"
 	"strconv"
 	"sync"
+
+	"github.com/polystore/polystore/client"
 )
 
 // crcTable is CRC-64/ECMA-182 as COS computes x-cos-hash-crc64ecma.
 var crcTable = crc64.MakeTable(crc64.ECMA)
+
+// castagnoli is CRC-32C, the cheapest additional checksum of S3.
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // sumKind says which checksums to compute.
 type sumKind uint8
@@ -19,13 +26,33 @@ type sumKind uint8
 const (
 	sumMD5 sumKind = 1 << iota
 	sumCRC
+	sumCRC32C
 )
 
 // sums are the checksums of one part.
 type sums struct {
-	md5    []byte // raw, nil if not computed
-	crc    uint64
-	hasCRC bool
+	md5       []byte // raw, nil if not computed
+	crc       uint64
+	hasCRC    bool
+	crc32c    uint32
+	hasCRC32C bool
+}
+
+// checksum returns the CRC32C as an additional checksum, or the zero
+// value if it was not computed.
+func (s sums) checksum() client.Checksum {
+	if !s.hasCRC32C {
+		return client.Checksum{}
+	}
+	return client.Checksum{Algorithm: client.ChecksumCRC32C, Value: binary.BigEndian.AppendUint32(nil, s.crc32c)}
+}
+
+// crc32cOf returns the CRC32C held by an additional checksum.
+func crc32cOf(c client.Checksum) (uint32, bool) {
+	if c.Algorithm != client.ChecksumCRC32C || len(c.Value) != 4 || c.Parts != 0 {
+		return 0, false
+	}
+	return binary.BigEndian.Uint32(c.Value), true
 }
 
 func (s sums) md5Hex() string {
@@ -37,10 +64,11 @@ func (s sums) md5Hex() string {
 
 // hasher computes the checksums of kinds over what is written to it.
 type hasher struct {
-	kinds sumKind
-	md5   hash.Hash
-	crc   hash.Hash64
-	w     io.Writer
+	kinds  sumKind
+	md5    hash.Hash
+	crc    hash.Hash64
+	crc32c hash.Hash32
+	w      io.Writer
 }
 
 func newHasher(kinds sumKind) *hasher {
@@ -53,6 +81,10 @@ func newHasher(kinds sumKind) *hasher {
 	if kinds&sumCRC != 0 {
 		h.crc = crc64.New(crcTable)
 		ws = append(ws, h.crc)
+	}
+	if kinds&sumCRC32C != 0 {
+		h.crc32c = crc32.New(castagnoli)
+		ws = append(ws, h.crc32c)
 	}
 	switch len(ws) {
 	case 0:
@@ -75,11 +107,19 @@ func (h *hasher) sums() sums {
 	if h.crc != nil {
 		s.crc, s.hasCRC = h.crc.Sum64(), true
 	}
+	if h.crc32c != nil {
+		s.crc32c, s.hasCRC32C = h.crc32c.Sum32(), true
+	}
 	return s
 }
 
-// copyBufs are the buffers hashing and copying loops read through.
-var copyBufs = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+// hashBufs are the buffers hashSection reads a source through: large, so
+// that re-reading a file part takes few system calls.
+var hashBufs = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
+// copyBufs are the buffers a download range is copied through, one per
+// range in flight: small, as a network read rarely fills more.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
 // hashSection reads r once and returns its checksums; progress, if not
 // nil, is told of each chunk hashed.
@@ -88,8 +128,8 @@ func hashSection(r io.Reader, kinds sumKind, progress func(int64)) (sums, error)
 		return sums{}, nil // nothing to compute: do not read the part twice
 	}
 	h := newHasher(kinds)
-	bp := copyBufs.Get().(*[]byte)
-	defer copyBufs.Put(bp)
+	bp := hashBufs.Get().(*[]byte)
+	defer hashBufs.Put(bp)
 	buf := *bp
 	for {
 		n, err := r.Read(buf)

@@ -30,10 +30,13 @@
 //
 // # Integrity
 //
-// Each part carries the cheapest checksum the dialect verifies: Content-MD5
-// where accepted, or, on COS, the CRC-64 the server returns for every part,
-// combined and checked against the whole object's CRC-64 at completion.
-// Each byte is hashed once, by the worker that sends it. Downloads check
+// Each part carries the cheapest checksum the dialect verifies: on S3 and
+// IBM a CRC32C in x-amz-checksum-crc32c (the server refuses a part that
+// does not match, and the composite checksum it returns at completion is
+// checked against the parts'); on COS the CRC-64 the server returns for
+// every part, combined and checked against the whole object's CRC-64 at
+// completion; elsewhere Content-MD5. Each byte is hashed once, by the
+// worker that sends it. Downloads check
 // what the server publishes: the CRC-64 (COS) or an MD5 ETag of an object
 // stored by a single PUT.
 //

@@ -260,19 +260,25 @@ func (d *downloadJob) fetch(ctx context.Context, i int) error {
 // into buf (MD5 mode) or straight to the destination, hashing as it goes.
 // It returns the bytes copied and the read or write error that stopped it.
 func (d *downloadJob) copyRange(body io.Reader, off, written, n int64, h *hasher, buf *[]byte) (int64, error, error) {
-	bp := copyBufs.Get().(*[]byte)
-	defer copyBufs.Put(bp)
-	chunk := *bp
+	var chunk []byte
+	if buf == nil {
+		bp := copyBufs.Get().(*[]byte)
+		defer copyBufs.Put(bp)
+		chunk = *bp
+	}
 	var k int64
 	r := io.LimitReader(body, n-written)
 	for written+k < n {
+		if buf != nil { // read straight into the range's buffer
+			chunk = (*buf)[written+k : n]
+		}
 		m, rerr := r.Read(chunk)
 		if m > 0 {
 			p := chunk[:m]
-			if buf != nil {
-				copy((*buf)[written+k:], p)
-			} else if _, err := d.dest.WriteAt(p, off+written+k); err != nil {
-				return k, nil, err
+			if buf == nil {
+				if _, err := d.dest.WriteAt(p, off+written+k); err != nil {
+					return k, nil, err
+				}
 			}
 			if h != nil {
 				h.Write(p)

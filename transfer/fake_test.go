@@ -20,6 +20,8 @@ import (
 
 // fakeAPI is an in-memory API for the core tests. It records calls,
 // verifies Content-MD5, reports CRC-64 when its dialect has the feature,
+// checks additional checksums as strictly as S3 (a part's algorithm must
+// be its upload's, Complete must list every part's checksum),
 // tracks requests in flight, and lets tests block or fail calls through
 // hooks.
 type fakeAPI struct {
@@ -44,6 +46,9 @@ type fakeAPI struct {
 	partCRC func(number int, crc uint64) uint64
 	// completeCRC, if set, can alter the CRC-64 reported on completion.
 	completeCRC func(crc uint64) uint64
+	// completeChecksum, if set, can alter the composite checksum
+	// reported on completion.
+	completeChecksum func(c client.Checksum) client.Checksum
 }
 
 type fakeObject struct {
@@ -56,12 +61,14 @@ type fakeObject struct {
 type fakeUpload struct {
 	bucket, key string
 	initiated   time.Time
+	alg         client.ChecksumAlgorithm
 	parts       map[int]*fakePart
 }
 
 type fakePart struct {
 	data []byte
 	etag string
+	sum  client.Checksum
 }
 
 type fakeCall struct {
@@ -72,6 +79,29 @@ type fakeCall struct {
 	Offset   int64 // ranged GET
 	Length   int64
 	OK       bool
+	MD5      bool   // sent Content-MD5
+	Checksum string // the additional checksum sent ("CRC32C"), or ""
+}
+
+// checkSum verifies an additional checksum against data, as S3 does.
+func (f *fakeAPI) checkSum(c client.Checksum, data []byte) error {
+	if c.IsZero() {
+		return nil
+	}
+	if !f.dialect.Has(client.FeatureChecksums) {
+		return fmt.Errorf("fake: checksum on %s: %w", f.dialect.Name, client.ErrNotSupported)
+	}
+	if !client.ComputeChecksum(c.Algorithm, data).Equal(c) {
+		return fmt.Errorf("fake: BadDigest (%s): %w", c.Algorithm, client.ErrInvalidArgument)
+	}
+	return nil
+}
+
+func sumName(c client.Checksum) string {
+	if c.IsZero() {
+		return ""
+	}
+	return c.Algorithm.String()
 }
 
 func newFake(d client.Dialect) *fakeAPI {
@@ -185,6 +215,10 @@ func (f *fakeAPI) PutObject(ctx context.Context, in *PutObjectInput) (*PutObject
 			return nil, fmt.Errorf("fake: BadDigest: %w", client.ErrInvalidArgument)
 		}
 	}
+	if err := f.checkSum(in.Checksum, data); err != nil {
+		f.record(fakeCall{Op: "PutObject", Key: in.Key, Part: -1})
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		f.record(fakeCall{Op: "PutObject", Key: in.Key, Part: -1})
 		return nil, err
@@ -192,8 +226,8 @@ func (f *fakeAPI) PutObject(ctx context.Context, in *PutObjectInput) (*PutObject
 	f.mu.Lock()
 	o := f.storeLocked(in.Bucket, in.Key, data, md5Hex(data))
 	f.mu.Unlock()
-	f.record(fakeCall{Op: "PutObject", Key: in.Key, Part: -1, OK: true})
-	out := &PutObjectOutput{ETag: o.etag}
+	f.record(fakeCall{Op: "PutObject", Key: in.Key, Part: -1, OK: true, MD5: in.ContentMD5 != nil, Checksum: sumName(in.Checksum)})
+	out := &PutObjectOutput{ETag: o.etag, Checksum: in.Checksum}
 	if f.dialect.Has(client.FeatureCRC64) {
 		out.CRC64, out.HasCRC64 = o.crc, true
 	}
@@ -207,7 +241,7 @@ func (f *fakeAPI) CreateMultipartUpload(ctx context.Context, in *CreateMultipart
 	f.seq++
 	f.clock = f.clock.Add(time.Second)
 	id := fmt.Sprintf("up-%d", f.seq)
-	f.uploads[id] = &fakeUpload{bucket: in.Bucket, key: in.Key, initiated: f.clock, parts: map[int]*fakePart{}}
+	f.uploads[id] = &fakeUpload{bucket: in.Bucket, key: in.Key, initiated: f.clock, alg: in.ChecksumAlgorithm, parts: map[int]*fakePart{}}
 	f.mu.Unlock()
 	f.record(fakeCall{Op: "CreateMultipartUpload", Key: in.Key, UploadID: id, Part: -1, OK: true})
 	return id, nil
@@ -216,7 +250,7 @@ func (f *fakeAPI) CreateMultipartUpload(ctx context.Context, in *CreateMultipart
 func (f *fakeAPI) UploadPart(ctx context.Context, in *UploadPartInput) (*UploadPartOutput, error) {
 	f.enter()
 	defer f.leave()
-	call := fakeCall{Op: "UploadPart", Key: in.Key, UploadID: in.UploadID, Part: in.PartNumber}
+	call := fakeCall{Op: "UploadPart", Key: in.Key, UploadID: in.UploadID, Part: in.PartNumber, MD5: in.ContentMD5 != nil, Checksum: sumName(in.Checksum)}
 	data := readAll(in.Body)
 	if f.onPart != nil {
 		if err := f.onPart(ctx, in.PartNumber); err != nil {
@@ -234,6 +268,10 @@ func (f *fakeAPI) UploadPart(ctx context.Context, in *UploadPartInput) (*UploadP
 			return nil, fmt.Errorf("fake: BadDigest: %w", client.ErrInvalidArgument)
 		}
 	}
+	if err := f.checkSum(in.Checksum, data); err != nil {
+		f.record(call)
+		return nil, err
+	}
 	lim := f.dialect.Limits
 	if in.PartNumber < lim.FirstPartNumber || in.PartNumber >= lim.FirstPartNumber+lim.MaxParts {
 		f.record(call)
@@ -246,12 +284,17 @@ func (f *fakeAPI) UploadPart(ctx context.Context, in *UploadPartInput) (*UploadP
 		f.record(call)
 		return nil, errNoSuchUpload
 	}
-	p := &fakePart{data: data, etag: md5Hex(data)}
+	if in.Checksum.Algorithm != up.alg {
+		f.mu.Unlock()
+		f.record(call)
+		return nil, fmt.Errorf("fake: InvalidRequest: part checksum %v, upload %v: %w", in.Checksum.Algorithm, up.alg, client.ErrInvalidArgument)
+	}
+	p := &fakePart{data: data, etag: md5Hex(data), sum: in.Checksum}
 	up.parts[in.PartNumber] = p
 	f.mu.Unlock()
 	call.OK = true
 	f.record(call)
-	out := &UploadPartOutput{ETag: p.etag}
+	out := &UploadPartOutput{ETag: p.etag, Checksum: p.sum}
 	if f.dialect.Has(client.FeatureCRC64) {
 		crc := crc64.Checksum(data, crcTable)
 		if f.partCRC != nil {
@@ -280,9 +323,10 @@ func (f *fakeAPI) CompleteMultipartUpload(ctx context.Context, in *CompleteMulti
 	}
 	var data []byte
 	sums := md5.New()
+	var partSums []client.Checksum
 	for i, cp := range in.Parts {
 		p, ok := up.parts[cp.PartNumber]
-		if !ok || p.etag != cp.ETag {
+		if !ok || p.etag != cp.ETag || !p.sum.Equal(cp.Checksum) {
 			f.mu.Unlock()
 			f.record(call)
 			return nil, fmt.Errorf("fake: InvalidPart %d: %w", cp.PartNumber, client.ErrInvalidArgument)
@@ -293,6 +337,7 @@ func (f *fakeAPI) CompleteMultipartUpload(ctx context.Context, in *CompleteMulti
 			return nil, fmt.Errorf("fake: EntityTooSmall part %d: %w", cp.PartNumber, client.ErrInvalidArgument)
 		}
 		data = append(data, p.data...)
+		partSums = append(partSums, p.sum)
 		raw, _ := hex.DecodeString(p.etag)
 		sums.Write(raw)
 	}
@@ -303,6 +348,12 @@ func (f *fakeAPI) CompleteMultipartUpload(ctx context.Context, in *CompleteMulti
 	call.OK = true
 	f.record(call)
 	out := &CompleteMultipartUploadOutput{ETag: etag}
+	if up.alg != client.ChecksumNone {
+		out.Checksum, _ = client.CompositeChecksum(partSums)
+		if f.completeChecksum != nil {
+			out.Checksum = f.completeChecksum(out.Checksum)
+		}
+	}
 	if f.dialect.Has(client.FeatureCRC64) {
 		crc := o.crc
 		if f.completeCRC != nil {
@@ -339,7 +390,7 @@ func (f *fakeAPI) ListParts(ctx context.Context, up UploadRef) iter.Seq2[ServerP
 		var parts []ServerPart
 		if ok {
 			for n, p := range u.parts {
-				parts = append(parts, ServerPart{PartNumber: n, Size: int64(len(p.data)), ETag: p.etag})
+				parts = append(parts, ServerPart{PartNumber: n, Size: int64(len(p.data)), ETag: p.etag, Checksum: p.sum})
 			}
 		}
 		f.mu.Unlock()

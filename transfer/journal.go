@@ -37,6 +37,8 @@ type journalHeader struct {
 	// Uploads.
 	UploadID string       `json:"uploadId,omitempty"`
 	Source   *sourceIdent `json:"source,omitempty"`
+	// Checksum is the upload's checksum algorithm ("CRC32C"), or "".
+	Checksum string `json:"checksum,omitempty"`
 	// Downloads.
 	VersionID    string    `json:"versionId,omitempty"`
 	ETag         string    `json:"etag,omitempty"`
@@ -53,6 +55,8 @@ type journalPart struct {
 	ETag  string `json:"etag,omitempty"`
 	MD5   string `json:"md5,omitempty"`
 	CRC64 string `json:"crc64,omitempty"` // decimal; "" if not computed
+	// CRC32C is the part's additional checksum (base64), or "".
+	CRC32C string `json:"crc32c,omitempty"`
 }
 
 // sourceIdent identifies an upload's source file.

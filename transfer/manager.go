@@ -21,8 +21,8 @@ type Manager struct {
 	jmu      sync.Mutex
 	journals map[string]bool // journal paths of running tasks
 
-	bufMu sync.Mutex
-	bufs  map[int64]*sync.Pool
+	bufMu   sync.Mutex
+	bufFree map[int64][]*[]byte // part buffers to reuse, by size
 	// Part buffers handed out and not yet given back, and the most at
 	// once (observed by tests).
 	bufOut, bufPeak int64
@@ -44,7 +44,7 @@ func New(api API, optFns ...func(*Options)) (*Manager, error) {
 	if err := o.check(); err != nil {
 		return nil, err
 	}
-	return &Manager{api: api, opts: o, slots: newSlots(o.FileParallelism), bufs: map[int64]*sync.Pool{}, journals: map[string]bool{}}, nil
+	return &Manager{api: api, opts: o, slots: newSlots(o.FileParallelism), bufFree: map[int64][]*[]byte{}, journals: map[string]bool{}}, nil
 }
 
 // Options returns a copy of the manager's options.
@@ -85,6 +85,9 @@ func (m *Manager) Upload(ctx context.Context, in *UploadInput, optFns ...func(*O
 	}
 	if o.Integrity == IntegrityCRC64 && !m.api.Dialect().Has(client.FeatureCRC64) {
 		return nil, client.NotSupported(m.api.Dialect(), "Integrity", "CRC-64 checking")
+	}
+	if o.Integrity == IntegrityCRC32C && !m.api.Dialect().Has(client.FeatureChecksums) {
+		return nil, client.NotSupported(m.api.Dialect(), "Integrity", "CRC32C additional checksums")
 	}
 	t := m.newTask(ctx, "upload", in.Bucket, in.Key, o)
 	t.job = newUploadJob(t, m.api, in)
@@ -149,35 +152,6 @@ func (m *Manager) releaseJournal(path string) {
 	m.jmu.Lock()
 	delete(m.journals, path)
 	m.jmu.Unlock()
-}
-
-// buffer returns a pooled buffer of n bytes; putBuffer gives it back.
-func (m *Manager) buffer(n int64) *[]byte {
-	m.bufMu.Lock()
-	p := m.bufs[n]
-	if p == nil {
-		p = &sync.Pool{New: func() any { b := make([]byte, n); return &b }}
-		m.bufs[n] = p
-	}
-	m.bufOut++
-	m.bufPeak = max(m.bufPeak, m.bufOut)
-	m.bufMu.Unlock()
-	return p.Get().(*[]byte)
-}
-
-func (m *Manager) putBuffer(b *[]byte) {
-	if b == nil {
-		return
-	}
-	n := int64(cap(*b))
-	*b = (*b)[:n]
-	m.bufMu.Lock()
-	p := m.bufs[n]
-	m.bufOut--
-	m.bufMu.Unlock()
-	if p != nil {
-		p.Put(b)
-	}
 }
 
 // slots is a first-come-first-served counting semaphore: the manager's

@@ -21,9 +21,10 @@ type Integrity int
 // Integrity modes.
 const (
 	// IntegrityAuto uses the cheapest check the dialect verifies: on
-	// upload, the CRC-64 the server returns (COS) or else Content-MD5
-	// (dialects with client.FeatureContentMD5), with MD5s kept to
-	// re-verify parts on resume; on download, the published CRC-64 or a
+	// upload, the CRC-64 the server returns (COS), else a CRC32C
+	// additional checksum (dialects with client.FeatureChecksums: S3,
+	// IBM), else Content-MD5 (dialects with client.FeatureContentMD5),
+	// with the digests kept to re-verify parts on resume; on download, the published CRC-64 or a
 	// single-part MD5 ETag (any 32-hex-digit ETag: use IntegrityOff for
 	// servers whose single-PUT ETags are not MD5s, such as S3 with
 	// SSE-KMS).
@@ -37,9 +38,16 @@ const (
 	// IntegrityOff computes no checksums. Resumed parts are then trusted
 	// when their size and ETag match the journal.
 	IntegrityOff
+	// IntegrityCRC32C sends a CRC32C additional checksum
+	// (x-amz-checksum-crc32c) with every part and single PUT and checks
+	// the object's composite checksum at completion; uploads fail with
+	// client.ErrNotSupported on dialects without client.FeatureChecksums.
+	// A multipart upload resumed from the server that was created
+	// without it continues with Content-MD5.
+	IntegrityCRC32C
 )
 
-// String returns "auto", "md5", "crc64" or "off".
+// String returns "auto", "md5", "crc64", "off" or "crc32c".
 func (i Integrity) String() string {
 	switch i {
 	case IntegrityAuto:
@@ -50,13 +58,15 @@ func (i Integrity) String() string {
 		return "crc64"
 	case IntegrityOff:
 		return "off"
+	case IntegrityCRC32C:
+		return "crc32c"
 	}
 	return fmt.Sprintf("Integrity(%d)", int(i))
 }
 
 // Values returns every Integrity mode.
 func (Integrity) Values() []Integrity {
-	return []Integrity{IntegrityAuto, IntegrityMD5, IntegrityCRC64, IntegrityOff}
+	return []Integrity{IntegrityAuto, IntegrityMD5, IntegrityCRC64, IntegrityOff, IntegrityCRC32C}
 }
 
 // Options configure a Manager, and each task: Upload and Download take
@@ -198,7 +208,7 @@ func (o Options) withDefaults() Options {
 // check refuses values that make no sense.
 func (o *Options) check() error {
 	switch o.Integrity {
-	case IntegrityAuto, IntegrityMD5, IntegrityCRC64, IntegrityOff:
+	case IntegrityAuto, IntegrityMD5, IntegrityCRC64, IntegrityOff, IntegrityCRC32C:
 	default:
 		return invalidOption("Integrity", "unknown mode %d", int(o.Integrity))
 	}

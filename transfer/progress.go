@@ -3,6 +3,8 @@ package transfer
 import (
 	"sync"
 	"time"
+
+	"github.com/polystore/polystore/client"
 )
 
 // Progress is a snapshot of a task's progress (or of its hash progress,
@@ -42,6 +44,8 @@ type Part struct {
 	MD5      string
 	CRC64    uint64
 	HasCRC64 bool
+	// Checksum is the part's CRC32C additional checksum, when sent.
+	Checksum client.Checksum
 }
 
 // meter counts progress of one kind.

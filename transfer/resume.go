@@ -33,9 +33,25 @@ func (u *uploadJob) reconcile(ctx context.Context, known map[int]journalPart) er
 	}
 	if known == nil {
 		u.inferPartSize(listed)
+		u.setPartCRC32C(listedCRC32C(listed, u.wantCRC32C))
 	}
 	_, err = u.verify(ctx, listed, known)
 	return err
+}
+
+// listedCRC32C tells whether an upload found on the server takes CRC32C
+// checksums: its parts show them. An upload without parts shows nothing;
+// then guess is used.
+func listedCRC32C(listed []ServerPart, guess bool) bool {
+	if len(listed) == 0 {
+		return guess
+	}
+	for _, p := range listed {
+		if _, ok := crc32cOf(p.Checksum); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // inferPartSize adopts the part size of an upload found on the server
@@ -140,16 +156,24 @@ feed:
 func (u *uploadJob) verifyPart(c candidate) (*partRec, error) {
 	off, n := u.partRange(c.index)
 	etagMD5 := isMD5ETag(c.sp.ETag)
+	serverCRC32C, hasServerCRC32C := crc32cOf(c.sp.Checksum)
 	if u.o.Integrity == IntegrityOff {
 		u.t.hash.add(n, 1)
 		u.t.ev.markDirty(dirtyHash)
 		if c.hasJ && c.jp.ETag == c.sp.ETag {
-			return &partRec{size: n, etag: c.sp.ETag}, nil
+			rec := &partRec{size: n, etag: c.sp.ETag}
+			rec.sums.crc32c, rec.sums.hasCRC32C = serverCRC32C, hasServerCRC32C
+			return rec, nil
 		}
 		return nil, nil
 	}
+	// The server's CRC32C, where it has one, is the cheapest proof; the
+	// MD5 of an MD5 ETag otherwise.
 	need := u.kinds
-	if etagMD5 || (c.hasJ && c.jp.MD5 != "") {
+	if hasServerCRC32C || (c.hasJ && c.jp.CRC32C != "") {
+		need |= sumCRC32C
+	}
+	if !hasServerCRC32C && (etagMD5 || (c.hasJ && c.jp.MD5 != "")) {
 		need |= sumMD5
 	}
 	if c.hasJ && c.jp.CRC64 != "" {
@@ -164,7 +188,11 @@ func (u *uploadJob) verifyPart(c candidate) (*partRec, error) {
 		return nil, err
 	}
 	ok, checked := true, false
-	if etagMD5 {
+	switch {
+	case hasServerCRC32C:
+		ok = ok && s.crc32c == serverCRC32C
+		checked = true
+	case etagMD5:
 		ok = ok && strings.EqualFold(c.sp.ETag, s.md5Hex())
 		checked = true
 	}
@@ -172,8 +200,12 @@ func (u *uploadJob) verifyPart(c candidate) (*partRec, error) {
 		if c.jp.ETag != "" && c.jp.ETag != c.sp.ETag {
 			ok = false
 		}
-		if c.jp.MD5 != "" {
+		if c.jp.MD5 != "" && s.md5 != nil {
 			ok = ok && c.jp.MD5 == s.md5Hex()
+			checked = true
+		}
+		if c.jp.CRC32C != "" {
+			ok = ok && c.jp.CRC32C == s.checksum().String()
 			checked = true
 		}
 		if c.jp.CRC64 != "" {
@@ -216,6 +248,7 @@ func (u *uploadJob) adopt(ctx context.Context) error {
 		u.partSize, u.nparts = planned, plannedN
 		u.mu.Unlock()
 		u.inferPartSize(listed)
+		u.setPartCRC32C(listedCRC32C(listed, u.wantCRC32C))
 		n, err := u.verify(ctx, listed, nil)
 		if err != nil {
 			return err
@@ -263,6 +296,7 @@ func (u *uploadJob) loadCheckpoint(ctx context.Context) (map[int]journalPart, er
 		u.partSize = hdr.PartSize
 		u.nparts = max(int(ceilDiv(u.src.size, u.partSize)), 1)
 		u.mu.Unlock()
+		u.setPartCRC32C(hdr.Checksum == client.ChecksumCRC32C.String())
 		known := make(map[int]journalPart, len(parts))
 		for _, p := range parts {
 			known[p.Index] = p
@@ -290,6 +324,9 @@ func (u *uploadJob) writeCheckpoint() error {
 		Op: "upload", Bucket: u.in.Bucket, Key: u.in.Key, Size: u.src.size,
 		PartSize: u.partSize, UploadID: u.id, Source: u.src.ident,
 	}
+	if u.partCRC32C {
+		hdr.Checksum = client.ChecksumCRC32C.String()
+	}
 	idx := make([]int, 0, len(u.parts))
 	for i := range u.parts {
 		idx = append(idx, i)
@@ -312,5 +349,6 @@ func (p *partRec) journal(i int) journalPart {
 	if p.sums.hasCRC {
 		jp.CRC64 = formatCRC(p.sums.crc)
 	}
+	jp.CRC32C = p.sums.checksum().String()
 	return jp
 }

@@ -42,13 +42,16 @@ func (u *uploadJob) prepareStream(ctx context.Context) error {
 		u.mu.Unlock()
 		u.t.prog.setTotals(sp.n, 1)
 	}
-	id, err := u.api.CreateMultipartUpload(ctx, &CreateMultipartUploadInput{Bucket: u.in.Bucket, Key: u.in.Key, ObjectOptions: u.in.ObjectOptions})
+	id, err := u.api.CreateMultipartUpload(ctx, &CreateMultipartUploadInput{
+		Bucket: u.in.Bucket, Key: u.in.Key, ChecksumAlgorithm: u.checksumAlgorithm(), ObjectOptions: u.in.ObjectOptions,
+	})
 	if err != nil {
 		return err
 	}
 	u.mu.Lock()
 	u.id = id
 	u.mu.Unlock()
+	u.setPartCRC32C(u.wantCRC32C)
 	return nil
 }
 
@@ -67,7 +70,7 @@ func (u *uploadJob) readStreamPart() (*streamPart, bool, error) {
 	u.mu.Lock()
 	u.read += int64(n)
 	u.mu.Unlock()
-	return &streamPart{buf: buf, n: int64(n)}, eof, nil
+	return &streamPart{buf: buf, n: int64(n), r: &partReader{data: (*buf)[:n]}}, eof, nil
 }
 
 // nextStream hands out parts of a stream: first those read earlier and

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sync"
 	"time"
+
+	"github.com/polystore/polystore/client"
 )
 
 // errPaused ends a session that stopped because the task was paused.
@@ -71,12 +73,17 @@ type Result struct {
 	// Parts is the number of parts (ranges); ResumedParts of them were
 	// found already done.
 	Parts, ResumedParts int
-	// Verified names the check the whole object passed: "crc64", "md5",
+	// Verified names the check the whole object passed: "crc64",
+	// "crc32c", "md5",
 	// or "" when only sizes (and Content-MD5 per part) were checked.
 	Verified string
 	// CRC64 is the object's CRC-64/ECMA-182 when computed (HasCRC64).
 	CRC64    uint64
 	HasCRC64 bool
+	// Checksum is an upload's CRC32C additional checksum: of the content
+	// for a single PUT, composite (Checksum.Parts > 0) for a multipart
+	// upload. Verified is "crc32c" when the server reported the same.
+	Checksum client.Checksum
 	// File is the destination of a file download.
 	File string
 }
@@ -289,6 +296,7 @@ func (t *Task) finish(err error) {
 	cctx, stop := context.WithTimeout(context.WithoutCancel(t.parent), t.opts.AbortTimeout)
 	cleanupErr := t.job.cleanup(cctx, err, cancelled)
 	stop()
+	t.m.trimBuffers()
 
 	var res *Result
 	final := StateDone

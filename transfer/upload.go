@@ -1,7 +1,6 @@
 package transfer
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -28,17 +27,25 @@ type uploadJob struct {
 	src      *source
 	kinds    sumKind // checksums computed per part
 	sendMD5  bool    // send Content-MD5
-	single   bool
-	first    int // the dialect's first part number
-	jpath    string
-	jr       *journal
+	// wantCRC32C: the integrity mode asks for CRC32C additional checksums.
+	wantCRC32C bool
+	// kinds and sendMD5 as the mode alone decides them.
+	baseKinds   sumKind
+	baseSendMD5 bool
+	single      bool
+	first       int // the dialect's first part number
+	jpath       string
+	jr          *journal
 
-	mu       sync.Mutex
-	id       string // multipart upload id
-	partSize int64
-	nparts   int // -1 while a stream's end is unknown
-	parts    map[int]*partRec
-	resumed  int
+	mu sync.Mutex
+	// partCRC32C: the multipart upload in id was created with CRC32C
+	// as its checksum algorithm, so every part (and Complete) carries one.
+	partCRC32C bool
+	id         string // multipart upload id
+	partSize   int64
+	nparts     int // -1 while a stream's end is unknown
+	parts      map[int]*partRec
+	resumed    int
 	// Known size: the parts a session still has to hand out.
 	todo []int
 	// Stream source: parts read but not yet acknowledged.
@@ -61,8 +68,15 @@ type partRec struct {
 type streamPart struct {
 	buf    *[]byte
 	n      int64
+	r      *partReader // what requests read the part through
 	sums   sums
 	hashed bool
+}
+
+// release gives the part's buffer back once no request can read it.
+func (sp *streamPart) release(m *Manager) {
+	sp.r.close()
+	m.putBuffer(sp.buf)
 }
 
 func newUploadJob(t *Task, api UploadAPI, in *UploadInput) *uploadJob {
@@ -137,16 +151,49 @@ func (u *uploadJob) session(ctx context.Context) error {
 func (u *uploadJob) resolveIntegrity() {
 	switch u.o.Integrity {
 	case IntegrityAuto:
-		if u.d.Has(client.FeatureCRC64) {
+		switch {
+		case u.d.Has(client.FeatureCRC64):
 			u.kinds = sumCRC
-		} else {
+		case u.d.Has(client.FeatureChecksums):
+			u.kinds, u.wantCRC32C = sumCRC32C, true
+		default:
 			u.kinds, u.sendMD5 = sumMD5, u.d.Has(client.FeatureContentMD5)
 		}
 	case IntegrityMD5:
 		u.kinds, u.sendMD5 = sumMD5, true
 	case IntegrityCRC64:
 		u.kinds = sumCRC
+	case IntegrityCRC32C:
+		u.kinds, u.wantCRC32C = sumCRC32C, true
 	}
+	u.baseKinds, u.baseSendMD5 = u.kinds, u.sendMD5
+}
+
+// setPartCRC32C records whether the multipart upload takes CRC32C
+// checksums. An upload found on the server without them, where they were
+// wanted, gets Content-MD5 instead (where the dialect checks it); one
+// found with them gets them whatever the mode, as the server requires.
+func (u *uploadJob) setPartCRC32C(on bool) {
+	u.mu.Lock()
+	u.partCRC32C = on
+	u.mu.Unlock()
+	u.kinds, u.sendMD5 = u.baseKinds, u.baseSendMD5
+	switch {
+	case on:
+		u.kinds |= sumCRC32C
+	case u.wantCRC32C:
+		u.kinds &^= sumCRC32C
+		u.kinds |= sumMD5
+		u.sendMD5 = u.d.Has(client.FeatureContentMD5)
+	}
+}
+
+// checksumAlgorithm is the algorithm a new multipart upload declares.
+func (u *uploadJob) checksumAlgorithm() client.ChecksumAlgorithm {
+	if u.wantCRC32C {
+		return client.ChecksumCRC32C
+	}
+	return client.ChecksumNone
 }
 
 // planParts returns the part size and count for size bytes: the wanted
@@ -260,13 +307,16 @@ func (u *uploadJob) prepare(ctx context.Context) error {
 		u.mu.Lock()
 		u.partSize, u.nparts = ps, n
 		u.mu.Unlock()
-		id, err := u.api.CreateMultipartUpload(ctx, &CreateMultipartUploadInput{Bucket: u.in.Bucket, Key: u.in.Key, ObjectOptions: u.in.ObjectOptions})
+		id, err := u.api.CreateMultipartUpload(ctx, &CreateMultipartUploadInput{
+			Bucket: u.in.Bucket, Key: u.in.Key, ChecksumAlgorithm: u.checksumAlgorithm(), ObjectOptions: u.in.ObjectOptions,
+		})
 		if err != nil {
 			return err
 		}
 		u.mu.Lock()
 		u.id = id
 		u.mu.Unlock()
+		u.setPartCRC32C(u.wantCRC32C)
 	}
 	if err := u.writeCheckpoint(); err != nil {
 		return err
@@ -322,12 +372,12 @@ func (u *uploadJob) partBody(i int) (*io.SectionReader, sums, error) {
 	u.mu.Lock()
 	sp := u.pending[i]
 	u.mu.Unlock()
-	data := (*sp.buf)[:sp.n]
 	if !sp.hashed { // once per part, even if it is sent again after PauseNow
-		sp.sums, _ = hashSection(bytes.NewReader(data), u.kinds, nil)
-		sp.hashed = true
+		h := newHasher(u.kinds)
+		h.Write((*sp.buf)[:sp.n])
+		sp.sums, sp.hashed = h.sums(), true
 	}
-	return io.NewSectionReader(bytes.NewReader(data), 0, sp.n), sp.sums, nil
+	return io.NewSectionReader(sp.r, 0, sp.n), sp.sums, nil
 }
 
 // sendPart uploads part i, checks the CRC the server returns, and records
@@ -352,12 +402,19 @@ func (u *uploadJob) sendPart(ctx context.Context, i int) error {
 		if u.sendMD5 {
 			in.ContentMD5 = s.md5
 		}
+		if u.crc32cParts() {
+			in.Checksum = s.checksum()
+		}
 		out, perr := u.api.UploadPart(ctx, in)
 		if perr != nil {
 			return &partError{number: number, err: perr}
 		}
 		if s.hasCRC && out.HasCRC64 && out.CRC64 != s.crc {
 			err = &partError{number: number, err: &ChecksumError{What: fmt.Sprintf("part %d", number), Algorithm: "crc64", Want: formatCRC(out.CRC64), Got: formatCRC(s.crc)}}
+			continue
+		}
+		if got, ok := crc32cOf(out.Checksum); ok && in.Checksum.Algorithm == client.ChecksumCRC32C && got != s.crc32c {
+			err = &partError{number: number, err: &ChecksumError{What: fmt.Sprintf("part %d", number), Algorithm: "crc32c", Want: out.Checksum.String(), Got: in.Checksum.String()}}
 			continue
 		}
 		return u.ack(i, body.Size(), out.ETag, s)
@@ -376,7 +433,7 @@ func (u *uploadJob) ack(i int, n int64, etag string, s sums) error {
 	u.parts[i] = rec
 	if sp := u.pending[i]; sp != nil {
 		delete(u.pending, i)
-		u.t.m.putBuffer(sp.buf)
+		sp.release(u.t.m)
 	}
 	off := int64(i) * u.partSize
 	u.mu.Unlock()
@@ -387,7 +444,16 @@ func (u *uploadJob) ack(i int, n int64, etag string, s sums) error {
 }
 
 func (p *partRec) part(number int, off int64) Part {
-	return Part{Number: number, Offset: off, Size: p.size, ETag: p.etag, MD5: p.sums.md5Hex(), CRC64: p.sums.crc, HasCRC64: p.sums.hasCRC}
+	return Part{
+		Number: number, Offset: off, Size: p.size, ETag: p.etag, MD5: p.sums.md5Hex(),
+		CRC64: p.sums.crc, HasCRC64: p.sums.hasCRC, Checksum: p.sums.checksum(),
+	}
+}
+
+func (u *uploadJob) crc32cParts() bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.partCRC32C
 }
 
 // complete assembles the parts and checks the object's CRC-64.
@@ -398,6 +464,8 @@ func (u *uploadJob) complete(ctx context.Context) error {
 	u.mu.Lock()
 	parts := make([]CompletedPart, u.nparts)
 	crc, hasCRC := uint64(0), true
+	withCRC32C := u.partCRC32C
+	var sums []client.Checksum
 	var size int64
 	for i := 0; i < u.nparts; i++ {
 		p := u.parts[i]
@@ -406,9 +474,20 @@ func (u *uploadJob) complete(ctx context.Context) error {
 		if hasCRC {
 			crc = crc64Combine(crc, p.sums.crc, p.size)
 		}
+		if withCRC32C {
+			parts[i].Checksum = p.sums.checksum()
+			sums = append(sums, parts[i].Checksum)
+		}
 		size += p.size
 	}
 	u.mu.Unlock()
+	var composite client.Checksum
+	if withCRC32C {
+		var err error
+		if composite, err = client.CompositeChecksum(sums); err != nil {
+			return fmt.Errorf("transfer: a part has no CRC32C: %w", err)
+		}
+	}
 	out, err := u.api.CompleteMultipartUpload(ctx, &CompleteMultipartUploadInput{UploadRef: u.ref(), Parts: parts})
 	if err != nil {
 		return err
@@ -416,6 +495,13 @@ func (u *uploadJob) complete(ctx context.Context) error {
 	res := &Result{
 		Bucket: u.in.Bucket, Key: u.in.Key, ETag: out.ETag, VersionID: out.VersionID,
 		Size: size, UploadID: u.uploadID(), Parts: u.nparts, ResumedParts: u.resumed,
+		Checksum: composite,
+	}
+	if withCRC32C && !out.Checksum.IsZero() {
+		if !out.Checksum.Equal(composite) {
+			return &ChecksumError{What: "object", Algorithm: "crc32c", Want: out.Checksum.String(), Got: composite.String()}
+		}
+		res.Verified = "crc32c"
 	}
 	if hasCRC {
 		if out.HasCRC64 && out.CRC64 != crc {
@@ -439,7 +525,7 @@ func (u *uploadJob) putSingle(ctx context.Context) error {
 		u.mu.Lock()
 		sp := u.pending[0]
 		u.mu.Unlock()
-		body = io.NewSectionReader(bytes.NewReader((*sp.buf)[:sp.n]), 0, sp.n)
+		body = io.NewSectionReader(sp.r, 0, sp.n)
 	}
 	s, err := hashSection(io.NewSectionReader(body, 0, body.Size()), u.kinds, nil)
 	if err != nil {
@@ -449,11 +535,20 @@ func (u *uploadJob) putSingle(ctx context.Context) error {
 	if u.sendMD5 {
 		in.ContentMD5 = s.md5
 	}
+	if u.wantCRC32C {
+		in.Checksum = s.checksum()
+	}
 	out, err := u.api.PutObject(ctx, in)
 	if err != nil {
 		return err
 	}
-	res := &Result{Bucket: u.in.Bucket, Key: u.in.Key, ETag: out.ETag, VersionID: out.VersionID, Size: body.Size(), Parts: 1}
+	res := &Result{Bucket: u.in.Bucket, Key: u.in.Key, ETag: out.ETag, VersionID: out.VersionID, Size: body.Size(), Parts: 1, Checksum: in.Checksum}
+	if !in.Checksum.IsZero() {
+		if !out.Checksum.IsZero() && !out.Checksum.Equal(in.Checksum) {
+			return &ChecksumError{What: "object", Algorithm: "crc32c", Want: out.Checksum.String(), Got: in.Checksum.String()}
+		}
+		res.Verified = "crc32c"
+	}
 	if s.hasCRC {
 		if out.HasCRC64 && out.CRC64 != s.crc {
 			return &ChecksumError{What: "object", Algorithm: "crc64", Want: formatCRC(out.CRC64), Got: formatCRC(s.crc)}
@@ -469,7 +564,7 @@ func (u *uploadJob) putSingle(ctx context.Context) error {
 	u.res = res
 	u.t.prog.add(body.Size(), 1)
 	u.t.ev.markDirty(dirtyProgress)
-	u.t.ev.push(event{kind: evPart, part: Part{Number: u.first, Size: body.Size(), ETag: out.ETag, MD5: s.md5Hex(), CRC64: s.crc, HasCRC64: s.hasCRC}})
+	u.t.ev.push(event{kind: evPart, part: Part{Number: u.first, Size: body.Size(), ETag: out.ETag, MD5: s.md5Hex(), CRC64: s.crc, HasCRC64: s.hasCRC, Checksum: in.Checksum}})
 	return nil
 }
 
@@ -482,7 +577,7 @@ func (u *uploadJob) cleanup(ctx context.Context, err error, _ bool) error {
 	}
 	u.mu.Lock()
 	for i, sp := range u.pending {
-		u.t.m.putBuffer(sp.buf)
+		sp.release(u.t.m)
 		delete(u.pending, i)
 	}
 	id := u.id
