@@ -49,6 +49,18 @@
 //     user metadata size and key length limits, storage classes, SSE-C
 //     keys (checked, remembered by their MD5, required to read back), and
 //     COS's x-cos-hash-crc64ecma.
+//   - On dialects with client.FeatureChecksums (S3, IBM): additional
+//     checksums. An x-amz-checksum-<algorithm> header on put and upload
+//     part is verified as the body streams in (400 BadDigest on a
+//     mismatch, InvalidRequest on a malformed value), stored and echoed;
+//     initiate's x-amz-checksum-algorithm fixes the parts' algorithm
+//     (parts in another, or without one, are InvalidRequest), list parts
+//     shows each part's checksum, complete requires each part's
+//     <ChecksumCRC32C> (etc.) to match (else InvalidPart) and answers with
+//     the composite checksum; HEAD and GET with x-amz-checksum-mode:
+//     ENABLED report the stored checksum (not for ranges). Checksums in
+//     aws-chunked trailers are not verified. COS and QingStor servers
+//     ignore these headers, as those services do.
 //
 // Other operations answer with the dialect's "not implemented" error;
 // operations a dialect lacks (append on S3, ListObjectsV2 on QingStor)

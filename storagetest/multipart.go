@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/polystore/polystore/client"
 )
 
 // upload is a multipart upload in progress. Its parts are kept once,
@@ -19,6 +21,9 @@ type upload struct {
 	initiated time.Time
 	proto     *object // the attributes of the object to be, without data
 	parts     map[int]*part
+	// checksum is the algorithm of the parts' additional checksums
+	// (x-amz-checksum-algorithm), ChecksumNone if the upload has none.
+	checksum client.ChecksumAlgorithm
 }
 
 // part is one uploaded part.
@@ -27,16 +32,18 @@ type part struct {
 	data     []byte
 	md5      string // hex
 	crc      uint64
+	checksum client.Checksum // in the upload's algorithm, if it has one
 	modified time.Time
 }
 
 func (p *part) etag() string { return `"` + p.md5 + `"` }
 
-// createUpload starts a multipart upload of proto.key.
-func (st *store) createUpload(bucketName string, proto *object, now time.Time) (*upload, error) {
+// createUpload starts a multipart upload of proto.key whose parts carry
+// additional checksums in algorithm sum (none: ChecksumNone).
+func (st *store) createUpload(bucketName string, proto *object, sum client.ChecksumAlgorithm, now time.Time) (*upload, error) {
 	var u *upload
 	err := st.withBucket(bucketName, func(b *bucket) error {
-		u = &upload{id: st.newID(), key: proto.key, initiated: now, proto: proto, parts: map[int]*part{}}
+		u = &upload{id: st.newID(), key: proto.key, initiated: now, proto: proto, parts: map[int]*part{}, checksum: sum}
 		b.uploads[u.id] = u
 		return nil
 	})
@@ -52,17 +59,19 @@ func (b *bucket) findUpload(key, id string) (*upload, error) {
 	return u, nil
 }
 
-// uploadProto returns the object attributes an upload was started with.
-func (st *store) uploadProto(bucketName, key, id string) (*object, error) {
+// uploadProto returns the object attributes an upload was started with,
+// and the algorithm of its parts' checksums.
+func (st *store) uploadProto(bucketName, key, id string) (*object, client.ChecksumAlgorithm, error) {
 	var proto *object
+	var sum client.ChecksumAlgorithm
 	err := st.readBucket(bucketName, func(b *bucket) error {
 		u, err := b.findUpload(key, id)
 		if err == nil {
-			proto = u.proto
+			proto, sum = u.proto, u.checksum
 		}
 		return err
 	})
-	return proto, err
+	return proto, sum, err
 }
 
 // putPart stores a part, replacing one with the same number.
@@ -118,16 +127,19 @@ func (st *store) abortUpload(bucketName, key, id string) error {
 
 // completedPart is one entry of a CompleteMultipartUpload request.
 type completedPart struct {
-	number int
-	etag   string // as sent, quotes and all
+	number    int
+	etag      string        // as sent, quotes and all
+	checksums []xmlChecksum // checksum elements, as sent
 }
 
 // assemble checks the part list of a CompleteMultipartUpload against the
 // upload and builds the object: parts in ascending order (with
 // consecutive set, without gaps, as COS documents), each uploaded with
-// that ETag (an empty ETag is not checked), each but the last at least
-// minPart bytes. The ETag is S3's multipart form: the MD5 of the
-// concatenated part MD5s, a dash and the part count.
+// that ETag (an empty ETag is not checked) and, in an upload with
+// additional checksums, listed with its checksum, each but the last at
+// least minPart bytes. The ETag is S3's multipart form: the MD5 of the
+// concatenated part MD5s, a dash and the part count; the additional
+// checksum is the composite of the parts'.
 func assemble(snap uploadSnapshot, list []completedPart, minPart int64, consecutive bool) (*object, error) {
 	if len(list) == 0 {
 		return nil, kindError(errMalformedXML)
@@ -146,6 +158,15 @@ func assemble(snap uploadSnapshot, list []completedPart, minPart int64, consecut
 		}
 		if cp.etag != "" && !strings.EqualFold(strings.Trim(strings.TrimSpace(cp.etag), `"`), p.md5) {
 			return nil, kindError(errInvalidPart)
+		}
+		if a := snap.upload.checksum; a != client.ChecksumNone {
+			v, ok := elementValue(cp.checksums, a)
+			if !ok {
+				return nil, kindError(errInvalidPart)
+			}
+			if sum, err := client.ParseChecksum(a, v); err != nil || !sum.Equal(p.checksum) {
+				return nil, kindError(errInvalidPart)
+			}
 		}
 		chosen = append(chosen, p)
 	}
@@ -171,6 +192,17 @@ func assemble(snap uploadSnapshot, list []completedPart, minPart int64, consecut
 	o.md5 = hex.EncodeToString(whole[:])
 	o.tag = hex.EncodeToString(sums.Sum(nil)) + "-" + strconv.Itoa(len(chosen))
 	o.crc64 = crc
+	if snap.upload.checksum != client.ChecksumNone {
+		sums := make([]client.Checksum, len(chosen))
+		for i, p := range chosen {
+			sums[i] = p.checksum
+		}
+		composite, err := client.CompositeChecksum(sums)
+		if err != nil { // every part was checked to have one in the upload's algorithm
+			return nil, err
+		}
+		o.checksum = composite
+	}
 	return o, nil
 }
 

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/polystore/polystore/client"
 )
 
 // crc64Table is CRC-64/ECMA-182 as COS computes x-cos-hash-crc64ecma.
@@ -120,13 +122,17 @@ type bodyData struct {
 	md5      string // hex
 	crc      uint64
 	md5State []byte // the MD5 state after data, for appends
+	checksum client.Checksum
 }
 
 // readData reads the request body (decoding aws-chunked framing),
 // checking the Content-MD5 header and a hex X-Amz-Content-Sha256. With
 // resume set, the MD5 is computed as a continuation of that marshaled
-// MD5 state (appends), and crc continues from crc0.
-func (c *call) readData(resume []byte, crc0 uint64) (bodyData, error) {
+// MD5 state (appends), and crc continues from crc0. The additional
+// checksum in sum's algorithm, if any, is computed as the body streams
+// in and, when sum has a Value (from requestChecksum), checked against
+// it: a mismatch is BadDigest.
+func (c *call) readData(resume []byte, crc0 uint64, sum client.Checksum) (bodyData, error) {
 	h := c.r.Header
 	wantMD5, err := parseContentMD5(h.Get("Content-MD5"), c.s.wire.fl == flavorQingStor)
 	if err != nil {
@@ -157,6 +163,11 @@ func (c *call) readData(resume []byte, crc0 uint64) (bodyData, error) {
 		shah = sha256.New()
 		writers = append(writers, shah)
 	}
+	var additional hash.Hash
+	if !sum.IsZero() {
+		additional = sum.Algorithm.New()
+		writers = append(writers, additional)
+	}
 	var buf bytes.Buffer
 	if n := c.r.ContentLength; n > 0 && !chunked {
 		buf.Grow(int(min(n, maxPreallocate)))
@@ -180,6 +191,12 @@ func (c *call) readData(resume []byte, crc0 uint64) (bodyData, error) {
 		return bodyData{}, kindError(errSHA256Mismatch)
 	}
 	out := bodyData{data: buf.Bytes(), crc: crc64.Update(crc0, crc64Table, buf.Bytes())}
+	if additional != nil {
+		out.checksum = client.Checksum{Algorithm: sum.Algorithm, Value: additional.Sum(nil)}
+		if sum.Value != nil && !bytes.Equal(out.checksum.Value, sum.Value) {
+			return bodyData{}, c.checksumMismatch(sum.Algorithm)
+		}
+	}
 	out.md5 = hex.EncodeToString(whole.Sum(nil))
 	if m, ok := whole.(interface{ MarshalBinary() ([]byte, error) }); ok {
 		out.md5State, _ = m.MarshalBinary() // crypto/md5 always marshals
@@ -188,17 +205,22 @@ func (c *call) readData(resume []byte, crc0 uint64) (bodyData, error) {
 }
 
 // readObject reads the request into a new object: attributes from the
-// headers, data from the body.
+// headers, data from the body, and the additional checksum the request
+// declares, verified.
 func (c *call) readObject() (*object, error) {
 	o, err := c.objectFromHeaders()
 	if err != nil {
 		return nil, err
 	}
-	d, err := c.readData(nil, 0)
+	sum, err := c.requestChecksum()
 	if err != nil {
 		return nil, err
 	}
-	o.data, o.md5, o.crc64 = d.data, d.md5, d.crc
+	d, err := c.readData(nil, 0, sum)
+	if err != nil {
+		return nil, err
+	}
+	o.data, o.md5, o.crc64, o.checksum = d.data, d.md5, d.crc, d.checksum
 	return o, nil
 }
 

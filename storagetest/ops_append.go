@@ -3,6 +3,8 @@ package storagetest
 import (
 	"net/http"
 	"strconv"
+
+	"github.com/polystore/polystore/client"
 )
 
 // opAppendObject is POST /bucket/key?append&position=N (COS, QingStor).
@@ -44,7 +46,7 @@ func (s *Server) opAppendObject(c *call) error {
 	if base != nil {
 		resume, crc0 = base.md5State, base.crc64
 	}
-	d, err := c.readData(resume, crc0)
+	d, err := c.readData(resume, crc0, client.Checksum{})
 	if err != nil {
 		return err
 	}
@@ -69,6 +71,7 @@ func (s *Server) opAppendObject(c *call) error {
 		}
 		n.appendable = true
 		n.md5, n.md5State, n.crc64, n.tag = d.md5, d.md5State, d.crc, ""
+		n.checksum = client.Checksum{} // of content the object has outgrown
 		n.modified = s.opts.Clock()
 		if cur != nil {
 			b.replaceVersion(cur, n)

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/polystore/polystore/client"
 )
 
 // parseCopySource reads a copy or move source. The forms accepted:
@@ -135,6 +137,7 @@ func (s *Server) copyObject(c *call) error {
 	}
 	dst.data = src.obj.data[:len(src.obj.data):len(src.obj.data)]
 	dst.md5, dst.crc64, dst.tag = src.obj.md5, src.obj.crc64, ""
+	dst.checksum = copiedChecksum(src.obj.checksum, dst.data)
 	dst.modified = s.opts.Clock()
 	if err := s.store.putObject(c.bucket, dst); err != nil {
 		return err
@@ -152,7 +155,7 @@ func (s *Server) copyObject(c *call) error {
 	if s.wire.fl == flavorCOS {
 		out.Set("x-cos-hash-crc64ecma", strconv.FormatUint(dst.crc64, 10))
 	}
-	c.result(http.StatusOK, &copyResult{etag: dst.etag(), modified: dst.modified, crc: dst.crc64})
+	c.result(http.StatusOK, &copyResult{etag: dst.etag(), modified: dst.modified, crc: dst.crc64, checksum: dst.checksum})
 	return nil
 }
 
@@ -163,14 +166,16 @@ type copyResult struct {
 	etag     string
 	modified time.Time
 	crc      uint64
+	checksum client.Checksum
 }
 
 type xmlCopyResult struct {
 	XMLName      xml.Name
-	Xmlns        string `xml:"xmlns,attr,omitempty"`
-	ETag         string `xml:"ETag"`
-	LastModified string `xml:"LastModified"`
-	CRC64        string `xml:"CRC64,omitempty"`
+	Xmlns        string       `xml:"xmlns,attr,omitempty"`
+	ETag         string       `xml:"ETag"`
+	LastModified string       `xml:"LastModified"`
+	CRC64        string       `xml:"CRC64,omitempty"`
+	Checksum     *xmlChecksum // ChecksumCRC32C, ...
 }
 
 func (r *copyResult) xmlForm(w *wire) any {
@@ -180,6 +185,9 @@ func (r *copyResult) xmlForm(w *wire) any {
 	}
 	if w.fl == flavorCOS {
 		out.CRC64 = strconv.FormatUint(r.crc, 10)
+	}
+	if w.d.Has(client.FeatureChecksums) {
+		out.Checksum = checksumElement(r.checksum)
 	}
 	return out
 }

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/polystore/polystore/client"
 )
 
 // Multipart page sizes.
@@ -41,12 +43,19 @@ func (s *Server) opCreateMultipartUpload(c *call) error {
 	if err != nil {
 		return err
 	}
+	sum, err := c.uploadChecksumAlgorithm()
+	if err != nil {
+		return err
+	}
 	c.drainBody()
-	u, err := s.store.createUpload(c.bucket, proto, s.opts.Clock())
+	u, err := s.store.createUpload(c.bucket, proto, sum, s.opts.Clock())
 	if err != nil {
 		return err
 	}
 	c.setSSEHeaders(proto.sse)
+	if sum != client.ChecksumNone {
+		c.w.Header().Set(s.wire.vendorHeader("checksum-algorithm"), sum.String())
+	}
 	c.result(http.StatusOK, &initiateResult{bucket: c.bucket, key: c.key, uploadID: u.id})
 	return nil
 }
@@ -110,18 +119,25 @@ func (s *Server) opUploadPart(c *call) error {
 	if err != nil {
 		return err
 	}
-	proto, err := s.store.uploadProto(c.bucket, c.key, c.uploadID())
+	proto, alg, err := s.store.uploadProto(c.bucket, c.key, c.uploadID())
 	if err != nil {
 		return err
 	}
 	if err := c.checkSSE(proto, false); err != nil {
 		return err
 	}
-	d, err := c.readData(nil, 0)
+	sum, err := c.requestChecksum()
 	if err != nil {
 		return err
 	}
-	p := &part{number: n, data: d.data, md5: d.md5, crc: d.crc, modified: s.opts.Clock()}
+	if err := c.checkPartChecksumType(alg, sum); err != nil {
+		return err
+	}
+	d, err := c.readData(nil, 0, sum)
+	if err != nil {
+		return err
+	}
+	p := &part{number: n, data: d.data, md5: d.md5, crc: d.crc, checksum: d.checksum, modified: s.opts.Clock()}
 	if err := s.store.putPart(c.bucket, c.key, c.uploadID(), p); err != nil {
 		return err
 	}
@@ -131,6 +147,7 @@ func (s *Server) opUploadPart(c *call) error {
 		h.Set("x-cos-hash-crc64ecma", strconv.FormatUint(p.crc, 10))
 	}
 	c.setSSEHeaders(proto.sse)
+	c.setChecksumHeader(p.checksum)
 	c.emptyOK(s.wire.statusCreated())
 	return nil
 }
@@ -143,7 +160,7 @@ func (s *Server) uploadPartCopy(c *call) error {
 	if err != nil {
 		return err
 	}
-	proto, err := s.store.uploadProto(c.bucket, c.key, c.uploadID())
+	proto, alg, err := s.store.uploadProto(c.bucket, c.key, c.uploadID())
 	if err != nil {
 		return err
 	}
@@ -168,6 +185,9 @@ func (s *Server) uploadPartCopy(c *call) error {
 	}
 	c.drainBody()
 	p := newPart(n, src.data[start:end:end], s.opts.Clock())
+	// The server computes a copied part's checksum in the upload's
+	// algorithm.
+	p.checksum = client.ComputeChecksum(alg, p.data)
 	if err := s.store.putPart(c.bucket, c.key, c.uploadID(), p); err != nil {
 		return err
 	}
@@ -185,7 +205,7 @@ func (s *Server) uploadPartCopy(c *call) error {
 	if s.wire.fl == flavorCOS {
 		h.Set("x-cos-hash-crc64ecma", strconv.FormatUint(p.crc, 10))
 	}
-	c.result(http.StatusOK, &copyResult{part: true, etag: p.etag(), modified: p.modified, crc: p.crc})
+	c.result(http.StatusOK, &copyResult{part: true, etag: p.etag(), modified: p.modified, crc: p.crc, checksum: p.checksum})
 	return nil
 }
 
@@ -225,7 +245,7 @@ func (s *Server) opCompleteMultipartUpload(c *call) error {
 	}
 	c.result(http.StatusOK, &completeResult{
 		location: s.URL + c.r.URL.EscapedPath(),
-		bucket:   c.bucket, key: c.key, etag: o.etag(),
+		bucket:   c.bucket, key: c.key, etag: o.etag(), checksum: o.checksum,
 	})
 	return nil
 }
@@ -256,8 +276,9 @@ func (c *call) parseCompleteBody(body []byte) ([]completedPart, error) {
 	var in struct {
 		XMLName xml.Name `xml:"CompleteMultipartUpload"`
 		Parts   []struct {
-			PartNumber string `xml:"PartNumber"`
-			ETag       string `xml:"ETag"`
+			PartNumber string        `xml:"PartNumber"`
+			ETag       string        `xml:"ETag"`
+			Checksums  []xmlChecksum `xml:",any"`
 		} `xml:"Part"`
 	}
 	if err := xml.Unmarshal(body, &in); err != nil {
@@ -268,24 +289,33 @@ func (c *call) parseCompleteBody(body []byte) ([]completedPart, error) {
 		if err != nil || p.ETag == "" {
 			return nil, kindError(errMalformedXML)
 		}
-		out = append(out, completedPart{number: n, etag: p.ETag})
+		out = append(out, completedPart{number: n, etag: p.ETag, checksums: p.Checksums})
 	}
 	return out, nil
 }
 
-type completeResult struct{ location, bucket, key, etag string }
+type completeResult struct {
+	location, bucket, key, etag string
+	checksum                    client.Checksum // composite, if the upload had checksums
+}
 
 type xmlCompleteResult struct {
-	XMLName  xml.Name `xml:"CompleteMultipartUploadResult"`
-	Xmlns    string   `xml:"xmlns,attr,omitempty"`
-	Location string   `xml:"Location"`
-	Bucket   string   `xml:"Bucket"`
-	Key      string   `xml:"Key"`
-	ETag     string   `xml:"ETag"`
+	XMLName  xml.Name     `xml:"CompleteMultipartUploadResult"`
+	Xmlns    string       `xml:"xmlns,attr,omitempty"`
+	Location string       `xml:"Location"`
+	Bucket   string       `xml:"Bucket"`
+	Key      string       `xml:"Key"`
+	ETag     string       `xml:"ETag"`
+	Checksum *xmlChecksum // ChecksumCRC32C, ...: base64-N
+	Type     string       `xml:"ChecksumType,omitempty"`
 }
 
 func (r *completeResult) xmlForm(w *wire) any {
-	return xmlCompleteResult{Xmlns: w.xmlns(), Location: r.location, Bucket: r.bucket, Key: r.key, ETag: r.etag}
+	out := xmlCompleteResult{Xmlns: w.xmlns(), Location: r.location, Bucket: r.bucket, Key: r.key, ETag: r.etag, Checksum: checksumElement(r.checksum)}
+	if out.Checksum != nil {
+		out.Type = "COMPOSITE"
+	}
+	return out
 }
 
 func (r *completeResult) jsonForm(*wire) any { return struct{}{} }
@@ -321,7 +351,8 @@ func (s *Server) opListParts(c *call) error {
 	if err != nil {
 		return err
 	}
-	res := &listPartsResult{bucket: c.bucket, key: c.key, uploadID: c.uploadID(), max: max, storageClass: snap.upload.proto.storageClass}
+	res := &listPartsResult{bucket: c.bucket, key: c.key, uploadID: c.uploadID(), max: max, storageClass: snap.upload.proto.storageClass,
+		checksum: snap.upload.checksum}
 	if marker >= 0 {
 		res.marker = strconv.Itoa(marker)
 	}
@@ -346,13 +377,15 @@ type listPartsResult struct {
 	max                   int
 	truncated             bool
 	parts                 []*part
+	checksum              client.ChecksumAlgorithm
 }
 
 type xmlPart struct {
-	PartNumber   int    `xml:"PartNumber"`
-	LastModified string `xml:"LastModified"`
-	ETag         string `xml:"ETag"`
-	Size         int64  `xml:"Size"`
+	PartNumber   int          `xml:"PartNumber"`
+	LastModified string       `xml:"LastModified"`
+	ETag         string       `xml:"ETag"`
+	Size         int64        `xml:"Size"`
+	Checksum     *xmlChecksum // ChecksumCRC32C, ...
 }
 
 type xmlListPartsResult struct {
@@ -364,6 +397,7 @@ type xmlListPartsResult struct {
 	Initiator            xmlOwner  `xml:"Initiator"`
 	Owner                xmlOwner  `xml:"Owner"`
 	StorageClass         string    `xml:"StorageClass"`
+	ChecksumAlgorithm    string    `xml:"ChecksumAlgorithm,omitempty"`
 	PartNumberMarker     string    `xml:"PartNumberMarker"`
 	NextPartNumberMarker string    `xml:"NextPartNumberMarker,omitempty"`
 	MaxParts             int       `xml:"MaxParts"`
@@ -380,8 +414,12 @@ func (r *listPartsResult) xmlForm(w *wire) any {
 	if out.PartNumberMarker == "" {
 		out.PartNumberMarker = "0"
 	}
+	if r.checksum != client.ChecksumNone {
+		out.ChecksumAlgorithm = r.checksum.String()
+	}
 	for _, p := range r.parts {
-		out.Parts = append(out.Parts, xmlPart{PartNumber: p.number, LastModified: isoTime(p.modified), ETag: p.etag(), Size: int64(len(p.data))})
+		out.Parts = append(out.Parts, xmlPart{PartNumber: p.number, LastModified: isoTime(p.modified), ETag: p.etag(), Size: int64(len(p.data)),
+			Checksum: checksumElement(p.checksum)})
 	}
 	if r.truncated && len(r.parts) > 0 {
 		out.NextPartNumberMarker = strconv.Itoa(r.parts[len(r.parts)-1].number)

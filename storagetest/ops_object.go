@@ -67,6 +67,7 @@ func (s *Server) writeStored(c *call, obj *object, status int) {
 	}
 	c.setVersionHeader(obj)
 	c.setSSEHeaders(obj.sse)
+	c.setChecksumHeader(obj.checksum)
 	c.emptyOK(status)
 }
 
@@ -107,6 +108,9 @@ func (s *Server) serveObject(c *call, withBody bool) error {
 	if partial {
 		status = http.StatusPartialContent
 		h.Set("Content-Range", "bytes "+strconv.FormatInt(start, 10)+"-"+strconv.FormatInt(end-1, 10)+"/"+strconv.FormatInt(size, 10))
+	} else if c.checksumModeEnabled() {
+		// The stored checksum is of the whole object: a range gets none.
+		c.setChecksumHeader(o.checksum)
 	}
 	h.Set("Content-Length", strconv.FormatInt(end-start, 10))
 	c.w.WriteHeader(status)

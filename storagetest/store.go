@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/polystore/polystore/client"
 )
 
 // kindError is an error of a given kind, returned by the store and by
@@ -99,6 +101,7 @@ type object struct {
 	md5State           []byte // appendable objects: the marshaled MD5 state of data
 	acl                acl
 	sse                sseInfo
+	checksum           client.Checksum // additional checksum; composite (Parts > 0) for multipart objects
 }
 
 // metaPair is one user metadata entry; name is lower case, without the
