@@ -81,6 +81,13 @@ type PutInput struct {
 	Grants []client.Grant
 	// SSE encrypts the object with a customer-provided key (SSE-C).
 	SSE *client.SSECustomer
+	// Checksum is an additional checksum of the body (dialects with
+	// client.FeatureChecksums): the server refuses a body that does not
+	// match it and stores it with the object, for Head and Get with
+	// ChecksumMode to return. client.ComputeChecksum computes one. Like
+	// ContentMD5, it cannot be checked on an unknown-length body larger
+	// than one part.
+	Checksum client.Checksum
 }
 
 func (in *PutInput) options() *client.ObjectOptions {
@@ -100,6 +107,9 @@ type PutOutput struct {
 	// (COS); HasCRC64 says whether it did.
 	CRC64    uint64
 	HasCRC64 bool
+	// Checksum is the additional checksum the server verified and stored,
+	// when the request carried one and the server reports it.
+	Checksum client.Checksum
 	// UploadID is set when an unknown-length body was sent as a multipart
 	// upload.
 	UploadID  string
@@ -128,6 +138,9 @@ var putOp = client.Op[PutInput, PutOutput]{
 		if in.ContentMD5 != nil && len(in.ContentMD5) != 16 {
 			return client.InvalidArgument("ContentMD5", "must be 16 bytes, got %d", len(in.ContentMD5))
 		}
+		if err := d.CheckChecksum("Checksum", in.Checksum); err != nil {
+			return err
+		}
 		return d.CheckObjectOptions(in.options())
 	},
 	Serialize: func(d *client.Dialect, _ *client.Options, in *PutInput, r *client.Request) error {
@@ -147,12 +160,14 @@ var putOp = client.Op[PutInput, PutOutput]{
 		if in.ContentMD5 != nil {
 			r.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(in.ContentMD5))
 		}
+		d.SetChecksum(r.Header, in.Checksum)
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *PutOutput) error {
 		out.ETag = trimETag(resp.Header.Get("ETag"))
 		out.VersionID = resp.Header.Get(d.HeaderPrefix + "version-id")
 		out.CRC64, out.HasCRC64 = crc64Header(d, resp.Header)
+		out.Checksum, _ = d.ResponseChecksum(resp.Header)
 		out.RequestID = d.RequestID(resp.Header)
 		return nil
 	},
@@ -248,6 +263,10 @@ type GetInput struct {
 	Override ResponseHeaders
 	// SSE is the customer key the object was written with, if any.
 	SSE *client.SSECustomer
+	// ChecksumMode asks for the object's stored additional checksum
+	// (Attributes.Checksum), on dialects with client.FeatureChecksums. A
+	// ranged read gets none: the checksum is of the whole object.
+	ChecksumMode bool
 }
 
 // ObjectType says whether an object can be appended to.
@@ -286,6 +305,11 @@ type Attributes struct {
 	// (COS); HasCRC64 says whether it did.
 	CRC64    uint64
 	HasCRC64 bool
+	// Checksum is the object's additional checksum, reported when the
+	// request set ChecksumMode and the object was stored with one. For an
+	// object assembled by a multipart upload it is composite (Parts > 0):
+	// a checksum of the parts' checksums, not of the content.
+	Checksum client.Checksum
 	Metadata map[string]string // names lowercased, prefix removed
 	// RequestID identifies the answer for the vendor's support.
 	RequestID string
@@ -314,6 +338,9 @@ var getOp = client.Op[GetInput, GetOutput]{
 		if err := checkVersionID(d, "VersionID", in.VersionID); err != nil {
 			return err
 		}
+		if err := checkChecksumMode(d, in.ChecksumMode); err != nil {
+			return err
+		}
 		return checkSSE(d, "SSE", in.SSE)
 	},
 	Serialize: func(d *client.Dialect, _ *client.Options, in *GetInput, r *client.Request) error {
@@ -330,6 +357,7 @@ var getOp = client.Op[GetInput, GetOutput]{
 		in.Conditions.apply(r.Header, "")
 		in.Override.apply(r.Query)
 		d.SetSSECustomer(r.Header, in.SSE, false)
+		setChecksumMode(d, r.Header, in.ChecksumMode)
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *GetOutput) error {
@@ -355,6 +383,9 @@ type HeadInput struct {
 	Conditions
 	// SSE is the customer key the object was written with, if any.
 	SSE *client.SSECustomer
+	// ChecksumMode asks for the object's stored additional checksum
+	// (Attributes.Checksum), on dialects with client.FeatureChecksums.
+	ChecksumMode bool
 }
 
 // HeadOutput is the result of Head.
@@ -370,6 +401,9 @@ var headOp = client.Op[HeadInput, HeadOutput]{
 		if err := checkVersionID(d, "VersionID", in.VersionID); err != nil {
 			return err
 		}
+		if err := checkChecksumMode(d, in.ChecksumMode); err != nil {
+			return err
+		}
 		return checkSSE(d, "SSE", in.SSE)
 	},
 	Serialize: func(d *client.Dialect, _ *client.Options, in *HeadInput, r *client.Request) error {
@@ -379,6 +413,7 @@ var headOp = client.Op[HeadInput, HeadOutput]{
 		}
 		in.Conditions.apply(r.Header, "")
 		d.SetSSECustomer(r.Header, in.SSE, false)
+		setChecksumMode(d, r.Header, in.ChecksumMode)
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *HeadOutput) error {
@@ -457,6 +492,22 @@ func checkVersionID(d *client.Dialect, field, id string) error {
 	return nil
 }
 
+// checkChecksumMode refuses ChecksumMode on a dialect without additional
+// checksums.
+func checkChecksumMode(d *client.Dialect, on bool) error {
+	if on && !d.Has(client.FeatureChecksums) {
+		return client.NotSupported(d, "ChecksumMode", "additional checksums")
+	}
+	return nil
+}
+
+// setChecksumMode asks for the stored checksum (x-amz-checksum-mode).
+func setChecksumMode(d *client.Dialect, h http.Header, on bool) {
+	if on {
+		h.Set(d.HeaderPrefix+"checksum-mode", "ENABLED")
+	}
+}
+
 func checkSSE(d *client.Dialect, field string, k *client.SSECustomer) error {
 	if k == nil {
 		return nil
@@ -499,6 +550,7 @@ func attributes(d *client.Dialect, resp *http.Response) Attributes {
 		}
 	}
 	a.CRC64, a.HasCRC64 = crc64Header(d, h)
+	a.Checksum, _ = d.ResponseChecksum(h)
 	for name, vals := range h {
 		lower := strings.ToLower(name)
 		if strings.HasPrefix(lower, d.MetaPrefix) && len(vals) > 0 {

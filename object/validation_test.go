@@ -215,6 +215,19 @@ func TestUnsupportedSendsNothing(t *testing.T) {
 					_, err := objects.Put(ctx, &object.PutInput{Bucket: good, Key: "k", Grants: []client.Grant{{Grantee: client.Grantee{ID: "u"}, Permission: client.PermissionRead}}})
 					return err
 				}},
+				{"put with a checksum", d.Has(client.FeatureChecksums), "Checksum", func() error {
+					_, err := objects.Put(ctx, &object.PutInput{Bucket: good, Key: "k", Body: strings.NewReader("x"),
+						Checksum: client.ComputeChecksum(client.ChecksumCRC32C, []byte("x"))})
+					return err
+				}},
+				{"head with checksum mode", d.Has(client.FeatureChecksums), "ChecksumMode", func() error {
+					_, err := objects.Head(ctx, &object.HeadInput{Bucket: good, Key: "k", ChecksumMode: true})
+					return err
+				}},
+				{"get with checksum mode", d.Has(client.FeatureChecksums), "ChecksumMode", func() error {
+					_, err := objects.Get(ctx, &object.GetInput{Bucket: good, Key: "k", ChecksumMode: true})
+					return err
+				}},
 			}
 			for _, tc := range cases {
 				if tc.supported {
@@ -244,6 +257,27 @@ func TestUnsupportedSendsNothing(t *testing.T) {
 				bad = append(bad, badCase{"put acl without acl", "ACL", err})
 				_, err = objects.Put(ctx, &object.PutInput{Bucket: good, Key: "k", Grants: []client.Grant{{Grantee: client.Grantee{ID: "u"}, Permission: "OWN"}}})
 				bad = append(bad, badCase{"grant permission", "Grants[0].Permission", err})
+			}
+			if d.Has(client.FeatureChecksums) {
+				x := []byte("x")
+				sum := client.ComputeChecksum(client.ChecksumSHA1, x)
+				for _, tc := range []struct {
+					field string
+					sum   client.Checksum
+				}{
+					{"Checksum.Value", client.Checksum{Algorithm: client.ChecksumSHA1, Value: sum.Value[:19]}},
+					{"Checksum", client.Checksum{Value: sum.Value}},
+					{"Checksum.Algorithm", client.Checksum{Algorithm: 99, Value: sum.Value}},
+					{"Checksum.Parts", client.Checksum{Algorithm: client.ChecksumSHA1, Value: sum.Value, Parts: 2}},
+				} {
+					_, err := objects.Put(ctx, &object.PutInput{Bucket: good, Key: "k", Body: strings.NewReader("x"), Checksum: tc.sum})
+					bad = append(bad, badCase{"bad checksum", tc.field, err})
+				}
+				// A stream longer than one part goes up in parts: its
+				// checksum could not be checked.
+				long := io.MultiReader(strings.NewReader(strings.Repeat("x", int(d.Limits.MinPartSize)+1)))
+				_, err := objects.Put(ctx, &object.PutInput{Bucket: good, Key: "k", Body: long, PartSize: d.Limits.MinPartSize, Checksum: sum})
+				bad = append(bad, badCase{"checksum of a multipart stream", "Checksum", err})
 			}
 			for _, b := range bad {
 				var ia *client.InvalidArgumentError
