@@ -67,6 +67,13 @@ type InitiateInput struct {
 	// SSE encrypts the object with a customer-provided key; every
 	// UploadPart (and Complete, on QingStor) must send the same key.
 	SSE *client.SSECustomer
+	// ChecksumAlgorithm declares the additional checksum of the parts
+	// (dialects with client.FeatureChecksums): every UploadPart must then
+	// send a Checksum in this algorithm, and Complete must list each
+	// part's. The object gets a composite checksum, a checksum of the
+	// parts' checksums (client.CompositeChecksum). ChecksumCRC64NVME is a
+	// whole-object checksum and is refused here.
+	ChecksumAlgorithm client.ChecksumAlgorithm
 }
 
 func (in *InitiateInput) options() *client.ObjectOptions {
@@ -80,10 +87,13 @@ func (in *InitiateInput) options() *client.ObjectOptions {
 
 // InitiateOutput is the result of Initiate.
 type InitiateOutput struct {
-	Bucket    string
-	Key       string
-	UploadID  string
-	RequestID string
+	Bucket   string
+	Key      string
+	UploadID string
+	// ChecksumAlgorithm is the parts' checksum algorithm, as the server
+	// echoes it (ChecksumNone when it does not).
+	ChecksumAlgorithm client.ChecksumAlgorithm
+	RequestID         string
 }
 
 type initiateResult struct {
@@ -101,12 +111,16 @@ var initiateOp = client.Op[InitiateInput, InitiateOutput]{
 		if err := checkBucketKey(d, in.Bucket, in.Key); err != nil {
 			return err
 		}
+		if err := d.CheckChecksumAlgorithm("ChecksumAlgorithm", in.ChecksumAlgorithm); err != nil {
+			return err
+		}
 		return d.CheckObjectOptions(in.options())
 	},
 	Serialize: func(d *client.Dialect, _ *client.Options, in *InitiateInput, r *client.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodPost, in.Bucket, in.Key
 		r.Query.Set("uploads", "")
 		d.SetObjectOptions(r.Header, in.options())
+		d.SetChecksumAlgorithm(r.Header, in.ChecksumAlgorithm)
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *InitiateOutput) error {
@@ -118,6 +132,7 @@ var initiateOp = client.Op[InitiateInput, InitiateOutput]{
 			return errors.New("the answer has no upload id")
 		}
 		out.Bucket, out.Key, out.UploadID = res.Bucket, res.Key, res.UploadID
+		out.ChecksumAlgorithm = responseChecksumAlgorithm(d, resp.Header)
 		out.RequestID = d.RequestID(resp.Header)
 		return nil
 	},
@@ -157,6 +172,11 @@ type UploadPartInput struct {
 	ComputeContentMD5 bool
 	// SSE is the customer key given to Initiate, if any.
 	SSE *client.SSECustomer
+	// Checksum is the part's additional checksum, in the algorithm the
+	// upload was initiated with (the server refuses another, and refuses
+	// a part that does not match it). Complete lists it again in
+	// CompletedPart.Checksum. client.ComputeChecksum computes one.
+	Checksum client.Checksum
 }
 
 // UploadPartOutput is the result of UploadPart.
@@ -165,8 +185,11 @@ type UploadPartOutput struct {
 	ETag string
 	// CRC64 is the part's CRC-64/ECMA-182 when the dialect reports one
 	// (COS x-cos-hash-crc64ecma); HasCRC64 says whether it did.
-	CRC64     uint64
-	HasCRC64  bool
+	CRC64    uint64
+	HasCRC64 bool
+	// Checksum is the part's additional checksum as the server reports
+	// it, for CompletedPart.Checksum.
+	Checksum  client.Checksum
 	RequestID string
 }
 
@@ -191,6 +214,9 @@ var uploadPartOp = client.Op[UploadPartInput, UploadPartOutput]{
 		}
 		if in.SSE != nil && d.Object.SSECustomerPrefix == "" {
 			return client.NotSupported(d, "SSE", "customer-provided encryption keys")
+		}
+		if err := d.CheckChecksum("Checksum", in.Checksum); err != nil {
+			return err
 		}
 		return checkSSE(d, "SSE", in.SSE)
 	},
@@ -218,12 +244,14 @@ var uploadPartOp = client.Op[UploadPartInput, UploadPartOutput]{
 		if sum != nil {
 			r.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(sum))
 		}
+		d.SetChecksum(r.Header, in.Checksum)
 		d.SetSSECustomer(r.Header, in.SSE, false)
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *UploadPartOutput) error {
 		out.ETag = trimETag(resp.Header.Get("ETag"))
 		out.CRC64, out.HasCRC64 = crc64Header(d, resp.Header)
+		out.Checksum, _ = d.ResponseChecksum(resp.Header)
 		out.RequestID = d.RequestID(resp.Header)
 		return nil
 	},
@@ -296,12 +324,17 @@ type UploadPartCopyOutput struct {
 	ETag                string
 	LastModified        time.Time
 	CopySourceVersionID string
-	RequestID           string
+	// Checksum is the part's additional checksum, which the server
+	// computes for an upload initiated with a ChecksumAlgorithm; list it
+	// in CompletedPart.Checksum.
+	Checksum  client.Checksum
+	RequestID string
 }
 
 type copyPartResult struct {
-	ETag         string `xml:"ETag" json:"etag"`
-	LastModified string `xml:"LastModified" json:"last_modified"`
+	ETag         string        `xml:"ETag" json:"etag"`
+	LastModified string        `xml:"LastModified" json:"last_modified"`
+	Checksums    []checksumXML `xml:",any" json:"-"`
 }
 
 var uploadPartCopyOp = client.Op[UploadPartCopyInput, UploadPartCopyOutput]{
@@ -374,6 +407,7 @@ var uploadPartCopyOp = client.Op[UploadPartCopyInput, UploadPartCopyOutput]{
 			out.ETag = trimETag(resp.Header.Get("ETag"))
 		}
 		out.LastModified = parseTime(res.LastModified)
+		out.Checksum = checksumOf(d, res.Checksums)
 		out.CopySourceVersionID = resp.Header.Get(d.HeaderPrefix + "copy-source-version-id")
 		out.RequestID = d.RequestID(resp.Header)
 		return nil
@@ -391,6 +425,10 @@ func (c *Client) UploadPartCopy(ctx context.Context, in *UploadPartCopyInput, op
 type CompletedPart struct {
 	PartNumber int
 	ETag       string
+	// Checksum is the part's additional checksum (UploadPartOutput's),
+	// required for every part of an upload initiated with a
+	// ChecksumAlgorithm, on dialects with client.FeatureChecksums.
+	Checksum client.Checksum
 }
 
 // CompleteInput is the input of Complete.
@@ -415,6 +453,10 @@ type CompleteOutput struct {
 	VersionID string
 	CRC64     uint64
 	HasCRC64  bool
+	// Checksum is the object's composite additional checksum, for an
+	// upload initiated with a ChecksumAlgorithm: the checksum of the
+	// parts' checksums, with Parts set (see client.CompositeChecksum).
+	Checksum  client.Checksum
 	RequestID string
 }
 
@@ -424,8 +466,60 @@ type completeXML struct {
 }
 
 type completePartXML struct {
-	PartNumber int    `xml:"PartNumber"`
-	ETag       string `xml:"ETag"`
+	PartNumber int          `xml:"PartNumber"`
+	ETag       string       `xml:"ETag"`
+	Checksum   *checksumXML // named by its XMLName: ChecksumCRC32C, ...
+}
+
+// checksumXML is one checksum element of S3's multipart documents, such
+// as <ChecksumCRC32C>base64</ChecksumCRC32C>; client.ChecksumElement
+// names it.
+type checksumXML struct {
+	XMLName xml.Name
+	Value   string `xml:",chardata"`
+}
+
+// checksumElement returns c's element, or nil for no checksum.
+func checksumElement(c client.Checksum) *checksumXML {
+	if c.IsZero() {
+		return nil
+	}
+	return &checksumXML{XMLName: xml.Name{Local: client.ChecksumElement(c.Algorithm)}, Value: c.String()}
+}
+
+// checksumOf returns the checksum among the elements of a Part or result
+// document, on dialects with client.FeatureChecksums. A malformed value
+// is ignored, as client.Dialect.ResponseChecksum ignores one in a header.
+func checksumOf(d *client.Dialect, els []checksumXML) client.Checksum {
+	if !d.Has(client.FeatureChecksums) {
+		return client.Checksum{}
+	}
+	for _, el := range els {
+		for _, a := range client.ChecksumAlgorithm(0).Values()[1:] {
+			if el.XMLName.Local != client.ChecksumElement(a) {
+				continue
+			}
+			if c, err := client.ParseChecksum(a, strings.TrimSpace(el.Value)); err == nil {
+				return c
+			}
+		}
+	}
+	return client.Checksum{}
+}
+
+// responseChecksumAlgorithm reads the x-amz-checksum-algorithm header of
+// an answer, on dialects with client.FeatureChecksums.
+func responseChecksumAlgorithm(d *client.Dialect, h http.Header) client.ChecksumAlgorithm {
+	if !d.Has(client.FeatureChecksums) {
+		return client.ChecksumNone
+	}
+	v := h.Get(d.HeaderPrefix + "checksum-algorithm")
+	for _, a := range client.ChecksumAlgorithm(0).Values()[1:] {
+		if strings.EqualFold(v, a.String()) {
+			return a
+		}
+	}
+	return client.ChecksumNone
 }
 
 type completeJSON struct {
@@ -438,10 +532,11 @@ type completePartJSON struct {
 }
 
 type completeResult struct {
-	Location string `xml:"Location" json:"location"`
-	Bucket   string `xml:"Bucket" json:"bucket"`
-	Key      string `xml:"Key" json:"key"`
-	ETag     string `xml:"ETag" json:"etag"`
+	Location  string        `xml:"Location" json:"location"`
+	Bucket    string        `xml:"Bucket" json:"bucket"`
+	Key       string        `xml:"Key" json:"key"`
+	ETag      string        `xml:"ETag" json:"etag"`
+	Checksums []checksumXML `xml:",any" json:"-"`
 }
 
 var completeOp = client.Op[CompleteInput, CompleteOutput]{
@@ -458,6 +553,9 @@ var completeOp = client.Op[CompleteInput, CompleteOutput]{
 			return client.InvalidArgument("Parts", "has %d parts; the %s limit is %d", len(in.Parts), d.Name, max)
 		}
 		seen := make(map[int]bool, len(in.Parts))
+		if err := checkPartChecksums(d, in.Parts); err != nil {
+			return err
+		}
 		for i, p := range in.Parts {
 			if err := d.CheckPartNumber(fmt.Sprintf("Parts[%d].PartNumber", i), p.PartNumber); err != nil {
 				return err
@@ -488,7 +586,7 @@ var completeOp = client.Op[CompleteInput, CompleteOutput]{
 		default:
 			doc := completeXML{Parts: make([]completePartXML, len(parts))}
 			for i, p := range parts {
-				doc.Parts[i] = completePartXML{PartNumber: p.PartNumber, ETag: quoteETag(p.ETag)}
+				doc.Parts[i] = completePartXML{PartNumber: p.PartNumber, ETag: quoteETag(p.ETag), Checksum: checksumElement(p.Checksum)}
 			}
 			body, err = xml.Marshal(doc)
 			r.Header.Set("Content-Type", "application/xml")
@@ -513,9 +611,45 @@ var completeOp = client.Op[CompleteInput, CompleteOutput]{
 		}
 		out.VersionID = resp.Header.Get(d.HeaderPrefix + "version-id")
 		out.CRC64, out.HasCRC64 = crc64Header(d, resp.Header)
+		out.Checksum = checksumOf(d, res.Checksums)
+		if out.Checksum.IsZero() {
+			out.Checksum, _ = d.ResponseChecksum(resp.Header)
+		}
 		out.RequestID = d.RequestID(resp.Header)
 		return nil
 	},
+}
+
+// checkPartChecksums validates the parts' checksums for Complete: each a
+// valid checksum of content on a dialect that has them, and either none
+// or all of the parts with one, in one algorithm (as the server requires
+// of an upload initiated with a ChecksumAlgorithm).
+func checkPartChecksums(d *client.Dialect, parts []CompletedPart) error {
+	var first *CompletedPart
+	for i := range parts {
+		p := &parts[i]
+		field := fmt.Sprintf("Parts[%d].Checksum", i)
+		if err := d.CheckChecksum(field, p.Checksum); err != nil {
+			return err
+		}
+		if !p.Checksum.IsZero() && d.Object.Bodies != client.S3Bodies {
+			return client.NotSupported(d, field, "part checksums in a complete request")
+		}
+		if i == 0 {
+			first = p
+			continue
+		}
+		switch {
+		case p.Checksum.Algorithm == first.Checksum.Algorithm:
+		case first.Checksum.IsZero():
+			return client.InvalidArgument("Parts[0].Checksum", "is missing: Parts[%d] has a %s checksum, and every part of an upload with checksums needs one", i, p.Checksum.Algorithm)
+		case p.Checksum.IsZero():
+			return client.InvalidArgument(field, "is missing: Parts[0] has a %s checksum, and every part of an upload with checksums needs one", first.Checksum.Algorithm)
+		default:
+			return client.InvalidArgument(field+".Algorithm", "is %s, but Parts[0]'s is %s: the parts of an upload share one algorithm", p.Checksum.Algorithm, first.Checksum.Algorithm)
+		}
+	}
+	return nil
 }
 
 // Complete assembles the uploaded parts into the object. S3 and COS may
@@ -578,6 +712,10 @@ type Part struct {
 	ETag         string
 	Size         int64
 	LastModified time.Time
+	// Checksum is the part's additional checksum, for a part of an upload
+	// initiated with a ChecksumAlgorithm (dialects with
+	// client.FeatureChecksums).
+	Checksum client.Checksum
 }
 
 // ListPartsOutput is one page of ListPartsPage.
@@ -594,11 +732,12 @@ type listPartsResult struct {
 	IsTruncated          bool   `xml:"IsTruncated"`
 	NextPartNumberMarker string `xml:"NextPartNumberMarker"`
 	Parts                []struct {
-		PartNumber   int    `xml:"PartNumber" json:"part_number"`
-		ETag         string `xml:"ETag" json:"etag"`
-		Size         int64  `xml:"Size" json:"size"`
-		LastModified string `xml:"LastModified" json:"-"`
-		Created      string `xml:"-" json:"created"`
+		PartNumber   int           `xml:"PartNumber" json:"part_number"`
+		ETag         string        `xml:"ETag" json:"etag"`
+		Size         int64         `xml:"Size" json:"size"`
+		LastModified string        `xml:"LastModified" json:"-"`
+		Created      string        `xml:"-" json:"created"`
+		Checksums    []checksumXML `xml:",any" json:"-"`
 	} `xml:"Part" json:"object_parts"`
 	// QingStor's answer has no truncation flag; these are read if a
 	// server sends them.
@@ -658,7 +797,8 @@ var listPartsOp = client.Op[listPartsPage, ListPartsOutput]{
 			if lm == "" {
 				lm = p.Created
 			}
-			out.Parts = append(out.Parts, Part{PartNumber: p.PartNumber, ETag: trimETag(p.ETag), Size: p.Size, LastModified: parseTime(lm)})
+			out.Parts = append(out.Parts, Part{PartNumber: p.PartNumber, ETag: trimETag(p.ETag), Size: p.Size, LastModified: parseTime(lm),
+				Checksum: checksumOf(d, p.Checksums)})
 		}
 		out.IsTruncated, out.NextMarker = res.IsTruncated, res.NextPartNumberMarker
 		out.RequestID = d.RequestID(resp.Header)
