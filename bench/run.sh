@@ -182,7 +182,7 @@ for phase in $PHASES; do
   integrity) # the other integrity modes, 1 GiB upload at 8 MiB/4.
     for rep in $(seq "$REPS"); do
       for server in minio discard; do
-        for ci in polystore:off polystore:crc32c aws:crc32 aws:off minio:crc32c minio:off; do
+        for ci in polystore:md5 polystore:off aws:crc32 aws:off minio:crc32c minio:off; do
           over_budget && { skipped+=("integrity rep $rep"); break 3; }
           measure "$server" -client "${ci%%:*}" -integrity "${ci#*:}" -op upload -size 1GiB -part 8MiB -par 4 -source file
         done
@@ -207,7 +207,7 @@ for phase in $PHASES; do
     ;;
   profile) # CPU profiles of 1 GiB uploads to the discard server, into $OUT/*.prof
     # (read them with: go tool pprof -top $WORK/bin/xfer $OUT/NAME.prof).
-    for ci in polystore:md5 polystore:off polystore:crc32c aws:sha256+crc32 minio:sha256-chunked; do
+    for ci in polystore:crc32c polystore:md5 polystore:off aws:sha256+crc32 minio:sha256-chunked; do
       "$xfer" -endpoint "$discard_url" -label discard -dir "$WORK/src" -client "${ci%%:*}" -integrity "${ci#*:}" \
         -op upload -size 1GiB -part 8MiB -par 4 -source file -cpuprofile "$OUT/upload-${ci%%:*}-${ci#*:}.prof" >>"$log" 2>&1
     done

@@ -37,19 +37,20 @@ func (a *ClientAPI) Dialect() *client.Dialect { return a.c.Dialect() }
 func (a *ClientAPI) PutObject(ctx context.Context, in *PutObjectInput) (*PutObjectOutput, error) {
 	out, err := a.objects.Put(ctx, &object.PutInput{
 		Bucket: in.Bucket, Key: in.Key, Body: in.Body, Size: in.Body.Size(), ContentMD5: in.ContentMD5,
+		Checksum:    in.Checksum,
 		ContentType: in.ContentType, ContentEncoding: in.ContentEncoding,
 		ContentDisposition: in.ContentDisposition, CacheControl: in.CacheControl, Metadata: in.Metadata,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &PutObjectOutput{ETag: out.ETag, VersionID: out.VersionID, CRC64: out.CRC64, HasCRC64: out.HasCRC64}, nil
+	return &PutObjectOutput{ETag: out.ETag, VersionID: out.VersionID, CRC64: out.CRC64, HasCRC64: out.HasCRC64, Checksum: out.Checksum}, nil
 }
 
 // CreateMultipartUpload starts an upload with multipart.Client.Initiate.
 func (a *ClientAPI) CreateMultipartUpload(ctx context.Context, in *CreateMultipartUploadInput) (string, error) {
 	out, err := a.uploads.Initiate(ctx, &multipart.InitiateInput{
-		Bucket: in.Bucket, Key: in.Key,
+		Bucket: in.Bucket, Key: in.Key, ChecksumAlgorithm: in.ChecksumAlgorithm,
 		ContentType: in.ContentType, ContentEncoding: in.ContentEncoding,
 		ContentDisposition: in.ContentDisposition, CacheControl: in.CacheControl, Metadata: in.Metadata,
 	})
@@ -63,25 +64,27 @@ func (a *ClientAPI) CreateMultipartUpload(ctx context.Context, in *CreateMultipa
 func (a *ClientAPI) UploadPart(ctx context.Context, in *UploadPartInput) (*UploadPartOutput, error) {
 	out, err := a.uploads.UploadPart(ctx, &multipart.UploadPartInput{
 		Bucket: in.Bucket, Key: in.Key, UploadID: in.UploadID, PartNumber: in.PartNumber,
-		Body: in.Body, Size: in.Body.Size(), ContentMD5: in.ContentMD5,
+		Body: in.Body, Size: in.Body.Size(), ContentMD5: in.ContentMD5, Checksum: in.Checksum,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &UploadPartOutput{ETag: out.ETag, CRC64: out.CRC64, HasCRC64: out.HasCRC64}, nil
+	return &UploadPartOutput{ETag: out.ETag, CRC64: out.CRC64, HasCRC64: out.HasCRC64, Checksum: out.Checksum}, nil
 }
 
 // CompleteMultipartUpload completes with multipart.Client.Complete.
 func (a *ClientAPI) CompleteMultipartUpload(ctx context.Context, in *CompleteMultipartUploadInput) (*CompleteMultipartUploadOutput, error) {
 	parts := make([]multipart.CompletedPart, len(in.Parts))
 	for i, p := range in.Parts {
-		parts[i] = multipart.CompletedPart{PartNumber: p.PartNumber, ETag: p.ETag}
+		parts[i] = multipart.CompletedPart{PartNumber: p.PartNumber, ETag: p.ETag, Checksum: p.Checksum}
 	}
 	out, err := a.uploads.Complete(ctx, &multipart.CompleteInput{Bucket: in.Bucket, Key: in.Key, UploadID: in.UploadID, Parts: parts})
 	if err != nil {
 		return nil, err
 	}
-	return &CompleteMultipartUploadOutput{ETag: out.ETag, VersionID: out.VersionID, CRC64: out.CRC64, HasCRC64: out.HasCRC64}, nil
+	return &CompleteMultipartUploadOutput{
+		ETag: out.ETag, VersionID: out.VersionID, CRC64: out.CRC64, HasCRC64: out.HasCRC64, Checksum: out.Checksum,
+	}, nil
 }
 
 // AbortMultipartUpload aborts with multipart.Client.Abort.
@@ -98,7 +101,7 @@ func (a *ClientAPI) ListParts(ctx context.Context, up UploadRef) iter.Seq2[Serve
 				yield(ServerPart{}, err)
 				return
 			}
-			if !yield(ServerPart{PartNumber: p.PartNumber, Size: p.Size, ETag: p.ETag, LastModified: p.LastModified}, nil) {
+			if !yield(ServerPart{PartNumber: p.PartNumber, Size: p.Size, ETag: p.ETag, LastModified: p.LastModified, Checksum: p.Checksum}, nil) {
 				return
 			}
 		}

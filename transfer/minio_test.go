@@ -57,6 +57,10 @@ func TestMinIO(t *testing.T) {
 			if up.UploadID == "" && down.Verified != "md5" {
 				t.Errorf("single-PUT object not MD5-verified: %+v", down)
 			}
+			// MinIO checks each part's CRC32C and reports the composite.
+			if up.Verified != "crc32c" || (up.UploadID != "") != (up.Checksum.Parts > 0) {
+				t.Errorf("upload not CRC32C-verified: %q %v", up.Verified, up.Checksum)
+			}
 		})
 	}
 	data := randomData(70, 4*minioPartSize+99)

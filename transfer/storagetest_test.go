@@ -162,6 +162,10 @@ func TestStoragetestRoundTrip(t *testing.T) {
 							t.Errorf("single-PUT object not MD5-verified: %q", down.Verified)
 						}
 					}
+					// S3 and IBM check a CRC32C per part and the composite.
+					if d.Has(client.FeatureChecksums) && (up.Verified != "crc32c" || up.Checksum.IsZero()) {
+						t.Errorf("upload not CRC32C-verified: %q %v", up.Verified, up.Checksum)
+					}
 				})
 			}
 			if ids := e.uploads(t); len(ids) != 0 {

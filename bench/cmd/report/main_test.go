@@ -13,9 +13,9 @@ func TestReport(t *testing.T) {
 			" cpu=" + cpu + " user=0 sys=0 cpu_per_gib=" + cpu + " maxrss_mib=" + rss + " verified=server\n"
 	}
 	in := "noise\n" +
-		line("polystore", "md5", "1", "1024", "0.6", "20") +
-		line("polystore", "md5", "3", "341", "0.9", "20") +
-		line("polystore", "md5", "2", "512", "0.7", "20") +
+		line("polystore", "crc32c", "1", "1024", "0.6", "20") +
+		line("polystore", "crc32c", "3", "341", "0.9", "20") +
+		line("polystore", "crc32c", "2", "512", "0.7", "20") +
 		line("aws", "sha256+crc32", "2", "512", "1.4", "20") +
 		line("minio", "sha256-chunked", "4", "256", "1.5", "20")
 	gs, err := parse(strings.NewReader(in))

@@ -2,15 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"io"
-	"sync"
-
-	"github.com/aws/smithy-go/middleware"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/polystore/polystore/bucket"
 	"github.com/polystore/polystore/client"
@@ -31,24 +24,22 @@ func newPolystoreClient(c *config, extra ...func(*client.Options)) (*client.Clie
 	return client.New(client.S3, opts...)
 }
 
+// polystoreModes maps the benchmark's integrity names to the manager's.
+var polystoreModes = map[string]transfer.Integrity{
+	// IntegrityAuto, which on the S3 dialect is a CRC32C additional
+	// checksum per part (x-amz-checksum-crc32c, verified by the server).
+	"crc32c": transfer.IntegrityAuto,
+	"md5":    transfer.IntegrityMD5,
+	"off":    transfer.IntegrityOff,
+}
+
 func newPolystore(c *config, integrity string) (transferer, error) {
-	var extra []func(*client.Options)
-	mode := transfer.IntegrityAuto
-	switch integrity {
-	case "off":
-		mode = transfer.IntegrityOff
-	case "crc32c":
-		mode = transfer.IntegrityOff
-		extra = append(extra, client.WithAPIOptions(addCRC32CHeader))
-	}
-	cl, err := newPolystoreClient(c, extra...)
+	mode := polystoreModes[integrity]
+	cl, err := newPolystoreClient(c)
 	if err != nil {
 		return nil, err
 	}
-	var api transfer.API = transfer.NewClientAPI(cl)
-	if integrity == "crc32c" {
-		api = crcAPI{api}
-	}
+	api := transfer.NewClientAPI(cl)
 	m, err := transfer.New(api,
 		transfer.WithPartSize(c.Part), transfer.WithPartParallelism(c.Par), transfer.WithIntegrity(mode))
 	if err != nil {
@@ -97,52 +88,4 @@ func createBucket(ctx context.Context, c *config) error {
 		err = nil
 	}
 	return err
-}
-
-// The crc32c integrity mode is an experiment of this benchmark, built on
-// the library's public extension points only: the manager runs with
-// IntegrityOff, crcAPI computes each part's CRC-32C (one read of the part)
-// and the middleware below sends it as x-amz-checksum-crc32c, which S3 and
-// MinIO verify against the body. It shows what per-part integrity costs
-// when the hash is CRC-32C rather than MD5.
-
-type crcKey struct{}
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
-
-// crcAPI adds a part's CRC-32C to the context of its UploadPart.
-type crcAPI struct{ transfer.API }
-
-var crcBufs = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
-
-func (a crcAPI) UploadPart(ctx context.Context, in *transfer.UploadPartInput) (*transfer.UploadPartOutput, error) {
-	bp := crcBufs.Get().(*[]byte)
-	defer crcBufs.Put(bp)
-	var sum uint32
-	r := io.NewSectionReader(in.Body, 0, in.Body.Size())
-	for {
-		n, err := r.Read(*bp)
-		sum = crc32.Update(sum, castagnoli, (*bp)[:n])
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	var b [4]byte
-	binary.BigEndian.PutUint32(b[:], sum)
-	return a.API.UploadPart(context.WithValue(ctx, crcKey{}, base64.StdEncoding.EncodeToString(b[:])), in)
-}
-
-// addCRC32CHeader puts the CRC-32C found in the context on the request.
-func addCRC32CHeader(s *middleware.Stack) error {
-	return s.Build.Add(middleware.BuildMiddlewareFunc("BenchCRC32C", func(ctx context.Context, in middleware.BuildInput, next middleware.BuildHandler) (middleware.BuildOutput, middleware.Metadata, error) {
-		if v, ok := ctx.Value(crcKey{}).(string); ok {
-			if req, ok := in.Request.(*smithyhttp.Request); ok {
-				req.Header.Set("x-amz-checksum-crc32c", v)
-			}
-		}
-		return next.HandleBuild(ctx, in)
-	}), middleware.After)
 }
