@@ -57,6 +57,10 @@ const (
 	FeatureCRC64
 	FeatureContentMD5
 	FeaturePresign
+	// FeatureRetention is IBM Immutable Object Storage on objects: legal
+	// holds (?legalHold), retention extension (?extendRetention) and
+	// retention headers on PUT (ObjectWire.Retention names them).
+	FeatureRetention
 )
 
 var featureNames = []struct {
@@ -73,6 +77,7 @@ var featureNames = []struct {
 	{FeatureCRC64, "CRC-64 (x-cos-hash-crc64ecma)"},
 	{FeatureContentMD5, "Content-MD5 verification"},
 	{FeaturePresign, "presigned URLs"},
+	{FeatureRetention, "object legal holds and retention extension (IBM ?legalHold, ?extendRetention)"},
 }
 
 // AllFeatures lists every feature, in a fixed order.

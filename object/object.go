@@ -81,6 +81,12 @@ type PutInput struct {
 	Grants []client.Grant
 	// SSE encrypts the object with a customer-provided key (SSE-C).
 	SSE *client.SSECustomer
+	// Retention protects the object in an IBM bucket with a protection
+	// configuration (Retention-Period, Retention-Expiration-Date and
+	// Retention-Legal-Hold-ID); other dialects refuse it with
+	// client.ErrNotSupported. It goes with a single PUT only: an
+	// unknown-length Body longer than one part is refused.
+	Retention *client.Retention
 }
 
 func (in *PutInput) options() *client.ObjectOptions {
@@ -89,6 +95,7 @@ func (in *PutInput) options() *client.ObjectOptions {
 		ContentDisposition: in.ContentDisposition, ContentLanguage: in.ContentLanguage,
 		CacheControl: in.CacheControl, Expires: in.Expires, Metadata: in.Metadata,
 		StorageClass: in.StorageClass, ACL: in.ACL, Grants: in.Grants, SSE: in.SSE,
+		Retention: in.Retention,
 	}
 }
 
