@@ -75,6 +75,8 @@ type Server struct {
 	wire    *wire
 	opts    Options
 	routes  []route
+	// config holds the bucket configurations; set by routeTable.
+	config *configStore
 	// unsupported are the query parameters answered "not implemented".
 	unsupported []string
 	store       store
