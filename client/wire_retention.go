@@ -129,7 +129,8 @@ func (d *Dialect) CheckRetentionSeconds(field string, p time.Duration, zeroOK bo
 	case p%time.Second != 0:
 		return InvalidArgument(field, "must be whole seconds, got %v", p)
 	}
-	if days := d.Bucket.Protection.MaxDays; days > 0 && p > time.Duration(days)*24*time.Hour {
+	// In seconds: a thousand years does not fit a time.Duration.
+	if days := d.Bucket.Protection.MaxDays; days > 0 && int64(p/time.Second) > int64(days)*24*60*60 {
 		return InvalidArgument(field, "%v is longer than %d days, the %s maximum", p, days, d.Name)
 	}
 	return nil

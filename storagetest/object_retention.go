@@ -164,18 +164,19 @@ func (c *call) retentionFor(b *bucket, o *object, rq retentionRequest) (*objRete
 		}
 		return nil, nil
 	}
-	day := 24 * time.Hour
-	r := &objRetention{created: o.modified}
+	// Whole seconds in UTC, as retention states are reported (UTC days
+	// have no daylight-saving jumps).
+	r := &objRetention{created: o.modified.UTC().Truncate(time.Second)}
 	switch {
 	case rq.period != 0 || c.r.Header.Get(c.s.dialect.Object.Retention.PeriodHeader) != "":
-		r.expires = o.modified.Add(rq.period)
+		r.expires = r.created.Add(rq.period)
 	case !rq.until.IsZero():
 		r.expires = rq.until
 	default:
-		r.expires = o.modified.Add(time.Duration(p.DefaultRetention.Days) * day)
+		r.expires = r.created.AddDate(0, 0, p.DefaultRetention.Days)
 	}
-	lo := o.modified.Add(time.Duration(p.MinimumRetention.Days) * day)
-	hi := o.modified.Add(time.Duration(p.MaximumRetention.Days) * day)
+	lo := r.created.AddDate(0, 0, p.MinimumRetention.Days)
+	hi := r.created.AddDate(0, 0, p.MaximumRetention.Days)
 	if r.expires.Before(lo) || r.expires.After(hi) {
 		return nil, c.fail(errInvalidArgument, "The retention period must lie between the bucket's minimum and maximum retention.")
 	}
@@ -376,7 +377,7 @@ func (s *Server) opExtendRetention(c *call) error {
 		if !n.expires.After(r.expires) {
 			return nil, c.fail(errInvalidArgument, "A retention period can only be extended.")
 		}
-		if prot != nil && n.expires.After(now.Add(time.Duration(prot.MaximumRetention.Days)*24*time.Hour)) {
+		if prot != nil && n.expires.After(now.UTC().AddDate(0, 0, prot.MaximumRetention.Days)) {
 			return nil, c.fail(errInvalidArgument, "The retention would end after the bucket's maximum retention from now.")
 		}
 		return &n, nil
