@@ -1,7 +1,7 @@
 // Package object holds polystore's typed object operations on every
 // dialect: put (of known or unknown size), get, head, delete, delete
-// multiple, copy, append, ACLs, CORS preflight, and QingStor's move and
-// fetch. Build an object.Client from a client.Client:
+// multiple, copy, append, ACLs, CORS preflight, IBM's legal holds and
+// retention extension, and QingStor's move and fetch. Build an object.Client from a client.Client:
 //
 //	objects := object.NewClient(c)
 //	out, err := objects.Put(ctx, &object.PutInput{Bucket: "b", Key: "k", Body: f})
