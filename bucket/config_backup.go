@@ -238,26 +238,30 @@ var createBackupPolicyOp = client.Op[CreateBackupPolicyInput, CreateBackupPolicy
 	},
 }
 
-// backupEndpoint sends a request to the dialect's configuration service
-// unless the client (or the call) has a custom endpoint.
+// backupEndpoint sends a request to the resource configuration endpoint
+// the options name (Options.ResourceConfigEndpoint), else to the custom
+// endpoint, else to the dialect's configuration service.
 func (c *Client) backupEndpoint(optFns []func(*client.Options)) []func(*client.Options) {
 	ep := c.c.Dialect().Bucket.BackupPolicies.Endpoint
-	if ep == "" {
-		return optFns
-	}
 	return append(optFns[:len(optFns):len(optFns)], func(o *client.Options) {
-		if o.Endpoint == "" {
+		switch {
+		case o.ResourceConfigEndpoint != "":
+			o.Endpoint = o.ResourceConfigEndpoint
+		case o.Endpoint != "":
+		case ep != "":
 			o.Endpoint = ep
-			o.Addressing = client.PathStyle
+		default:
+			return
 		}
+		o.Addressing = client.PathStyle
 	})
 }
 
 // CreateBackupPolicy adds a backup policy to an IBM bucket: POST
 // /buckets/{bucket}/backup_policies on IBM's resource configuration
 // service (config.cloud-object-storage.cloud.ibm.com), which takes IAM
-// bearer tokens, not HMAC keys. With a custom endpoint (Options.Endpoint)
-// the request goes there instead. Not retried: a retry could create a
+// bearer tokens, not HMAC keys. Options.ResourceConfigEndpoint, or else
+// a custom endpoint (Options.Endpoint), sends it elsewhere. Not retried: a retry could create a
 // second policy. Other dialects refuse it with client.ErrNotSupported.
 func (c *Client) CreateBackupPolicy(ctx context.Context, in *CreateBackupPolicyInput, optFns ...func(*client.Options)) (*CreateBackupPolicyOutput, error) {
 	return client.Invoke(ctx, c.c, &createBackupPolicyOp, in, c.backupEndpoint(optFns)...)

@@ -58,6 +58,10 @@ const (
 	FeatureContentMD5
 	FeaturePresign
 	FeatureChecksums
+	// FeatureRetention is IBM Immutable Object Storage on objects: legal
+	// holds (?legalHold), retention extension (?extendRetention) and
+	// retention headers on PUT (ObjectWire.Retention names them).
+	FeatureRetention
 )
 
 var featureNames = []struct {
@@ -75,6 +79,7 @@ var featureNames = []struct {
 	{FeatureContentMD5, "Content-MD5 verification"},
 	{FeaturePresign, "presigned URLs"},
 	{FeatureChecksums, "additional checksums (x-amz-checksum-crc32c, -crc32, -sha1, -sha256)"},
+	{FeatureRetention, "object legal holds and retention extension (IBM ?legalHold, ?extendRetention)"},
 }
 
 // AllFeatures lists every feature, in a fixed order.

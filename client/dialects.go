@@ -150,6 +150,7 @@ var IBM = func() Dialect {
 	// IBM Cloud Object Storage's S3 API lists no POST Object (browser
 	// form upload) among its operations.
 	d.Features &^= FeaturePostPolicy
+	d.Features |= FeatureRetention
 	d.Object = ibmObjectWire
 	d.Bucket = ibmBucketWire
 	d.CredentialEnv = signer.EnvCredentials{

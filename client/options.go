@@ -27,6 +27,12 @@ type Options struct {
 	// custom endpoint use path-style addressing unless Addressing says
 	// otherwise.
 	Endpoint string
+	// ResourceConfigEndpoint is the base URL of IBM's resource
+	// configuration API (backup policies), such as
+	// "http://127.0.0.1:9000/v1". Empty means Endpoint when that is set
+	// (the server serves both APIs), otherwise the dialect's own
+	// (BackupPolicyWire.Endpoint).
+	ResourceConfigEndpoint string
 	// Addressing overrides the addressing style.
 	Addressing Addressing
 	// HTTPClient sends requests; its Transport is used under the signer.
@@ -107,6 +113,11 @@ func WithRegion(region string) func(*Options) { return func(o *Options) { o.Regi
 
 // WithEndpoint sets a custom endpoint such as "http://127.0.0.1:9000".
 func WithEndpoint(url string) func(*Options) { return func(o *Options) { o.Endpoint = url } }
+
+// WithResourceConfigEndpoint sets Options.ResourceConfigEndpoint.
+func WithResourceConfigEndpoint(url string) func(*Options) {
+	return func(o *Options) { o.ResourceConfigEndpoint = url }
+}
 
 // WithAddressing sets the addressing style.
 func WithAddressing(a Addressing) func(*Options) { return func(o *Options) { o.Addressing = a } }

@@ -110,6 +110,9 @@ type ObjectWire struct {
 	// PostForm holds the facts of browser form uploads (POST Object), on
 	// dialects with FeaturePostPolicy.
 	PostForm PostFormWire
+	// Retention holds the facts of IBM's object retention and legal
+	// holds, on dialects with FeatureRetention.
+	Retention RetentionWire
 }
 
 // PostPolicyStyle is the shape of the policy document that a browser form
@@ -336,6 +339,9 @@ type ObjectOptions struct {
 	ACL                CannedACL
 	Grants             []Grant
 	SSE                *SSECustomer
+	// Retention protects the object as it is written (IBM); nil sends
+	// no retention headers.
+	Retention *Retention
 }
 
 // CheckObjectOptions validates o for the dialect: metadata names, values
@@ -353,6 +359,9 @@ func (d *Dialect) CheckObjectOptions(o *ObjectOptions) error {
 	}
 	if o.SSE != nil && d.Object.SSECustomerPrefix == "" {
 		return NotSupported(d, "SSE", "customer-provided encryption keys")
+	}
+	if err := d.CheckRetention("Retention", o.Retention); err != nil {
+		return err
 	}
 	return o.SSE.check("SSE")
 }
@@ -373,6 +382,7 @@ func (d *Dialect) SetObjectOptions(h http.Header, o *ObjectOptions) {
 	}
 	d.SetACL(h, o.ACL, o.Grants)
 	d.SetSSECustomer(h, o.SSE, false)
+	d.SetRetention(h, o.Retention)
 }
 
 // CheckMetadata enforces header-safe names and values and the dialect's
@@ -659,7 +669,11 @@ var (
 			AllFieldsInPolicy:  true,
 		},
 	}
-	ibmObjectWire = s3ObjectWire
+	ibmObjectWire = func() ObjectWire {
+		w := s3ObjectWire
+		w.Retention = ibmRetentionWire
+		return w
+	}()
 	cosObjectWire = ObjectWire{
 		CopySource:                  "{host}/{key}",
 		CopySourceHeader:            "x-cos-copy-source",

@@ -1,7 +1,7 @@
 // Package object holds polystore's typed object operations on every
 // dialect: put (of known or unknown size), get, head, delete, delete
-// multiple, copy, append, ACLs, CORS preflight, and QingStor's move and
-// fetch. Build an object.Client from a client.Client:
+// multiple, copy, append, ACLs, CORS preflight, IBM's legal holds and
+// retention extension, and QingStor's move and fetch. Build an object.Client from a client.Client:
 //
 //	objects := object.NewClient(c)
 //	out, err := objects.Put(ctx, &object.PutInput{Bucket: "b", Key: "k", Body: f})
@@ -88,6 +88,12 @@ type PutInput struct {
 	// ContentMD5, it cannot be checked on an unknown-length body larger
 	// than one part.
 	Checksum client.Checksum
+	// Retention protects the object in an IBM bucket with a protection
+	// configuration (Retention-Period, Retention-Expiration-Date and
+	// Retention-Legal-Hold-ID); other dialects refuse it with
+	// client.ErrNotSupported. It goes with a single PUT only: an
+	// unknown-length Body longer than one part is refused.
+	Retention *client.Retention
 }
 
 func (in *PutInput) options() *client.ObjectOptions {
@@ -96,6 +102,7 @@ func (in *PutInput) options() *client.ObjectOptions {
 		ContentDisposition: in.ContentDisposition, ContentLanguage: in.ContentLanguage,
 		CacheControl: in.CacheControl, Expires: in.Expires, Metadata: in.Metadata,
 		StorageClass: in.StorageClass, ACL: in.ACL, Grants: in.Grants, SSE: in.SSE,
+		Retention: in.Retention,
 	}
 }
 

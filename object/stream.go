@@ -179,6 +179,9 @@ func (c *Client) putStream(ctx context.Context, in *PutInput, optFns []func(*cli
 	if !in.Checksum.IsZero() {
 		return nil, withOp(client.InvalidArgument("Checksum", "cannot be checked: Body is longer than one part (%d bytes) and is sent as a multipart upload", partSize), putOp.Name)
 	}
+	if in.Retention != nil {
+		return nil, withOp(client.InvalidArgument("Retention", "cannot be applied: Body is longer than one part (%d bytes) and is sent as a multipart upload", partSize), putOp.Name)
+	}
 	return c.putMultipart(ctx, in, ch, n, optFns)
 }
 

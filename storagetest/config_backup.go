@@ -11,8 +11,8 @@ import (
 
 // resourceConfigOp marks the route that carries the backup-policy
 // handler of a server's configuration store. It has no method, so the
-// S3 router never matches it; ResourceConfigHandler finds it by this
-// name, so that both reach the same store.
+// S3 router never matches it; serveResourceConfig finds it by this name,
+// so that both reach the same store.
 const resourceConfigOp = "storagetest:resource-configuration"
 
 // cfgBackupPolicy is a backup policy of IBM's resource configuration API.
@@ -43,7 +43,12 @@ type configAPIError struct {
 // serves the backup policies of the server's buckets at
 // [/v1]/buckets/{bucket}/backup_policies[/{policy_id}], checks signatures
 // and bearer tokens as the server does, and logs its requests in
-// Requests. Mount it beside the server:
+// Requests.
+//
+// The server's own URL serves the same API (see ServeHTTP for the rule
+// that tells it from object requests), and ClientOptions points clients
+// at {URL}/v1 for it, so most tests need no handler of their own. This
+// one mounts the API elsewhere, on a mux of one's own:
 //
 //	mux := http.NewServeMux()
 //	mux.Handle("/buckets/", srv.ResourceConfigHandler())
@@ -53,37 +58,78 @@ type configAPIError struct {
 // Faults injected with InjectFault do not apply to it. For dialects
 // without backup policies (client.BackupPolicyWire) it answers 501.
 func (s *Server) ResourceConfigHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.enter()
+		defer s.leave()
+		s.serveResourceConfig(w, r)
+	})
+}
+
+// resourceConfigPrefix is the path prefix of IBM's resource
+// configuration API (its base URL ends in /v1). "v1" is too short to be
+// a bucket name on S3, IBM, COS or QingStor, so a path under it is never
+// an object request.
+const resourceConfigPrefix = "/v1"
+
+// isResourceConfig reports whether the server's own router should hand r
+// to the resource configuration API rather than treat it as an S3
+// request. It does so, on dialects with backup policies, for a path of
+// the API's form:
+//
+//   - /v1/buckets/{bucket}/backup_policies[/{id}] always, unless the
+//     dialect accepts "v1" as a bucket name (a dialect copied and changed
+//     so), where the next rule applies;
+//   - /buckets/{bucket}/backup_policies[/{id}] (clients whose resource
+//     configuration endpoint is the server's bare URL) only while no
+//     bucket named "buckets" exists: once it does, such paths are its
+//     objects, as path-style object requests.
+//
+// An object named "buckets/x/backup_policies" in any other bucket is
+// never in question: its path starts with that bucket's name.
+func (s *Server) isResourceConfig(r *http.Request) bool {
+	if !s.dialect.Bucket.BackupPolicies.Supported {
+		return false
+	}
+	p := r.URL.EscapedPath()
+	if _, _, ok := backupPolicyPath(p); !ok {
+		return false
+	}
+	if strings.HasPrefix(p, resourceConfigPrefix+"/") && s.dialect.CheckBucket(strings.TrimPrefix(resourceConfigPrefix, "/")) != nil {
+		return true
+	}
+	return !strings.HasPrefix(p, resourceConfigPrefix+"/") && !s.store.bucketExists("buckets")
+}
+
+// serveResourceConfig answers one request of the resource configuration
+// API.
+func (s *Server) serveResourceConfig(w http.ResponseWriter, r *http.Request) {
 	var serve handler
 	for _, rt := range s.routes {
 		if rt.op == resourceConfigOp {
 			serve = rt.h
 		}
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.enter()
-		defer s.leave()
-		c := s.newCall(w, r)
-		defer s.finish(c)
-		bucket, id, ok := backupPolicyPath(r.URL.EscapedPath())
-		if c.entry != nil && ok {
-			s.log.update(c.entry, func(e *Request) { e.Bucket, e.Key = bucket, id })
+	c := s.newCall(w, r)
+	defer s.finish(c)
+	bucket, id, ok := backupPolicyPath(r.URL.EscapedPath())
+	if c.entry != nil && ok {
+		s.log.update(c.entry, func(e *Request) { e.Bucket, e.Key = bucket, id })
+	}
+	c.bucket, c.key = bucket, id
+	var err error
+	switch {
+	case serve == nil:
+		err = c.fail(errNotImplemented, "The "+s.dialect.Name+" dialect has no backup policies.")
+	case !ok:
+		err = &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "No resource at " + r.URL.Path + "."}
+	default:
+		if err = s.authenticate(c); err == nil {
+			err = serve(c)
 		}
-		c.bucket, c.key = bucket, id
-		var err error
-		switch {
-		case serve == nil:
-			err = c.fail(errNotImplemented, "The "+s.dialect.Name+" dialect has no backup policies.")
-		case !ok:
-			err = &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "No resource at " + r.URL.Path + "."}
-		default:
-			if err = s.authenticate(c); err == nil {
-				err = serve(c)
-			}
-		}
-		if err != nil {
-			writeConfigAPIError(c, err)
-		}
-	})
+	}
+	if err != nil {
+		writeConfigAPIError(c, err)
+	}
 }
 
 // backupPolicyPath splits [/v1]/buckets/{bucket}/backup_policies[/{id}].

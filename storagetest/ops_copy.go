@@ -139,7 +139,12 @@ func (s *Server) copyObject(c *call) error {
 	dst.md5, dst.crc64, dst.tag = src.obj.md5, src.obj.crc64, ""
 	dst.checksum = copiedChecksum(src.obj.checksum, dst.data)
 	dst.modified = s.opts.Clock()
-	if err := s.store.putObject(c.bucket, dst); err != nil {
+	rq, err := c.readRetentionHeaders()
+	if err != nil {
+		return err
+	}
+	dst.retention = nil // the copy's own, given by putProtected
+	if err := c.putProtected(dst, rq); err != nil {
 		return err
 	}
 	out := c.w.Header()

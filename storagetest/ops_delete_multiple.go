@@ -58,6 +58,9 @@ func (s *Server) opDeleteObjects(c *call) error {
 					e = s.wire.errorFor(errInvalidArgument, "The key is empty.")
 				}
 				o.code, o.message = e.Code, e.Message
+			} else if perr := s.checkUnprotected(b, t.key, t.versionID); perr != nil {
+				e := s.errProtected()
+				o.code, o.message = e.Code, e.Message
 			} else {
 				o.res = s.store.delete(b, t.key, t.versionID, now)
 			}

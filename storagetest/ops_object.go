@@ -46,11 +46,15 @@ func (s *Server) opPutObject(c *call) error {
 	if !s.store.bucketExists(c.bucket) {
 		return kindError(errNoSuchBucket)
 	}
+	rq, err := c.readRetentionHeaders()
+	if err != nil {
+		return err
+	}
 	obj, err := c.readObject()
 	if err != nil {
 		return err
 	}
-	if err := s.store.putObject(c.bucket, obj); err != nil {
+	if err := c.putProtected(obj, rq); err != nil {
 		return err
 	}
 	s.writeStored(c, obj, s.wire.statusCreated())
@@ -184,7 +188,14 @@ func applyOverrides(h http.Header, c *call) {
 // In a versioned bucket it adds a delete marker, or with a version id
 // removes that version.
 func (s *Server) opDeleteObject(c *call) error {
-	res, err := s.store.deleteObject(c.bucket, c.key, c.versionID(), s.opts.Clock())
+	var res deleteResult
+	err := s.store.withBucket(c.bucket, func(b *bucket) error {
+		if err := s.checkUnprotected(b, c.key, c.versionID()); err != nil {
+			return err
+		}
+		res = s.store.delete(b, c.key, c.versionID(), s.opts.Clock())
+		return nil
+	})
 	if err != nil {
 		return err
 	}

@@ -111,6 +111,14 @@ func (s *Server) routeTable() []route {
 			route{method: get, level: levelBucket, sub: "versions", op: "ListObjectVersions", h: s.opListObjectVersions},
 		)
 	}
+	if s.dialect.Has(client.FeatureRetention) {
+		w := s.dialect.Object.Retention
+		rts = append(rts,
+			route{method: post, level: levelObject, sub: w.LegalHoldSubresource, refine: s.legalHoldOp, h: s.opChangeLegalHold},
+			route{method: get, level: levelObject, sub: w.LegalHoldSubresource, op: "ListLegalHolds", h: s.opListLegalHolds},
+			route{method: post, level: levelObject, sub: w.ExtendSubresource, op: "ExtendObjectRetention", h: s.opExtendRetention},
+		)
+	}
 	if s.dialect.Has(client.FeatureAppend) {
 		rts = append(rts, route{method: post, level: levelObject, sub: "append", op: "AppendObject", h: s.opAppendObject})
 	}
@@ -136,8 +144,8 @@ func (s *Server) routeTable() []route {
 // the plain operation, which would give a misleading answer.
 var unsupportedParams = []string{
 	"accelerate", "acl", "analytics", "append", "attributes", "cors", "delete",
-	"encryption", "fetch", "intelligent-tiering", "inventory", "legal-hold",
-	"lifecycle", "location", "logging", "metrics", "mirror", "move",
+	"encryption", "extendRetention", "fetch", "intelligent-tiering", "inventory", "legal-hold",
+	"legalHold", "lifecycle", "location", "logging", "metrics", "mirror", "move",
 	"notification", "object-lock", "ownershipControls", "partNumber",
 	"part_number", "policy", "policyStatus", "publicAccessBlock", "referer",
 	"replication", "requestPayment", "restore", "retention", "select", "stats",

@@ -12,6 +12,7 @@ import "net/http"
 func (s *Server) configRoutes() []route {
 	const get, put, del = http.MethodGet, http.MethodPut, http.MethodDelete
 	cs := newConfigStore(s)
+	s.config = cs
 	w := s.dialect.Bucket
 	var rts []route
 	serve := func(on bool, sub string, ops ...route) {

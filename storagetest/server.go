@@ -75,6 +75,8 @@ type Server struct {
 	wire    *wire
 	opts    Options
 	routes  []route
+	// config holds the bucket configurations; set by routeTable.
+	config *configStore
 	// unsupported are the query parameters answered "not implemented".
 	unsupported []string
 	store       store
@@ -178,8 +180,9 @@ func (s *Server) Region() string { return s.opts.Region }
 // ClientOptions returns client options that point a polystore client at
 // the server: its URL as the endpoint, its region and its static key
 // pair. For IBM they also set the service instance id when
-// Options.ServiceInstanceID is set. To use IAM bearer tokens instead of
-// the key pair, add
+// Options.ServiceInstanceID is set, and {URL}/v1 as the resource
+// configuration endpoint (backup policies). To use IAM bearer tokens
+// instead of the key pair, add
 //
 //	client.WithSigner(signer.NewBearer(signer.NewIAMTokenProvider(apiKey,
 //		func(o *signer.IAMOptions) { o.Endpoint = srv.IAMEndpoint() })))
@@ -191,6 +194,9 @@ func (s *Server) ClientOptions() []func(*client.Options) {
 	}
 	if id := s.opts.ServiceInstanceID; id != "" {
 		opts = append(opts, func(o *client.Options) { o.ServiceInstanceID = id })
+	}
+	if s.dialect.Bucket.BackupPolicies.Supported {
+		opts = append(opts, client.WithResourceConfigEndpoint(s.URL+resourceConfigPrefix))
 	}
 	return opts
 }
@@ -222,12 +228,20 @@ func (s *Server) MaxConcurrent() int {
 }
 
 // ServeHTTP handles one request. Servers are normally reached through URL;
-// ServeHTTP lets a Server also be mounted in another handler.
+// ServeHTTP lets a Server also be mounted in another handler. On dialects
+// with IBM backup policies it also serves IBM's resource configuration
+// API, by the path rule of ResourceConfigHandler's documentation
+// (/v1/buckets/{bucket}/backup_policies..., or the same without /v1
+// while the server has no bucket named "buckets").
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.enter()
 	defer s.leave()
 	if s.hooks.enter != nil {
 		s.hooks.enter(r)
+	}
+	if s.isResourceConfig(r) {
+		s.serveResourceConfig(w, r)
+		return
 	}
 	c := s.newCall(w, r)
 	defer s.finish(c)

@@ -102,6 +102,7 @@ type object struct {
 	acl                acl
 	sse                sseInfo
 	checksum           client.Checksum // additional checksum; composite (Parts > 0) for multipart objects
+	retention          *objRetention   // IBM immutable storage; nil if none
 }
 
 // metaPair is one user metadata entry; name is lower case, without the
@@ -360,19 +361,10 @@ type deleteResult struct {
 	deleteMarker bool   // a delete marker was added or removed
 }
 
-// deleteObject deletes key as DELETE Object does: without a version id,
-// it removes the object (unversioned bucket) or adds a delete marker; with
+// delete deletes key as DELETE Object does: without a version id, it
+// removes the object (unversioned bucket) or adds a delete marker; with
 // one, it removes that version. Missing keys and versions are not errors.
-func (st *store) deleteObject(bucketName, key, versionID string, now time.Time) (deleteResult, error) {
-	var res deleteResult
-	err := st.withBucket(bucketName, func(b *bucket) error {
-		res = st.delete(b, key, versionID, now)
-		return nil
-	})
-	return res, err
-}
-
-// delete implements deleteObject; the caller holds st.mu for writing.
+// The caller holds st.mu for writing.
 func (st *store) delete(b *bucket, key, versionID string, now time.Time) deleteResult {
 	e := b.entries[key]
 	if versionID != "" {

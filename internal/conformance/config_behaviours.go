@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"slices"
 	"strings"
@@ -15,7 +13,6 @@ import (
 
 	"github.com/polystore/polystore/bucket"
 	"github.com/polystore/polystore/client"
-	"github.com/polystore/polystore/storagetest"
 )
 
 // configBehaviours are the bucket configuration behaviours (lifecycle,
@@ -506,32 +503,12 @@ func cfgInventory(t *testing.T, e *Env) {
 }
 
 // cfgBackupPolicies runs on IBM's resource configuration API, a service
-// of its own beside the S3 API. storagetest serves it from
-// ResourceConfigHandler; on storagetest the behaviour mounts that handler
-// beside a server of its own, as the harness's server is out of reach.
+// of its own beside the S3 API. storagetest serves it from its own URL
+// too (at /v1, where its ClientOptions point), so the harness's client
+// reaches it.
 func cfgBackupPolicies(t *testing.T, e *Env) {
 	ctx := bktCtx(t)
 	c, src := e.Client, e.Bucket
-	if e.Harness.Observer != nil && e.Dialect.Bucket.BackupPolicies.Supported {
-		srv := storagetest.NewServer(*e.Dialect)
-		t.Cleanup(srv.Close)
-		mux := http.NewServeMux()
-		mux.Handle("/buckets/", srv.ResourceConfigHandler())
-		mux.Handle("/", srv)
-		front := httptest.NewServer(mux)
-		t.Cleanup(front.Close)
-		var err error
-		if c, err = srv.Client(client.WithEndpoint(front.URL)); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := bucket.NewClient(c).Create(ctx, &bucket.CreateInput{Bucket: src}); err != nil {
-			t.Fatal(err)
-		}
-		own, h := *e, *e.Harness
-		h.Observer = serverObserver{srv}
-		own.Harness = &h
-		e = &own
-	}
 	b := bucket.NewClient(c)
 	const vault = "crn:v1:bluemix:public:cloud-object-storage:global:a1229395:1a0ec336-f391-4091-a6fb-5e084a4c56f4:backup-vault:vault"
 	ops := []cfgOp{
@@ -810,11 +787,3 @@ func cfgEncryption(t *testing.T, e *Env) {
 	})
 	cfgBadBucket(t, e, ops[1:])
 }
-
-// serverObserver counts the requests of a storagetest server a behaviour
-// started itself.
-type serverObserver struct{ srv *storagetest.Server }
-
-func (o serverObserver) RequestCount() int { return len(o.srv.Requests()) }
-
-func (o serverObserver) PartNumbersUploaded(string) []int { return nil }

@@ -82,7 +82,7 @@ var runSeq atomic.Int64
 
 // Run runs every behaviour against h and logs how many passed.
 func Run(t *testing.T, h Harness) {
-	all := slices.Concat(bucketBehaviours(), objectBehaviours(), multipartBehaviours(), checksumBehaviours(), configBehaviours())
+	all := slices.Concat(bucketBehaviours(), objectBehaviours(), multipartBehaviours(), checksumBehaviours(), configBehaviours(), retentionBehaviours())
 	run := runSeq.Add(1)
 	var seq atomic.Int64
 	passed, skipped := 0, 0

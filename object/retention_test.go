@@ -1,0 +1,203 @@
+package object_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/polystore/polystore/bucket"
+	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/object"
+	"github.com/polystore/polystore/storagetest"
+)
+
+// protectedIBM starts an IBM server with a bucket whose protection keeps
+// objects 0 to 10 days, 1 by default.
+func protectedIBM(t *testing.T) (*storagetest.Server, *object.Client, string) {
+	t.Helper()
+	srv := storagetest.NewServer(client.IBM)
+	t.Cleanup(srv.Close)
+	c, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	const bkt = "vault-bucket"
+	b := bucket.NewClient(c)
+	if _, err := b.Create(ctx, &bucket.CreateInput{Bucket: bkt}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.PutProtection(ctx, &bucket.PutProtectionInput{Bucket: bkt, Protection: &bucket.ProtectionConfiguration{
+		Status: bucket.ProtectionRetention, MinimumRetentionDays: 0, DefaultRetentionDays: 1, MaximumRetentionDays: 10}}); err != nil {
+		t.Fatal(err)
+	}
+	return srv, object.NewClient(c), bkt
+}
+
+func TestRetentionWire(t *testing.T) {
+	ctx := context.Background()
+	srv, objects, bkt := protectedIBM(t)
+	until := time.Now().Add(48 * time.Hour).Truncate(time.Second).UTC()
+	if _, err := objects.Put(ctx, &object.PutInput{Bucket: bkt, Key: "a", Body: strings.NewReader("x"),
+		Retention: &client.Retention{Until: until, LegalHoldID: "case-7"}}); err != nil {
+		t.Fatal(err)
+	}
+	hd := lastRequest(t, srv).Header
+	if got := hd.Get("Retention-Expiration-Date"); got != until.Format("2006-01-02T15:04:05Z") {
+		t.Errorf("Retention-Expiration-Date %q", got)
+	}
+	if got := hd.Get("Retention-Legal-Hold-ID"); got != "case-7" {
+		t.Errorf("Retention-Legal-Hold-ID %q", got)
+	}
+	if _, err := objects.AddLegalHold(ctx, &object.AddLegalHoldInput{Bucket: bkt, Key: "a", ID: "audit(2)"}); err != nil {
+		t.Fatal(err)
+	}
+	r := lastRequest(t, srv)
+	if r.Method != "POST" || !r.Query.Has("legalHold") || r.Query.Get("add") != "audit(2)" || r.Header.Get("Content-MD5") != "1B2M2Y8AsgTpgAmY7PhCfg==" {
+		t.Errorf("add legal hold sent %s %v %v", r.Method, r.Query, r.Header)
+	}
+	for _, tc := range []struct {
+		in     object.ExtendRetentionInput
+		header string
+		value  string
+	}{
+		{object.ExtendRetentionInput{AdditionalPeriod: time.Hour}, "Additional-Retention-Period", "3600"},
+		{object.ExtendRetentionInput{FromNow: 72 * time.Hour}, "Extend-Retention-From-Current-Time", "259200"},
+		{object.ExtendRetentionInput{NewPeriod: 96 * time.Hour}, "New-Retention-Period", "345600"},
+		{object.ExtendRetentionInput{NewExpiration: until.Add(96 * time.Hour)}, "New-Retention-Expiration-Date", until.Add(96 * time.Hour).Format("2006-01-02T15:04:05Z")},
+	} {
+		in := tc.in
+		in.Bucket, in.Key = bkt, "a"
+		if _, err := objects.ExtendRetention(ctx, &in); err != nil {
+			t.Errorf("extend with %s: %v", tc.header, err)
+		}
+		r := lastRequest(t, srv)
+		if !r.Query.Has("extendRetention") || r.Header.Get(tc.header) != tc.value {
+			t.Errorf("extend sent %v %v; want %s: %s", r.Query, r.Header, tc.header, tc.value)
+		}
+	}
+	out, err := objects.ListLegalHolds(ctx, &object.ListLegalHoldsInput{Bucket: bkt, Key: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := out.Retention
+	if !st.Expires.Equal(until.Add(96*time.Hour)) || st.Period != st.Expires.Sub(st.Created) || st.Created.IsZero() {
+		t.Errorf("retention %+v", st)
+	}
+	if len(st.LegalHolds) != 2 || st.LegalHolds[0].ID != "case-7" || st.LegalHolds[1].ID != "audit(2)" || st.LegalHolds[1].Date.IsZero() {
+		t.Errorf("legal holds %+v", st.LegalHolds)
+	}
+	_, err = objects.AddLegalHold(ctx, &object.AddLegalHoldInput{Bucket: bkt, Key: "a", ID: "case-7"})
+	if !errors.Is(err, client.ErrConflict) {
+		t.Errorf("second add of a hold: %v, want ErrConflict", err)
+	}
+	_, err = objects.ListLegalHolds(ctx, &object.ListLegalHoldsInput{Bucket: bkt, Key: "missing"})
+	if !errors.Is(err, client.ErrNotFound) {
+		t.Errorf("list on a missing object: %v", err)
+	}
+}
+
+func TestRetentionValidation(t *testing.T) {
+	ctx := context.Background()
+	srv, objects, bkt := protectedIBM(t)
+	before := len(srv.Requests())
+	for _, tc := range []struct {
+		field string
+		call  func() error
+	}{
+		{"ID", func() error {
+			_, err := objects.AddLegalHold(ctx, &object.AddLegalHoldInput{Bucket: bkt, Key: "a", ID: strings.Repeat("x", 65)})
+			return err
+		}},
+		{"ID", func() error {
+			_, err := objects.RemoveLegalHold(ctx, &object.RemoveLegalHoldInput{Bucket: bkt, Key: "a", ID: "a/b"})
+			return err
+		}},
+		{"Key", func() error {
+			_, err := objects.ListLegalHolds(ctx, &object.ListLegalHoldsInput{Bucket: bkt})
+			return err
+		}},
+		{"AdditionalPeriod", func() error {
+			_, err := objects.ExtendRetention(ctx, &object.ExtendRetentionInput{Bucket: bkt, Key: "a"})
+			return err
+		}},
+		{"NewExpiration", func() error {
+			_, err := objects.ExtendRetention(ctx, &object.ExtendRetentionInput{Bucket: bkt, Key: "a", NewPeriod: time.Hour, NewExpiration: time.Now()})
+			return err
+		}},
+		{"FromNow", func() error {
+			_, err := objects.ExtendRetention(ctx, &object.ExtendRetentionInput{Bucket: bkt, Key: "a", FromNow: 1500 * time.Millisecond})
+			return err
+		}},
+		{"Retention.Until", func() error {
+			_, err := objects.Put(ctx, &object.PutInput{Bucket: bkt, Key: "a", Retention: &client.Retention{Period: time.Hour, Until: time.Now()}})
+			return err
+		}},
+		{"Retention.LegalHoldID", func() error {
+			_, err := objects.Put(ctx, &object.PutInput{Bucket: bkt, Key: "a", Retention: &client.Retention{LegalHoldID: "no spaces"}})
+			return err
+		}},
+		{"Retention", func() error {
+			// An unknown-length body longer than a part goes as a
+			// multipart upload, which cannot carry a retention.
+			_, err := objects.Put(ctx, &object.PutInput{Bucket: bkt, Key: "a", PartSize: 5 << 20,
+				Body: io.MultiReader(strings.NewReader(strings.Repeat("x", 5<<20+1))), Retention: &client.Retention{}})
+			return err
+		}},
+	} {
+		err := tc.call()
+		var ia *client.InvalidArgumentError
+		if !errors.As(err, &ia) || ia.Field != tc.field || !errors.Is(err, client.ErrInvalidArgument) {
+			t.Errorf("got %v, want an invalid argument naming %s", err, tc.field)
+		}
+	}
+	if n := len(srv.Requests()) - before; n != 0 {
+		t.Errorf("refused input sent %d requests", n)
+	}
+}
+
+func TestRetentionNotSupported(t *testing.T) {
+	ctx := context.Background()
+	for _, d := range []client.Dialect{client.S3, client.COS, client.QingStor} {
+		srv := storagetest.NewServer(d)
+		c, err := srv.Client()
+		if err != nil {
+			t.Fatal(err)
+		}
+		objects := object.NewClient(c)
+		bkt := bucketFor(d, "some-bucket")
+		for _, call := range []func() error{
+			func() error {
+				_, err := objects.AddLegalHold(ctx, &object.AddLegalHoldInput{Bucket: bkt, Key: "k", ID: "h"})
+				return err
+			},
+			func() error {
+				_, err := objects.RemoveLegalHold(ctx, &object.RemoveLegalHoldInput{Bucket: bkt, Key: "k", ID: "h"})
+				return err
+			},
+			func() error {
+				_, err := objects.ListLegalHolds(ctx, &object.ListLegalHoldsInput{Bucket: bkt, Key: "k"})
+				return err
+			},
+			func() error {
+				_, err := objects.ExtendRetention(ctx, &object.ExtendRetentionInput{Bucket: bkt, Key: "k", FromNow: time.Hour})
+				return err
+			},
+			func() error {
+				_, err := objects.Put(ctx, &object.PutInput{Bucket: bkt, Key: "k", Retention: &client.Retention{}})
+				return err
+			},
+		} {
+			if err := call(); !errors.Is(err, client.ErrNotSupported) {
+				t.Errorf("%s: %v, want ErrNotSupported", d.Name, err)
+			}
+		}
+		if n := len(srv.Requests()); n != 0 {
+			t.Errorf("%s: sent %d requests", d.Name, n)
+		}
+		srv.Close()
+	}
+}
