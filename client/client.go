@@ -47,6 +47,7 @@ func New(d Dialect, optFns ...func(*Options)) (*Client, error) {
 	} else {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConnsPerHost = 64 // parallel part uploads reuse connections
+		t.DialContext = bulkDial(t.DialContext)
 		c.base = t
 	}
 	return c, nil
