@@ -117,9 +117,14 @@ func (h *hasher) sums() sums {
 // that re-reading a file part takes few system calls.
 var hashBufs = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
 
-// copyBufs are the buffers a download range is copied through, one per
-// range in flight: small, as a network read rarely fills more.
-var copyBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
+// copyBufSize is the size of the buffer a download range is copied
+// through (Manager.buffer, one per range in flight). A socket read on a
+// fast connection fills it: a GiB takes 8192 reads, not 16384 as with
+// 64 KiB, for about a sixth less download CPU. Kept off the Go heap, it adds
+// exactly its size to the resident memory, not twice that through the
+// collector's heap target; 256 KiB would save a little more CPU and cost
+// the download RSS target.
+const copyBufSize = 128 << 10
 
 // hashSection reads r once and returns its checksums; progress, if not
 // nil, is told of each chunk hashed.

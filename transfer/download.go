@@ -262,8 +262,8 @@ func (d *downloadJob) fetch(ctx context.Context, i int) error {
 func (d *downloadJob) copyRange(body io.Reader, off, written, n int64, h *hasher, buf *[]byte) (int64, error, error) {
 	var chunk []byte
 	if buf == nil {
-		bp := copyBufs.Get().(*[]byte)
-		defer copyBufs.Put(bp)
+		bp := d.t.m.buffer(copyBufSize)
+		defer d.t.m.putBuffer(bp)
 		chunk = *bp
 	}
 	var k int64

@@ -121,8 +121,8 @@ func (s *seqHasher) catchUp() {
 }
 
 func (s *seqHasher) readBack(i int, off, n int64) error {
-	bp := copyBufs.Get().(*[]byte)
-	defer copyBufs.Put(bp)
+	bp := hashBufs.Get().(*[]byte)
+	defer hashBufs.Put(bp)
 	r := io.NewSectionReader(s.ra, off, n)
 	for {
 		k, err := r.Read(*bp)
