@@ -62,6 +62,10 @@ const (
 	// holds (?legalHold), retention extension (?extendRetention) and
 	// retention headers on PUT (ObjectWire.Retention names them).
 	FeatureRetention
+	// FeatureTrailingChecksums: an additional checksum can follow the body
+	// as an aws-chunked trailer (STREAMING-UNSIGNED-PAYLOAD-TRAILER), so
+	// it is computed while the body is sent.
+	FeatureTrailingChecksums
 )
 
 var featureNames = []struct {
@@ -80,6 +84,7 @@ var featureNames = []struct {
 	{FeaturePresign, "presigned URLs"},
 	{FeatureChecksums, "additional checksums (x-amz-checksum-crc32c, -crc32, -sha1, -sha256)"},
 	{FeatureRetention, "object legal holds and retention extension (IBM ?legalHold, ?extendRetention)"},
+	{FeatureTrailingChecksums, "trailing checksums (aws-chunked, computed while sending)"},
 }
 
 // AllFeatures lists every feature, in a fixed order.
@@ -135,7 +140,7 @@ type SignerConfig struct {
 //
 //	ceph := client.S3
 //	ceph.Name = "ceph"
-//	ceph.Features &^= client.FeatureAppend
+//	ceph.Features &^= client.FeatureTrailingChecksums // no aws-chunked trailers
 //
 // Maps and slices in a Dialect are shared between copies; replace them
 // rather than modify them in place.

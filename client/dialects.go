@@ -106,7 +106,7 @@ var S3 = Dialect{
 	RetryableCodes:   s3Retryable,
 	ThrottleCodes:    s3Throttle,
 	Features: FeatureVersioning | FeaturePostPolicy | FeatureMultipartCopy | FeatureListObjectsV2 |
-		FeatureContentMD5 | FeaturePresign | FeatureChecksums,
+		FeatureContentMD5 | FeaturePresign | FeatureChecksums | FeatureTrailingChecksums,
 	Limits:         s3Limits,
 	ValidateBucket: validateDNSBucket,
 	ValidateRegion: validateDashedRegion,
@@ -150,6 +150,9 @@ var IBM = func() Dialect {
 	// IBM Cloud Object Storage's S3 API lists no POST Object (browser
 	// form upload) among its operations.
 	d.Features &^= FeaturePostPolicy
+	// IBM documents the x-amz-checksum-* headers, not aws-chunked
+	// trailers.
+	d.Features &^= FeatureTrailingChecksums
 	d.Features |= FeatureRetention
 	d.Object = ibmObjectWire
 	d.Bucket = ibmBucketWire

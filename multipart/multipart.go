@@ -177,6 +177,16 @@ type UploadPartInput struct {
 	// a part that does not match it). Complete lists it again in
 	// CompletedPart.Checksum. client.ComputeChecksum computes one.
 	Checksum client.Checksum
+	// TrailingChecksum, instead of Checksum, has the client compute the
+	// part's additional checksum in this algorithm while sending it and
+	// send it after the body as an aws-chunked trailer, so the body is
+	// read once. It needs a dialect with client.FeatureTrailingChecksums
+	// and a SigV4 signer (else client.ErrNotSupported, before any
+	// request). The server checks it and echoes it in
+	// UploadPartOutput.Checksum; an answer without the echo is an error
+	// matching client.ErrTrailerIgnored (the server did not decode the
+	// framing: upload the part again without TrailingChecksum).
+	TrailingChecksum client.ChecksumAlgorithm
 }
 
 // UploadPartOutput is the result of UploadPart.
@@ -218,9 +228,12 @@ var uploadPartOp = client.Op[UploadPartInput, UploadPartOutput]{
 		if err := d.CheckChecksum("Checksum", in.Checksum); err != nil {
 			return err
 		}
+		if err := checkTrailing(d, in.TrailingChecksum, in.Checksum); err != nil {
+			return err
+		}
 		return checkSSE(d, "SSE", in.SSE)
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *UploadPartInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, o *client.Options, in *UploadPartInput, r *client.Request) error {
 		size := in.Size
 		if size == 0 {
 			size = -1
@@ -246,6 +259,12 @@ var uploadPartOp = client.Op[UploadPartInput, UploadPartOutput]{
 		}
 		d.SetChecksum(r.Header, in.Checksum)
 		d.SetSSECustomer(r.Header, in.SSE, false)
+		if in.TrailingChecksum != client.ChecksumNone {
+			if !d.CanTrail(o) {
+				return client.NotSupported(d, "TrailingChecksum", "trailing checksums with this signer")
+			}
+			d.SetTrailingChecksum(r, in.TrailingChecksum, "")
+		}
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *UploadPartOutput) error {
@@ -260,7 +279,27 @@ var uploadPartOp = client.Op[UploadPartInput, UploadPartOutput]{
 // UploadPart uploads one part of a multipart upload and returns its ETag
 // (and CRC-64 where the dialect reports one). The body is never buffered.
 func (c *Client) UploadPart(ctx context.Context, in *UploadPartInput, optFns ...func(*client.Options)) (*UploadPartOutput, error) {
-	return invoke(ctx, c.c, &uploadPartOp, in, optFns)
+	out, err := invoke(ctx, c.c, &uploadPartOp, in, optFns)
+	if err == nil && in.TrailingChecksum != client.ChecksumNone && out.Checksum.Algorithm != in.TrailingChecksum {
+		return nil, &client.OperationError{Dialect: c.c.Dialect().Name, Op: uploadPartOp.Name, Err: client.ErrTrailerIgnored}
+	}
+	return out, err
+}
+
+// checkTrailing validates a TrailingChecksum: a known algorithm, not
+// with a Checksum, on a dialect with trailing checksums.
+func checkTrailing(d *client.Dialect, a client.ChecksumAlgorithm, sum client.Checksum) error {
+	switch {
+	case a == client.ChecksumNone:
+		return nil
+	case a.Size() == 0:
+		return client.InvalidArgument("TrailingChecksum", "unknown checksum algorithm %d", int(a))
+	case !sum.IsZero():
+		return client.InvalidArgument("TrailingChecksum", "excludes Checksum: the checksum is either given or computed while sending")
+	case !d.Has(client.FeatureTrailingChecksums):
+		return client.NotSupported(d, "TrailingChecksum", "trailing checksums (aws-chunked)")
+	}
+	return nil
 }
 
 // bodyMD5 computes the MD5 of size bytes of r from its current offset

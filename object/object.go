@@ -88,6 +88,16 @@ type PutInput struct {
 	// ContentMD5, it cannot be checked on an unknown-length body larger
 	// than one part.
 	Checksum client.Checksum
+	// TrailingChecksum, instead of Checksum, has the client compute the
+	// body's additional checksum in this algorithm while sending it and
+	// send it after the body as an aws-chunked trailer, so the body is
+	// read once. It needs a dialect with client.FeatureTrailingChecksums
+	// and a SigV4 signer (else client.ErrNotSupported, before any
+	// request). The server checks it and echoes it in PutOutput.Checksum;
+	// an answer without the echo is an error matching
+	// client.ErrTrailerIgnored: the server did not decode the framing and
+	// the object must be written again without TrailingChecksum.
+	TrailingChecksum client.ChecksumAlgorithm
 	// Retention protects the object in an IBM bucket with a protection
 	// configuration (Retention-Period, Retention-Expiration-Date and
 	// Retention-Legal-Hold-ID); other dialects refuse it with
@@ -148,9 +158,12 @@ var putOp = client.Op[PutInput, PutOutput]{
 		if err := d.CheckChecksum("Checksum", in.Checksum); err != nil {
 			return err
 		}
+		if err := checkTrailing(d, in.TrailingChecksum, in.Checksum); err != nil {
+			return err
+		}
 		return d.CheckObjectOptions(in.options())
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *PutInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, o *client.Options, in *PutInput, r *client.Request) error {
 		size := in.Size
 		if size == 0 {
 			size = -1
@@ -168,6 +181,12 @@ var putOp = client.Op[PutInput, PutOutput]{
 			r.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(in.ContentMD5))
 		}
 		d.SetChecksum(r.Header, in.Checksum)
+		if in.TrailingChecksum != client.ChecksumNone {
+			if !d.CanTrail(o) {
+				return client.NotSupported(d, "TrailingChecksum", "trailing checksums with this signer")
+			}
+			d.SetTrailingChecksum(r, in.TrailingChecksum, in.ContentEncoding)
+		}
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *PutOutput) error {
@@ -188,7 +207,33 @@ func (c *Client) Put(ctx context.Context, in *PutInput, optFns ...func(*client.O
 	if in != nil && in.Size == 0 && !lengthKnown(in.Body) {
 		return c.putStream(ctx, in, optFns)
 	}
-	return client.Invoke(ctx, c.c, &putOp, in, optFns...)
+	return c.putOne(ctx, in, optFns)
+}
+
+// putOne runs one PutObject request, checking that a trailing checksum
+// was acknowledged.
+func (c *Client) putOne(ctx context.Context, in *PutInput, optFns []func(*client.Options)) (*PutOutput, error) {
+	out, err := client.Invoke(ctx, c.c, &putOp, in, optFns...)
+	if err == nil && in.TrailingChecksum != client.ChecksumNone && out.Checksum.Algorithm != in.TrailingChecksum {
+		return nil, &client.OperationError{Dialect: c.c.Dialect().Name, Op: putOp.Name, Err: client.ErrTrailerIgnored}
+	}
+	return out, err
+}
+
+// checkTrailing validates a TrailingChecksum: a known algorithm, not
+// with a Checksum, on a dialect with trailing checksums.
+func checkTrailing(d *client.Dialect, a client.ChecksumAlgorithm, sum client.Checksum) error {
+	switch {
+	case a == client.ChecksumNone:
+		return nil
+	case a.Size() == 0:
+		return client.InvalidArgument("TrailingChecksum", "unknown checksum algorithm %d", int(a))
+	case !sum.IsZero():
+		return client.InvalidArgument("TrailingChecksum", "excludes Checksum: the checksum is either given or computed while sending")
+	case !d.Has(client.FeatureTrailingChecksums):
+		return client.NotSupported(d, "TrailingChecksum", "trailing checksums (aws-chunked)")
+	}
+	return nil
 }
 
 // lengthKnown reports whether client.NewBody can find r's length.

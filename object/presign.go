@@ -52,7 +52,7 @@ func (c *Client) PresignGet(ctx context.Context, in *GetInput, expires time.Dura
 }
 
 // PresignPut presigns a PUT of the object. The holder sends the body;
-// in's Body, Size and PartSize are ignored (a presigned PUT is one
+// in's Body, Size and PartSize are ignored, and TrailingChecksum refused (a presigned PUT is one
 // request, of at most the dialect's Limits.MaxPutSize). Content-Type,
 // Content-MD5, metadata, storage class, ACL and SSE-C settings are signed:
 // the holder must send the returned headers unchanged, so that the object
@@ -61,6 +61,9 @@ func (c *Client) PresignPut(ctx context.Context, in *PutInput, expires time.Dura
 	if in != nil {
 		cp := *in
 		cp.Body, cp.Size, cp.PartSize = nil, 0, 0
+		if cp.TrailingChecksum != client.ChecksumNone {
+			return nil, withOp(client.InvalidArgument("TrailingChecksum", "cannot be presigned: the holder of the URL sends the body"), putOp.Name)
+		}
 		in = &cp
 	}
 	return client.Presign(ctx, c.c, &putOp, in, expires, optFns...)

@@ -171,13 +171,16 @@ func (c *Client) putStream(ctx context.Context, in *PutInput, optFns []func(*cli
 			defer body.release() // before the buffer goes back to the pool
 			one.Body, one.Size = body, int64(n)
 		}
-		return client.Invoke(ctx, c.c, &putOp, &one, optFns...)
+		return c.putOne(ctx, &one, optFns)
 	}
 	if in.ContentMD5 != nil {
 		return nil, withOp(client.InvalidArgument("ContentMD5", "cannot be checked: Body is longer than one part (%d bytes) and is sent as a multipart upload", partSize), putOp.Name)
 	}
 	if !in.Checksum.IsZero() {
 		return nil, withOp(client.InvalidArgument("Checksum", "cannot be checked: Body is longer than one part (%d bytes) and is sent as a multipart upload", partSize), putOp.Name)
+	}
+	if in.TrailingChecksum != client.ChecksumNone {
+		return nil, withOp(client.InvalidArgument("TrailingChecksum", "is for a single request: Body is longer than one part (%d bytes) and is sent as a multipart upload", partSize), putOp.Name)
 	}
 	if in.Retention != nil {
 		return nil, withOp(client.InvalidArgument("Retention", "cannot be applied: Body is longer than one part (%d bytes) and is sent as a multipart upload", partSize), putOp.Name)

@@ -55,6 +55,16 @@ func (c *call) requestChecksum() (client.Checksum, error) {
 		}
 	}
 	if found.IsZero() {
+		// A checksum announced as an aws-chunked trailer: computed here,
+		// checked against the trailer by readData.
+		if t := c.r.Header.Get(c.s.wire.vendorHeader("trailer")); t != "" {
+			for _, a := range checksumAlgorithms {
+				if strings.EqualFold(strings.TrimSpace(t), c.s.wire.checksumHeader(a)) {
+					return client.Checksum{Algorithm: a}, nil
+				}
+			}
+			return client.Checksum{}, c.fail(errInvalidRequest, "The "+c.s.wire.vendorHeader("trailer")+" "+t+" is not a checksum header this server knows.")
+		}
 		return found, nil
 	}
 	sum, err := client.ParseChecksum(found.Algorithm, value)

@@ -17,11 +17,13 @@ var errBadChunk = errors.New("malformed aws-chunked body")
 //
 //	hex-size[;chunk-signature=...]\r\n data \r\n ... 0[;...]\r\n [trailers\r\n] \r\n
 //
-// Chunk signatures and trailing checksums are not verified.
+// Chunk signatures are not verified; trailers are kept (trailers) for
+// readData to check a trailing checksum.
 type chunkedReader struct {
 	br       *bufio.Reader
-	left     int64 // bytes left in the current chunk
-	needCRLF bool  // a chunk's data ended; its CRLF is next
+	trailers map[string]string // lower-case name → value
+	left     int64             // bytes left in the current chunk
+	needCRLF bool              // a chunk's data ended; its CRLF is next
 	done     bool
 	err      error
 }
@@ -93,6 +95,12 @@ func (r *chunkedReader) nextChunk() error {
 		}
 		if err != nil {
 			return err
+		}
+		if name, value, ok := strings.Cut(line, ":"); ok {
+			if r.trailers == nil {
+				r.trailers = map[string]string{}
+			}
+			r.trailers[strings.ToLower(strings.TrimSpace(name))] = strings.TrimSpace(value)
 		}
 	}
 	r.done = true

@@ -142,8 +142,17 @@ func (c *call) readData(resume []byte, crc0 uint64, sum client.Checksum) (bodyDa
 	chunked := strings.HasPrefix(shaHeader, "STREAMING-") || hasToken(h.Get("Content-Encoding"), "aws-chunked")
 
 	var body io.Reader = c.r.Body
+	var cr *chunkedReader
 	if chunked {
-		body = newChunkedReader(body)
+		cr = newChunkedReader(body)
+		body = cr
+	}
+	trailer := ""
+	if !sum.IsZero() && sum.Value == nil {
+		trailer = strings.ToLower(c.s.wire.checksumHeader(sum.Algorithm))
+		if !chunked {
+			return bodyData{}, c.fail(errInvalidRequest, "A trailing checksum needs an aws-chunked body.")
+		}
 	}
 	partMD5 := md5.New()
 	whole := partMD5
@@ -193,6 +202,14 @@ func (c *call) readData(resume []byte, crc0 uint64, sum client.Checksum) (bodyDa
 	out := bodyData{data: buf.Bytes(), crc: crc64.Update(crc0, crc64Table, buf.Bytes())}
 	if additional != nil {
 		out.checksum = client.Checksum{Algorithm: sum.Algorithm, Value: additional.Sum(nil)}
+		if trailer != "" {
+			v, ok := cr.trailers[trailer]
+			got, err := client.ParseChecksum(sum.Algorithm, v)
+			if !ok || err != nil || got.Parts != 0 {
+				return bodyData{}, c.fail(errInvalidRequest, "The trailing "+trailer+" is missing or malformed.")
+			}
+			sum = got
+		}
 		if sum.Value != nil && !bytes.Equal(out.checksum.Value, sum.Value) {
 			return bodyData{}, c.checksumMismatch(sum.Algorithm)
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/polystore/polystore/client"
 	"github.com/polystore/polystore/multipart"
@@ -21,7 +22,100 @@ func checksumBehaviours() []Behaviour {
 		{Name: "ChecksumMismatch", Needs: client.FeatureChecksums, Run: checksumMismatch, Unsupported: checksumsUnsupported},
 		{Name: "ChecksumMultipart", Needs: client.FeatureChecksums, Run: checksumMultipart, Unsupported: checksumsUnsupported},
 		{Name: "ChecksumValidation", Needs: client.FeatureChecksums, Run: checksumValidation, Unsupported: checksumsUnsupported},
+		{Name: "ChecksumTrailing", Needs: client.FeatureTrailingChecksums, Run: checksumTrailing, Unsupported: trailingUnsupported},
 	}
+}
+
+// checksumTrailing sends checksums computed while sending, as aws-chunked
+// trailers: the server decodes the framing (the stored bytes are the
+// content), checks the trailer and echoes it; a multipart upload built
+// from such parts completes with the parts' composite.
+func checksumTrailing(t *testing.T, e *Env) {
+	ctx := ctxFor(t)
+	objects := object.NewClient(e.Client)
+	uploads := multipart.NewClient(e.Client)
+	for _, size := range []int{0, 1, 65536, 65537, 200000} {
+		content := pattern(size, 25)
+		key := "sums/trailing-" + string(rune('a'+size%26))
+		out := put(t, e, key, content, func(in *object.PutInput) { in.TrailingChecksum = client.ChecksumCRC32C })
+		sum := client.ComputeChecksum(client.ChecksumCRC32C, content)
+		wantChecksum(t, "put answer", out.Checksum, sum)
+		got, g := read(t, e, &object.GetInput{Bucket: e.Bucket, Key: key, ChecksumMode: true})
+		if !bytes.Equal(got, content) {
+			t.Fatalf("%d bytes put with a trailer read back as %d different bytes", size, len(got))
+		}
+		wantChecksum(t, "get with checksum mode", g.Checksum, sum)
+	}
+
+	key := "sums/trailing parts.bin"
+	first := e.Dialect.Limits.FirstPartNumber
+	data := [][]byte{pattern(int(e.MinPartSize()), 26), pattern(4444, 27)}
+	id := initiate(t, e, &multipart.InitiateInput{Bucket: e.Bucket, Key: key, ChecksumAlgorithm: client.ChecksumCRC32C})
+	parts := make([]multipart.CompletedPart, len(data))
+	sums := make([]client.Checksum, len(data))
+	for i := range data {
+		sums[i] = client.ComputeChecksum(client.ChecksumCRC32C, data[i])
+		out, err := uploads.UploadPart(ctx, &multipart.UploadPartInput{Bucket: e.Bucket, Key: key, UploadID: id, PartNumber: first + i,
+			Body: bytes.NewReader(data[i]), TrailingChecksum: client.ChecksumCRC32C})
+		if err != nil {
+			t.Fatalf("upload part %d with a trailer: %v", i, err)
+		}
+		wantChecksum(t, "upload part answer", out.Checksum, sums[i])
+		parts[i] = multipart.CompletedPart{PartNumber: first + i, ETag: out.ETag, Checksum: out.Checksum}
+	}
+	done, err := uploads.Complete(ctx, &multipart.CompleteInput{Bucket: e.Bucket, Key: key, UploadID: id, Parts: parts})
+	if err != nil {
+		t.Fatalf("complete: %v", err)
+	}
+	composite, _ := client.CompositeChecksum(sums)
+	wantChecksum(t, "complete answer", done.Checksum, composite)
+	got, _ := read(t, e, &object.GetInput{Bucket: e.Bucket, Key: key})
+	if !bytes.Equal(got, bytes.Join(data, nil)) {
+		t.Errorf("assembled object: %d bytes, want %d", len(got), len(data[0])+len(data[1]))
+	}
+
+	// Refused before any request: with a given checksum, and presigned.
+	for _, tc := range []struct {
+		name string
+		call func() error
+	}{
+		{"put with both a checksum and a trailer", func() error {
+			_, err := objects.Put(ctx, &object.PutInput{Bucket: e.Bucket, Key: "k", Body: bytes.NewReader([]byte("x")),
+				Checksum: client.ComputeChecksum(client.ChecksumCRC32C, []byte("x")), TrailingChecksum: client.ChecksumCRC32C})
+			return err
+		}},
+		{"presigned put with a trailer", func() error {
+			_, err := objects.PresignPut(ctx, &object.PutInput{Bucket: e.Bucket, Key: "k", TrailingChecksum: client.ChecksumCRC32C}, time.Minute)
+			return err
+		}},
+	} {
+		var err error
+		n := requestsSent(e, func() { err = tc.call() })
+		var ia *client.InvalidArgumentError
+		if !errors.As(err, &ia) || ia.Field != "TrailingChecksum" {
+			t.Errorf("%s: err = %v, want an InvalidArgumentError on TrailingChecksum", tc.name, err)
+		}
+		if n > 0 {
+			t.Errorf("%s: %d requests reached the server, want none", tc.name, n)
+		}
+	}
+}
+
+// trailingUnsupported: without the feature, a trailer is refused before
+// any request.
+func trailingUnsupported(t *testing.T, e *Env) {
+	ctx := ctxFor(t)
+	var err error
+	n := requestsSent(e, func() {
+		_, err = object.NewClient(e.Client).Put(ctx, &object.PutInput{Bucket: e.Bucket, Key: "k", Body: bytes.NewReader([]byte("x")),
+			TrailingChecksum: client.ChecksumCRC32C})
+	})
+	wantNotSupported(t, "put with a trailing checksum", err, n)
+	n = requestsSent(e, func() {
+		_, err = multipart.NewClient(e.Client).UploadPart(ctx, &multipart.UploadPartInput{Bucket: e.Bucket, Key: "k", UploadID: "u",
+			PartNumber: e.Dialect.Limits.FirstPartNumber, Body: bytes.NewReader([]byte("x")), TrailingChecksum: client.ChecksumCRC32C})
+	})
+	wantNotSupported(t, "upload part with a trailing checksum", err, n)
 }
 
 // wantChecksum compares a reported checksum with the expected one.
