@@ -37,7 +37,7 @@ func (a *ClientAPI) Dialect() *client.Dialect { return a.c.Dialect() }
 func (a *ClientAPI) PutObject(ctx context.Context, in *PutObjectInput) (*PutObjectOutput, error) {
 	out, err := a.objects.Put(ctx, &object.PutInput{
 		Bucket: in.Bucket, Key: in.Key, Body: in.Body, Size: in.Body.Size(), ContentMD5: in.ContentMD5,
-		Checksum:    in.Checksum,
+		Checksum: in.Checksum, TrailingChecksum: in.TrailingChecksum,
 		ContentType: in.ContentType, ContentEncoding: in.ContentEncoding,
 		ContentDisposition: in.ContentDisposition, CacheControl: in.CacheControl, Metadata: in.Metadata,
 	})
@@ -65,6 +65,7 @@ func (a *ClientAPI) UploadPart(ctx context.Context, in *UploadPartInput) (*Uploa
 	out, err := a.uploads.UploadPart(ctx, &multipart.UploadPartInput{
 		Bucket: in.Bucket, Key: in.Key, UploadID: in.UploadID, PartNumber: in.PartNumber,
 		Body: in.Body, Size: in.Body.Size(), ContentMD5: in.ContentMD5, Checksum: in.Checksum,
+		TrailingChecksum: in.TrailingChecksum,
 	})
 	if err != nil {
 		return nil, err

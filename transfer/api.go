@@ -76,6 +76,14 @@ type PutObjectInput struct {
 	// Checksum is Body's additional checksum to send (x-amz-checksum-*),
 	// or the zero value.
 	Checksum client.Checksum
+	// TrailingChecksum, if set (and Checksum is not), asks for Body's
+	// checksum in this algorithm to be computed while it is sent and sent
+	// after it (client.FeatureTrailingChecksums); the server's echo is
+	// PutObjectOutput.Checksum. An implementation that cannot must fail
+	// with an error matching client.ErrNotSupported, and one whose server
+	// did not echo it with client.ErrTrailerIgnored: the manager then
+	// sends the checksum in a header.
+	TrailingChecksum client.ChecksumAlgorithm
 	ObjectOptions
 }
 
@@ -118,6 +126,9 @@ type UploadPartInput struct {
 	// Checksum is the part's additional checksum, in the upload's
 	// algorithm, or the zero value.
 	Checksum client.Checksum
+	// TrailingChecksum is as in PutObjectInput; the echo is
+	// UploadPartOutput.Checksum.
+	TrailingChecksum client.ChecksumAlgorithm
 }
 
 // UploadPartOutput is the result of UploadAPI.UploadPart.

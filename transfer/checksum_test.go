@@ -264,3 +264,68 @@ func TestStreamBuffersFreed(t *testing.T) {
 		t.Errorf("after the task: %d out, %d sizes pooled, peak %d", m.bufOut, len(m.bufFree), m.bufPeak)
 	}
 }
+
+// TestTrailingChecksums: where the dialect takes trailing checksums
+// (S3), every part's CRC32C is computed while it is sent; a dialect
+// without them (IBM) gets it in a header, computed beforehand.
+func TestTrailingChecksums(t *testing.T) {
+	for _, tc := range []struct {
+		d     client.Dialect
+		trail bool
+	}{{client.S3, true}, {client.IBM, false}} {
+		t.Run(tc.d.Name, func(t *testing.T) {
+			fake := newFake(smallDialect(tc.d))
+			data := randomData(69, 4*kib+5)
+			task, _ := mustManager(t, fake).Upload(context.Background(), &UploadInput{Bucket: "bkt", Key: "obj", ReaderAt: bytes.NewReader(data), Size: int64(len(data))})
+			res := mustWait(t, task)
+			for _, c := range fake.callsOf("UploadPart") {
+				if c.Trailer != tc.trail || c.Checksum != "CRC32C" {
+					t.Errorf("part %d: trailer %v checksum %q, want trailer %v with CRC32C", c.Part, c.Trailer, c.Checksum, tc.trail)
+				}
+			}
+			want, _ := client.CompositeChecksum(partSums(data, kib))
+			if !res.Checksum.Equal(want) || res.Verified != "crc32c" {
+				t.Errorf("result %v %q, want %v crc32c", res.Checksum, res.Verified, want)
+			}
+			got, _ := fake.object("bkt", "obj")
+			equalBytes(t, got, data)
+		})
+	}
+}
+
+// TestTrailersIgnored: a server that does not decode trailing checksums
+// (it stores the framed bytes and echoes nothing) gets the refused part
+// again with its checksum in a header, and every later part too (one
+// part at a time here, so exactly one request carries a trailer); the
+// object is right.
+func TestTrailersIgnored(t *testing.T) {
+	for _, size := range []int{100, 5 * kib} { // a single PUT, and parts
+		fake := newFake(smallDialect(client.S3))
+		fake.noTrailers = true
+		data := randomData(70, size)
+		task, _ := mustManager(t, fake).Upload(context.Background(), &UploadInput{Bucket: "bkt", Key: "obj", ReaderAt: bytes.NewReader(data), Size: int64(len(data))},
+			WithPartParallelism(1))
+		res := mustWait(t, task)
+		op := "UploadPart"
+		if size < kib {
+			op = "PutObject"
+		}
+		calls := fake.callsOf(op)
+		trailed := 0
+		for _, c := range calls {
+			if c.Trailer {
+				trailed++
+			} else if !c.OK || c.Checksum != "CRC32C" {
+				t.Errorf("%s %d: %+v, want an acknowledged CRC32C header", op, c.Part, c)
+			}
+		}
+		if trailed != 1 {
+			t.Errorf("size %d: %d requests with trailers, want just the first", size, trailed)
+		}
+		if res.Verified != "crc32c" {
+			t.Errorf("size %d: verified %q", size, res.Verified)
+		}
+		got, _ := fake.object("bkt", "obj")
+		equalBytes(t, got, data)
+	}
+}

@@ -49,6 +49,23 @@ type fakeAPI struct {
 	// completeChecksum, if set, can alter the composite checksum
 	// reported on completion.
 	completeChecksum func(c client.Checksum) client.Checksum
+	// noTrailers makes the fake a server without aws-chunked support: a
+	// trailing checksum is not decoded, the framed bytes are stored, and
+	// the answer echoes no checksum (client.ErrTrailerIgnored).
+	noTrailers bool
+}
+
+// trailer computes the checksum a trailing-checksum request carries, as
+// the client would while sending; it stores mangled data and fails when
+// the fake does not support trailers.
+func (f *fakeAPI) trailer(a client.ChecksumAlgorithm, data []byte) (client.Checksum, []byte, error) {
+	if a == client.ChecksumNone {
+		return client.Checksum{}, data, nil
+	}
+	if f.noTrailers {
+		return client.Checksum{}, append([]byte("10000\r\n"), data...), fmt.Errorf("fake: %w", client.ErrTrailerIgnored)
+	}
+	return client.ComputeChecksum(a, data), data, nil
 }
 
 type fakeObject struct {
@@ -81,6 +98,7 @@ type fakeCall struct {
 	OK       bool
 	MD5      bool   // sent Content-MD5
 	Checksum string // the additional checksum sent ("CRC32C"), or ""
+	Trailer  bool   // the checksum was a trailing one
 }
 
 // checkSum verifies an additional checksum against data, as S3 does.
@@ -209,6 +227,17 @@ func (f *fakeAPI) PutObject(ctx context.Context, in *PutObjectInput) (*PutObject
 	f.enter()
 	defer f.leave()
 	data := readAll(in.Body)
+	trailed, stored, terr := f.trailer(in.TrailingChecksum, data)
+	if terr != nil {
+		f.mu.Lock()
+		f.storeLocked(in.Bucket, in.Key, stored, md5Hex(stored))
+		f.mu.Unlock()
+		f.record(fakeCall{Op: "PutObject", Key: in.Key, Part: -1, Trailer: true})
+		return nil, terr
+	}
+	if !trailed.IsZero() {
+		in.Checksum = trailed
+	}
 	if in.ContentMD5 != nil {
 		if s := md5.Sum(data); !bytes.Equal(s[:], in.ContentMD5) {
 			f.record(fakeCall{Op: "PutObject", Key: in.Key, Part: -1})
@@ -226,7 +255,7 @@ func (f *fakeAPI) PutObject(ctx context.Context, in *PutObjectInput) (*PutObject
 	f.mu.Lock()
 	o := f.storeLocked(in.Bucket, in.Key, data, md5Hex(data))
 	f.mu.Unlock()
-	f.record(fakeCall{Op: "PutObject", Key: in.Key, Part: -1, OK: true, MD5: in.ContentMD5 != nil, Checksum: sumName(in.Checksum)})
+	f.record(fakeCall{Op: "PutObject", Key: in.Key, Part: -1, OK: true, MD5: in.ContentMD5 != nil, Checksum: sumName(in.Checksum), Trailer: !trailed.IsZero()})
 	out := &PutObjectOutput{ETag: o.etag, Checksum: in.Checksum}
 	if f.dialect.Has(client.FeatureCRC64) {
 		out.CRC64, out.HasCRC64 = o.crc, true
@@ -252,6 +281,23 @@ func (f *fakeAPI) UploadPart(ctx context.Context, in *UploadPartInput) (*UploadP
 	defer f.leave()
 	call := fakeCall{Op: "UploadPart", Key: in.Key, UploadID: in.UploadID, Part: in.PartNumber, MD5: in.ContentMD5 != nil, Checksum: sumName(in.Checksum)}
 	data := readAll(in.Body)
+	trailed, stored, terr := f.trailer(in.TrailingChecksum, data)
+	call.Trailer = in.TrailingChecksum != client.ChecksumNone
+	if terr != nil {
+		f.mu.Lock()
+		if up, ok := f.uploads[in.UploadID]; ok {
+			up.parts[in.PartNumber] = &fakePart{data: stored, etag: md5Hex(stored)}
+		}
+		f.mu.Unlock()
+		f.record(call)
+		return nil, terr
+	}
+	if !trailed.IsZero() {
+		cp := *in
+		cp.Checksum = trailed
+		in = &cp
+		call.Checksum = sumName(trailed)
+	}
 	if f.onPart != nil {
 		if err := f.onPart(ctx, in.PartNumber); err != nil {
 			f.record(call)

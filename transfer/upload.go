@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/polystore/polystore/client"
 )
@@ -32,10 +34,15 @@ type uploadJob struct {
 	// kinds and sendMD5 as the mode alone decides them.
 	baseKinds   sumKind
 	baseSendMD5 bool
-	single      bool
-	first       int // the dialect's first part number
-	jpath       string
-	jr          *journal
+	// trail: CRC32Cs go as trailing checksums (FeatureTrailingChecksums),
+	// until the server refuses one; trailOK: one was accepted;
+	// trailTried: a single PUT has decided once.
+	trail, trailOK atomic.Bool
+	trailTried     bool
+	single         bool
+	first          int // the dialect's first part number
+	jpath          string
+	jr             *journal
 
 	mu sync.Mutex
 	// partCRC32C: the multipart upload in id was created with CRC32C
@@ -70,6 +77,7 @@ type streamPart struct {
 	n      int64
 	r      *partReader // what requests read the part through
 	sums   sums
+	kinds  sumKind // what sums holds
 	hashed bool
 }
 
@@ -178,6 +186,7 @@ func (u *uploadJob) setPartCRC32C(on bool) {
 	u.partCRC32C = on
 	u.mu.Unlock()
 	u.kinds, u.sendMD5 = u.baseKinds, u.baseSendMD5
+	u.trail.Store(on && u.d.Has(client.FeatureTrailingChecksums))
 	switch {
 	case on:
 		u.kinds |= sumCRC32C
@@ -359,11 +368,11 @@ func (u *uploadJob) allDone() bool {
 	return true
 }
 
-// partBody returns the content of part i and its checksums.
-func (u *uploadJob) partBody(i int) (*io.SectionReader, sums, error) {
+// partBody returns the content of part i and its checksums of kinds.
+func (u *uploadJob) partBody(i int, kinds sumKind) (*io.SectionReader, sums, error) {
 	if u.src.size >= 0 {
 		off, n := u.partRange(i)
-		s, err := hashSection(io.NewSectionReader(u.src.ra, off, n), u.kinds, nil)
+		s, err := hashSection(io.NewSectionReader(u.src.ra, off, n), kinds, nil)
 		if err != nil {
 			return nil, sums{}, fmt.Errorf("transfer: reading the source: %w", err)
 		}
@@ -372,12 +381,39 @@ func (u *uploadJob) partBody(i int) (*io.SectionReader, sums, error) {
 	u.mu.Lock()
 	sp := u.pending[i]
 	u.mu.Unlock()
-	if !sp.hashed { // once per part, even if it is sent again after PauseNow
-		h := newHasher(u.kinds)
+	if !sp.hashed || sp.kinds != kinds { // once per part, even if it is sent again after PauseNow
+		h := newHasher(kinds)
 		h.Write((*sp.buf)[:sp.n])
-		sp.sums, sp.hashed = h.sums(), true
+		sp.sums, sp.kinds, sp.hashed = h.sums(), kinds, true
 	}
 	return io.NewSectionReader(sp.r, 0, sp.n), sp.sums, nil
+}
+
+// trailing reports whether the next request should carry its CRC32C as
+// a trailing checksum, computed while the body is sent (one read of the
+// part instead of two), and the checksums still to compute beforehand.
+func (u *uploadJob) trailing() (bool, sumKind) {
+	if u.trail.Load() {
+		return true, u.kinds &^ sumCRC32C
+	}
+	return false, u.kinds
+}
+
+// trailRefused reports whether err shows that the server (or the
+// client's signer) cannot take trailing checksums; it then turns them
+// off for the rest of the task, and the request is sent again with its
+// checksum in a header. Before any trailer was accepted a 400 or 501
+// answer counts too: servers without aws-chunked support refuse it so.
+func (u *uploadJob) trailRefused(err error) bool {
+	refused := errors.Is(err, client.ErrTrailerIgnored) || errors.Is(err, client.ErrNotSupported)
+	var re *client.ResponseError
+	if !refused && !u.trailOK.Load() && errors.As(err, &re) {
+		refused = re.StatusCode == http.StatusBadRequest || re.StatusCode == http.StatusNotImplemented
+	}
+	if refused {
+		u.trail.Store(false)
+	}
+	return refused
 }
 
 // sendPart uploads part i, checks the CRC the server returns, and records
@@ -392,22 +428,41 @@ func (u *uploadJob) sendPart(ctx context.Context, i int) error {
 	}
 	number := u.first + i
 	var err error
-	for attempt := 0; attempt < 2; attempt++ { // a second try only after a checksum mismatch
+	// A second try after a checksum mismatch, or with the checksum in a
+	// header when the server refused it as a trailer.
+	for attempt := 0; attempt < 3; attempt++ {
 		var body *io.SectionReader
 		var s sums
-		if body, s, err = u.partBody(i); err != nil {
+		trail, kinds := u.trailing()
+		if body, s, err = u.partBody(i, kinds); err != nil {
 			return err
 		}
 		in := &UploadPartInput{UploadRef: u.ref(), PartNumber: number, Body: body}
 		if u.sendMD5 {
 			in.ContentMD5 = s.md5
 		}
-		if u.crc32cParts() {
+		switch {
+		case trail:
+			in.TrailingChecksum = client.ChecksumCRC32C
+		case u.crc32cParts():
 			in.Checksum = s.checksum()
 		}
 		out, perr := u.api.UploadPart(ctx, in)
 		if perr != nil {
+			if trail && ctx.Err() == nil && u.trailRefused(perr) {
+				err = &partError{number: number, err: perr}
+				continue
+			}
 			return &partError{number: number, err: perr}
+		}
+		if trail {
+			// The server checked the trailer against the bytes it got
+			// and echoed it: that is the part's CRC32C.
+			if s.crc32c, s.hasCRC32C = crc32cOf(out.Checksum); !s.hasCRC32C {
+				return &partError{number: number, err: client.ErrTrailerIgnored}
+			}
+			u.trailOK.Store(true)
+			in.Checksum = out.Checksum
 		}
 		if s.hasCRC && out.HasCRC64 && out.CRC64 != s.crc {
 			err = &partError{number: number, err: &ChecksumError{What: fmt.Sprintf("part %d", number), Algorithm: "crc64", Want: formatCRC(out.CRC64), Got: formatCRC(s.crc)}}
@@ -527,20 +582,45 @@ func (u *uploadJob) putSingle(ctx context.Context) error {
 		u.mu.Unlock()
 		body = io.NewSectionReader(sp.r, 0, sp.n)
 	}
-	s, err := hashSection(io.NewSectionReader(body, 0, body.Size()), u.kinds, nil)
-	if err != nil {
-		return fmt.Errorf("transfer: reading the source: %w", err)
+	if !u.trailTried {
+		u.trailTried = true
+		u.trail.Store(u.wantCRC32C && u.d.Has(client.FeatureTrailingChecksums))
 	}
-	in := &PutObjectInput{Bucket: u.in.Bucket, Key: u.in.Key, Body: body, ObjectOptions: u.in.ObjectOptions}
-	if u.sendMD5 {
-		in.ContentMD5 = s.md5
-	}
-	if u.wantCRC32C {
-		in.Checksum = s.checksum()
-	}
-	out, err := u.api.PutObject(ctx, in)
-	if err != nil {
-		return err
+	var (
+		in  *PutObjectInput
+		out *PutObjectOutput
+		s   sums
+	)
+	for {
+		trail, kinds := u.trailing()
+		var err error
+		if s, err = hashSection(io.NewSectionReader(body, 0, body.Size()), kinds, nil); err != nil {
+			return fmt.Errorf("transfer: reading the source: %w", err)
+		}
+		in = &PutObjectInput{Bucket: u.in.Bucket, Key: u.in.Key, Body: body, ObjectOptions: u.in.ObjectOptions}
+		if u.sendMD5 {
+			in.ContentMD5 = s.md5
+		}
+		switch {
+		case trail:
+			in.TrailingChecksum = client.ChecksumCRC32C
+		case u.wantCRC32C:
+			in.Checksum = s.checksum()
+		}
+		if out, err = u.api.PutObject(ctx, in); err != nil {
+			if trail && ctx.Err() == nil && u.trailRefused(err) {
+				continue // again, with the checksum in a header
+			}
+			return err
+		}
+		if trail {
+			if _, ok := crc32cOf(out.Checksum); !ok {
+				return client.ErrTrailerIgnored
+			}
+			u.trailOK.Store(true)
+			in.Checksum = out.Checksum
+		}
+		break
 	}
 	res := &Result{Bucket: u.in.Bucket, Key: u.in.Key, ETag: out.ETag, VersionID: out.VersionID, Size: body.Size(), Parts: 1, Checksum: in.Checksum}
 	if !in.Checksum.IsZero() {
