@@ -3,6 +3,7 @@ package client
 import (
 	"bytes"
 	"io"
+	"os"
 	"strings"
 	"sync/atomic"
 )
@@ -31,6 +32,17 @@ func BytesBody(p []byte) *Body { return SectionBody(bytes.NewReader(p), 0, int64
 // attempt reads through a new io.SectionReader, so concurrent requests can
 // share one r (an *os.File, say).
 func SectionBody(r io.ReaderAt, off, n int64) *Body {
+	switch v := r.(type) {
+	case *os.File:
+		return fileSectionBody(v, off, n)
+	case *io.SectionReader:
+		// A section of a file section: address the file.
+		if outer, base, length := v.Outer(); off >= 0 && off+n <= length {
+			if f, ok := outer.(*os.File); ok {
+				return fileSectionBody(f, base+off, n)
+			}
+		}
+	}
 	return &Body{
 		open:       func() (io.Reader, error) { return io.NewSectionReader(r, off, n), nil },
 		size:       n,

@@ -15,7 +15,9 @@ import (
 // bulkConn copies through a pooled 256 KiB buffer instead: eight times
 // fewer system calls per part on plain HTTP. (Over TLS the TLS
 // connection does its own framing and this is not used.) A body that is a
-// plain file section keeps the kernel's sendfile path.
+// section of a file (SectionBody over an *os.File) is not copied at all
+// where the platform allows: the kernel sends it from the page cache
+// (sendFile).
 type bulkConn struct {
 	*net.TCPConn
 }
@@ -28,8 +30,13 @@ var bulkBufs = sync.Pool{New: func() any { b := make([]byte, bulkBufSize); retur
 // ReadFrom writes r's bytes to the connection in large writes.
 func (c *bulkConn) ReadFrom(r io.Reader) (int64, error) {
 	if lr, ok := r.(*io.LimitedReader); ok {
-		if _, ok := lr.R.(*os.File); ok {
+		switch src := lr.R.(type) {
+		case *os.File:
 			return c.TCPConn.ReadFrom(r) // sendfile
+		case *fileSection:
+			if n, handled, err := c.sendFile(lr, src); handled {
+				return n, err
+			}
 		}
 	}
 	bp := bulkBufs.Get().(*[]byte)

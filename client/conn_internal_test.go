@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"os"
 	"testing"
 )
 
@@ -62,5 +63,71 @@ func TestBulkConn(t *testing.T) {
 	}
 	if len(src.sizes) > len(data)/bulkBufSize+2 {
 		t.Errorf("%d reads for %d bytes", len(src.sizes), len(data))
+	}
+}
+
+// TestBulkConnFileSection: a section of a file reaches the peer intact
+// through bulkConn.ReadFrom — by sendfile where the platform has it —
+// starting at the section's offset and stopping at its end, even from the
+// middle of the section (as net/http continues after its first 4 KiB).
+func TestBulkConnFileSection(t *testing.T) {
+	data := bytes.Repeat([]byte("0123456789abcdefghij"), 200_000) // 4 MB
+	f, err := os.CreateTemp(t.TempDir(), "section")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	got := make(chan []byte, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			got <- nil
+			return
+		}
+		b, _ := io.ReadAll(c)
+		c.Close()
+		got <- b
+	}()
+	conn, err := bulkDial(nil)(context.Background(), "tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	bc := conn.(*bulkConn)
+	const off, n = 1000, 3_000_000
+	body := SectionBody(f, off, n)
+	r, err := body.open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, ok := r.(*fileSection)
+	if !ok {
+		t.Fatalf("a file's section body reads through %T, want *fileSection", r)
+	}
+	head := make([]byte, 4096) // what net/http's bufio takes first
+	if _, err := io.ReadFull(fs, head); err != nil {
+		t.Fatal(err)
+	}
+	lr := &io.LimitedReader{R: fs, N: n - 4096}
+	if _, err := bc.Write(head); err != nil {
+		t.Fatal(err)
+	}
+	w, err := bc.ReadFrom(lr)
+	if err != nil || w != n-4096 || lr.N != 0 {
+		t.Fatalf("ReadFrom = %d, %v (%d left)", w, err, lr.N)
+	}
+	if k, err := fs.Read(head); k != 0 || err != io.EOF {
+		t.Errorf("the section reads on past its end: %d, %v", k, err)
+	}
+	bc.Close()
+	if b := <-got; !bytes.Equal(b, data[off:off+n]) {
+		t.Fatalf("received %d bytes, not the %d-byte section", len(b), n)
 	}
 }
