@@ -48,8 +48,8 @@ func TestCRC32CAuto(t *testing.T) {
 				t.Fatalf("%d parts sent, want 6", len(parts))
 			}
 			for _, c := range parts {
-				if c.Checksum != "CRC32C" || c.MD5 {
-					t.Errorf("part %d sent checksum %q, Content-MD5 %v; want CRC32C only", c.Part, c.Checksum, c.MD5)
+				if c.Checksum != "CRC32C" || c.MD5 || c.Trailer {
+					t.Errorf("part %d sent checksum %q, Content-MD5 %v, trailer %v; want a CRC32C header only", c.Part, c.Checksum, c.MD5, c.Trailer)
 				}
 			}
 			want, err := client.CompositeChecksum(partSums(data, kib))
@@ -265,9 +265,10 @@ func TestStreamBuffersFreed(t *testing.T) {
 	}
 }
 
-// TestTrailingChecksums: where the dialect takes trailing checksums
-// (S3), every part's CRC32C is computed while it is sent; a dialect
-// without them (IBM) gets it in a header, computed beforehand.
+// TestTrailingChecksums: with Options.TrailingChecksums, where the
+// dialect takes trailing checksums (S3), every part's CRC32C is computed
+// while it is sent; a dialect without them (IBM) gets it in a header,
+// computed beforehand. Without the option (TestCRC32CAuto) no trailers.
 func TestTrailingChecksums(t *testing.T) {
 	for _, tc := range []struct {
 		d     client.Dialect
@@ -276,7 +277,8 @@ func TestTrailingChecksums(t *testing.T) {
 		t.Run(tc.d.Name, func(t *testing.T) {
 			fake := newFake(smallDialect(tc.d))
 			data := randomData(69, 4*kib+5)
-			task, _ := mustManager(t, fake).Upload(context.Background(), &UploadInput{Bucket: "bkt", Key: "obj", ReaderAt: bytes.NewReader(data), Size: int64(len(data))})
+			task, _ := mustManager(t, fake).Upload(context.Background(), &UploadInput{Bucket: "bkt", Key: "obj", ReaderAt: bytes.NewReader(data), Size: int64(len(data))},
+				WithTrailingChecksums(true))
 			res := mustWait(t, task)
 			for _, c := range fake.callsOf("UploadPart") {
 				if c.Trailer != tc.trail || c.Checksum != "CRC32C" {
@@ -304,7 +306,7 @@ func TestTrailersIgnored(t *testing.T) {
 		fake.noTrailers = true
 		data := randomData(70, size)
 		task, _ := mustManager(t, fake).Upload(context.Background(), &UploadInput{Bucket: "bkt", Key: "obj", ReaderAt: bytes.NewReader(data), Size: int64(len(data))},
-			WithPartParallelism(1))
+			WithPartParallelism(1), WithTrailingChecksums(true))
 		res := mustWait(t, task)
 		op := "UploadPart"
 		if size < kib {

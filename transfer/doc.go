@@ -36,11 +36,11 @@
 // checked against the parts'); on COS the CRC-64 the server returns for
 // every part, combined and checked against the whole object's CRC-64 at
 // completion; elsewhere Content-MD5. Each byte is hashed once, by the
-// worker that sends it. Where the dialect takes trailing checksums (S3)
-// the CRC32C is computed while the part is sent and follows it as an
-// aws-chunked trailer, so a file part is read once; a server that
-// refuses or ignores the trailer gets the part again with the checksum in
-// a header, and so do the task's later parts. Downloads check
+// worker that sends it; on plain HTTP a file part is then sent by the
+// kernel from the page cache (sendfile), not copied through the process.
+// Options.TrailingChecksums instead computes the CRC32C while the part is
+// sent and sends it as an aws-chunked trailer (S3), reading the source
+// once. Downloads check
 // what the server publishes: the CRC-64 (COS) or an MD5 ETag of an object
 // stored by a single PUT.
 //

@@ -110,6 +110,17 @@ type Options struct {
 	// upload already in progress for the same key: the most recent one
 	// whose parts match the source (the COS SDK's ListParts resume).
 	AdoptUploads bool
+	// TrailingChecksums sends each part's CRC32C as an aws-chunked
+	// trailer, computed while the part is sent, on dialects with
+	// client.FeatureTrailingChecksums (S3): the source is read once
+	// instead of twice. It pays where a second read is dear (a ReaderAt
+	// over the network, say). A file source is better off without it:
+	// its parts are hashed from the page cache and then sent by the
+	// kernel (sendfile) without being copied through the process, which a
+	// trailer, computed in the process, rules out. A server that refuses
+	// or ignores a trailer gets the part again with the checksum in a
+	// header, and so do the task's later parts.
+	TrailingChecksums bool
 	// ProgressInterval is the least time between two progress (and hash
 	// progress) reports to the Listener; the final progress is always
 	// reported. 0 means DefaultProgressInterval; a negative value reports
@@ -173,6 +184,11 @@ func WithCheckpointDir(dir string) func(*Options) { return func(o *Options) { o.
 
 // WithAdoptUploads sets Options.AdoptUploads.
 func WithAdoptUploads(adopt bool) func(*Options) { return func(o *Options) { o.AdoptUploads = adopt } }
+
+// WithTrailingChecksums sets Options.TrailingChecksums.
+func WithTrailingChecksums(on bool) func(*Options) {
+	return func(o *Options) { o.TrailingChecksums = on }
+}
 
 // WithProgressInterval sets Options.ProgressInterval.
 func WithProgressInterval(d time.Duration) func(*Options) {

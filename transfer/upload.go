@@ -186,7 +186,7 @@ func (u *uploadJob) setPartCRC32C(on bool) {
 	u.partCRC32C = on
 	u.mu.Unlock()
 	u.kinds, u.sendMD5 = u.baseKinds, u.baseSendMD5
-	u.trail.Store(on && u.d.Has(client.FeatureTrailingChecksums))
+	u.trail.Store(on && u.o.TrailingChecksums && u.d.Has(client.FeatureTrailingChecksums))
 	switch {
 	case on:
 		u.kinds |= sumCRC32C
@@ -584,7 +584,7 @@ func (u *uploadJob) putSingle(ctx context.Context) error {
 	}
 	if !u.trailTried {
 		u.trailTried = true
-		u.trail.Store(u.wantCRC32C && u.d.Has(client.FeatureTrailingChecksums))
+		u.trail.Store(u.wantCRC32C && u.o.TrailingChecksums && u.d.Has(client.FeatureTrailingChecksums))
 	}
 	var (
 		in  *PutObjectInput
