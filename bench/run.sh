@@ -182,7 +182,7 @@ for phase in $PHASES; do
   integrity) # the other integrity modes, 1 GiB upload at 8 MiB/4.
     for rep in $(seq "$REPS"); do
       for server in minio discard; do
-        for ci in polystore:md5 polystore:off aws:crc32 aws:off minio:crc32c minio:off; do
+        for ci in polystore:crc32c-trailer polystore:md5 polystore:off aws:crc32 aws:off minio:crc32c minio:off; do
           over_budget && { skipped+=("integrity rep $rep"); break 3; }
           measure "$server" -client "${ci%%:*}" -integrity "${ci#*:}" -op upload -size 1GiB -part 8MiB -par 4 -source file
         done

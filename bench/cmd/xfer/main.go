@@ -87,9 +87,10 @@ func (r *result) String() string {
 var integrityModes = map[string][]string{
 	// crc32c: the transfer manager's IntegrityAuto, which on S3 sends
 	// an x-amz-checksum-crc32c per part (declared on the upload, listed
-	// at Complete); md5: IntegrityMD5, Content-MD5 per part; off:
-	// IntegrityOff.
-	"polystore": {"crc32c", "md5", "off"},
+	// at Complete); crc32c-trailer: the same CRC32C sent as an
+	// aws-chunked trailer (Options.TrailingChecksums); md5: IntegrityMD5,
+	// Content-MD5 per part; off: IntegrityOff.
+	"polystore": {"crc32c", "crc32c-trailer", "md5", "off"},
 	// sha256+crc32: the SDK's defaults on plain HTTP (payload signed
 	// with SHA-256, CRC32 header per part); crc32: UNSIGNED-PAYLOAD and
 	// the CRC32 header; off: UNSIGNED-PAYLOAD, no checksum.
@@ -336,7 +337,7 @@ func main() {
 	flag.StringVar(&c.Bucket, "bucket", "bench", "bucket")
 	flag.StringVar(&c.Key, "key", "", "object key (default bench-SIZE; the discard server reads the size from it)")
 	flag.StringVar(&c.Source, "source", "file", "upload source: file (a file in -dir, see -op setup), stream (an io.Reader of unknown size) or gen (an in-memory io.ReaderAt)")
-	flag.StringVar(&c.Integrity, "integrity", "default", "polystore: crc32c|md5|off; aws: sha256+crc32|crc32|off; minio: sha256-chunked|crc32c|off (downloads: auto|off)")
+	flag.StringVar(&c.Integrity, "integrity", "default", "polystore: crc32c|crc32c-trailer|md5|off; aws: sha256+crc32|crc32|off; minio: sha256-chunked|crc32c|off (downloads: auto|off)")
 	flag.StringVar(&c.Dir, "dir", filepath.Join(os.TempDir(), "polystore-bench"), "directory of source files and cached ETags")
 	flag.StringVar(&c.Label, "label", "", "server name printed in the result line")
 	flag.StringVar(&c.Profile, "cpuprofile", "", "write a CPU profile of the transfer to this file")

@@ -29,8 +29,11 @@ var polystoreModes = map[string]transfer.Integrity{
 	// IntegrityAuto, which on the S3 dialect is a CRC32C additional
 	// checksum per part (x-amz-checksum-crc32c, verified by the server).
 	"crc32c": transfer.IntegrityAuto,
-	"md5":    transfer.IntegrityMD5,
-	"off":    transfer.IntegrityOff,
+	// The same checksum computed while each part is sent and sent as an
+	// aws-chunked trailer (Options.TrailingChecksums).
+	"crc32c-trailer": transfer.IntegrityAuto,
+	"md5":            transfer.IntegrityMD5,
+	"off":            transfer.IntegrityOff,
 }
 
 func newPolystore(c *config, integrity string) (transferer, error) {
@@ -41,7 +44,8 @@ func newPolystore(c *config, integrity string) (transferer, error) {
 	}
 	api := transfer.NewClientAPI(cl)
 	m, err := transfer.New(api,
-		transfer.WithPartSize(c.Part), transfer.WithPartParallelism(c.Par), transfer.WithIntegrity(mode))
+		transfer.WithPartSize(c.Part), transfer.WithPartParallelism(c.Par), transfer.WithIntegrity(mode),
+		transfer.WithTrailingChecksums(integrity == "crc32c-trailer"))
 	if err != nil {
 		return nil, err
 	}
