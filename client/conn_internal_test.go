@@ -20,15 +20,15 @@ func (s *sizeRecorder) Read(p []byte) (int, error) {
 	return s.r.Read(p)
 }
 
-// TestBulkConn: the client's own transport dials bulkConns, whose
-// ReadFrom (net/http's path for a body of known length) reads the body in
-// 256 KiB chunks and delivers every byte.
-func TestBulkConn(t *testing.T) {
+// listenOnce listens on 127.0.0.1 and sends on got everything the first
+// connection writes, once it closes.
+func listenOnce(t *testing.T) (string, <-chan []byte) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	t.Cleanup(func() { ln.Close() })
 	got := make(chan []byte, 1)
 	go func() {
 		c, err := ln.Accept()
@@ -40,7 +40,15 @@ func TestBulkConn(t *testing.T) {
 		c.Close()
 		got <- b
 	}()
-	conn, err := bulkDial(nil)(context.Background(), "tcp", ln.Addr().String())
+	return ln.Addr().String(), got
+}
+
+// TestBulkConn: the client's own transport dials bulkConns, whose
+// ReadFrom (net/http's path for a body of known length) reads the body in
+// 256 KiB chunks and delivers every byte.
+func TestBulkConn(t *testing.T) {
+	addr, got := listenOnce(t)
+	conn, err := bulkDial(nil)(context.Background(), "tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,23 +88,8 @@ func TestBulkConnFileSection(t *testing.T) {
 	if _, err := f.Write(data); err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	got := make(chan []byte, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			got <- nil
-			return
-		}
-		b, _ := io.ReadAll(c)
-		c.Close()
-		got <- b
-	}()
-	conn, err := bulkDial(nil)(context.Background(), "tcp", ln.Addr().String())
+	addr, got := listenOnce(t)
+	conn, err := bulkDial(nil)(context.Background(), "tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"hash"
 	"io"
-	"net/http"
 	"strconv"
 
 	"github.com/polystore/polystore/signer"
@@ -53,6 +52,23 @@ func (d *Dialect) CanTrail(o *Options) bool {
 	return false
 }
 
+// CheckTrailingChecksum validates a request's TrailingChecksum field: a
+// known algorithm, not together with a given checksum, on a dialect with
+// FeatureTrailingChecksums.
+func (d *Dialect) CheckTrailingChecksum(field string, a ChecksumAlgorithm, given Checksum) error {
+	switch {
+	case a == ChecksumNone:
+		return nil
+	case !a.valid():
+		return InvalidArgument(field, "unknown checksum algorithm %d", int(a))
+	case !given.IsZero():
+		return InvalidArgument(field, "excludes Checksum: the checksum is either given or computed while sending")
+	case !d.Has(FeatureTrailingChecksums):
+		return NotSupported(d, field, "trailing checksums (aws-chunked)")
+	}
+	return nil
+}
+
 // SetTrailingChecksum turns r's body into an aws-chunked body whose
 // checksum in algorithm a is computed as it is sent and follows it as a
 // trailer, and sets the headers that announce it. contentEncoding is the
@@ -88,16 +104,6 @@ func (d *Dialect) SetTrailingChecksum(r *Request, a ChecksumAlgorithm, contentEn
 	r.Header.Set(d.HeaderPrefix+"trailer", name)
 	r.Header.Set(d.HeaderPrefix+"content-sha256", streamingTrailer)
 	r.Header.Del(name)
-}
-
-// CheckTrailerEcho returns ErrTrailerIgnored unless resp echoes a
-// checksum in algorithm a.
-func (d *Dialect) CheckTrailerEcho(h http.Header, a ChecksumAlgorithm) (Checksum, error) {
-	c, ok := d.ResponseChecksum(h)
-	if !ok || c.Algorithm != a {
-		return Checksum{}, ErrTrailerIgnored
-	}
-	return c, nil
 }
 
 type eofReader struct{}

@@ -228,7 +228,7 @@ var uploadPartOp = client.Op[UploadPartInput, UploadPartOutput]{
 		if err := d.CheckChecksum("Checksum", in.Checksum); err != nil {
 			return err
 		}
-		if err := checkTrailing(d, in.TrailingChecksum, in.Checksum); err != nil {
+		if err := d.CheckTrailingChecksum("TrailingChecksum", in.TrailingChecksum, in.Checksum); err != nil {
 			return err
 		}
 		return checkSSE(d, "SSE", in.SSE)
@@ -284,22 +284,6 @@ func (c *Client) UploadPart(ctx context.Context, in *UploadPartInput, optFns ...
 		return nil, &client.OperationError{Dialect: c.c.Dialect().Name, Op: uploadPartOp.Name, Err: client.ErrTrailerIgnored}
 	}
 	return out, err
-}
-
-// checkTrailing validates a TrailingChecksum: a known algorithm, not
-// with a Checksum, on a dialect with trailing checksums.
-func checkTrailing(d *client.Dialect, a client.ChecksumAlgorithm, sum client.Checksum) error {
-	switch {
-	case a == client.ChecksumNone:
-		return nil
-	case a.Size() == 0:
-		return client.InvalidArgument("TrailingChecksum", "unknown checksum algorithm %d", int(a))
-	case !sum.IsZero():
-		return client.InvalidArgument("TrailingChecksum", "excludes Checksum: the checksum is either given or computed while sending")
-	case !d.Has(client.FeatureTrailingChecksums):
-		return client.NotSupported(d, "TrailingChecksum", "trailing checksums (aws-chunked)")
-	}
-	return nil
 }
 
 // bodyMD5 computes the MD5 of size bytes of r from its current offset

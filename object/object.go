@@ -158,7 +158,7 @@ var putOp = client.Op[PutInput, PutOutput]{
 		if err := d.CheckChecksum("Checksum", in.Checksum); err != nil {
 			return err
 		}
-		if err := checkTrailing(d, in.TrailingChecksum, in.Checksum); err != nil {
+		if err := d.CheckTrailingChecksum("TrailingChecksum", in.TrailingChecksum, in.Checksum); err != nil {
 			return err
 		}
 		return d.CheckObjectOptions(in.options())
@@ -218,22 +218,6 @@ func (c *Client) putOne(ctx context.Context, in *PutInput, optFns []func(*client
 		return nil, &client.OperationError{Dialect: c.c.Dialect().Name, Op: putOp.Name, Err: client.ErrTrailerIgnored}
 	}
 	return out, err
-}
-
-// checkTrailing validates a TrailingChecksum: a known algorithm, not
-// with a Checksum, on a dialect with trailing checksums.
-func checkTrailing(d *client.Dialect, a client.ChecksumAlgorithm, sum client.Checksum) error {
-	switch {
-	case a == client.ChecksumNone:
-		return nil
-	case a.Size() == 0:
-		return client.InvalidArgument("TrailingChecksum", "unknown checksum algorithm %d", int(a))
-	case !sum.IsZero():
-		return client.InvalidArgument("TrailingChecksum", "excludes Checksum: the checksum is either given or computed while sending")
-	case !d.Has(client.FeatureTrailingChecksums):
-		return client.NotSupported(d, "TrailingChecksum", "trailing checksums (aws-chunked)")
-	}
-	return nil
 }
 
 // lengthKnown reports whether client.NewBody can find r's length.
