@@ -44,6 +44,13 @@ type Op[In, Out any] struct {
 	Deserialize func(d *Dialect, resp *http.Response, out *Out) error
 	// KeepBody hands the response body to the output (streaming GET).
 	KeepBody bool
+	// ErrorIn200 marks operations whose "200 OK" can carry an error
+	// document (S3's CompleteMultipartUpload, CopyObject and
+	// UploadPartCopy fail this way after they started answering). The
+	// retry policy then reads such an answer and treats it as the error
+	// it holds: an InternalError or SlowDown in a 200 is retried like a
+	// 500 or a 503.
+	ErrorIn200 bool
 }
 
 type bodyKey struct{}
@@ -90,7 +97,7 @@ func Invoke[In, Out any](ctx context.Context, c *Client, op *Op[In, Out], in *In
 	if err := applyAPIOptions(stack, &o, d, op.Name); err != nil {
 		return nil, err
 	}
-	h := middleware.DecorateHandler(&sender{c: c, o: &o, op: op.Name, idempotent: op.Idempotent, signer: sg}, stack)
+	h := middleware.DecorateHandler(&sender{c: c, o: &o, op: op.Name, idempotent: op.Idempotent, errorIn200: op.ErrorIn200, signer: sg}, stack)
 	res, _, err := h.Handle(ctx, in)
 	if err != nil {
 		return nil, err
@@ -204,6 +211,7 @@ type sender struct {
 	o          *Options
 	op         string
 	idempotent bool
+	errorIn200 bool
 	signer     signer.Signer
 }
 
@@ -222,7 +230,7 @@ func (s *sender) Handle(ctx context.Context, input any) (any, middleware.Metadat
 		hc.Timeout = s.o.HTTPClient.Timeout
 		hc.Jar = s.o.HTTPClient.Jar
 	}
-	rc := &retryClassifier{dialect: d, policy: s.o.Retry, idempotent: s.idempotent}
+	rc := &retryClassifier{dialect: d, policy: s.o.Retry, idempotent: s.idempotent, errorIn200: s.errorIn200}
 	rhc := &retryablehttp.Client{
 		HTTPClient:   hc,
 		RetryWaitMin: s.o.Retry.MinBackoff,

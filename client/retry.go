@@ -21,6 +21,7 @@ type retryClassifier struct {
 	dialect    *Dialect
 	policy     RetryPolicy
 	idempotent bool
+	errorIn200 bool // a 200 may hold an error document (Op.ErrorIn200)
 	log        func(wait time.Duration, attempt int, resp *http.Response)
 }
 
@@ -40,10 +41,18 @@ func (rc *retryClassifier) check(ctx context.Context, resp *http.Response, err e
 		// A connection error: the request may or may not have been applied.
 		return rc.idempotent || rc.policy.RetryNonIdempotent, nil
 	}
-	if resp.StatusCode < 400 {
+	var code string
+	switch {
+	case resp.StatusCode == http.StatusOK && rc.errorIn200:
+		var isErr bool
+		if code, isErr = peekErrorIn200(rc.dialect, resp); !isErr {
+			return false, nil
+		}
+	case resp.StatusCode < 400:
 		return false, nil
+	default:
+		code = peekErrorCode(rc.dialect, resp)
 	}
-	code := peekErrorCode(rc.dialect, resp)
 	throttled := resp.StatusCode == http.StatusTooManyRequests || rc.dialect.ThrottleCodes[code]
 	transient := throttled || rc.dialect.RetryableCodes[code]
 	switch resp.StatusCode {
@@ -97,6 +106,27 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 		return max(t.Sub(now), 0), true
 	}
 	return 0, false
+}
+
+// peekErrorIn200 reads a 200 answer of an operation that can fail inside
+// one (up to maxErrorBody bytes, which holds the whitespace S3 sends while
+// it works and the result document), puts it back for the decoder, and
+// reports whether it is an error document and its code.
+func peekErrorIn200(d *Dialect, resp *http.Response) (string, bool) {
+	if resp.Body == nil || resp.Body == http.NoBody {
+		return "", false
+	}
+	buf, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(buf), resp.Body), resp.Body}
+	doc := bytes.TrimSpace(buf)
+	if len(doc) == 0 || !isErrorDocument(d, doc) {
+		return "", false
+	}
+	code, _, _, _, _ := parseErrorBody(d, doc)
+	return code, true
 }
 
 // peekErrorCode reads up to maxErrorBody bytes of an error response to find

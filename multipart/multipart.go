@@ -363,6 +363,7 @@ type copyPartResult struct {
 var uploadPartCopyOp = client.Op[UploadPartCopyInput, UploadPartCopyOutput]{
 	Name:       "UploadPartCopy",
 	Idempotent: true,
+	ErrorIn200: true,
 	Validate: func(d *client.Dialect, in *UploadPartCopyInput) error {
 		if !d.Has(client.FeatureMultipartCopy) {
 			return client.NotSupported(d, "SourceKey", "copying a part from an object")
@@ -565,6 +566,7 @@ type completeResult struct {
 var completeOp = client.Op[CompleteInput, CompleteOutput]{
 	Name:       "CompleteMultipartUpload",
 	Idempotent: true,
+	ErrorIn200: true,
 	Validate: func(d *client.Dialect, in *CompleteInput) error {
 		if err := checkUpload(d, in.Bucket, in.Key, in.UploadID); err != nil {
 			return err

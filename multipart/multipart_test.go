@@ -163,30 +163,80 @@ func TestBadInputSendsNothing(t *testing.T) {
 	}
 }
 
-// TestCompleteErrorIn200 checks that a 200 answer to Complete carrying an
-// error document is returned as a *client.ResponseError, never success.
+// TestCompleteErrorIn200: a 200 answer to Complete that carries an error
+// document is never a success. A transient one (InternalError) is retried
+// like a 500 and the upload completes; one that persists comes back as a
+// *client.ResponseError with status 200 after the policy's attempts; a
+// lasting error in a 200 (an invalid part) is not retried.
 func TestCompleteErrorIn200(t *testing.T) {
 	ctx := context.Background()
 	for _, d := range allDialects {
 		t.Run(d.Name, func(t *testing.T) {
 			srv, c := newServer(t, d)
-			srv.InjectFault(storagetest.Fault{
-				Match: func(r *http.Request) bool {
-					return r.Method == http.MethodPost && r.URL.Query().Has(d.Params.UploadID)
-				},
-				Status: http.StatusOK,
-				Code:   map[bool]string{true: "internal_server_error", false: "InternalError"}[d.Codec == client.JSON],
-			})
-			out, err := multipart.NewClient(c).Complete(ctx, &multipart.CompleteInput{
-				Bucket: bucketFor(d, "valid-bucket"), Key: "k", UploadID: "u",
-				Parts: []multipart.CompletedPart{{PartNumber: d.Limits.FirstPartNumber, ETag: "e"}},
-			})
-			var re *client.ResponseError
-			if !errors.As(err, &re) || out != nil {
-				t.Fatalf("complete = %v, %v; want a *client.ResponseError", out, err)
+			b := bucketFor(d, "valid-bucket")
+			if _, err := bucket.NewClient(c).Create(ctx, &bucket.CreateInput{Bucket: b}); err != nil {
+				t.Fatal(err)
 			}
-			if re.StatusCode != http.StatusOK || re.Op != "CompleteMultipartUpload" || re.Code == "" {
-				t.Errorf("error: status %d, op %q, code %q", re.StatusCode, re.Op, re.Code)
+			uploads := multipart.NewClient(c)
+			first := d.Limits.FirstPartNumber
+			isComplete := func(r *http.Request) bool {
+				return r.Method == http.MethodPost && r.URL.Query().Has(d.Params.UploadID)
+			}
+			completes := func() int {
+				n := 0
+				for _, r := range srv.Requests() {
+					if r.Op == "CompleteMultipartUpload" {
+						n++
+					}
+				}
+				return n
+			}
+			internal := map[bool]string{true: "internal_server_error", false: "InternalError"}[d.Codec == client.JSON]
+			start := func(key string) (*multipart.CompleteInput, int) {
+				up, err := uploads.Initiate(ctx, &multipart.InitiateInput{Bucket: b, Key: key})
+				if err != nil {
+					t.Fatal(err)
+				}
+				part, err := uploads.UploadPart(ctx, &multipart.UploadPartInput{Bucket: b, Key: key, UploadID: up.UploadID,
+					PartNumber: first, Body: bytes.NewReader([]byte("only part"))})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return &multipart.CompleteInput{Bucket: b, Key: key, UploadID: up.UploadID,
+					Parts: []multipart.CompletedPart{{PartNumber: first, ETag: part.ETag}}}, completes()
+			}
+
+			in, before := start("retried")
+			srv.InjectFault(storagetest.Fault{Match: isComplete, ErrorIn200: true, Code: internal})
+			if _, err := uploads.Complete(ctx, in); err != nil {
+				t.Fatalf("complete after one InternalError in a 200: %v", err)
+			}
+			if n := completes() - before; n != 2 {
+				t.Errorf("%d Complete requests, want 2 (one retry)", n)
+			}
+
+			in, before = start("persistent")
+			srv.InjectFault(storagetest.Fault{Match: isComplete, ErrorIn200: true, Code: internal, Times: 2})
+			out, err := uploads.Complete(ctx, in, client.WithMaxAttempts(2))
+			var re *client.ResponseError
+			if !errors.As(err, &re) || out != nil || re.StatusCode != http.StatusOK || re.Op != "CompleteMultipartUpload" || re.Code != internal {
+				t.Fatalf("complete = %v, %v; want a *client.ResponseError %s in a 200", out, err, internal)
+			}
+			if n := completes() - before; n != 2 {
+				t.Errorf("%d Complete requests, want the policy's 2 attempts", n)
+			}
+			if n := srv.PendingFaults(); n != 0 {
+				t.Fatalf("%d faults left", n)
+			}
+
+			lasting := map[bool]string{true: "invalid_request", false: "InvalidPart"}[d.Codec == client.JSON]
+			in, before = start("lasting")
+			srv.InjectFault(storagetest.Fault{Match: isComplete, ErrorIn200: true, Code: lasting})
+			if _, err := uploads.Complete(ctx, in); !errors.As(err, &re) || re.Code != lasting || re.StatusCode != http.StatusOK {
+				t.Fatalf("complete = %v; want %s in a 200", err, lasting)
+			}
+			if n := completes() - before; n != 1 {
+				t.Errorf("%d Complete requests for a lasting error, want 1", n)
 			}
 		})
 	}

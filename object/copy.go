@@ -88,6 +88,7 @@ type copyResult struct {
 var copyOp = client.Op[CopyInput, CopyOutput]{
 	Name:       "CopyObject",
 	Idempotent: true,
+	ErrorIn200: true,
 	Validate: func(d *client.Dialect, in *CopyInput) error {
 		if err := checkBucketKey(d, in.Bucket, in.Key); err != nil {
 			return err

@@ -15,7 +15,8 @@ import (
 
 // TestCopyErrorIn200 checks that a copy answered 200 with an error
 // document (S3 and COS do this when the copy fails after it started) is
-// an error, not a success.
+// an error, not a success: retried while the error is transient, then
+// returned with the answer's status.
 func TestCopyErrorIn200(t *testing.T) {
 	for _, d := range allDialects {
 		t.Run(d.Name, func(t *testing.T) {
@@ -25,16 +26,24 @@ func TestCopyErrorIn200(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			srv.InjectFault(storagetest.Fault{
-				Match:  func(r *http.Request) bool { return r.Header.Get(d.Object.CopySourceHeader) != "" },
-				Status: http.StatusOK,
-				Code:   map[bool]string{true: "internal_server_error", false: "InternalError"}[d.Codec == client.JSON],
-			})
+			isCopy := func(r *http.Request) bool { return r.Header.Get(d.Object.CopySourceHeader) != "" }
+			code := map[bool]string{true: "internal_server_error", false: "InternalError"}[d.Codec == client.JSON]
+			srv.InjectFault(storagetest.Fault{Match: isCopy, Status: http.StatusOK, Code: code, Times: 2})
 			b := bucketFor(d, "valid-bucket")
-			out, err := object.NewClient(c).Copy(context.Background(), &object.CopyInput{Bucket: b, Key: "dst", SourceBucket: b, SourceKey: "src"})
+			out, err := object.NewClient(c).Copy(context.Background(), &object.CopyInput{Bucket: b, Key: "dst", SourceBucket: b, SourceKey: "src"},
+				client.WithMaxAttempts(2))
 			var re *client.ResponseError
-			if !errors.As(err, &re) || out != nil || re.StatusCode != http.StatusOK || re.Op != "CopyObject" {
-				t.Fatalf("copy = %v, %v; want a *client.ResponseError for a 200 with an error body", out, err)
+			if !errors.As(err, &re) || out != nil || re.StatusCode != http.StatusOK || re.Op != "CopyObject" || re.Code != code {
+				t.Fatalf("copy = %v, %v; want a *client.ResponseError %s for a 200 with an error body", out, err, code)
+			}
+			copies := 0
+			for _, r := range srv.Requests() {
+				if r.Op == "CopyObject" {
+					copies++
+				}
+			}
+			if copies != 2 || srv.PendingFaults() != 0 {
+				t.Errorf("%d copy requests (%d faults left), want 2: the transient error is retried", copies, srv.PendingFaults())
 			}
 		})
 	}
