@@ -49,6 +49,13 @@ type fakeAPI struct {
 	// completeChecksum, if set, can alter the composite checksum
 	// reported on completion.
 	completeChecksum func(c client.Checksum) client.Checksum
+	// lostComplete makes Complete assemble the object and then answer
+	// NoSuchUpload, as a retried Complete does when its first attempt
+	// succeeded unseen.
+	lostComplete bool
+	// goneUpload makes Complete answer NoSuchUpload without assembling
+	// anything (someone aborted the upload).
+	goneUpload bool
 	// noTrailers makes the fake a server without aws-chunked support: a
 	// trailing checksum is not decoded, the framed bytes are stored, and
 	// the answer echoes no checksum (client.ErrTrailerIgnored).
@@ -355,6 +362,10 @@ func (f *fakeAPI) CompleteMultipartUpload(ctx context.Context, in *CompleteMulti
 	f.enter()
 	defer f.leave()
 	call := fakeCall{Op: "CompleteMultipartUpload", Key: in.Key, UploadID: in.UploadID, Part: -1}
+	if f.goneUpload {
+		f.record(call)
+		return nil, errNoSuchUpload
+	}
 	f.mu.Lock()
 	up, ok := f.uploads[in.UploadID]
 	if !ok {
@@ -393,6 +404,9 @@ func (f *fakeAPI) CompleteMultipartUpload(ctx context.Context, in *CompleteMulti
 	f.mu.Unlock()
 	call.OK = true
 	f.record(call)
+	if f.lostComplete {
+		return nil, errNoSuchUpload
+	}
 	out := &CompleteMultipartUploadOutput{ETag: etag}
 	if up.alg != client.ChecksumNone {
 		out.Checksum, _ = client.CompositeChecksum(partSums)

@@ -2,11 +2,15 @@ package transfer
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -544,6 +548,14 @@ func (u *uploadJob) complete(ctx context.Context) error {
 		}
 	}
 	out, err := u.api.CompleteMultipartUpload(ctx, &CompleteMultipartUploadInput{UploadRef: u.ref(), Parts: parts})
+	if errors.Is(err, client.ErrNotFound) {
+		// A retried Complete whose first attempt did complete finds the
+		// upload gone: the object is there if it has exactly the ETag
+		// these parts make.
+		if done := u.completedEarlier(ctx, parts, size); done != nil {
+			out, err = done, nil
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -569,6 +581,36 @@ func (u *uploadJob) complete(ctx context.Context) error {
 	}
 	u.res = res
 	return nil
+}
+
+// completedEarlier returns the object's answer when it exists with the
+// size and the multipart ETag (the MD5 of the parts' MD5s, "-N") that
+// parts make, or nil: then the upload really is gone.
+func (u *uploadJob) completedEarlier(ctx context.Context, parts []CompletedPart, size int64) *CompleteMultipartUploadOutput {
+	want, ok := multipartETag(parts)
+	head, canHead := u.api.(DownloadAPI)
+	if !ok || !canHead {
+		return nil
+	}
+	info, err := head.HeadObject(ctx, &HeadObjectInput{Bucket: u.in.Bucket, Key: u.in.Key})
+	if err != nil || info.Size != size || !strings.EqualFold(info.ETag, want) {
+		return nil
+	}
+	return &CompleteMultipartUploadOutput{ETag: info.ETag, VersionID: info.VersionID, CRC64: info.CRC64, HasCRC64: info.HasCRC64}
+}
+
+// multipartETag computes the S3 ETag of an object completed from parts
+// whose ETags are hex MD5s.
+func multipartETag(parts []CompletedPart) (string, bool) {
+	h := md5.New()
+	for _, p := range parts {
+		raw, err := hex.DecodeString(strings.Trim(p.ETag, `"`))
+		if err != nil || len(raw) != md5.Size {
+			return "", false
+		}
+		h.Write(raw)
+	}
+	return hex.EncodeToString(h.Sum(nil)) + "-" + strconv.Itoa(len(parts)), true
 }
 
 // putSingle uploads the whole source in one request.

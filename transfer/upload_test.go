@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/polystore/polystore/client"
@@ -561,5 +562,35 @@ func TestUploadInputChecks(t *testing.T) {
 	task, _ := m.Upload(context.Background(), &UploadInput{Bucket: "b", Key: "k", File: filepath.Join(t.TempDir(), "missing")})
 	if _, err := wait(t, task); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+// TestCompleteAnsweredLost: a Complete whose success was not seen (its
+// retry answers NoSuchUpload) is recognised by the object's size and
+// multipart ETag; an object that does not match keeps the error.
+func TestCompleteAnsweredLost(t *testing.T) {
+	fake := newFake(smallDialect(client.S3))
+	fake.lostComplete = true
+	data := randomData(71, 3*kib+1)
+	m, _ := New(fake, WithPartSize(kib))
+	task, _ := m.Upload(context.Background(), &UploadInput{Bucket: "bkt", Key: "obj", ReaderAt: bytes.NewReader(data), Size: int64(len(data))})
+	res := mustWait(t, task)
+	got, _ := fake.object("bkt", "obj")
+	equalBytes(t, got, data)
+	if !strings.HasSuffix(res.ETag, "-4") || res.Size != int64(len(data)) {
+		t.Errorf("result %+v, want the 4-part object", res)
+	}
+	if n := len(fake.callsOf("HeadObject")); n != 1 {
+		t.Errorf("%d HEADs, want 1 to confirm the object", n)
+	}
+
+	// The upload is really gone and someone else's object is under the
+	// key, of the same size: the error stands.
+	other := newFake(smallDialect(client.S3))
+	other.goneUpload = true
+	other.putObject("bkt", "obj", randomData(72, 3*kib+1))
+	task, _ = mustManager(t, other).Upload(context.Background(), &UploadInput{Bucket: "bkt", Key: "obj", ReaderAt: bytes.NewReader(data), Size: int64(len(data))})
+	if _, err := wait(t, task); !errors.Is(err, client.ErrNotFound) {
+		t.Fatalf("err = %v, want the NoSuchUpload", err)
 	}
 }
