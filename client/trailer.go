@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"encoding/base64"
 	"errors"
 	"hash"
@@ -85,7 +86,7 @@ func (d *Dialect) SetTrailingChecksum(r *Request, a ChecksumAlgorithm, contentEn
 		size:       trailedLen(n, a, name),
 		replayable: body.replayable,
 		open: func() (io.Reader, error) {
-			var src io.Reader = eofReader{}
+			var src io.Reader = bytes.NewReader(nil)
 			if body.open != nil && n > 0 {
 				var err error
 				if src, err = body.open(); err != nil {
@@ -105,10 +106,6 @@ func (d *Dialect) SetTrailingChecksum(r *Request, a ChecksumAlgorithm, contentEn
 	r.Header.Set(d.HeaderPrefix+"content-sha256", streamingTrailer)
 	r.Header.Del(name)
 }
-
-type eofReader struct{}
-
-func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
 
 // trailedLen is the framed length of n bytes with a trailer named name
 // carrying a checksum in algorithm a.

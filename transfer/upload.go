@@ -466,13 +466,12 @@ func (u *uploadJob) sendPart(ctx context.Context, i int) error {
 				return &partError{number: number, err: client.ErrTrailerIgnored}
 			}
 			u.trailOK.Store(true)
-			in.Checksum = out.Checksum
 		}
 		if s.hasCRC && out.HasCRC64 && out.CRC64 != s.crc {
 			err = &partError{number: number, err: &ChecksumError{What: fmt.Sprintf("part %d", number), Algorithm: "crc64", Want: formatCRC(out.CRC64), Got: formatCRC(s.crc)}}
 			continue
 		}
-		if got, ok := crc32cOf(out.Checksum); ok && in.Checksum.Algorithm == client.ChecksumCRC32C && got != s.crc32c {
+		if got, ok := crc32cOf(out.Checksum); ok && !trail && in.Checksum.Algorithm == client.ChecksumCRC32C && got != s.crc32c {
 			err = &partError{number: number, err: &ChecksumError{What: fmt.Sprintf("part %d", number), Algorithm: "crc32c", Want: out.Checksum.String(), Got: in.Checksum.String()}}
 			continue
 		}
