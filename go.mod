@@ -8,4 +8,7 @@ require (
 	golang.org/x/sync v0.19.0
 )
 
-require github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
+require (
+	github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
+	github.com/stretchr/testify v1.11.1 // indirect
+)
