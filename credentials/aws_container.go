@@ -208,6 +208,10 @@ func (c *container) target(ctx context.Context) (string, error) {
 	return "", fmt.Errorf("credentials: container: AWS_CONTAINER_CREDENTIALS_FULL_URI must be an http or https URL")
 }
 
+// lookupNetIP resolves host names for checkContainerHost; tests replace it
+// so that no lookup leaves the machine.
+var lookupNetIP = net.DefaultResolver.LookupNetIP
+
 // checkContainerHost allows plain http only to loopback addresses (every
 // address a host name resolves to must be one) and to the ECS and EKS
 // agent addresses.
@@ -225,7 +229,7 @@ func checkContainerHost(ctx context.Context, host string) error {
 		}
 		return refuse
 	}
-	addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	addrs, err := lookupNetIP(ctx, "ip", host)
 	if err != nil || len(addrs) == 0 {
 		return refuse
 	}
