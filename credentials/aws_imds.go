@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"strconv"
@@ -289,7 +290,8 @@ func metadataRequest(ctx context.Context, client *http.Client, timeout time.Dura
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		if ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
+		var ne net.Error
+		if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
 			return nil, nil, fmt.Errorf("no answer within %v", timeout)
 		}
 		return nil, nil, unwrapURLError(err)

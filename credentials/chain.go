@@ -147,10 +147,15 @@ func (e *NotFoundError) Error() string {
 	}
 	parts := make([]string, len(e.Reasons))
 	for i, r := range e.Reasons {
-		parts[i] = strings.TrimSuffix(strings.TrimPrefix(r.Error(), "credentials: "), ": "+signer.ErrNoCredentials.Error())
+		msg := strings.TrimPrefix(r.Error(), cachePrefix)
+		parts[i] = strings.TrimSuffix(strings.TrimPrefix(msg, "credentials: "), ": "+signer.ErrNoCredentials.Error())
 	}
 	return "credentials: no credentials found: " + strings.Join(parts, "; ")
 }
+
+// cachePrefix is how signer.CredentialsCache prefixes a provider's error;
+// a NotFoundError's summary drops it.
+const cachePrefix = "signer: refreshing credentials: "
 
 // Is reports whether target is signer.ErrNoCredentials.
 func (e *NotFoundError) Is(target error) bool { return target == signer.ErrNoCredentials }
