@@ -63,6 +63,18 @@ type ContainerOptions struct {
 	Cache func(*signer.CacheOptions)
 }
 
+// String describes the options with AuthorizationToken redacted.
+func (o ContainerOptions) String() string {
+	return fmt.Sprintf("ContainerOptions{RelativeURI: %s, FullURI: %s, ECSEndpoint: %s, AuthorizationTokenFile: %s, AuthorizationToken: %s, Timeout: %v}",
+		o.RelativeURI, o.FullURI, o.ECSEndpoint, o.AuthorizationTokenFile, redact(o.AuthorizationToken), o.Timeout)
+}
+
+// GoString is String.
+func (o ContainerOptions) GoString() string { return o.String() }
+
+// Format prints String for every verb.
+func (o ContainerOptions) Format(f fmt.State, verb rune) { formatRedacted(f, verb, o.String()) }
+
 // ContainerProvider reads the credentials of an ECS task role or an EKS
 // Pod Identity association from the container credentials endpoint. With
 // neither a relative nor a full URI configured it finds nothing, so a

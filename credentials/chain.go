@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -132,6 +133,9 @@ func (c *Chain) GoString() string { return c.String() }
 
 // Format prints String for every verb.
 func (c *Chain) Format(f fmt.State, verb rune) { formatRedacted(f, verb, c.String()) }
+
+// LogValue logs String, for log/slog.
+func (c *Chain) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // NotFoundError is returned by a Chain none of whose providers found
 // credentials. It matches signer.ErrNoCredentials with errors.Is.

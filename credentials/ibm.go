@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -46,6 +47,18 @@ func (c IBMServiceCredentials) GoString() string { return c.String() }
 
 // Format prints String for every verb.
 func (c IBMServiceCredentials) Format(f fmt.State, verb rune) { formatRedacted(f, verb, c.String()) }
+
+// LogValue logs String, for log/slog.
+func (c IBMServiceCredentials) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// MarshalJSON encodes the credential with its secrets redacted, so that no
+// JSON log line or dump can carry them.
+func (c IBMServiceCredentials) MarshalJSON() ([]byte, error) {
+	type plain IBMServiceCredentials
+	p := plain(c)
+	p.APIKey, p.SecretAccessKey = redactValue(p.APIKey), redactValue(p.SecretAccessKey)
+	return json.Marshal(p)
+}
 
 // IBMFileOptions says where the IBM service credential file is.
 type IBMFileOptions struct {
@@ -532,6 +545,15 @@ func (a IBMAuth) GoString() string { return a.String() }
 
 // Format prints String for every verb.
 func (a IBMAuth) Format(f fmt.State, verb rune) { formatRedacted(f, verb, a.String()) }
+
+// LogValue logs String, for log/slog.
+func (a IBMAuth) LogValue() slog.Value { return slog.StringValue(a.String()) }
+
+// MarshalJSON encodes what String shows: the providers, which hold
+// secrets, are left out.
+func (a IBMAuth) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct{ Kind, Source, ServiceInstanceID string }{a.Kind.String(), a.Source, a.ServiceInstanceID})
+}
 
 // ResolveIBM finds IBM COS credentials, in order:
 //

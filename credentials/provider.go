@@ -208,6 +208,14 @@ func redact(s string) string {
 	return "[redacted]"
 }
 
+// redactValue replaces a set secret with "[redacted]", keeping "" as is.
+func redactValue(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
 // formatRedacted implements fmt.Formatter for types holding secrets: every
 // verb prints the redacted description s (quoted for %q), so no verb, flag
 // or width can reach the fields.

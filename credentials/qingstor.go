@@ -2,8 +2,10 @@ package credentials
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -164,6 +166,18 @@ func (c QingStorConfig) GoString() string { return c.String() }
 
 // Format prints String for every verb.
 func (c QingStorConfig) Format(f fmt.State, verb rune) { formatRedacted(f, verb, c.String()) }
+
+// LogValue logs String, for log/slog.
+func (c QingStorConfig) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// MarshalJSON encodes the configuration with the secret redacted, so that
+// no JSON log line or dump can carry it.
+func (c QingStorConfig) MarshalJSON() ([]byte, error) {
+	type plain QingStorConfig
+	p := plain(c)
+	p.SecretAccessKey = redactValue(p.SecretAccessKey)
+	return json.Marshal(p)
+}
 
 // QingStorFileProvider reads the keys of the QingStor configuration file
 // (see QingStorConfig). A missing file, or one without keys (the SDKs
