@@ -105,7 +105,6 @@ func (p *process) fetch(ctx context.Context) (signer.Credentials, error) {
 	if cmd.Stderr == nil {
 		cmd.Stderr = os.Stderr
 	}
-	cmd.Env = os.Environ()
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil {
 			return signer.Credentials{}, fmt.Errorf("credentials: %s: the command did not finish: %w", p.what, ctx.Err())
