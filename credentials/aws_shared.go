@@ -393,10 +393,10 @@ type S3ChainOptions struct {
 	// Env names the environment variables of the first link. Default
 	// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.
 	Env          signer.EnvCredentials
-	SharedConfig SharedConfigOptions
-	WebIdentity  WebIdentityOptions
-	Container    ContainerOptions
-	IMDS         IMDSOptions
+	SharedConfig SharedConfigOptions // the shared files link
+	WebIdentity  WebIdentityOptions  // the AWS_WEB_IDENTITY_TOKEN_FILE link
+	Container    ContainerOptions    // the ECS/EKS link
+	IMDS         IMDSOptions         // the EC2 instance metadata link
 }
 
 // NewS3Chain returns the default chain for S3 and S3-compatible servers,

@@ -395,3 +395,22 @@ func TestSTSDefaultEndpoint(t *testing.T) {
 		t.Errorf("a non-http endpoint was accepted")
 	}
 }
+
+// TestWebIdentityProfile: role_arn with web_identity_token_file in a
+// profile uses AssumeRoleWithWebIdentity, unsigned, with the profile's
+// session name.
+func TestWebIdentityProfile(t *testing.T) {
+	home := isolate(t)
+	sts := newFakeSTS(t, time.Now)
+	tok := writeFile(t, home, "oidc-token", "profile-oidc-token")
+	writeFile(t, home, ".aws/config", "[default]\nrole_arn = arn:aws:iam::1:role/Oidc\nweb_identity_token_file = "+tok+"\nrole_session_name = ci-run\n")
+	p := NewSharedConfig(func(o *SharedConfigOptions) { o.STS.Endpoint = sts.srv.URL })
+	if got := mustRetrieve(t, p); got.AccessKeyID != "ASIASTS1" {
+		t.Fatalf("got %v", got)
+	}
+	f := sts.form(0)
+	if f["Action"] != "AssumeRoleWithWebIdentity" || f["WebIdentityToken"] != "profile-oidc-token" || f["RoleSessionName"] != "ci-run" {
+		t.Errorf("request = %v", f)
+	}
+	sts.checkClean()
+}

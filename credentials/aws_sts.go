@@ -46,10 +46,10 @@ const (
 // the source credentials may not assume, or InvalidIdentityToken.
 type STSError struct {
 	Action     string // "AssumeRole" or "AssumeRoleWithWebIdentity"
-	StatusCode int
+	StatusCode int    // the HTTP status
 	Code       string // such as "AccessDenied"; empty if the body had none
-	Message    string
-	RequestID  string
+	Message    string // STS's message, or an excerpt of a body without one
+	RequestID  string // for AWS support
 }
 
 // Error describes the refusal.

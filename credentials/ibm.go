@@ -29,7 +29,7 @@ type IBMServiceCredentials struct {
 	Path               string // the file read
 	APIKey             string // an IAM API key: bearer tokens
 	AccessKeyID        string // cos_hmac_keys: SigV4 signing
-	SecretAccessKey    string
+	SecretAccessKey    string // never printed
 	ResourceInstanceID string // the ibm-service-instance-id for bucket creation and listing
 }
 
@@ -519,7 +519,7 @@ func (k IBMAuthKind) String() string {
 // source of IAM bearer tokens. Pass Signer's result to
 // client.WithSigner and ServiceInstanceID to client.WithServiceInstanceID.
 type IBMAuth struct {
-	Kind              IBMAuthKind
+	Kind              IBMAuthKind                // which of the fields below is set
 	Credentials       signer.CredentialsProvider // for IBMHMAC
 	Tokens            signer.TokenProvider       // for IBMAPIKey and IBMTrustedProfile
 	ServiceInstanceID string                     // from IBM_SERVICE_INSTANCE_ID or the file's resource_instance_id; may be ""

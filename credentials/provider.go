@@ -67,10 +67,10 @@ func isNotFound(err error) bool { return errors.Is(err, signer.ErrNoCredentials)
 // zero when the file as a whole is at fault). It never quotes the file's
 // contents, which may hold secrets.
 type FileError struct {
-	Path   string
-	Line   int
-	Reason string
-	Err    error // the underlying error (such as an *os.PathError), if any
+	Path   string // the file
+	Line   int    // the line at fault, from 1; 0 for the whole file
+	Reason string // what is wrong, without the file's contents
+	Err    error  // the underlying error (such as an *os.PathError), if any
 }
 
 // Error returns "credentials: <path>:<line>: <reason>".

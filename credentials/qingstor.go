@@ -45,8 +45,8 @@ func (o *QingStorFileOptions) path() string {
 // String, GoString and Format methods never print the secret.
 type QingStorConfig struct {
 	Path              string // the file read
-	AccessKeyID       string
-	SecretAccessKey   string
+	AccessKeyID       string // access_key_id
+	SecretAccessKey   string // secret_access_key; never printed
 	Host              string // such as "qingstor.com"; "" if unset
 	Port              int    // 0 if unset
 	Protocol          string // "https" or "http"; "" if unset
