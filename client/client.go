@@ -87,6 +87,9 @@ func (c *Client) resolve(o *Options) error {
 	}
 	if o.Credentials == nil && o.Signer == nil {
 		o.Credentials = d.CredentialEnv
+		if d.DefaultCredentials != nil {
+			o.Credentials = d.DefaultCredentials(d.CredentialEnv)
+		}
 	}
 	if sc, ok := o.Credentials.(signer.StaticCredentials); ok && !sc.Value.HasKeys() {
 		field := "Credentials.AccessKeyID"

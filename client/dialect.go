@@ -211,6 +211,11 @@ type Dialect struct {
 	// CredentialEnv names the environment variables EnvCredentials reads
 	// for this dialect.
 	CredentialEnv signer.EnvCredentials
+	// DefaultCredentials builds the provider used when Options.Credentials
+	// and Options.Signer are both nil: the dialect's default chain from
+	// package credentials, whose first link reads CredentialEnv (passed as
+	// env). Nil means CredentialEnv alone.
+	DefaultCredentials func(env signer.EnvCredentials) signer.CredentialsProvider
 }
 
 // Has reports whether the dialect has every feature in f.

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/polystore/polystore/credentials"
 	"github.com/polystore/polystore/signer"
 )
 
@@ -85,9 +86,10 @@ var s3Limits = Limits{
 // (MinIO, Ceph, versitygw, ...). With Options.Endpoint set to such a server,
 // requests use path-style addressing unless told otherwise.
 //
-// Credentials from the environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
-// and AWS_SESSION_TOKEN. Region: AWS_REGION or AWS_DEFAULT_REGION
-// (default us-east-1).
+// Credentials by default: credentials.NewS3Chain, starting with the
+// environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+// AWS_SESSION_TOKEN), then ~/.aws, web identity, ECS/EKS and EC2 instance
+// metadata. Region: AWS_REGION or AWS_DEFAULT_REGION (default us-east-1).
 var S3 = Dialect{
 	Name:             "s3",
 	Endpoint:         "https://{bucket}.s3.{region}.amazonaws.com",
@@ -121,6 +123,9 @@ var S3 = Dialect{
 		SecretVars:    []string{"AWS_SECRET_ACCESS_KEY"},
 		TokenVars:     []string{"AWS_SESSION_TOKEN"},
 	},
+	DefaultCredentials: func(env signer.EnvCredentials) signer.CredentialsProvider {
+		return credentials.NewS3Chain(func(o *credentials.S3ChainOptions) { o.Env = env })
+	},
 }
 
 // IBM is IBM Cloud Object Storage. Its default signer is SigV4 with HMAC
@@ -131,8 +136,11 @@ var S3 = Dialect{
 // and set Options.ServiceInstanceID for bucket creation and listing.
 // Regions are IBM location codes such as "us-south", "eu-de" or "us".
 //
-// Credentials from the environment: IBM_COS_ACCESS_KEY_ID and
-// IBM_COS_SECRET_ACCESS_KEY (HMAC keys), falling back to the AWS_* names.
+// Credentials by default: credentials.NewIBMChain, HMAC keys from the
+// environment (IBM_COS_ACCESS_KEY_ID and IBM_COS_SECRET_ACCESS_KEY, falling
+// back to the AWS_* names), then the cos_hmac_keys of
+// ~/.bluemix/cos_credentials; credentials.ResolveIBM also finds API keys
+// and trusted profiles and returns the signer they need.
 // Region: IBM_COS_REGION (default us-south).
 //
 // IBM speaks S3's wire format, so the value is S3 with its own fields
@@ -160,15 +168,19 @@ var IBM = func() Dialect {
 		AccessKeyVars: []string{"IBM_COS_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"},
 		SecretVars:    []string{"IBM_COS_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"},
 	}
+	d.DefaultCredentials = func(env signer.EnvCredentials) signer.CredentialsProvider {
+		return credentials.NewIBMChain(func(o *credentials.IBMOptions) { o.Env = env })
+	}
 	return d
 }()
 
 // COS is Tencent Cloud Object Storage (XML API). Bucket names carry the
 // account APPID: "examplebucket-1250000000". Regions look like "ap-beijing".
 //
-// Region: COS_REGION (no default: set it). Credentials from the
-// environment: COS_SECRETID, COS_SECRETKEY and
-// COS_SESSIONTOKEN (TENCENTCLOUD_SECRETID / _SECRETKEY / _SESSIONTOKEN too).
+// Region: COS_REGION (no default: set it). Credentials by default:
+// credentials.NewCOSChain, starting with the environment (COS_SECRETID,
+// COS_SECRETKEY and COS_SESSIONTOKEN; TENCENTCLOUD_SECRETID / _SECRETKEY /
+// _SESSIONTOKEN too), then ~/.cos.conf, ~/.tccli and the CVM instance role.
 var COS = Dialect{
 	Name:             "cos",
 	Endpoint:         "https://{bucket}.cos.{region}.myqcloud.com",
@@ -216,14 +228,17 @@ var COS = Dialect{
 		SecretVars:    []string{"COS_SECRETKEY", "TENCENTCLOUD_SECRETKEY"},
 		TokenVars:     []string{"COS_SESSIONTOKEN", "TENCENTCLOUD_SESSIONTOKEN"},
 	},
+	DefaultCredentials: func(env signer.EnvCredentials) signer.CredentialsProvider {
+		return credentials.NewCOSChain(func(o *credentials.COSChainOptions) { o.Env = env })
+	},
 }
 
 // QingStor is QingStor's native API: JSON bodies, x-qs- headers, zones
 // such as "pek3b" or "sh1a", and part numbers that start at 0.
 //
-// Zone: QINGSTOR_ZONE (default pek3b). Credentials from the environment:
-// QINGSTOR_ACCESS_KEY_ID and
-// QINGSTOR_SECRET_ACCESS_KEY.
+// Zone: QINGSTOR_ZONE (default pek3b). Credentials by default:
+// credentials.NewQingStorChain, the environment (QINGSTOR_ACCESS_KEY_ID and
+// QINGSTOR_SECRET_ACCESS_KEY), then ~/.qingstor/config.yaml.
 var QingStor = Dialect{
 	Name:             "qingstor",
 	Endpoint:         "https://{bucket}.{region}.qingstor.com",
@@ -286,6 +301,9 @@ var QingStor = Dialect{
 	CredentialEnv: signer.EnvCredentials{
 		AccessKeyVars: []string{"QINGSTOR_ACCESS_KEY_ID", "QY_ACCESS_KEY_ID"},
 		SecretVars:    []string{"QINGSTOR_SECRET_ACCESS_KEY", "QY_SECRET_ACCESS_KEY"},
+	},
+	DefaultCredentials: func(env signer.EnvCredentials) signer.CredentialsProvider {
+		return credentials.NewQingStorChain(func(o *credentials.QingStorChainOptions) { o.Env = env })
 	},
 }
 

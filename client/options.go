@@ -12,9 +12,10 @@ import (
 // Options configure a Client. New copies them; a per-call option function
 // receives a copy of the client's Options and never changes the client.
 type Options struct {
-	// Credentials sign requests. Nil means the dialect's environment
-	// variables (Dialect.CredentialEnv). Use signer.AnonymousCredentials{}
-	// for unsigned requests.
+	// Credentials sign requests. Nil means the dialect's default chain
+	// (Dialect.DefaultCredentials: environment variables, then the vendor's
+	// configuration files and metadata services; see package credentials).
+	// Use signer.AnonymousCredentials{} for unsigned requests.
 	Credentials signer.CredentialsProvider
 	// Signer replaces the dialect's default signer, for example
 	// signer.NewBearer for IBM IAM, signer.NewV2 for servers that only

@@ -149,6 +149,16 @@ func TestMissingCredentialsSendsNothing(t *testing.T) {
 			for _, v := range append(append(append([]string{}, d.CredentialEnv.AccessKeyVars...), d.CredentialEnv.SecretVars...), d.CredentialEnv.TokenVars...) {
 				t.Setenv(v, "")
 			}
+			// The default chain reads files under HOME and asks metadata
+			// services: keep it off the developer's files and the network.
+			t.Setenv("HOME", t.TempDir())
+			for _, v := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
+				"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+				"QINGSTOR_CONFIG_PATH", "TCCLI_PROFILE"} {
+				t.Setenv(v, "")
+			}
+			t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+			t.Setenv("POLYSTORE_CVM_METADATA_DISABLED", "true")
 			srv := storagetest.NewServer(d)
 			defer srv.Close()
 			c, err := client.New(d, client.WithEndpoint(srv.URL), client.WithRegion(srv.Region()))
