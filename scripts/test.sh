@@ -21,6 +21,11 @@ fi
 
 section() { printf '\n==> %s\n' "$*"; }
 
+# Tests bind only to 127.0.0.1. The default credential chains end with the cloud metadata
+# services (EC2 IMDS, Tencent CVM); tests that build a client without credentials must never
+# reach them, so the suite turns both off (tests of those providers point them at fakes).
+export AWS_EC2_METADATA_DISABLED=true POLYSTORE_CVM_METADATA_DISABLED=true
+
 section "tools (scripts/tools.sh)"
 tools=$(bash scripts/tools.sh)
 echo "$tools"
