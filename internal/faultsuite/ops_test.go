@@ -185,7 +185,7 @@ var ops = map[string]*op{
 	// ever ends its listing: a listing that ends without an error has
 	// claimed a wrong set of keys.
 	"list": {
-		name: "list", stream: false,
+		name: "list",
 		target: func(_ *client.Dialect, v reqView) bool { return v.Method == http.MethodGet },
 		base:   func(*backend) int { return 3 },
 		do: func(ctx context.Context, r *run) error {
