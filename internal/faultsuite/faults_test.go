@@ -41,11 +41,10 @@ type fault struct {
 	// stall gives the faulty client a short HTTPClient.Timeout
 	// (backend.stall), so that a stalled attempt ends.
 	stall bool
-	// proxy faults: where the fault strikes for an operation (false: it
-	// does not apply), and on how many requests (0 means 1, negative
-	// all), from the operation's nth target request on (from the first,
-	// with every).
-	place func(o *op) (faultproxy.Fault, bool)
+	// proxy faults: where the fault strikes for an operation, and on how
+	// many requests (0 means 1, negative all), from the operation's nth
+	// target request on (from the first, with every).
+	place func(o *op) faultproxy.Fault
 	times int
 	every bool
 	// hostile faults (storagetest backends only): what the hostile
@@ -108,24 +107,24 @@ const midBody = 5000
 
 // onBodyOrAnswer places a request-side fault mid-body for uploads and
 // before the header of anything else.
-func onBodyOrAnswer(k faultproxy.Kind) func(o *op) (faultproxy.Fault, bool) {
-	return func(o *op) (faultproxy.Fault, bool) {
+func onBodyOrAnswer(k faultproxy.Kind) func(o *op) faultproxy.Fault {
+	return func(o *op) faultproxy.Fault {
 		if o.body {
-			return faultproxy.Fault{Kind: k, After: midBody}, true
+			return faultproxy.Fault{Kind: k, After: midBody}
 		}
-		return faultproxy.Fault{Kind: k, After: faultproxy.BeforeHeaders}, true
+		return faultproxy.Fault{Kind: k, After: faultproxy.BeforeHeaders}
 	}
 }
 
 // onAnswer places a response-side fault mid-body for downloads and
 // before the header of an upload's answer (which has no body to speak
 // of): the server has acted, the client does not know.
-func onAnswer(k faultproxy.Kind) func(o *op) (faultproxy.Fault, bool) {
-	return func(o *op) (faultproxy.Fault, bool) {
+func onAnswer(k faultproxy.Kind) func(o *op) faultproxy.Fault {
+	return func(o *op) faultproxy.Fault {
 		if o.body {
-			return faultproxy.Fault{Kind: k, After: faultproxy.BeforeHeaders}, true
+			return faultproxy.Fault{Kind: k, After: faultproxy.BeforeHeaders}
 		}
-		return faultproxy.Fault{Kind: k, After: midBody}, true
+		return faultproxy.Fault{Kind: k, After: midBody}
 	}
 }
 
@@ -167,16 +166,16 @@ var faults = []*fault{
 	},
 	{
 		name: "stall-always", ops: transferOps, stall: true, times: -1, every: true,
-		place: func(*op) (faultproxy.Fault, bool) {
-			return faultproxy.Fault{Kind: faultproxy.StallResponse, After: faultproxy.BeforeHeaders}, true
+		place: func(*op) faultproxy.Fault {
+			return faultproxy.Fault{Kind: faultproxy.StallResponse, After: faultproxy.BeforeHeaders}
 		},
 		expect: always, check: wantTimeout,
 	},
 	{
 		// A slow server that answers: nothing may cut it off.
 		name: "delay", ops: transferOps, times: -1, every: true,
-		place: func(*op) (faultproxy.Fault, bool) {
-			return faultproxy.Fault{Kind: faultproxy.DelayResponse, Delay: 20 * time.Millisecond}, true
+		place: func(*op) faultproxy.Fault {
+			return faultproxy.Fault{Kind: faultproxy.DelayResponse, Delay: 20 * time.Millisecond}
 		},
 		expect: transient,
 	},
@@ -185,8 +184,8 @@ var faults = []*fault{
 		// checksum covers the whole object), so it is not run: a flip
 		// there is undetectable by design.
 		name: "flip-bit", ops: []string{"download", "get"}, times: 1,
-		place: func(*op) (faultproxy.Fault, bool) {
-			return faultproxy.Fault{Kind: faultproxy.FlipBit, After: midBody + 345, Bit: 3}, true
+		place: func(*op) faultproxy.Fault {
+			return faultproxy.Fault{Kind: faultproxy.FlipBit, After: midBody + 345, Bit: 3}
 		},
 		expect: map[string]expect{"download": either, "get": either}, check: wantChecksumMismatch,
 	},

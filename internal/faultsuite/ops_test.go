@@ -185,7 +185,7 @@ var ops = map[string]*op{
 	// ever ends its listing: a listing that ends without an error has
 	// claimed a wrong set of keys.
 	"list": {
-		name: "list",
+		name:   "list",
 		target: func(_ *client.Dialect, v reqView) bool { return v.Method == http.MethodGet },
 		base:   func(*backend) int { return 3 },
 		do: func(ctx context.Context, r *run) error {
@@ -202,8 +202,8 @@ var ops = map[string]*op{
 			}
 			return nil
 		},
-		verify: func(context.Context, *run) string {
-			return "the listing ended without an error, but the server never finished it: the keys it claims are not the bucket's"
+		verify: func(_ context.Context, r *run) string {
+			return fmt.Sprintf("the listing ended without an error after %d keys, but the server never finished it: they are not the bucket's", len(r.listed))
 		},
 	},
 }

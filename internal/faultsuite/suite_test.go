@@ -132,11 +132,6 @@ func plan(bs []*backend, dir string) []*run {
 					continue
 				}
 				o := ops[name]
-				if f.place != nil {
-					if _, ok := f.place(o); !ok {
-						continue
-					}
-				}
 				r := &run{name: b.name + "/" + f.name + "/" + name, b: b, f: f, o: o}
 				r.key = "runs/" + f.name + "/" + name
 				r.dir = path.Join(dir, strings.ReplaceAll(r.name, "/", "_"))
@@ -182,6 +177,10 @@ func executeAll(runs []*run) {
 
 // execute performs the run and judges it.
 func (r *run) execute() {
+	// The breaker exists before the servers that trip it.
+	base, trip := context.WithCancelCause(context.Background())
+	defer trip(nil)
+	r.trip = func() { trip(errUnbounded) }
 	setup, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if err := r.prepare(setup); err != nil {
@@ -193,11 +192,8 @@ func (r *run) execute() {
 	if r.watchdog == 0 {
 		r.watchdog = watchdog
 	}
-	ctx, stop := context.WithTimeoutCause(context.Background(), r.watchdog, errors.New("faultsuite: watchdog"))
+	ctx, stop := context.WithTimeoutCause(base, r.watchdog, errors.New("faultsuite: watchdog"))
 	defer stop()
-	ctx, trip := context.WithCancelCause(ctx)
-	defer trip(nil)
-	r.trip = func() { trip(errUnbounded) }
 	done := make(chan error, 1)
 	start := time.Now()
 	go func() { done <- r.o.do(ctx, r) }()
@@ -252,7 +248,7 @@ func (r *run) prepare(ctx context.Context) error {
 				return err
 			}
 			r.cleanups = append(r.cleanups, func() { p.Close() })
-			fault, _ := r.f.place(r.o)
+			fault := r.f.place(r.o)
 			p.Add(
 				faultproxy.Rule{Match: func(q *faultproxy.Request) bool {
 					if q.Seq > r.bound {
@@ -339,7 +335,7 @@ func (r *run) judge(ctx context.Context, unbounded bool) {
 			bad("success with wrong data: %s", s)
 		}
 		if want == fail {
-			bad("succeeded, but the fault cannot be got around: want an error")
+			bad("succeeded, but the fault cannot be got around: want %v", want)
 		}
 	} else {
 		if ok := typed(r.err) || r.o.stream && streamTyped(r.err); !ok {
@@ -359,7 +355,7 @@ func (r *run) judge(ctx context.Context, unbounded bool) {
 			}
 		}
 		if want == succeed {
-			bad("failed, but the fault is transient and the call can retry it: %v", r.err)
+			bad("failed, but the fault is transient: want %v; got %v", want, r.err)
 		}
 	}
 	if len(r.dups) > 0 {
@@ -507,12 +503,10 @@ func TestJudge(t *testing.T) {
 	if err := os.WriteFile(b.source, b.big, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	stallForever := func(*op) (faultproxy.Fault, bool) {
-		return faultproxy.Fault{Kind: faultproxy.StallResponse, After: faultproxy.BeforeHeaders}, true
+	stallForever := func(*op) faultproxy.Fault {
+		return faultproxy.Fault{Kind: faultproxy.StallResponse, After: faultproxy.BeforeHeaders}
 	}
-	flip := func(*op) (faultproxy.Fault, bool) {
-		return faultproxy.Fault{Kind: faultproxy.FlipBit, After: 10, Bit: 0}, true
-	}
+	flip := func(*op) faultproxy.Fault { return faultproxy.Fault{Kind: faultproxy.FlipBit, After: 10, Bit: 0} }
 	never := func(d *client.Dialect, v reqView) bool { return false }
 	cases := []struct {
 		f    *fault
