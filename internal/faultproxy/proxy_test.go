@@ -605,3 +605,27 @@ func BenchmarkProxy(b *testing.B) {
 		}
 	}
 }
+
+// TestResetChunkedRequest places a reset by payload bytes in a chunked
+// upload: the server gets exactly that much content, however it was
+// framed.
+func TestResetChunkedRequest(t *testing.T) {
+	u := newUpstream(t)
+	p := newProxy(t, u)
+	p.Add(Rule{Fault: Fault{Kind: ResetRequest, After: 2500}})
+	body := data(100000, 7)
+	// A reader without a length goes chunked, in pieces of its reads.
+	pieces := io.MultiReader(bytes.NewReader(body[:1000]), bytes.NewReader(body[1000:2000]), bytes.NewReader(body[2000:]))
+	req, _ := http.NewRequestWithContext(ctxT(t), "POST", p.URL()+"/sink", pieces)
+	if resp, err := oneConn().Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("POST through a reset: status %d, no error", resp.StatusCode)
+	}
+	got := <-u.bodies
+	if !bytes.Equal(got.data, body[:2500]) || got.err == nil {
+		t.Errorf("server read %d bytes (err %v), want the first 2500 and an error", len(got.data), got.err)
+	}
+	if st := p.Stats(); st.Faults[ResetRequest] != 1 {
+		t.Errorf("stats %+v", st)
+	}
+}
