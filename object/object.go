@@ -362,7 +362,15 @@ type Attributes struct {
 	// object assembled by a multipart upload it is composite (Parts > 0):
 	// a checksum of the parts' checksums, not of the content.
 	Checksum client.Checksum
-	Metadata map[string]string // names lowercased, prefix removed
+	// Encryption is the server-side encryption the answer reports
+	// ("AES256", "aws:kms", "cos/kms", "SSE-C", ...; see
+	// client.Dialect.Encryption), or "".
+	Encryption string
+	// OpaqueETag says ETag has the form of an MD5 but is not the MD5 of
+	// the content: the object is encrypted with a KMS or customer key
+	// (client.Dialect.ETagIsMD5).
+	OpaqueETag bool
+	Metadata   map[string]string // names lowercased, prefix removed
 	// RequestID identifies the answer for the vendor's support.
 	RequestID string
 }
@@ -388,7 +396,6 @@ type GetOutput struct {
 
 	status       int
 	uncompressed bool
-	header       http.Header
 }
 
 var getOp = client.Op[GetInput, GetOutput]{
@@ -433,7 +440,7 @@ var getOp = client.Op[GetInput, GetOutput]{
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *GetOutput) error {
 		out.Body = resp.Body
 		out.Attributes = attributes(d, resp)
-		out.status, out.uncompressed, out.header = resp.StatusCode, resp.Uncompressed, resp.Header
+		out.status, out.uncompressed = resp.StatusCode, resp.Uncompressed
 		return nil
 	},
 }
@@ -656,6 +663,8 @@ func attributes(d *client.Dialect, resp *http.Response) Attributes {
 	}
 	a.CRC64, a.HasCRC64 = crc64Header(d, h)
 	a.Checksum, _ = d.ResponseChecksum(h)
+	a.Encryption = d.Encryption(h)
+	a.OpaqueETag = client.IsMD5Hex(a.ETag) && !d.ETagIsMD5(h)
 	for name, vals := range h {
 		lower := strings.ToLower(name)
 		if strings.HasPrefix(lower, d.MetaPrefix) && len(vals) > 0 {

@@ -124,12 +124,10 @@ func verifyBody(d *client.Dialect, in *GetInput, out *GetOutput) {
 		out.Unverified = "the transport decompressed the body (Content-Encoding), so it is not the stored bytes"
 		return
 	}
-	f := integrity.Facts{
-		Size: out.Size, ETag: out.ETag, Encryption: d.Encryption(out.header),
+	p := integrity.Choose(integrity.Facts{
+		Size: out.Size, ETag: out.ETag, OpaqueETag: out.OpaqueETag, Encryption: out.Encryption,
 		CRC64: out.CRC64, HasCRC64: out.HasCRC64, Checksum: out.Checksum, Metadata: out.Metadata,
-	}
-	f.OpaqueETag = client.IsMD5Hex(out.ETag) && !d.ETagIsMD5(out.header)
-	p := integrity.Choose(f)
+	})
 	if p.Kind == integrity.Unverified {
 		out.Unverified = p.Reason
 		return
