@@ -16,7 +16,9 @@ func TestFaultFlipBit(t *testing.T) {
 		e := newEnv(t, dc)
 		data := bytes.Repeat([]byte("polystore-"), 100)
 		put := e.put("flip", data, nil)
-		isGet := func(r *http.Request) bool { return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/flip") }
+		isGet := func(r *http.Request) bool {
+			return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/flip")
+		}
 
 		e.srv.InjectFault(Fault{Match: isGet, FlipBit: true, FlipOffset: 17})
 		r := e.get("flip", nil, nil)

@@ -82,7 +82,7 @@ type Result struct {
 	// object's polystore ETag), "crc32c-composite" (S3 and IBM objects
 	// polystore uploaded in parts), "md5" (an unencrypted single-PUT
 	// object's ETag).
-	Verified string
+	Verified   string
 	Unverified string // why nothing could be verified, "" when Verified is set
 	// CRC64 is the object's CRC-64/ECMA-182 when computed (HasCRC64).
 	CRC64    uint64
