@@ -22,6 +22,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/polystore/polystore/bucket"
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/integrity"
 	"github.com/polystore/polystore/internal/miniotest"
 	"github.com/polystore/polystore/object"
 	"github.com/polystore/polystore/storagetest"
@@ -454,5 +455,69 @@ func addHeader(name, value string) func(*middleware.Stack) error {
 			in.Request.(*smithyhttp.Request).Header.Set(name, value)
 			return next.HandleBuild(ctx, in)
 		}), middleware.After)
+	}
+}
+
+// An object with an additional checksum of its content is verified over
+// any split into ranges: a CRC by combining the ranges' CRCs, a SHA in
+// order; a flipped bit in any range is caught.
+func TestDownloadFullObjectChecksums(t *testing.T) {
+	e := newSTEnv(t, client.S3)
+	data := randomData(43, 5*stPartSize+123)
+	for _, a := range []client.ChecksumAlgorithm{client.ChecksumCRC64NVME, client.ChecksumCRC32, client.ChecksumCRC32C, client.ChecksumSHA256} {
+		t.Run(a.String(), func(t *testing.T) {
+			key := "full-" + a.String()
+			if _, err := object.NewClient(e.c).Put(ctxT(t), &object.PutInput{Bucket: e.bucket, Key: key, Body: bytes.NewReader(data),
+				Checksum: client.ComputeChecksum(a, data)}); err != nil {
+				t.Fatal(err)
+			}
+			for _, ps := range []int64{stPartSize, 3*stPartSize + 1} {
+				m, _ := New(e.api, WithPartSize(ps), WithPartParallelism(3))
+				mem := &memWriterAt{}
+				task, _ := m.Download(ctxT(t), &DownloadInput{Bucket: e.bucket, Key: key, WriterAt: mem})
+				res := mustWait(t, task)
+				equalBytes(t, mem.bytes(), data)
+				if res.Verified != strings.ToLower(a.String()) || res.Parts < 2 {
+					t.Errorf("range size %d: verified %q (%q) over %d ranges", ps, res.Verified, res.Unverified, res.Parts)
+				}
+				flipGet(e.srv, key, 7)
+				task, _ = m.Download(ctxT(t), &DownloadInput{Bucket: e.bucket, Key: key, WriterAt: &memWriterAt{}})
+				_, err := wait(t, task)
+				checkDetected(t, err, "")
+			}
+		})
+	}
+}
+
+// BenchmarkRangeHash is the CPU a download spends per byte to verify it,
+// by plan: compare with BenchmarkRangeHash/off, the bare copy's.
+func BenchmarkRangeHash(b *testing.B) {
+	buf := randomData(44, copyBufSize)
+	for _, tc := range []struct {
+		name string
+		plan integrity.Plan
+		off  bool
+	}{
+		{"off", integrity.Off("benchmark"), true},
+		{"unverified", integrity.Off("nothing published"), false},
+		{"crc32c-composite", integrity.Plan{Kind: integrity.Composite, Algo: integrity.CRC32C}, false},
+		{"crc64", integrity.Plan{Kind: integrity.Whole, Algo: integrity.CRC64ECMA}, false},
+		{"crc64nvme", integrity.Plan{Kind: integrity.Whole, Algo: integrity.CRC64NVME}, false},
+		{"md5", integrity.Plan{Kind: integrity.Whole, Algo: integrity.MD5}, false},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			d := &downloadJob{plan: tc.plan, local: !tc.off}
+			var h io.Writer = d.newRangeHasher()
+			if tc.plan.Sequential() {
+				h = tc.plan.Algo.New() // what seqHasher adds, in order
+				if d.local {
+					h = io.MultiWriter(d.newRangeHasher(), h)
+				}
+			}
+			b.SetBytes(int64(len(buf)))
+			for i := 0; i < b.N; i++ {
+				h.Write(buf)
+			}
+		})
 	}
 }
