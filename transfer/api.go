@@ -63,7 +63,10 @@ type ObjectOptions struct {
 	ContentDisposition string
 	CacheControl       string
 	// Metadata is user metadata; the implementation adds the dialect's
-	// prefix.
+	// prefix. A multipart upload on a dialect that publishes composite
+	// checksums (S3, IBM) adds "polystore-part-size", which downloads
+	// verify the object with (see "Verified downloads" in the package
+	// documentation), unless the name is taken or it would not fit.
 	Metadata map[string]string
 }
 
