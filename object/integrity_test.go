@@ -205,7 +205,7 @@ func TestGetVerifiesBody(t *testing.T) {
 				flipNextGet(srv, 1234)
 				got, out, err = readAll(t, objects, &object.GetInput{Bucket: b, Key: p.key})
 				var ce *client.ChecksumMismatchError
-				if !errors.Is(err, client.ErrChecksumMismatch) || !errors.As(err, &ce) || ce.Algorithm != p.verified || ce.Want == ce.Got {
+				if !errors.Is(err, client.ErrChecksumMismatch) || !errors.As(err, &ce) || ce.Algorithm != p.verified || ce.Want == ce.Got || out.Verified != p.verified {
 					t.Errorf("%s with a flipped bit: read %d bytes, err %v", p.key, len(got), err)
 				}
 			}
