@@ -113,6 +113,23 @@ type ObjectWire struct {
 	// Retention holds the facts of IBM's object retention and legal
 	// holds, on dialects with FeatureRetention.
 	Retention RetentionWire
+	// EncryptionHeader names the server-side encryption of an object in
+	// GET and HEAD answers ("x-amz-server-side-encryption",
+	// "x-cos-server-side-encryption"); "" if the dialect reports none
+	// but SSE-C (SSECustomerPrefix).
+	EncryptionHeader string
+	// MD5ETagEncryptions are the EncryptionHeader values under which an
+	// object stored by one PUT still has the MD5 of its content as ETag
+	// ("AES256": keys the service manages). Under any other value (S3
+	// "aws:kms" and "aws:kms:dsse", COS "cos/kms") and with a customer
+	// key the ETag is not an MD5. See Dialect.ETagIsMD5.
+	MD5ETagEncryptions []string
+	// CompleteETagHeader, if set, is the header of a Complete Multipart
+	// Upload request that gives the assembled object its ETag: QingStor
+	// computes no ETag for such an object ("reading a large object takes
+	// long") and keeps the one the request carries, returning it on
+	// HEAD and GET ("ETag"). "" where the server computes the ETag.
+	CompleteETagHeader string
 }
 
 // PostPolicyStyle is the shape of the policy document that a browser form
@@ -668,6 +685,8 @@ var (
 			CreatedBody:        true,
 			AllFieldsInPolicy:  true,
 		},
+		EncryptionHeader:   "x-amz-server-side-encryption",
+		MD5ETagEncryptions: []string{"AES256"},
 	}
 	ibmObjectWire = func() ObjectWire {
 		w := s3ObjectWire
@@ -714,6 +733,8 @@ var (
 			Statuses:           []int{200, 201, 204},
 			DefaultStatus:      204,
 		},
+		EncryptionHeader:   "x-cos-server-side-encryption",
+		MD5ETagEncryptions: []string{"AES256"},
 	}
 	qingstorObjectWire = ObjectWire{
 		CopySource:                   "/{bucket}/{key}",
@@ -748,5 +769,6 @@ var (
 			DefaultStatus:        201,
 			NoLeadingSlash:       true,
 		},
+		CompleteETagHeader: "ETag",
 	}
 )

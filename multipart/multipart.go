@@ -466,6 +466,12 @@ type CompleteInput struct {
 	Parts []CompletedPart
 	// SSE is the upload's customer key (QingStor wants it on Complete).
 	SSE *client.SSECustomer
+	// ETag, if set, is the ETag the assembled object gets, on dialects
+	// whose Complete takes one (client.ObjectWire.CompleteETagHeader:
+	// QingStor computes no ETag for an assembled object and keeps the
+	// one the request names). Other dialects refuse it with
+	// client.ErrNotSupported.
+	ETag string
 }
 
 // CompleteOutput is the result of Complete.
@@ -593,6 +599,9 @@ var completeOp = client.Op[CompleteInput, CompleteOutput]{
 				return client.InvalidArgument(fmt.Sprintf("Parts[%d].ETag", i), "must not be empty")
 			}
 		}
+		if err := checkCompleteETag(d, in.ETag); err != nil {
+			return err
+		}
 		return checkSSE(d, "SSE", in.SSE)
 	},
 	Serialize: func(d *client.Dialect, _ *client.Options, in *CompleteInput, r *client.Request) error {
@@ -622,6 +631,9 @@ var completeOp = client.Op[CompleteInput, CompleteOutput]{
 		r.Method, r.Bucket, r.Key, r.Body = http.MethodPost, in.Bucket, in.Key, client.BytesBody(body)
 		r.Query.Set(d.Params.UploadID, in.UploadID)
 		d.SetSSECustomer(r.Header, in.SSE, false)
+		if in.ETag != "" {
+			r.Header.Set(d.Object.CompleteETagHeader, quoteETag(in.ETag))
+		}
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *CompleteOutput) error {
@@ -672,6 +684,23 @@ func checkPartChecksums(d *client.Dialect, parts []CompletedPart) error {
 			return client.InvalidArgument(field, "is missing: Parts[0] has a %s checksum, and every part of an upload with checksums needs one", first.Checksum.Algorithm)
 		default:
 			return client.InvalidArgument(field+".Algorithm", "is %s, but Parts[0]'s is %s: the parts of an upload share one algorithm", p.Checksum.Algorithm, first.Checksum.Algorithm)
+		}
+	}
+	return nil
+}
+
+// checkCompleteETag validates the ETag a Complete gives the object: a
+// dialect that takes one, and the characters of an entity tag.
+func checkCompleteETag(d *client.Dialect, etag string) error {
+	if etag == "" {
+		return nil
+	}
+	if d.Object.CompleteETagHeader == "" {
+		return client.NotSupported(d, "ETag", "choosing the ETag of an assembled object")
+	}
+	for i := 0; i < len(etag); i++ {
+		if c := etag[i]; c <= ' ' || c == '"' || c == 0x7f {
+			return client.InvalidArgument("ETag", "has character %q, not allowed in an entity tag", c)
 		}
 	}
 	return nil

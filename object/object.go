@@ -10,6 +10,16 @@
 // input is an error matching client.ErrInvalidArgument that names the
 // field (*client.InvalidArgumentError), and a feature the dialect lacks
 // (append on S3, move on COS, ...) is one matching client.ErrNotSupported.
+//
+// Get returns no bytes that its answer shows to be wrong: a ranged read
+// whose answer is another range fails with client.ErrRangeMismatch, one
+// whose ETag is not the If-Match asked for with
+// client.ErrPreconditionFailed, and the body of a whole object is checked
+// against the checksum the service publishes for it (COS's CRC-64, S3 and
+// IBM additional checksums, MD5 ETags) while it is read: a mismatch ends
+// it with client.ErrChecksumMismatch instead of io.EOF.
+// GetInput.DisableVerification turns that check off; GetOutput.Verified
+// names it.
 package object
 
 import (
@@ -301,8 +311,14 @@ type GetInput struct {
 	SSE *client.SSECustomer
 	// ChecksumMode asks for the object's stored additional checksum
 	// (Attributes.Checksum), on dialects with client.FeatureChecksums. A
-	// ranged read gets none: the checksum is of the whole object.
+	// ranged read gets none: the checksum is of the whole object. A read
+	// of the whole object asks for it anyway, to verify the body, unless
+	// DisableVerification is set.
 	ChecksumMode bool
+	// DisableVerification turns off the check of a whole object's body
+	// against the checksum its answer publishes (see Get): Body is then
+	// the server's bytes as they come. Verification is on by default.
+	DisableVerification bool
 }
 
 // ObjectType says whether an object can be appended to.
@@ -346,7 +362,15 @@ type Attributes struct {
 	// object assembled by a multipart upload it is composite (Parts > 0):
 	// a checksum of the parts' checksums, not of the content.
 	Checksum client.Checksum
-	Metadata map[string]string // names lowercased, prefix removed
+	// Encryption is the server-side encryption the answer reports
+	// ("AES256", "aws:kms", "cos/kms", "SSE-C", ...; see
+	// client.Dialect.Encryption), or "".
+	Encryption string
+	// OpaqueETag says ETag has the form of an MD5 but is not the MD5 of
+	// the content: the object is encrypted with a KMS or customer key
+	// (client.Dialect.ETagIsMD5).
+	OpaqueETag bool
+	Metadata   map[string]string // names lowercased, prefix removed
 	// RequestID identifies the answer for the vendor's support.
 	RequestID string
 }
@@ -355,6 +379,23 @@ type Attributes struct {
 type GetOutput struct {
 	Body io.ReadCloser
 	Attributes
+	// Size is the object's size: the total of a ranged answer's
+	// Content-Range, or ContentLength for the whole object; -1 when the
+	// server did not say.
+	Size int64
+	// Verified names the check Body makes while it is read, against the
+	// checksum the answer publishes: "crc64" (COS), "crc32c", "crc32",
+	// "crc64nvme", "sha256", "sha1" (S3 and IBM additional checksums),
+	// "crc32c-composite" (a multipart object polystore's transfer
+	// manager uploaded to S3 or IBM), "md5" (the ETag of an unencrypted
+	// single-PUT object). When Body makes no check, Verified is "" and
+	// Unverified says why (a ranged read, DisableVerification, nothing
+	// published, a body the transport decompressed).
+	Verified   string
+	Unverified string
+
+	status       int
+	uncompressed bool
 }
 
 var getOp = client.Op[GetInput, GetOutput]{
@@ -393,12 +434,13 @@ var getOp = client.Op[GetInput, GetOutput]{
 		in.Conditions.apply(r.Header, "")
 		in.Override.apply(r.Query)
 		d.SetSSECustomer(r.Header, in.SSE, false)
-		setChecksumMode(d, r.Header, in.ChecksumMode)
+		setChecksumMode(d, r.Header, in.ChecksumMode || (in.whole() && !in.DisableVerification && d.Has(client.FeatureChecksums)))
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *GetOutput) error {
 		out.Body = resp.Body
 		out.Attributes = attributes(d, resp)
+		out.status, out.uncompressed = resp.StatusCode, resp.Uncompressed
 		return nil
 	},
 }
@@ -407,8 +449,42 @@ var getOp = client.Op[GetInput, GetOutput]{
 // failed If-None-Match or If-Modified-Since is an error matching
 // client.ErrNotModified (status 304); a failed If-Match or
 // If-Unmodified-Since matches client.ErrPreconditionFailed (412).
+//
+// Get returns no bytes the answer shows to be other than those asked
+// for. A ranged read (Offset, Length) must come back as that range: a
+// 206 whose Content-Range starts at Offset and ends where asked (or at
+// the object's end), with a Content-Length to match; a 200 with the whole
+// object only when the range asked for covers it. Anything else (a
+// server that ignored the Range header, a shifted Content-Range) is an
+// error matching client.ErrRangeMismatch (*client.RangeError). With
+// IfMatch set, an answer carrying another ETag (a server that ignored
+// the condition) is an error matching client.ErrPreconditionFailed.
+//
+// A read of the whole object is verified while Body is read, against
+// the checksum the answer publishes: COS's x-cos-hash-crc64ecma, an S3
+// or IBM additional checksum (asked for with x-amz-checksum-mode, as the
+// AWS SDKs do by default), the CRC-32C in the ETag polystore's transfer
+// manager gives QingStor multipart objects, or the MD5 ETag of a
+// single-PUT object that is not encrypted with a KMS or customer key.
+// When the bytes do not match, Body's Read returns an error matching
+// client.ErrChecksumMismatch (*client.ChecksumMismatchError) instead of
+// io.EOF: the bytes already read must then be thrown away. CRCs cost
+// little; MD5 costs about a second per GiB read. GetOutput.Verified
+// names the check, Unverified says why there is none; a ranged read
+// cannot be checked (the published checksums are of the whole object).
+// DisableVerification turns the check off.
 func (c *Client) Get(ctx context.Context, in *GetInput, optFns ...func(*client.Options)) (*GetOutput, error) {
-	return client.Invoke(ctx, c.c, &getOp, in, optFns...)
+	out, err := client.Invoke(ctx, c.c, &getOp, in, optFns...)
+	if err != nil {
+		return nil, err
+	}
+	d := c.c.Dialect()
+	if err := checkGet(d, in, out); err != nil {
+		out.Body.Close()
+		return nil, err
+	}
+	verifyBody(d, in, out)
+	return out, nil
 }
 
 // HeadInput is the input of Head.
@@ -587,6 +663,8 @@ func attributes(d *client.Dialect, resp *http.Response) Attributes {
 	}
 	a.CRC64, a.HasCRC64 = crc64Header(d, h)
 	a.Checksum, _ = d.ResponseChecksum(h)
+	a.Encryption = d.Encryption(h)
+	a.OpaqueETag = client.IsMD5Hex(a.ETag) && !d.ETagIsMD5(h)
 	for name, vals := range h {
 		lower := strings.ToLower(name)
 		if strings.HasPrefix(lower, d.MetaPrefix) && len(vals) > 0 {

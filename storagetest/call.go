@@ -183,6 +183,7 @@ type recorder struct {
 	c      *call
 	status int
 	wrote  bool
+	flip   *bitFlip // a FlipBit fault, or nil
 }
 
 func (w *recorder) WriteHeader(code int) {
@@ -199,6 +200,9 @@ func (w *recorder) WriteHeader(code int) {
 func (w *recorder) Write(p []byte) (int, error) {
 	if !w.wrote {
 		w.WriteHeader(http.StatusOK)
+	}
+	if w.flip != nil && w.status/100 == 2 {
+		p = w.flip.apply(p, w.Header())
 	}
 	return w.ResponseWriter.Write(p)
 }

@@ -19,7 +19,8 @@
 // in flight at once (MaxConcurrent) and injects faults (InjectFault):
 // error answers, errors inside a 200 answer (as S3's
 // CompleteMultipartUpload sends them), connection resets part-way through
-// an upload and delays that end when the client gives up. An IBM IAM token
+// an upload, delays that end when the client gives up and bit flips in a
+// successful answer's body (Fault.FlipBit). An IBM IAM token
 // endpoint is emulated at POST {URL}/identity/token.
 //
 // # Supported operations
@@ -43,12 +44,17 @@
 //     version); QingStor move and fetch (fetch reads only from the server
 //     itself); append (COS, QingStor); ACL; OPTIONS (CORS preflight).
 //   - Multipart: initiate, upload part, upload part copy, complete (part
-//     order, ETags and minimum part size checked; S3's multipart ETag),
-//     abort, list parts.
+//     order, ETags and minimum part size checked; S3's multipart ETag, or
+//     on QingStor the one the request's ETag header names: QingStor
+//     computes none), abort, list parts.
 //   - Everywhere it applies: Content-MD5 and x-amz-content-sha256 checks,
 //     user metadata size and key length limits, storage classes, SSE-C
-//     keys (checked, remembered by their MD5, required to read back), and
-//     COS's x-cos-hash-crc64ecma.
+//     keys (checked, remembered by their MD5, required to read back),
+//     encryption with keys the service holds (x-amz-server-side-encryption
+//     AES256, aws:kms, aws:kms:dsse; x-cos-server-side-encryption AES256,
+//     cos/kms: echoed; a KMS key gives a single-PUT object an ETag that is
+//     not its MD5, as on S3; nothing is really encrypted), and COS's
+//     x-cos-hash-crc64ecma.
 //   - On dialects with client.FeatureChecksums (S3, IBM): additional
 //     checksums. An x-amz-checksum-<algorithm> header on put and upload
 //     part is verified as the body streams in (400 BadDigest on a

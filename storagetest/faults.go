@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -16,7 +17,8 @@ import (
 //
 // A fault acts in this order: Delay, then ResetAfterBytes, then Status. A
 // fault with only a Delay delays the request, which is then handled
-// normally. Faults apply before signatures are checked.
+// normally; so is one with FlipBit, whose answer then has a corrupted
+// body. Faults apply before signatures are checked.
 type Fault struct {
 	// Match selects requests. Nil matches any request except IAM token
 	// requests, which a fault reaches only when its Match accepts them.
@@ -53,6 +55,17 @@ type Fault struct {
 	// body is received before the wait, so that a client going away is
 	// noticed.
 	Delay time.Duration
+	// FlipBit, if set, has the request handled normally and flips the
+	// lowest bit of one byte of its answer's body: the byte at
+	// FlipOffset, or the last one of a shorter body. Only the body of a
+	// successful answer (2xx) changes; status and headers (ETag,
+	// checksums, Content-Length) are the ones the server meant, as when
+	// a network or a disk corrupts bytes after the server's checksums
+	// were computed. It serves every dialect: GET object bodies are how
+	// a client learns whether it verifies what it downloads.
+	FlipBit bool
+	// FlipOffset is the body offset whose byte FlipBit changes.
+	FlipOffset int64
 }
 
 // InjectFault queues a fault. It is safe to call while requests are in
@@ -131,6 +144,9 @@ func (s *Server) applyFault(c *call, f Fault) bool {
 			return true
 		}
 	}
+	if f.FlipBit {
+		c.w.flip = &bitFlip{at: f.FlipOffset}
+	}
 	if f.ResetAfterBytes > 0 {
 		_, _ = io.CopyN(io.Discard, c.r.Body, f.ResetAfterBytes)
 		c.finalize()
@@ -166,4 +182,30 @@ func (s *Server) applyFault(c *call, f Fault) bool {
 		return true
 	}
 	return false
+}
+
+// bitFlip corrupts one byte of a response body as it is written.
+type bitFlip struct {
+	at, seen int64
+	started  bool
+	done     bool
+}
+
+// apply returns p, or a copy of it with the chosen byte's lowest bit
+// flipped when p holds that byte. h is the answer's header, whose
+// Content-Length moves the byte to the last one of a shorter body.
+func (f *bitFlip) apply(p []byte, h http.Header) []byte {
+	if !f.started {
+		f.started = true
+		if n, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64); err == nil && n > 0 && f.at >= n {
+			f.at = n - 1
+		}
+	}
+	if !f.done && f.at >= f.seen && f.at < f.seen+int64(len(p)) {
+		q := bytes.Clone(p) // p may be the stored object's data
+		q[f.at-f.seen] ^= 1
+		p, f.done = q, true
+	}
+	f.seen += int64(len(p))
+	return p
 }

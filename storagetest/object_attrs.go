@@ -77,6 +77,9 @@ func (c *call) objectFromHeaders() (*object, error) {
 	if err != nil {
 		return nil, err
 	}
+	if sse.managed, err = c.readManagedSSE(); err != nil {
+		return nil, err
+	}
 	o.sse = sse
 	return o, nil
 }
@@ -238,6 +241,9 @@ func (c *call) readObject() (*object, error) {
 		return nil, err
 	}
 	o.data, o.md5, o.crc64, o.checksum = d.data, d.md5, d.crc, d.checksum
+	if o.sse.kms() {
+		o.tag = opaqueTag(o.md5)
+	}
 	return o, nil
 }
 

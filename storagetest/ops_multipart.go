@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/polystore/polystore/client"
@@ -229,6 +230,14 @@ func (s *Server) opCompleteMultipartUpload(c *call) error {
 		return err
 	}
 	o.modified = s.opts.Clock()
+	if name := s.dialect.Object.CompleteETagHeader; name != "" {
+		// QingStor computes no ETag for an assembled object: it keeps
+		// the one the request gives. Without one, this server keeps
+		// S3's multipart form.
+		if v := strings.Trim(strings.TrimSpace(c.r.Header.Get(name)), `"`); v != "" {
+			o.tag = v
+		}
+	}
 	if err := s.store.finishUpload(c.bucket, c.key, c.uploadID(), o); err != nil {
 		return err
 	}

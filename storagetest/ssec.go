@@ -3,6 +3,7 @@ package storagetest
 import (
 	"crypto/md5"
 	"encoding/base64"
+	"encoding/hex"
 )
 
 // sseInfo is what the server keeps of a customer-provided encryption key
@@ -11,6 +12,49 @@ import (
 type sseInfo struct {
 	algorithm string
 	keyMD5    string // base64
+	// managed is the encryption with keys the service holds, as the
+	// request named it in x-amz-server-side-encryption (S3, IBM) or
+	// x-cos-server-side-encryption (COS): "AES256", or a KMS key
+	// ("aws:kms", "aws:kms:dsse", "cos/kms"), which makes the ETag of a
+	// single-PUT object something other than its MD5, as on S3. Objects
+	// are not really encrypted.
+	managed string
+}
+
+// kms reports whether the object is encrypted with a KMS key.
+func (i sseInfo) kms() bool { return i.managed != "" && i.managed != sseAlgorithm }
+
+// managedEncryptions are the values of the encryption header each
+// flavor accepts.
+var managedEncryptions = map[flavor][]string{
+	flavorS3:  {sseAlgorithm, "aws:kms", "aws:kms:dsse"},
+	flavorIBM: {sseAlgorithm, "aws:kms", "aws:kms:dsse"},
+	flavorCOS: {sseAlgorithm, "cos/kms"},
+}
+
+// readManagedSSE reads the encryption header of a write: "" if none.
+func (c *call) readManagedSSE() (string, error) {
+	name := c.s.dialect.Object.EncryptionHeader
+	if name == "" {
+		return "", nil
+	}
+	v := c.r.Header.Get(name)
+	if v == "" {
+		return "", nil
+	}
+	for _, ok := range managedEncryptions[c.s.wire.fl] {
+		if v == ok {
+			return v, nil
+		}
+	}
+	return "", c.fail(errInvalidArgument, "The encryption method specified in "+name+" is not supported: "+v+".")
+}
+
+// opaqueTag is the entity tag of a KMS-encrypted single-PUT object: 32
+// hex digits, as S3's, but not the MD5 of the content.
+func opaqueTag(md5hex string) string {
+	sum := md5.Sum([]byte("storagetest kms " + md5hex))
+	return hex.EncodeToString(sum[:])
 }
 
 // sseAlgorithm is the only SSE-C algorithm the vendors accept.
@@ -87,11 +131,14 @@ func (c *call) checkSSE(o *object, copySource bool) error {
 
 // setSSEHeaders echoes the SSE-C algorithm and key MD5 of an object.
 func (c *call) setSSEHeaders(info sseInfo) {
+	h := c.w.Header()
+	if info.managed != "" {
+		h.Set(c.s.dialect.Object.EncryptionHeader, info.managed)
+	}
 	if info.algorithm == "" {
 		return
 	}
 	algName, _, md5Name := c.s.wire.sseHeaderNames(false)
-	h := c.w.Header()
 	h.Set(algName, info.algorithm)
 	h.Set(md5Name, info.keyMD5)
 }

@@ -49,8 +49,10 @@ type DownloadAPI interface {
 	HeadObject(ctx context.Context, in *HeadObjectInput) (*ObjectInfo, error)
 	// GetObjectRange returns Length bytes of the object from Offset. It
 	// must fail (rather than return other bytes) when the server does not
-	// honour the range, and fail with an error matching
-	// client.ErrPreconditionFailed when IfMatch no longer matches.
+	// honour the range (client.ErrRangeMismatch: another start, end or
+	// object size than asked, or the whole object for a part of it), and
+	// fail with an error matching client.ErrPreconditionFailed when
+	// IfMatch no longer matches, or the answer carries another ETag.
 	GetObjectRange(ctx context.Context, in *GetObjectRangeInput) (io.ReadCloser, error)
 }
 
@@ -61,7 +63,10 @@ type ObjectOptions struct {
 	ContentDisposition string
 	CacheControl       string
 	// Metadata is user metadata; the implementation adds the dialect's
-	// prefix.
+	// prefix. A multipart upload on a dialect that publishes composite
+	// checksums (S3, IBM) adds "polystore-part-size", which downloads
+	// verify the object with (see "Verified downloads" in the package
+	// documentation), unless the name is taken or it would not fit.
 	Metadata map[string]string
 }
 
@@ -158,6 +163,11 @@ type CompleteMultipartUploadInput struct {
 	UploadRef
 	// Parts are sorted by part number.
 	Parts []CompletedPart
+	// ETag, if set, is the ETag the object gets, on dialects whose
+	// Complete takes one (client.ObjectWire.CompleteETagHeader,
+	// QingStor): the manager sets one a later download can verify the
+	// object with.
+	ETag string
 }
 
 // CompleteMultipartUploadOutput is the result of
@@ -208,6 +218,19 @@ type ObjectInfo struct {
 	// (HasCRC64).
 	CRC64    uint64
 	HasCRC64 bool
+	// Checksum is the object's additional checksum (S3, IBM), of the
+	// content or composite (Parts > 0), when the server published one.
+	Checksum client.Checksum
+	// OpaqueETag says the ETag is not the MD5 of the content although
+	// it may look like one: the object is encrypted with a KMS or
+	// customer key (client.Dialect.ETagIsMD5). Encryption names the
+	// encryption, for messages ("aws:kms", "SSE-C", ...).
+	OpaqueETag bool
+	Encryption string
+	// Metadata is the object's user metadata, names lower case and
+	// without the dialect's prefix. Downloads read the part size
+	// polystore records there for objects it uploads in parts.
+	Metadata map[string]string
 }
 
 // GetObjectRangeInput is the input of DownloadAPI.GetObjectRange.
@@ -217,4 +240,8 @@ type GetObjectRangeInput struct {
 	Offset, Length int64
 	// IfMatch, if not empty, is the ETag the object must still have.
 	IfMatch string
+	// ObjectSize, if positive, is the size the object must still have:
+	// an answer whose Content-Range names another total fails with
+	// client.ErrRangeMismatch.
+	ObjectSize int64
 }

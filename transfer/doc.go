@@ -40,9 +40,64 @@
 // kernel from the page cache (sendfile), not copied through the process.
 // Options.TrailingChecksums instead computes the CRC32C while the part is
 // sent and sends it as an aws-chunked trailer (S3), reading the source
-// once. Downloads check
-// what the server publishes: the CRC-64 (COS) or an MD5 ETag of an object
-// stored by a single PUT.
+// once.
+//
+// # Verified downloads
+//
+// No byte of a download reaches its destination as a success unless the
+// wire could not verify it. Every ranged GET carries If-Match with the
+// object's ETag, and its answer must be the range asked for: a 206 whose
+// Content-Range starts and ends where asked and names the object's size,
+// with the same ETag (object.Client.Get and ClientAPI.GetObjectRange check
+// it); a server that ignores the range, shifts it or names another size
+// fails the range with client.ErrRangeMismatch, one that answers with
+// another ETag with ErrSourceChanged. The bytes are then checked against
+// what the server publishes, the cheapest check first (Result.Verified
+// names it):
+//
+//   - "crc64": COS's x-cos-hash-crc64ecma, of every object.
+//   - "crc32c", "crc32", "crc64nvme": an S3 or IBM additional checksum of
+//     the content (HEAD with x-amz-checksum-mode), such as the CRC32C the
+//     manager sends with a single PUT, or a FULL_OBJECT checksum.
+//   - "crc32c-composite": the composite checksum S3 and IBM publish for an
+//     object uploaded in parts with checksums, the CRC32C of the parts'
+//     CRC32Cs. The download's ranges are then the object's parts, whose
+//     size the manager's uploads record in the object's metadata
+//     ("polystore-part-size"); a composite of one part needs none.
+//   - "crc32c" on QingStor: QingStor computes neither a checksum nor an
+//     ETag for an object assembled from parts and keeps the ETag the
+//     Complete request names. The manager names one that holds the
+//     CRC-32C of the whole content (the MD5 of the parts' MD5s, "-N",
+//     then "-crc32c-" and 8 hex digits), combined from the parts' CRC-32Cs
+//     at Complete without reading the data again.
+//   - "sha256", "sha1", "md5": an additional SHA checksum of the content,
+//     or the ETag of a single-PUT object when it is an MD5: not for
+//     objects encrypted with a KMS key (S3 aws:kms and aws:kms:dsse, COS
+//     cos/kms) or a customer key, whose ETags are not MD5s although they
+//     look like one (the answer's encryption headers decide,
+//     client.Dialect.ETagIsMD5). These need the bytes in order (about a
+//     second of CPU per GiB for MD5), so each range's buffer waits for
+//     its turn; a WriterAt that is not an io.ReaderAt cannot have ranges
+//     written before a pause read back.
+//
+// CRCs cost a few hundredths of a second of CPU per GiB and combine
+// (CRC(A‖B) follows from CRC(A), CRC(B) and len(B)), so ranges are hashed
+// by the workers that fetch them, in any order, and combined at the end.
+// Every object the manager uploads can so be verified on every dialect:
+// single PUTs by their CRC-64, CRC32C or MD5 ETag, multipart uploads by
+// COS's CRC-64, the S3/IBM composite (with the recorded part size) and
+// QingStor's ETag. A download that could verify nothing (a foreign
+// multipart object without checksums, a KMS-encrypted one, IntegrityOff)
+// succeeds with Verified "" and Result.Unverified saying why. A mismatch
+// fails the task with a *ChecksumError (errors.Is ErrChecksumMismatch and
+// client.ErrChecksumMismatch), and a File download's temporary file is
+// removed, never renamed into place.
+//
+// Each written range is journaled with its CRC-32C. A resumed File
+// download recomputes the CRC-32C of every range it keeps from the
+// partial file (hash progress) and fetches again each range whose bytes
+// changed on disk; for an MD5 or SHA check the kept ranges are read once
+// more, in order. With IntegrityOff the journal is trusted.
 //
 // # Dependencies
 //

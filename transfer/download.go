@@ -1,22 +1,25 @@
 package transfer
 
 import (
+	"bytes"
 	"context"
 	crand "crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
+	"hash/crc32"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/integrity"
 )
 
 // DownloadInput is the input of Manager.Download. Set exactly one
@@ -31,8 +34,8 @@ type DownloadInput struct {
 	// after a crash.
 	File string
 	// WriterAt receives the object's bytes at their offsets, from several
-	// goroutines at once. If it is also an io.ReaderAt, MD5 verification
-	// can read back ranges written before a pause.
+	// goroutines at once. If it is also an io.ReaderAt, MD5 (and SHA)
+	// verification can read back ranges written before a pause.
 	WriterAt io.WriterAt
 }
 
@@ -59,7 +62,8 @@ type downloadJob struct {
 	// Set by prepare, then read-only.
 	prepared bool
 	info     *ObjectInfo
-	verify   string // "crc64", "md5" or ""
+	plan     integrity.Plan // what the bytes are checked against
+	local    bool           // ranges get a CRC-32C for the journal (not with IntegrityOff)
 	dest     io.WriterAt
 	f        *os.File // the temporary file of a File download
 	jpath    string
@@ -77,11 +81,66 @@ type downloadJob struct {
 	res      *Result
 }
 
-// rangeRec is a written range.
+// rangeRec is a written range: its size, its CRC-32C (hasLocal; kept in
+// the journal to re-verify the partial file on resume) and its digest in
+// the plan's algorithm when the plan combines range digests (sum).
 type rangeRec struct {
-	size int64
-	crc  uint64
-	hasC bool
+	size     int64
+	local    uint32
+	hasLocal bool
+	sum      []byte
+}
+
+// crc64 returns the range's CRC-64/ECMA, when the plan is COS's.
+func (r *rangeRec) crc64(p integrity.Plan) (uint64, bool) {
+	if p.Algo != integrity.CRC64ECMA || r.sum == nil {
+		return 0, false
+	}
+	return integrity.CRCValue(r.sum), true
+}
+
+// rangeHasher computes what a range's rangeRec records, over the bytes
+// as they arrive.
+type rangeHasher struct {
+	local    bool
+	crc32c   uint32
+	plan     hash.Hash // the plan's algorithm, if ranges need their own digest
+	planIsCC bool      // the plan's algorithm is CRC-32C: the local one serves
+}
+
+// newRangeHasher returns the hasher of one range of d.
+func (d *downloadJob) newRangeHasher() *rangeHasher {
+	h := &rangeHasher{local: d.local}
+	if d.plan.Kind == integrity.Composite || (d.plan.Kind == integrity.Whole && d.plan.Algo.Combinable()) {
+		if d.plan.Algo == integrity.CRC32C {
+			h.local, h.planIsCC = true, true
+		} else {
+			h.plan = d.plan.Algo.New()
+		}
+	}
+	return h
+}
+
+func (h *rangeHasher) Write(p []byte) (int, error) {
+	if h.local {
+		h.crc32c = crc32.Update(h.crc32c, castagnoli, p)
+	}
+	if h.plan != nil {
+		h.plan.Write(p)
+	}
+	return len(p), nil
+}
+
+// rec returns the record of a range of n bytes hashed by h.
+func (h *rangeHasher) rec(n int64) *rangeRec {
+	r := &rangeRec{size: n, local: h.crc32c, hasLocal: h.local}
+	switch {
+	case h.planIsCC:
+		r.sum = integrity.CRC32C.CRCBytes(uint64(h.crc32c))
+	case h.plan != nil:
+		r.sum = h.plan.Sum(nil)
+	}
+	return r
 }
 
 func newDownloadJob(t *Task, api DownloadAPI, in *DownloadInput) *downloadJob {
@@ -148,16 +207,15 @@ func (d *downloadJob) prepare(ctx context.Context) error {
 	d.mu.Lock()
 	d.info = info
 	d.mu.Unlock()
-	if d.o.Integrity != IntegrityOff {
-		switch {
-		case info.HasCRC64:
-			d.verify = "crc64"
-		case isMD5ETag(info.ETag):
-			d.verify = "md5"
-		}
-	}
+	d.plan = choosePlan(info, d.o.Integrity)
+	d.local = d.o.Integrity != IntegrityOff
 	d.mu.Lock()
 	d.partSize = d.o.PartSize
+	if d.plan.Kind == integrity.Composite {
+		// A composite checksum is recomputed from the digests of the
+		// object's parts: the ranges are the parts.
+		d.partSize = d.plan.PartSize
+	}
 	d.mu.Unlock()
 	var known []journalPart
 	if d.in.File != "" {
@@ -170,9 +228,9 @@ func (d *downloadJob) prepare(ctx context.Context) error {
 	d.mu.Lock()
 	d.n = int(ceilDiv(info.Size, d.partSize))
 	d.mu.Unlock()
-	if d.verify == "md5" {
+	if d.plan.Sequential() {
 		ra, _ := d.dest.(io.ReaderAt)
-		d.seq = newSeqHasher(d.n, ra, d.rangeOf, d.readBackProgress)
+		d.seq = newSeqHasher(d.n, d.plan.Algo.New(), ra, d.rangeOf, d.readBackProgress)
 	}
 	if err := d.resume(ctx, known); err != nil {
 		return err
@@ -194,10 +252,7 @@ func (d *downloadJob) prepare(ctx context.Context) error {
 // from the first byte not yet written, up to Options.RangeAttempts times.
 func (d *downloadJob) fetch(ctx context.Context, i int) error {
 	off, n := d.rangeOf(i)
-	var h *hasher
-	if d.verify == "crc64" {
-		h = newHasher(sumCRC)
-	}
+	h := d.newRangeHasher()
 	var buf *[]byte
 	if d.seq != nil {
 		buf = d.t.m.buffer(d.partSize)
@@ -207,7 +262,7 @@ func (d *downloadJob) fetch(ctx context.Context, i int) error {
 	for attempt := 1; ; attempt++ {
 		body, err := d.api.GetObjectRange(ctx, &GetObjectRangeInput{
 			Bucket: d.in.Bucket, Key: d.in.Key, VersionID: d.in.VersionID,
-			Offset: off + written, Length: n - written, IfMatch: d.info.ETag,
+			Offset: off + written, Length: n - written, IfMatch: d.info.ETag, ObjectSize: d.info.Size,
 		})
 		if err != nil {
 			if errors.Is(err, client.ErrPreconditionFailed) {
@@ -242,11 +297,7 @@ func (d *downloadJob) fetch(ctx context.Context, i int) error {
 			return &partError{number: i, err: err}
 		}
 	}
-	rec := &rangeRec{size: n}
-	if h != nil {
-		s := h.sums()
-		rec.crc, rec.hasC = s.crc, true
-	}
+	rec := h.rec(n)
 	if err := d.ack(i, off, rec); err != nil {
 		return err
 	}
@@ -259,7 +310,7 @@ func (d *downloadJob) fetch(ctx context.Context, i int) error {
 // copyRange copies body into the range at off, from its byte written on,
 // into buf (MD5 mode) or straight to the destination, hashing as it goes.
 // It returns the bytes copied and the read or write error that stopped it.
-func (d *downloadJob) copyRange(body io.Reader, off, written, n int64, h *hasher, buf *[]byte) (int64, error, error) {
+func (d *downloadJob) copyRange(body io.Reader, off, written, n int64, h *rangeHasher, buf *[]byte) (int64, error, error) {
 	var chunk []byte
 	if buf == nil {
 		bp := d.t.m.buffer(copyBufSize)
@@ -280,9 +331,7 @@ func (d *downloadJob) copyRange(body io.Reader, off, written, n int64, h *hasher
 					return k, nil, err
 				}
 			}
-			if h != nil {
-				h.Write(p)
-			}
+			h.Write(p)
 			k += int64(m)
 		}
 		if rerr == io.EOF {
@@ -302,7 +351,7 @@ func (d *downloadJob) ack(i int, off int64, rec *rangeRec) error {
 		if err := d.f.Sync(); err != nil {
 			return &partError{number: i, err: err}
 		}
-		if err := d.jr.append(rec.journal(i)); err != nil {
+		if err := d.jr.append(d.journalOf(i, rec)); err != nil {
 			return err
 		}
 	}
@@ -311,8 +360,18 @@ func (d *downloadJob) ack(i int, off int64, rec *rangeRec) error {
 	d.mu.Unlock()
 	d.t.prog.add(rec.size, 1)
 	d.t.ev.markDirty(dirtyProgress)
-	d.t.ev.push(event{kind: evPart, part: Part{Number: i, Offset: off, Size: rec.size, CRC64: rec.crc, HasCRC64: rec.hasC}})
+	d.t.ev.push(event{kind: evPart, part: d.part(i, rec)})
 	return nil
+}
+
+// part describes written range i.
+func (d *downloadJob) part(i int, r *rangeRec) Part {
+	p := Part{Number: i, Offset: int64(i) * d.partSize, Size: r.size}
+	p.CRC64, p.HasCRC64 = r.crc64(d.plan)
+	if r.hasLocal {
+		p.Checksum = client.Checksum{Algorithm: client.ChecksumCRC32C, Value: integrity.CRC32C.CRCBytes(uint64(r.local))}
+	}
+	return p
 }
 
 // complete verifies the whole object and moves the file into place.
@@ -324,27 +383,43 @@ func (d *downloadJob) complete() error {
 			res.ResumedParts++
 		}
 	}
-	var crc uint64
-	if d.verify == "crc64" { // only dialects that publish a CRC-64 need it
+	var sum []byte
+	p := d.plan
+	switch {
+	case p.Kind == integrity.Composite:
+		parts := make([][]byte, 0, max(d.n, 1))
 		for i := 0; i < d.n; i++ {
-			crc = crc64Combine(crc, d.ranges[i].crc, d.ranges[i].size)
+			parts = append(parts, d.ranges[i].sum)
 		}
+		if d.n == 0 { // an empty object: one empty part
+			parts = append(parts, p.Algo.New().Sum(nil))
+		}
+		sum = integrity.CompositeOf(p.Algo, parts)
+	case p.Kind == integrity.Whole && p.Algo.Combinable():
+		c := integrity.NewCombiner(p.Algo)
+		for i := 0; i < d.n; i++ {
+			c.Append(integrity.CRCValue(d.ranges[i].sum), d.ranges[i].size)
+		}
+		sum = c.Sum()
 	}
 	d.mu.Unlock()
-	switch d.verify {
-	case "crc64":
-		if crc != d.info.CRC64 {
-			d.corrupt = true
-			return &ChecksumError{What: "object", Algorithm: "crc64", Want: formatCRC(d.info.CRC64), Got: formatCRC(crc)}
+	if p.Sequential() {
+		var ok bool
+		if sum, ok = d.seq.sum(); !ok {
+			res.Unverified = "the " + p.Algo.String() + " of the object needs its bytes in order, and ranges written before a pause could not be read back (the WriterAt is not an io.ReaderAt)"
 		}
-		res.Verified, res.CRC64, res.HasCRC64 = "crc64", crc, true
-	case "md5":
-		if sum, ok := d.seq.sum(); ok {
-			if !strings.EqualFold(sum, d.info.ETag) {
-				d.corrupt = true
-				return &ChecksumError{What: "object", Algorithm: "md5", Want: d.info.ETag, Got: sum}
-			}
-			res.Verified = "md5"
+	}
+	switch {
+	case p.Kind == integrity.Unverified:
+		res.Unverified = p.Reason
+	case sum == nil:
+	case !bytes.Equal(sum, p.Want):
+		d.corrupt = true
+		return &ChecksumError{What: "object", Algorithm: p.Name(), Want: p.Algo.Format(p.Want), Got: p.Algo.Format(sum)}
+	default:
+		res.Verified = p.Name()
+		if p.Algo == integrity.CRC64ECMA {
+			res.CRC64, res.HasCRC64 = integrity.CRCValue(sum), true
 		}
 	}
 	if d.f != nil {
@@ -402,10 +477,21 @@ func (d *downloadJob) checkpoint() *Checkpoint {
 	}
 	slices.Sort(idx)
 	for _, i := range idx {
-		r := d.ranges[i]
-		cp.Parts = append(cp.Parts, Part{Number: i, Offset: int64(i) * d.partSize, Size: r.size, CRC64: r.crc, HasCRC64: r.hasC})
+		cp.Parts = append(cp.Parts, d.part(i, d.ranges[i]))
 	}
 	return cp
+}
+
+// choosePlan picks what a download checks the object's bytes against
+// (integrity.Choose), or nothing with IntegrityOff.
+func choosePlan(info *ObjectInfo, mode Integrity) integrity.Plan {
+	if mode == IntegrityOff {
+		return integrity.Off("integrity checks are off (IntegrityOff)")
+	}
+	return integrity.Choose(integrity.Facts{
+		Size: info.Size, ETag: info.ETag, OpaqueETag: info.OpaqueETag, Encryption: info.Encryption,
+		CRC64: info.CRC64, HasCRC64: info.HasCRC64, Checksum: info.Checksum, Metadata: info.Metadata,
+	})
 }
 
 // backoff is a full-jitter exponential wait before range attempt n+1.

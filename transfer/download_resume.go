@@ -9,6 +9,9 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/integrity"
 )
 
 // A file download keeps its bytes in a partial file next to the
@@ -80,6 +83,9 @@ func (d *downloadJob) matchJournal(hdr *journalHeader, dest string) *os.File {
 		hdr.PartSize <= 0 || hdr.Temp == "" {
 		return nil
 	}
+	if d.plan.Kind == integrity.Composite && hdr.PartSize != d.plan.PartSize {
+		return nil // ranges that are not the object's parts
+	}
 	f, err := os.OpenFile(hdr.Temp, os.O_RDWR, 0)
 	if err != nil {
 		return nil
@@ -91,13 +97,17 @@ func (d *downloadJob) matchJournal(hdr *journalHeader, dest string) *os.File {
 	return f
 }
 
-// resume takes the journaled ranges: CRC-checked ranges are re-verified
-// now (hash progress); for MD5 they are read back when the hash cursor
-// reaches them; without a checksum they are trusted.
+// resume takes the journaled ranges. With checks on, each range's
+// CRC-32C, journaled when it was written, is recomputed from the partial
+// file (reported as hash progress), together with the range's digest in
+// the plan's algorithm where the plan combines range digests: a range
+// whose bytes changed on disk since is fetched again, and so is one
+// journaled without a CRC-32C. For an MD5 or SHA plan the ranges kept are
+// read once more when the hash cursor reaches them. With IntegrityOff the
+// journal is trusted.
 func (d *downloadJob) resume(ctx context.Context, known []journalPart) error {
 	var check []journalPart
 	var total int64
-	count := 0
 	for _, p := range known {
 		if p.Index < 0 || p.Index >= d.n {
 			continue
@@ -105,23 +115,17 @@ func (d *downloadJob) resume(ctx context.Context, known []journalPart) error {
 		if _, n := d.rangeOf(p.Index); n != p.Size {
 			continue
 		}
-		switch d.verify {
-		case "crc64":
-			if p.CRC64 == "" {
-				continue
-			}
-			check = append(check, p)
-		case "md5":
-			d.seq.markDone(p.Index)
-			d.keep(p.Index, p.Size, 0, false)
-		default:
-			d.keep(p.Index, p.Size, 0, false)
+		if !d.local {
+			d.keep(p.Index, &rangeRec{size: p.Size})
 			continue
 		}
+		if _, ok := journalCRC32C(p); !ok {
+			continue
+		}
+		check = append(check, p)
 		total += p.Size
-		count++
 	}
-	d.t.hash.setTotals(total, count)
+	d.t.hash.setTotals(total, len(check))
 	if len(check) == 0 {
 		return nil
 	}
@@ -135,12 +139,15 @@ func (d *downloadJob) resume(ctx context.Context, known []journalPart) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			bp := hashBufs.Get().(*[]byte)
+			defer hashBufs.Put(bp)
 			for p := range work {
 				off, n := d.rangeOf(p.Index)
-				s, err := hashSection(io.NewSectionReader(d.f, off, n), sumCRC, func(k int64) {
+				h := d.newRangeHasher()
+				_, err := io.CopyBuffer(h, &progressReader{r: io.NewSectionReader(d.f, off, n), fn: func(k int64) {
 					d.t.hash.add(k, 0)
 					d.t.ev.markDirty(dirtyHash)
-				})
+				}}, *bp)
 				d.t.hash.add(0, 1)
 				if err != nil {
 					mu.Lock()
@@ -148,8 +155,8 @@ func (d *downloadJob) resume(ctx context.Context, known []journalPart) error {
 					mu.Unlock()
 					continue
 				}
-				if formatCRC(s.crc) == p.CRC64 {
-					d.keep(p.Index, n, s.crc, true)
+				if want, _ := journalCRC32C(p); h.crc32c == want {
+					d.keep(p.Index, h.rec(n))
 				}
 			}
 		}()
@@ -170,6 +177,32 @@ feed:
 	return context.Cause(ctx)
 }
 
+// progressReader reports what is read through it.
+type progressReader struct {
+	r  io.Reader
+	fn func(int64)
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 {
+		p.fn(int64(n))
+	}
+	return n, err
+}
+
+// journalCRC32C returns the CRC-32C a journaled range was written with.
+func journalCRC32C(p journalPart) (uint32, bool) {
+	if p.CRC32C == "" {
+		return 0, false
+	}
+	c, err := client.ParseChecksum(client.ChecksumCRC32C, p.CRC32C)
+	if err != nil {
+		return 0, false
+	}
+	return crc32cOf(c)
+}
+
 func firstErr(a, b error) error {
 	if a != nil {
 		return a
@@ -177,28 +210,23 @@ func firstErr(a, b error) error {
 	return b
 }
 
-func (d *downloadJob) keep(i int, n int64, crc uint64, hasCRC bool) {
+// keep takes journaled range i as written.
+func (d *downloadJob) keep(i int, r *rangeRec) {
+	if d.seq != nil {
+		d.seq.markDone(i)
+	}
 	d.mu.Lock()
-	d.ranges[i] = &rangeRec{size: n, crc: crc, hasC: hasCRC}
+	d.ranges[i] = r
 	d.resumed[i] = true
 	d.mu.Unlock()
 }
 
-// readBackProgress counts bytes the MD5 cursor reads back as hash
-// progress; ranges not found done at the start (stopped by a pause) add
-// to the total.
-func (d *downloadJob) readBackProgress(i int, k int64, last bool) {
-	d.mu.Lock()
-	resumed := d.resumed[i]
-	d.mu.Unlock()
-	if !resumed {
-		d.t.hash.grow(k)
-	}
-	parts := 0
-	if last {
-		parts = 1
-	}
-	d.t.hash.add(k, parts)
+// readBackProgress counts bytes the MD5 (or SHA) cursor reads back as
+// hash progress, adding them to the total: ranges stopped by a pause,
+// and resumed ranges, already counted once by their CRC-32C check.
+func (d *downloadJob) readBackProgress(_ int, k int64, _ bool) {
+	d.t.hash.grow(k)
+	d.t.hash.add(k, 0)
 	d.t.ev.markDirty(dirtyHash)
 }
 
@@ -219,7 +247,7 @@ func (d *downloadJob) writeCheckpoint() error {
 	slices.Sort(idx)
 	parts := make([]journalPart, 0, len(idx))
 	for _, i := range idx {
-		parts = append(parts, d.ranges[i].journal(i))
+		parts = append(parts, d.journalOf(i, d.ranges[i]))
 	}
 	jr, err := createJournal(d.jpath, hdr, parts)
 	if err != nil {
@@ -229,10 +257,14 @@ func (d *downloadJob) writeCheckpoint() error {
 	return nil
 }
 
-func (r *rangeRec) journal(i int) journalPart {
+// journalOf is the journal record of written range i.
+func (d *downloadJob) journalOf(i int, r *rangeRec) journalPart {
 	jp := journalPart{Index: i, Size: r.size}
-	if r.hasC {
-		jp.CRC64 = formatCRC(r.crc)
+	if crc, ok := r.crc64(d.plan); ok {
+		jp.CRC64 = formatCRC(crc)
+	}
+	if r.hasLocal {
+		jp.CRC32C = client.Checksum{Algorithm: client.ChecksumCRC32C, Value: integrity.CRC32C.CRCBytes(uint64(r.local))}.String()
 	}
 	return jp
 }

@@ -67,7 +67,8 @@ func (e *TaskError) Unwrap() error { return e.Err }
 type ChecksumError struct {
 	// What names the checked thing: "part 3", "object", "range 2".
 	What string
-	// Algorithm is "crc64" or "md5".
+	// Algorithm names the check: "crc64", "crc32c", "md5",
+	// "crc32c-composite", ... (as Result.Verified).
 	Algorithm string
 	// Want is what the server reported, Got what was computed locally.
 	Want, Got string
@@ -78,8 +79,11 @@ func (e *ChecksumError) Error() string {
 	return fmt.Sprintf("transfer: %s %s mismatch: server has %s, local is %s", e.What, e.Algorithm, e.Want, e.Got)
 }
 
-// Is matches ErrChecksumMismatch.
-func (e *ChecksumError) Is(target error) bool { return target == ErrChecksumMismatch }
+// Is matches ErrChecksumMismatch, and client.ErrChecksumMismatch as
+// object.Client.Get's checksum errors do.
+func (e *ChecksumError) Is(target error) bool {
+	return target == ErrChecksumMismatch || target == client.ErrChecksumMismatch
+}
 
 // partError tags a part failure with its wire number.
 type partError struct {

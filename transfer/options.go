@@ -24,10 +24,13 @@ const (
 	// upload, the CRC-64 the server returns (COS), else a CRC32C
 	// additional checksum (dialects with client.FeatureChecksums: S3,
 	// IBM), else Content-MD5 (dialects with client.FeatureContentMD5),
-	// with the digests kept to re-verify parts on resume; on download, the published CRC-64 or a
-	// single-part MD5 ETag (any 32-hex-digit ETag: use IntegrityOff for
-	// servers whose single-PUT ETags are not MD5s, such as S3 with
-	// SSE-KMS).
+	// with the digests kept to re-verify parts on resume, and what a
+	// download needs to verify the object (the part size, or QingStor's
+	// ETag with the CRC-32C); on download, what the server publishes:
+	// the CRC-64, an additional checksum, the CRC-32C of a polystore
+	// QingStor ETag or an MD5 ETag, never taking the ETag of an object
+	// encrypted with a KMS or customer key for an MD5 (see "Verified
+	// downloads" in the package documentation).
 	IntegrityAuto Integrity = iota
 	// IntegrityMD5 sends Content-MD5 with every part and single PUT,
 	// even on dialects not known to accept it.
@@ -36,7 +39,8 @@ const (
 	// with client.ErrNotSupported on dialects without client.FeatureCRC64.
 	IntegrityCRC64
 	// IntegrityOff computes no checksums. Resumed parts are then trusted
-	// when their size and ETag match the journal.
+	// when their size and ETag match the journal, and downloads verify
+	// nothing (Result.Unverified says so).
 	IntegrityOff
 	// IntegrityCRC32C sends a CRC32C additional checksum
 	// (x-amz-checksum-crc32c) with every part and single PUT and checks
@@ -94,7 +98,8 @@ type Options struct {
 	MultipartThreshold int64
 	// Integrity selects the checksums of uploads; the zero value is
 	// IntegrityAuto. Downloads check what the server publishes unless it
-	// is IntegrityOff.
+	// is IntegrityOff. The download's ranges are the object's parts when
+	// it is checked by a composite checksum (PartSize is then ignored).
 	Integrity Integrity
 	// KeepParts leaves a failed or cancelled multipart upload (and its
 	// checkpoint journal, or a download's partial file and journal) in

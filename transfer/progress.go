@@ -44,7 +44,10 @@ type Part struct {
 	MD5      string
 	CRC64    uint64
 	HasCRC64 bool
-	// Checksum is the part's CRC32C additional checksum, when sent.
+	// Checksum is the part's CRC32C: the additional checksum sent with
+	// it (S3, IBM), the one computed for the object's ETag (QingStor),
+	// or, for a download range, that of the bytes received (journaled to
+	// re-verify the partial file on resume).
 	Checksum client.Checksum
 }
 

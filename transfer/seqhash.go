@@ -2,15 +2,13 @@ package transfer
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/hex"
 	"hash"
 	"io"
 	"sync"
 )
 
-// seqHasher computes the MD5 of a download whose ranges arrive out of
-// order. MD5 needs the bytes in order, so the worker of range i keeps its
+// seqHasher computes the MD5 (or SHA) of a download whose ranges arrive
+// out of order. These need the bytes in order, so the worker of range i keeps its
 // buffer until every earlier range has been hashed, then hashes it
 // (ranges are handed out in order, so the earliest range in flight never
 // waits). Ranges written earlier — by a previous process, or by a worker
@@ -33,9 +31,9 @@ type seqHasher struct {
 	onRead  func(i int, k int64, last bool) // read-back progress
 }
 
-func newSeqHasher(n int, ra io.ReaderAt, rangeOf func(int) (int64, int64), onRead func(int, int64, bool)) *seqHasher {
+func newSeqHasher(n int, h hash.Hash, ra io.ReaderAt, rangeOf func(int) (int64, int64), onRead func(int, int64, bool)) *seqHasher {
 	return &seqHasher{
-		h: md5.New(), n: n, done: make([]bool, n), waiting: make([]bool, n),
+		h: h, n: n, done: make([]bool, n), waiting: make([]bool, n),
 		turn: make(chan struct{}), ra: ra, rangeOf: rangeOf, onRead: onRead,
 	}
 }
@@ -144,14 +142,14 @@ func (s *seqHasher) readBack(i int, off, n int64) error {
 	}
 }
 
-// sum returns the hex MD5 once every range is done, or false if some
+// sum returns the raw digest once every range is done, or false if some
 // range could not be hashed.
-func (s *seqHasher) sum() (string, bool) {
+func (s *seqHasher) sum() ([]byte, bool) {
 	s.catchUp()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.failed || s.next != s.n {
-		return "", false
+		return nil, false
 	}
-	return hex.EncodeToString(s.h.Sum(nil)), true
+	return s.h.Sum(nil), true
 }

@@ -151,16 +151,21 @@ func TestStoragetestRoundTrip(t *testing.T) {
 					if up.Parts != wantParts || down.Size != int64(size) {
 						t.Errorf("upload %+v, download %+v", up, down)
 					}
-					// What the server publishes was checked.
+					// What the server publishes was checked, and every
+					// object the manager uploads can be verified on
+					// download.
+					if d.Has(client.FeatureCRC64) && up.Verified != "crc64" {
+						t.Errorf("upload not CRC-verified: %q", up.Verified)
+					}
+					want := map[bool]string{true: "md5", false: "crc32c"} // by single PUT, QingStor
 					switch {
 					case d.Has(client.FeatureCRC64):
-						if up.Verified != "crc64" || down.Verified != "crc64" {
-							t.Errorf("not CRC-verified: %q, %q", up.Verified, down.Verified)
-						}
-					case up.UploadID == "":
-						if down.Verified != "md5" {
-							t.Errorf("single-PUT object not MD5-verified: %q", down.Verified)
-						}
+						want = map[bool]string{true: "crc64", false: "crc64"}
+					case d.Has(client.FeatureChecksums):
+						want = map[bool]string{true: "crc32c", false: "crc32c-composite"}
+					}
+					if w := want[up.UploadID == ""]; down.Verified != w || down.Unverified != "" {
+						t.Errorf("download verified %q (unverified: %q), want %q", down.Verified, down.Unverified, w)
 					}
 					// S3 and IBM check a CRC32C per part and the composite.
 					if d.Has(client.FeatureChecksums) && (up.Verified != "crc32c" || up.Checksum.IsZero()) {

@@ -43,7 +43,7 @@ func (u *uploadJob) prepareStream(ctx context.Context) error {
 		u.t.prog.setTotals(sp.n, 1)
 	}
 	id, err := u.api.CreateMultipartUpload(ctx, &CreateMultipartUploadInput{
-		Bucket: u.in.Bucket, Key: u.in.Key, ChecksumAlgorithm: u.checksumAlgorithm(), ObjectOptions: u.in.ObjectOptions,
+		Bucket: u.in.Bucket, Key: u.in.Key, ChecksumAlgorithm: u.checksumAlgorithm(), ObjectOptions: u.initiateOptions(),
 	})
 	if err != nil {
 		return err

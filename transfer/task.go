@@ -76,7 +76,14 @@ type Result struct {
 	// Verified names the check the whole object passed: "crc64",
 	// "crc32c", "md5",
 	// or "" when only sizes (and Content-MD5 per part) were checked.
-	Verified string
+	// Downloads name what they checked the bytes against: "crc64"
+	// (COS), "crc32c", "crc32", "crc64nvme", "sha1", "sha256" (an
+	// additional checksum of the content, or the CRC-32C of a QingStor
+	// object's polystore ETag), "crc32c-composite" (S3 and IBM objects
+	// polystore uploaded in parts), "md5" (an unencrypted single-PUT
+	// object's ETag).
+	Verified   string
+	Unverified string // why nothing could be verified, "" when Verified is set
 	// CRC64 is the object's CRC-64/ECMA-182 when computed (HasCRC64).
 	CRC64    uint64
 	HasCRC64 bool

@@ -178,6 +178,7 @@ func (u *uploadJob) resolveIntegrity() {
 	case IntegrityCRC32C:
 		u.kinds, u.wantCRC32C = sumCRC32C, true
 	}
+	u.kinds |= u.verifiableKinds()
 	u.baseKinds, u.baseSendMD5 = u.kinds, u.sendMD5
 }
 
@@ -321,7 +322,7 @@ func (u *uploadJob) prepare(ctx context.Context) error {
 		u.partSize, u.nparts = ps, n
 		u.mu.Unlock()
 		id, err := u.api.CreateMultipartUpload(ctx, &CreateMultipartUploadInput{
-			Bucket: u.in.Bucket, Key: u.in.Key, ChecksumAlgorithm: u.checksumAlgorithm(), ObjectOptions: u.in.ObjectOptions,
+			Bucket: u.in.Bucket, Key: u.in.Key, ChecksumAlgorithm: u.checksumAlgorithm(), ObjectOptions: u.initiateOptions(),
 		})
 		if err != nil {
 			return err
@@ -546,7 +547,7 @@ func (u *uploadJob) complete(ctx context.Context) error {
 			return fmt.Errorf("transfer: a part has no CRC32C: %w", err)
 		}
 	}
-	out, err := u.api.CompleteMultipartUpload(ctx, &CompleteMultipartUploadInput{UploadRef: u.ref(), Parts: parts})
+	out, err := u.api.CompleteMultipartUpload(ctx, &CompleteMultipartUploadInput{UploadRef: u.ref(), Parts: parts, ETag: u.completeETag()})
 	if errors.Is(err, client.ErrNotFound) {
 		// A retried Complete whose first attempt did complete finds the
 		// upload gone: the object is there if it has exactly the ETag
@@ -587,6 +588,9 @@ func (u *uploadJob) complete(ctx context.Context) error {
 // parts make, or nil: then the upload really is gone.
 func (u *uploadJob) completedEarlier(ctx context.Context, parts []CompletedPart, size int64) *CompleteMultipartUploadOutput {
 	want, ok := multipartETag(parts)
+	if e := u.completeETag(); e != "" {
+		want, ok = e, true // the ETag the Complete gave the object
+	}
 	head, canHead := u.api.(DownloadAPI)
 	if !ok || !canHead {
 		return nil
