@@ -240,6 +240,7 @@ func typed(err error) bool {
 	)
 	return errors.As(err, &re) || errors.As(err, &oe) || errors.As(err, &ia) || errors.As(err, &te) || errors.As(err, &ce) ||
 		errors.Is(err, transfer.ErrChecksumMismatch) || errors.Is(err, transfer.ErrSourceChanged) ||
+		errors.Is(err, client.ErrChecksumMismatch) || errors.Is(err, client.ErrRangeMismatch) ||
 		errors.Is(err, bucket.ErrListingStalled)
 }
 
@@ -265,7 +266,7 @@ func wantTimeout(err error) string {
 }
 
 func wantChecksumMismatch(err error) string {
-	if errors.Is(err, transfer.ErrChecksumMismatch) || chainHas(err, func(t reflect.Type) bool {
+	if errors.Is(err, transfer.ErrChecksumMismatch) || errors.Is(err, client.ErrChecksumMismatch) || chainHas(err, func(t reflect.Type) bool {
 		return strings.HasPrefix(t.PkgPath(), "github.com/polystore/polystore/") && strings.Contains(t.Name(), "Checksum")
 	}) {
 		return ""

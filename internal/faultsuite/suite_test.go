@@ -39,17 +39,6 @@ var knownBroken = map[string]string{
 	// Retry-After: 9223372037 overflows to a negative wait.
 	"*/retry-after-overflow/*": "h-net Retry-After clamp",
 
-	// Downloads of multipart objects verify nothing on S3, IBM and
-	// QingStor (COS checks its CRC-64); object.Get verifies nothing.
-	"minio/flip-bit/download":       "h-xfer-down end-to-end download verification",
-	"st-s3/flip-bit/download":       "h-xfer-down end-to-end download verification",
-	"st-ibm/flip-bit/download":      "h-xfer-down end-to-end download verification",
-	"st-qingstor/flip-bit/download": "h-xfer-down end-to-end download verification",
-	"*/flip-bit/get":                "h-xfer-down object.Get verification",
-	// object.Get with Offset/Length checks neither status nor Content-Range.
-	"*/range-ignored/get-range":         "h-xfer-down ranges",
-	"*/content-range-shifted/get-range": "h-xfer-down ranges",
-
 	// An empty or whitespace-only 200 for CompleteMultipartUpload is
 	// taken as success; the object does not exist.
 	"*/complete-empty-200/upload":      "h-xfer-up Complete evidence",
