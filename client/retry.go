@@ -33,13 +33,14 @@ func (rc *retryClassifier) check(ctx context.Context, resp *http.Response, err e
 	}
 	if err != nil {
 		var se *signer.SignError
-		switch {
-		case errors.Is(err, ErrBodyNotReplayable), errors.As(err, &se):
-			return false, err
-		case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		if errors.Is(err, ErrBodyNotReplayable) || errors.As(err, &se) {
 			return false, err
 		}
-		// A connection error: the request may or may not have been applied.
+		// The caller's context is alive (checked above), so this ended
+		// the attempt, not the call: a connection error, one of the
+		// client's timeouts (*TimeoutError), or a timeout of a transport
+		// of the caller's, which net/http may report as a context error.
+		// The request may or may not have been applied.
 		return rc.idempotent || rc.policy.RetryNonIdempotent, nil
 	}
 	var code string
