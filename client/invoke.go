@@ -276,6 +276,17 @@ func (s *sender) Handle(ctx context.Context, input any) (any, middleware.Metadat
 		rreq.SetResponseHandler(bufferResponse)
 	}
 	resp, err := rhc.Do(rreq)
+	if rf, ok := s.signer.(signer.CredentialRefresher); ok && err == nil && s.refused(resp) {
+		if rf.RefreshCredentials(ctx, resp.Request) && (body == nil || body.replayable) {
+			// The service refused credentials the signer has now
+			// refreshed: send the request once more, signed anew.
+			if l := s.o.Logger; l != nil {
+				l.DebugContext(ctx, "polystore credentials refused, refreshed", "dialect", d.Name, "op", s.op, "status", resp.StatusCode)
+			}
+			drainClose(resp.Body)
+			resp, err = rhc.Do(rreq)
+		}
+	}
 	if err != nil {
 		if resp != nil && resp.Body != nil {
 			resp.Body.Close()
@@ -291,6 +302,20 @@ func (s *sender) Handle(ctx context.Context, input any) (any, middleware.Metadat
 		return nil, md, &OperationError{Dialect: d.Name, Op: s.op, Err: unwrapURLError(err)}
 	}
 	return &smithyhttp.Response{Response: resp}, md, nil
+}
+
+// refused reports whether resp says the service refused the request's
+// credentials: a 401, or a 403 with one of the dialect's
+// RefusedCredentialCodes.
+func (s *sender) refused(resp *http.Response) bool {
+	switch resp.StatusCode {
+	case http.StatusUnauthorized:
+		return true
+	case http.StatusForbidden:
+		d := &s.c.dialect
+		return len(d.RefusedCredentialCodes) > 0 && d.RefusedCredentialCodes[peekErrorCode(d, resp)]
+	}
+	return false
 }
 
 // maxBufferedResponse caps how much of a successful response that is
