@@ -4,6 +4,11 @@
 //
 // Typed operations live in the bucket, object and multipart packages; they
 // describe themselves as data (an Op) and run through Invoke.
+//
+// Each attempt is bounded phase by phase (Options.Timeouts: dial, TLS
+// handshake, response header, body stall), never as a whole, and an
+// attempt that times out is retried like a connection error; the last
+// one's failure is a *TimeoutError matching ErrTimeout.
 package client
 
 import (

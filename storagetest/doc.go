@@ -20,7 +20,8 @@
 // error answers, errors inside a 200 answer (as S3's
 // CompleteMultipartUpload sends them), connection resets part-way through
 // an upload and delays that end when the client gives up. An IBM IAM token
-// endpoint is emulated at POST {URL}/identity/token.
+// endpoint is emulated at POST {URL}/identity/token; ExpireTokens makes
+// the server refuse the tokens it issued, as after a revocation.
 //
 // # Supported operations
 //
