@@ -32,7 +32,6 @@ type Client struct {
 	dialect Dialect
 	opts    Options
 	base    http.RoundTripper
-	own     bool          // base is the client's own transport (newTransport)
 	signer  signer.Signer // built once: signers cache derived keys
 }
 
@@ -52,7 +51,7 @@ func New(d Dialect, optFns ...func(*Options)) (*Client, error) {
 	if o.HTTPClient != nil && o.HTTPClient.Transport != nil {
 		c.base = o.HTTPClient.Transport
 	} else {
-		c.base, c.own = newTransport(c.opts.Timeouts), true
+		c.base = newTransport(c.opts.Timeouts)
 	}
 	return c, nil
 }

@@ -223,7 +223,10 @@ func (s *sender) Handle(ctx context.Context, input any) (any, middleware.Metadat
 	req := input.(*smithyhttp.Request).Request.WithContext(ctx)
 	body, _ := middleware.GetStackValue(ctx, bodyKey{}).(*Body)
 
-	wd := &watchdog{next: s.c.base, t: s.o.Timeouts, own: s.c.own, dialect: d.Name, op: s.op}
+	wd := &watchdog{next: s.c.base, t: s.o.Timeouts, dialect: d.Name, op: s.op}
+	if t, ok := s.c.base.(*http.Transport); ok {
+		wd.tls = t.TLSHandshakeTimeout // the client's own: Timeouts.TLSHandshake as New saw it
+	}
 	var rt http.RoundTripper = &signer.Transport{Signer: s.signer, Base: wd, Now: s.o.Clock}
 	if s.o.Logger != nil {
 		rt = &loggingTransport{next: rt, log: s.o.Logger, dialect: d, op: s.op}

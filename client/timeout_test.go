@@ -278,12 +278,32 @@ func TestSendStallDetected(t *testing.T) {
 }
 
 func TestTLSHandshakeTimeout(t *testing.T) {
-	addr, conns := holdListener(t) // accepts TCP, never speaks TLS
-	c := rawClient(t, "https://"+addr, client.WithTimeouts(client.Timeouts{TLSHandshake: 100 * time.Millisecond}))
-	_, err := object.NewClient(c).Head(safeCtx(t), &object.HeadInput{Bucket: "bkt", Key: "k"})
-	wantTimeout(t, err, client.TimeoutTLSHandshake)
-	if n := conns.Load(); n != 3 {
-		t.Errorf("server saw %d connections, want 3", n)
+	for _, tc := range []struct {
+		name string
+		opts []func(*client.Options)
+		want time.Duration
+	}{
+		{"default", []func(*client.Options){client.WithTimeouts(client.Timeouts{TLSHandshake: 100 * time.Millisecond})}, 100 * time.Millisecond},
+		// The defaults apply to an HTTPClient without a Transport too.
+		{"nil-transport", []func(*client.Options){client.WithHTTPClient(&http.Client{}),
+			client.WithTimeouts(client.Timeouts{TLSHandshake: 100 * time.Millisecond})}, 100 * time.Millisecond},
+		// A transport of the caller's applies its own limit, which the
+		// error reports.
+		{"own-transport", []func(*client.Options){client.WithHTTPClient(&http.Client{
+			Transport: &http.Transport{TLSHandshakeTimeout: 50 * time.Millisecond}})}, 50 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr, conns := holdListener(t) // accepts TCP, never speaks TLS
+			c := rawClient(t, "https://"+addr, tc.opts...)
+			_, err := object.NewClient(c).Head(safeCtx(t), &object.HeadInput{Bucket: "bkt", Key: "k"})
+			te := wantTimeout(t, err, client.TimeoutTLSHandshake)
+			if te.After != tc.want {
+				t.Errorf("After = %v, want %v", te.After, tc.want)
+			}
+			if n := conns.Load(); n != 3 {
+				t.Errorf("server saw %d connections, want 3", n)
+			}
+		})
 	}
 }
 

@@ -23,12 +23,12 @@ import (
 //
 // Dial and TLSHandshake belong to the transport (the client's own one
 // applies Timeouts); the watchdog only names a TLS handshake timeout that
-// the client's own transport reported.
+// an *http.Transport reported, with that transport's limit.
 type watchdog struct {
 	next    http.RoundTripper
 	t       Timeouts      // resolved: negative fields are off
 	attempt time.Duration // HTTPClient.Timeout; 0 is none
-	own     bool          // next is the client's own transport
+	tls     time.Duration // the TLS handshake limit of next, if known; 0 if not
 	dialect string
 	op      string
 }
@@ -261,8 +261,8 @@ func (w *watch) explain(err error) error {
 	w.mu.Lock()
 	tlsTime := w.tlsTime
 	w.mu.Unlock()
-	if tlsTime && w.wd.own && w.parent.Err() == nil && isTimeout(err) {
-		return &TimeoutError{Kind: TimeoutTLSHandshake, After: w.wd.t.TLSHandshake}
+	if tlsTime && w.wd.tls > 0 && w.parent.Err() == nil && isTimeout(err) {
+		return &TimeoutError{Kind: TimeoutTLSHandshake, After: w.wd.tls}
 	}
 	return err
 }
