@@ -356,32 +356,6 @@ func TestSlowProgressIsNotCutOff(t *testing.T) {
 	}
 }
 
-// TestCallerPausesDoNotCount: time the caller spends between reads of a
-// streamed body is not a stall.
-func TestCallerPausesDoNotCount(t *testing.T) {
-	srv, _ := httpServer(t, func(_ int32, w http.ResponseWriter, r *http.Request, _ <-chan struct{}) {
-		w.Header().Set("Content-Length", "2")
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write([]byte("ab"))
-	})
-	c := rawClient(t, srv.URL, client.WithTimeouts(client.Timeouts{Stall: 50 * time.Millisecond}))
-	out, err := object.NewClient(c).Get(safeCtx(t), &object.GetInput{Bucket: "bkt", Key: "k"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Body.Close()
-	first := make([]byte, 1)
-	if _, err := io.ReadFull(out.Body, first); err != nil {
-		t.Fatal(err)
-	}
-	// The caller is busy for several Stall periods before reading on.
-	time.Sleep(200 * time.Millisecond)
-	rest, err := io.ReadAll(out.Body)
-	if err != nil || string(first)+string(rest) != "ab" {
-		t.Fatalf("after a pause: %q %q, %v", first, rest, err)
-	}
-}
-
 func TestHTTPClientTimeoutPerAttempt(t *testing.T) {
 	srv, attempts := httpServer(t, func(n int32, w http.ResponseWriter, r *http.Request, stop <-chan struct{}) {
 		if n == 1 { // the first attempt hangs

@@ -66,8 +66,8 @@ func TestDialTimeoutRetried(t *testing.T) {
 }
 
 func newTestWatch(to Timeouts) *watch {
-	ctx, cancel := context.WithCancelCause(context.Background())
-	return &watch{wd: &watchdog{t: to}, parent: ctx, cancel: cancel}
+	_, cancel := context.WithCancelCause(context.Background())
+	return &watch{wd: &watchdog{t: to}, parent: context.Background(), cancel: cancel}
 }
 
 func TestWatchDisabledTimeoutsArmNothing(t *testing.T) {
@@ -122,5 +122,43 @@ func TestWatchFires(t *testing.T) {
 	}
 	if w.timedOut() != te {
 		t.Errorf("timedOut() = %v", w.timedOut())
+	}
+}
+
+// TestWatchIdleBetweenReads: between two reads of a response body (the
+// caller busy with what it read) nothing is armed, so however late the
+// timer runs, it does not end the attempt.
+func TestWatchIdleBetweenReads(t *testing.T) {
+	w := newTestWatch(Timeouts{Stall: time.Hour})
+	defer w.finish()
+	w.receiving()
+	w.received()
+	w.mu.Lock()
+	w.deadline = time.Now().Add(-time.Second) // as if the caller paused past Stall
+	gen := w.gen
+	w.mu.Unlock()
+	w.expire(gen) // the timer firing now
+	if te := w.timedOut(); te != nil {
+		t.Fatalf("a pause between reads ended the attempt: %v", te)
+	}
+	// While a read waits, the same lateness is a stall.
+	w.receiving()
+	w.mu.Lock()
+	w.deadline = time.Now().Add(-time.Second)
+	gen = w.gen
+	w.mu.Unlock()
+	w.expire(gen)
+	if te := w.timedOut(); te == nil || te.Kind != TimeoutReceiveStall {
+		t.Fatalf("a read waiting past Stall: %v, want a receive stall", te)
+	}
+}
+
+// BenchmarkWatchRead is the watchdog's cost per body read.
+func BenchmarkWatchRead(b *testing.B) {
+	w := newTestWatch(Timeouts{Stall: time.Hour})
+	defer w.finish()
+	for b.Loop() {
+		w.receiving()
+		w.received()
 	}
 }
