@@ -105,7 +105,7 @@ var S3 = Dialect{
 	ErrorKinds:       s3ErrorKinds,
 	RetryableCodes:   s3Retryable,
 	ThrottleCodes:    s3Throttle,
-	// Temporary credentials refused as expired.
+	// Temporary credentials refused as expired (S3 answers these 400).
 	RefusedCredentialCodes: map[string]bool{"ExpiredToken": true, "InvalidToken": true, "TokenRefreshRequired": true},
 	Features: FeatureVersioning | FeaturePostPolicy | FeatureMultipartCopy | FeatureListObjectsV2 |
 		FeatureContentMD5 | FeaturePresign | FeatureChecksums | FeatureTrailingChecksums,

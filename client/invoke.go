@@ -308,15 +308,19 @@ func (s *sender) Handle(ctx context.Context, input any) (any, middleware.Metadat
 }
 
 // refused reports whether resp says the service refused the request's
-// credentials: a 401, or a 403 with one of the dialect's
-// RefusedCredentialCodes.
+// credentials: a 401, or a 400 or 403 with one of the dialect's
+// RefusedCredentialCodes ("" only for a bodiless 403).
 func (s *sender) refused(resp *http.Response) bool {
 	switch resp.StatusCode {
 	case http.StatusUnauthorized:
 		return true
-	case http.StatusForbidden:
+	case http.StatusBadRequest, http.StatusForbidden:
 		d := &s.c.dialect
-		return len(d.RefusedCredentialCodes) > 0 && d.RefusedCredentialCodes[peekErrorCode(d, resp)]
+		if len(d.RefusedCredentialCodes) == 0 {
+			return false
+		}
+		code := peekErrorCode(d, resp)
+		return d.RefusedCredentialCodes[code] && (code != "" || resp.StatusCode == http.StatusForbidden)
 	}
 	return false
 }

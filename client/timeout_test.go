@@ -451,3 +451,57 @@ func TestTimeoutsDefaults(t *testing.T) {
 		t.Errorf("resolved timeouts %+v, want %+v", got, want)
 	}
 }
+
+// refreshingSigner signs with a generation number and can refresh it.
+type refreshingSigner struct {
+	gen       atomic.Int32
+	refreshes atomic.Int32
+}
+
+func (s *refreshingSigner) Sign(_ context.Context, r *http.Request, _ time.Time) error {
+	r.Header.Set("Authorization", "Test gen-"+strconv.Itoa(int(s.gen.Load())))
+	return nil
+}
+
+func (s *refreshingSigner) RefreshCredentials(_ context.Context, refused *http.Request) bool {
+	s.refreshes.Add(1)
+	s.gen.CompareAndSwap(0, 1)
+	return refused.Header.Get("Authorization") == "Test gen-0"
+}
+
+// TestRefusedCredentialsRefreshedOnce: any signer implementing
+// signer.CredentialRefresher is refreshed on a refusal the dialect lists
+// (S3 answers ExpiredToken with a 400) and the request resent once; a
+// refusal of the refreshed credentials is returned as it is.
+func TestRefusedCredentialsRefreshedOnce(t *testing.T) {
+	expired := `<?xml version="1.0" encoding="UTF-8"?><Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message></Error>`
+	var refuseAll atomic.Bool
+	srv, attempts := httpServer(t, func(_ int32, w http.ResponseWriter, r *http.Request, _ <-chan struct{}) {
+		if refuseAll.Load() || r.Header.Get("Authorization") == "Test gen-0" {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, expired)
+			return
+		}
+		_, _ = io.WriteString(w, "ok")
+	})
+	sg := &refreshingSigner{}
+	c := rawClient(t, srv.URL, client.WithSigner(sg))
+	got, err := client.Invoke(safeCtx(t), c, &readOp, &struct{}{})
+	if err != nil || string(*got) != "ok" {
+		t.Fatalf("after a refresh: %q, %v", *got, err)
+	}
+	if n, r := attempts.Load(), sg.refreshes.Load(); n != 2 || r != 1 {
+		t.Errorf("%d requests and %d refreshes, want 2 and 1", n, r)
+	}
+
+	refuseAll.Store(true)
+	_, err = client.Invoke(safeCtx(t), c, &readOp, &struct{}{})
+	var re *client.ResponseError
+	if !errors.As(err, &re) || re.Code != "ExpiredToken" {
+		t.Fatalf("refused again: %v, want the ExpiredToken answer", err)
+	}
+	if n := attempts.Load(); n != 3 {
+		t.Errorf("%d requests, want 3 (a refusal the refresher declines is not resent)", n)
+	}
+}
