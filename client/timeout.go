@@ -160,6 +160,9 @@ type TimeoutError struct {
 	After time.Duration // its limit: how long nothing happened
 }
 
+// Error says which timeout fired, after how long, and which option sets
+// it, such as "response body stall timeout: no response body bytes
+// received for 1m0s (Timeouts.Stall)".
 func (e *TimeoutError) Error() string {
 	d := e.After.String()
 	var what string
