@@ -4,11 +4,17 @@
 //
 // Typed operations live in the bucket, object and multipart packages; they
 // describe themselves as data (an Op) and run through Invoke.
+//
+// Each attempt is bounded phase by phase (Options.Timeouts: dial, TLS
+// handshake, response header, body stall), never as a whole, and an
+// attempt that times out is retried like a connection error; the last
+// one's failure is a *TimeoutError matching ErrTimeout.
 package client
 
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -45,12 +51,22 @@ func New(d Dialect, optFns ...func(*Options)) (*Client, error) {
 	if o.HTTPClient != nil && o.HTTPClient.Transport != nil {
 		c.base = o.HTTPClient.Transport
 	} else {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConnsPerHost = 64 // parallel part uploads reuse connections
-		t.DialContext = bulkDial(t.DialContext)
-		c.base = t
+		c.base = newTransport(c.opts.Timeouts)
 	}
 	return c, nil
+}
+
+// newTransport is the client's own transport: net/http's default one with
+// a larger idle pool, the dial and TLS handshake timeouts, and bulk
+// writes. The response header and stall timeouts are not set here: the
+// watchdog above the transport enforces them for every transport.
+func newTransport(to Timeouts) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64 // parallel part uploads reuse connections
+	d := &net.Dialer{KeepAlive: 30 * time.Second}
+	t.DialContext = bulkDial(d.DialContext, to.Dial)
+	t.TLSHandshakeTimeout = max(to.TLSHandshake, 0) // 0: none
+	return t
 }
 
 // resolve fills defaults into o and validates it.
@@ -102,6 +118,7 @@ func (c *Client) resolve(o *Options) error {
 		return InvalidArgument("Signer", "the %s dialect has no default signer; set Options.Signer", d.Name)
 	}
 	o.Retry = o.Retry.withDefaults()
+	o.Timeouts = o.Timeouts.withDefaults()
 	return nil
 }
 

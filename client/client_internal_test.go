@@ -290,7 +290,7 @@ func TestBackoff(t *testing.T) {
 		t.Errorf("Retry-After not capped: %v", d)
 	}
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	if d, ok := retryAfter(now.Add(5*time.Second).Format(http.TimeFormat), now); !ok || d != 5*time.Second {
+	if d, ok := retryAfter(now.Add(5*time.Second).Format(http.TimeFormat), now, time.Minute); !ok || d != 5*time.Second {
 		t.Errorf("Retry-After date: %v %v", d, ok)
 	}
 }

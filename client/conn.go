@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"time"
 )
 
 // bulkConn is a TCP connection of the client's own transport. net/http
@@ -51,17 +52,31 @@ type connWriter struct{ w io.Writer }
 func (w connWriter) Write(p []byte) (int, error) { return w.w.Write(p) }
 
 // bulkDial wraps a transport's dial function so that its TCP
-// connections are bulkConns.
-func bulkDial(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
+// connections are bulkConns, and bounds each dial by timeout (none if not
+// positive): a dial that runs out of it fails with a *TimeoutError of kind
+// TimeoutDial.
+func bulkDial(dial func(ctx context.Context, network, addr string) (net.Conn, error), timeout time.Duration) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	if dial == nil {
 		var d net.Dialer
 		dial = d.DialContext
 	}
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		conn, err := dial(ctx, network, addr)
-		if tc, ok := conn.(*net.TCPConn); ok && err == nil {
+		dctx := ctx
+		if timeout > 0 {
+			var cancel context.CancelFunc
+			dctx, cancel = context.WithTimeout(ctx, timeout)
+			defer cancel()
+		}
+		conn, err := dial(dctx, network, addr)
+		if err != nil {
+			if ctx.Err() == nil && dctx.Err() != nil {
+				return nil, &TimeoutError{Kind: TimeoutDial, After: timeout}
+			}
+			return nil, err
+		}
+		if tc, ok := conn.(*net.TCPConn); ok {
 			return &bulkConn{TCPConn: tc}, nil
 		}
-		return conn, err
+		return conn, nil
 	}
 }

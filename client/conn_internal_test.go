@@ -49,7 +49,7 @@ func listenOnce(t *testing.T) (string, <-chan []byte) {
 // 256 KiB chunks and delivers every byte.
 func TestBulkConn(t *testing.T) {
 	addr, got := listenOnce(t)
-	conn, err := bulkDial(nil)(context.Background(), "tcp", addr)
+	conn, err := bulkDial(nil, 0)(context.Background(), "tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestBulkConnFileSection(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr, got := listenOnce(t)
-	conn, err := bulkDial(nil)(context.Background(), "tcp", addr)
+	conn, err := bulkDial(nil, 0)(context.Background(), "tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -185,6 +185,14 @@ type Dialect struct {
 	RetryableCodes map[string]bool
 	// ThrottleCodes are codes that mean "slow down"; they match ErrThrottled.
 	ThrottleCodes map[string]bool
+	// RefusedCredentialCodes are error codes of a 400 or 403 answer that
+	// can mean the service refused the request's token as expired or
+	// revoked (a 401 always can); "" stands for a 403 without an error
+	// body, as answers to HEAD are. When the signer can refresh its credentials
+	// (signer.CredentialRefresher, as signer.Bearer with an
+	// IAMTokenProvider can), such an answer makes the client refresh them
+	// once and send the request again.
+	RefusedCredentialCodes map[string]bool
 	// Features lists optional capabilities.
 	Features Feature
 	// Limits are the dialect's size and count limits.

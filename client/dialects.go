@@ -107,6 +107,8 @@ var S3 = Dialect{
 	ErrorKinds:       s3ErrorKinds,
 	RetryableCodes:   s3Retryable,
 	ThrottleCodes:    s3Throttle,
+	// Temporary credentials refused as expired (S3 answers these 400).
+	RefusedCredentialCodes: map[string]bool{"ExpiredToken": true, "InvalidToken": true, "TokenRefreshRequired": true},
 	Features: FeatureVersioning | FeaturePostPolicy | FeatureMultipartCopy | FeatureListObjectsV2 |
 		FeatureContentMD5 | FeaturePresign | FeatureChecksums | FeatureTrailingChecksums,
 	Limits:         s3Limits,
@@ -162,6 +164,14 @@ var IBM = func() Dialect {
 	// trailers.
 	d.Features &^= FeatureTrailingChecksums
 	d.Features |= FeatureRetention
+	// IBM COS answers a request whose IAM bearer token has expired or
+	// been revoked like one it denies: 403 AccessDenied (users of IBM's
+	// SDKs report exactly this an hour after start, when token refresh
+	// was broken), and a HEAD's 403 has no body at all (""). A Bearer
+	// signer refreshes its token once on either; the IAM provider ignores
+	// the refusal of a token under a minute old, so a real denial costs
+	// at most one token request a minute.
+	d.RefusedCredentialCodes = mergeBools(d.RefusedCredentialCodes, map[string]bool{"AccessDenied": true, "": true})
 	d.Object = ibmObjectWire
 	d.Bucket = ibmBucketWire
 	d.CredentialEnv = signer.EnvCredentials{

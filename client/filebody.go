@@ -16,9 +16,29 @@ type fileSection struct {
 	off int64 // the section's start in the file
 	n   int64 // its length
 	pos int64 // bytes consumed
+
+	// watch, if set, is told of progress: the section is sent under the
+	// client's stall timeout (watchdog.go).
+	watch *watch
 }
 
 func (s *fileSection) Read(p []byte) (int, error) {
+	if s.watch != nil {
+		s.watch.sendWaiting()
+	}
+	k, err := s.read(p)
+	if s.watch != nil {
+		switch {
+		case err != nil || s.pos >= s.n:
+			s.watch.sendDone()
+		case k > 0:
+			s.watch.sent()
+		}
+	}
+	return k, err
+}
+
+func (s *fileSection) read(p []byte) (int, error) {
 	if s.pos >= s.n {
 		return 0, io.EOF
 	}

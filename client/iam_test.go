@@ -3,6 +3,9 @@ package client_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -115,5 +118,122 @@ func TestIAMFailedRefreshIsTyped(t *testing.T) {
 	}
 	if n := srv.TokenRequests(); n != 1 {
 		t.Errorf("token requests: %d, want 1 (signing errors are not retried)", n)
+	}
+}
+
+// storageRequests returns the statuses of the storage (non-IAM) requests
+// the server logged.
+func storageRequests(srv *storagetest.Server) []int {
+	var st []int
+	for _, r := range srv.Requests() {
+		if r.Bucket != "" {
+			st = append(st, r.Status)
+		}
+	}
+	return st
+}
+
+// TestIAMRefusedTokenIsRefreshedOnce: a token the server refuses as
+// expired while the client still thinks it valid (revoked, or the
+// server's clock ahead) is discarded, a new one obtained, and the request
+// sent once more.
+func TestIAMRefusedTokenIsRefreshedOnce(t *testing.T) {
+	srv, c, clock := ibmBearer(t, "")
+	ctx := context.Background()
+	if _, err := bucket.NewClient(c).Create(ctx, &bucket.CreateInput{Bucket: "iam-bucket"}); err != nil {
+		t.Fatal(err)
+	}
+	clock.advance(5 * time.Minute) // 8% of the TTL: the client keeps using the token
+	srv.ExpireTokens()
+	srv.ResetLog()
+	_, err := object.NewClient(c).Head(ctx, &object.HeadInput{Bucket: "iam-bucket", Key: "missing"})
+	if !errors.Is(err, client.ErrNotFound) {
+		t.Fatalf("head: %v, want ErrNotFound from the request sent with a new token", err)
+	}
+	if n := srv.TokenRequests(); n != 2 {
+		t.Errorf("token requests: %d, want 2 (the first, one refresh)", n)
+	}
+	if st := storageRequests(srv); len(st) != 2 || st[0] != http.StatusForbidden || st[1] != http.StatusNotFound {
+		t.Errorf("storage requests answered %v, want [403 404]", st)
+	}
+}
+
+func TestIAMRefusedTokenOneRefreshForConcurrentCallers(t *testing.T) {
+	srv, c, clock := ibmBearer(t, "")
+	ctx := context.Background()
+	if _, err := bucket.NewClient(c).Create(ctx, &bucket.CreateInput{Bucket: "iam-bucket"}); err != nil {
+		t.Fatal(err)
+	}
+	clock.advance(5 * time.Minute)
+	srv.ExpireTokens()
+	objects := object.NewClient(c)
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	start := make(chan struct{})
+	for i := 0; i < 100; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, err := objects.Head(ctx, &object.HeadInput{Bucket: "iam-bucket", Key: "missing"})
+			if !errors.Is(err, client.ErrNotFound) {
+				errs <- err
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("head: %v (want ErrNotFound after the refresh)", err)
+	}
+	if n := srv.TokenRequests(); n != 2 {
+		t.Errorf("token requests: %d, want 2 (one initial, one shared refresh)", n)
+	}
+}
+
+// TestIAMYoungTokenRefusalIsADenial: IBM answers a missing permission
+// with the same 403 AccessDenied; a token refused right after it was
+// issued is kept, and the denial returned without another token request.
+func TestIAMYoungTokenRefusalIsADenial(t *testing.T) {
+	srv, c, _ := ibmBearer(t, "")
+	ctx := context.Background()
+	if _, err := bucket.NewClient(c).Create(ctx, &bucket.CreateInput{Bucket: "iam-bucket"}); err != nil {
+		t.Fatal(err)
+	}
+	srv.ExpireTokens()
+	srv.ResetLog()
+	_, err := object.NewClient(c).Head(ctx, &object.HeadInput{Bucket: "iam-bucket", Key: "k"})
+	if !errors.Is(err, client.ErrAccessDenied) {
+		t.Fatalf("head: %v, want ErrAccessDenied", err)
+	}
+	if n := srv.TokenRequests(); n != 1 {
+		t.Errorf("token requests: %d, want 1 (a token under a minute old is not refreshed)", n)
+	}
+	if st := storageRequests(srv); len(st) != 1 {
+		t.Errorf("storage requests answered %v, want one 403", st)
+	}
+}
+
+// TestIAMRefusedTokenStreamBody: a one-shot body cannot be sent again, so
+// the refusal is returned, but the token is refreshed for the next call.
+func TestIAMRefusedTokenStreamBody(t *testing.T) {
+	srv, c, clock := ibmBearer(t, "")
+	ctx := context.Background()
+	if _, err := bucket.NewClient(c).Create(ctx, &bucket.CreateInput{Bucket: "iam-bucket"}); err != nil {
+		t.Fatal(err)
+	}
+	clock.advance(5 * time.Minute)
+	srv.ExpireTokens()
+	objects := object.NewClient(c)
+	_, err := objects.Put(ctx, &object.PutInput{Bucket: "iam-bucket", Key: "k", Body: io.MultiReader(strings.NewReader("once")), Size: 4})
+	if !errors.Is(err, client.ErrAccessDenied) {
+		t.Fatalf("put of a stream: %v, want the refusal (the body cannot be resent)", err)
+	}
+	if _, err := objects.Head(ctx, &object.HeadInput{Bucket: "iam-bucket", Key: "k"}); !errors.Is(err, client.ErrNotFound) {
+		t.Fatalf("next call: %v, want ErrNotFound with the refreshed token", err)
+	}
+	if n := srv.TokenRequests(); n != 2 {
+		t.Errorf("token requests: %d, want 2", n)
 	}
 }

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -97,7 +98,7 @@ func Invoke[In, Out any](ctx context.Context, c *Client, op *Op[In, Out], in *In
 	if err := applyAPIOptions(stack, &o, d, op.Name); err != nil {
 		return nil, err
 	}
-	h := middleware.DecorateHandler(&sender{c: c, o: &o, op: op.Name, idempotent: op.Idempotent, errorIn200: op.ErrorIn200, signer: sg}, stack)
+	h := middleware.DecorateHandler(&sender{c: c, o: &o, op: op.Name, idempotent: op.Idempotent, errorIn200: op.ErrorIn200, keepBody: op.KeepBody, signer: sg}, stack)
 	res, _, err := h.Handle(ctx, in)
 	if err != nil {
 		return nil, err
@@ -212,6 +213,7 @@ type sender struct {
 	op         string
 	idempotent bool
 	errorIn200 bool
+	keepBody   bool
 	signer     signer.Signer
 }
 
@@ -221,13 +223,19 @@ func (s *sender) Handle(ctx context.Context, input any) (any, middleware.Metadat
 	req := input.(*smithyhttp.Request).Request.WithContext(ctx)
 	body, _ := middleware.GetStackValue(ctx, bodyKey{}).(*Body)
 
-	var rt http.RoundTripper = &signer.Transport{Signer: s.signer, Base: s.c.base, Now: s.o.Clock}
+	wd := &watchdog{next: s.c.base, t: s.o.Timeouts, dialect: d.Name, op: s.op}
+	if t, ok := s.c.base.(*http.Transport); ok {
+		wd.tls = t.TLSHandshakeTimeout // the client's own: Timeouts.TLSHandshake as New saw it
+	}
+	var rt http.RoundTripper = &signer.Transport{Signer: s.signer, Base: wd, Now: s.o.Clock}
 	if s.o.Logger != nil {
 		rt = &loggingTransport{next: rt, log: s.o.Logger, dialect: d, op: s.op}
 	}
 	hc := &http.Client{Transport: rt, CheckRedirect: noRedirects}
 	if s.o.HTTPClient != nil {
-		hc.Timeout = s.o.HTTPClient.Timeout
+		// The watchdog bounds each attempt by the client's Timeout, so
+		// that running out of it is a *TimeoutError and is retried.
+		wd.attempt = max(s.o.HTTPClient.Timeout, 0)
 		hc.Jar = s.o.HTTPClient.Jar
 	}
 	rc := &retryClassifier{dialect: d, policy: s.o.Retry, idempotent: s.idempotent, errorIn200: s.errorIn200}
@@ -264,7 +272,24 @@ func (s *sender) Handle(ctx context.Context, input any) (any, middleware.Metadat
 		}
 		rreq.ContentLength = body.size
 	}
+	if !s.keepBody {
+		// Read a decoded response inside the retry loop, so that a
+		// stall or a reset while it arrives is retried like one while
+		// connecting.
+		rreq.SetResponseHandler(bufferResponse)
+	}
 	resp, err := rhc.Do(rreq)
+	if rf, ok := s.signer.(signer.CredentialRefresher); ok && err == nil && s.refused(resp) {
+		if rf.RefreshCredentials(ctx, resp.Request) && (body == nil || body.replayable) {
+			// The service refused credentials the signer has now
+			// refreshed: send the request once more, signed anew.
+			if l := s.o.Logger; l != nil {
+				l.DebugContext(ctx, "polystore credentials refused, refreshed", "dialect", d.Name, "op", s.op, "status", resp.StatusCode)
+			}
+			drainClose(resp.Body)
+			resp, err = rhc.Do(rreq)
+		}
+	}
 	if err != nil {
 		if resp != nil && resp.Body != nil {
 			resp.Body.Close()
@@ -273,9 +298,54 @@ func (s *sender) Handle(ctx context.Context, input any) (any, middleware.Metadat
 			return nil, md, &InvalidArgumentError{Op: s.op, Field: "Credentials", kind: ErrInvalidArgument, Err: signer.ErrNoCredentials,
 				Reason: "none found; set them with client.WithCredentials or the " + d.Name + " dialect's environment variables " + envNames(d)}
 		}
+		var oe *OperationError
+		if errors.As(err, &oe) { // already names the operation (a body read timeout)
+			return nil, md, oe
+		}
 		return nil, md, &OperationError{Dialect: d.Name, Op: s.op, Err: unwrapURLError(err)}
 	}
 	return &smithyhttp.Response{Response: resp}, md, nil
+}
+
+// refused reports whether resp says the service refused the request's
+// credentials: a 401, or a 400 or 403 with one of the dialect's
+// RefusedCredentialCodes ("" only for a bodiless 403).
+func (s *sender) refused(resp *http.Response) bool {
+	switch resp.StatusCode {
+	case http.StatusUnauthorized:
+		return true
+	case http.StatusBadRequest, http.StatusForbidden:
+		d := &s.c.dialect
+		if len(d.RefusedCredentialCodes) == 0 {
+			return false
+		}
+		code := peekErrorCode(d, resp)
+		return d.RefusedCredentialCodes[code] && (code != "" || resp.StatusCode == http.StatusForbidden)
+	}
+	return false
+}
+
+// maxBufferedResponse caps how much of a successful response that is
+// decoded (not streamed to the caller) bufferResponse reads ahead.
+const maxBufferedResponse = 16 << 20
+
+// bufferResponse reads a successful response's body (up to
+// maxBufferedResponse) before the retry policy lets it go, and puts it
+// back for the decoder. A read error (a stall timeout, a reset) is then
+// the attempt's error, retried like a connection error.
+func bufferResponse(resp *http.Response) error {
+	if resp.StatusCode >= 300 || resp.Body == nil || resp.Body == http.NoBody {
+		return nil
+	}
+	buf, err := io.ReadAll(io.LimitReader(resp.Body, maxBufferedResponse))
+	if err != nil {
+		return err
+	}
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(buf), resp.Body), resp.Body}
+	return nil
 }
 
 // noRedirects hands 3xx responses back to the caller: object stores answer

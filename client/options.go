@@ -37,9 +37,19 @@ type Options struct {
 	// Addressing overrides the addressing style.
 	Addressing Addressing
 	// HTTPClient sends requests; its Transport is used under the signer.
-	// Nil means a client with a pooled transport. Its Timeout, if any,
-	// applies per attempt.
+	// Nil, or a nil Transport, means the client's own pooled transport,
+	// which applies Timeouts.Dial and Timeouts.TLSHandshake. Its Timeout,
+	// if any, bounds each attempt as a whole (connecting, sending, and
+	// reading the response body, streamed GET bodies included) and ends
+	// it with a *TimeoutError of kind TimeoutAttempt, which is retried;
+	// leave it zero for large transfers and rely on Timeouts.Stall. Its
+	// Jar is used; its CheckRedirect is not (redirects are returned).
 	HTTPClient *http.Client
+	// Timeouts bound the phases of each attempt: dial, TLS handshake,
+	// response header, and body stall. The zero value takes every
+	// default; see Timeouts for each field and what a transport of your
+	// own still gets.
+	Timeouts Timeouts
 	// Retry is the retry policy.
 	Retry RetryPolicy
 	// Logger receives debug records of each attempt (method, URL without
@@ -125,6 +135,10 @@ func WithAddressing(a Addressing) func(*Options) { return func(o *Options) { o.A
 
 // WithHTTPClient sets the HTTP client whose transport sends requests.
 func WithHTTPClient(c *http.Client) func(*Options) { return func(o *Options) { o.HTTPClient = c } }
+
+// WithTimeouts sets Options.Timeouts. Zero fields keep their defaults;
+// negative fields disable that timeout.
+func WithTimeouts(t Timeouts) func(*Options) { return func(o *Options) { o.Timeouts = t } }
 
 // WithRetry sets the retry policy.
 func WithRetry(p RetryPolicy) func(*Options) { return func(o *Options) { o.Retry = p } }

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/polystore/polystore/signer"
@@ -32,13 +33,14 @@ func (rc *retryClassifier) check(ctx context.Context, resp *http.Response, err e
 	}
 	if err != nil {
 		var se *signer.SignError
-		switch {
-		case errors.Is(err, ErrBodyNotReplayable), errors.As(err, &se):
-			return false, err
-		case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		if errors.Is(err, ErrBodyNotReplayable) || errors.As(err, &se) {
 			return false, err
 		}
-		// A connection error: the request may or may not have been applied.
+		// The caller's context is alive (checked above), so this ended
+		// the attempt, not the call: a connection error, one of the
+		// client's timeouts (*TimeoutError), or a timeout of a transport
+		// of the caller's, which net/http may report as a context error.
+		// The request may or may not have been applied.
 		return rc.idempotent || rc.policy.RetryNonIdempotent, nil
 	}
 	var code string
@@ -83,8 +85,8 @@ func (rc *retryClassifier) backoff(_, _ time.Duration, attempt int, resp *http.R
 func (rc *retryClassifier) wait(attempt int, resp *http.Response) time.Duration {
 	p := rc.policy
 	if resp != nil {
-		if d, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
-			return min(d, p.MaxRetryAfter)
+		if d, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now(), p.MaxRetryAfter); ok {
+			return d
 		}
 	}
 	ceiling := p.MinBackoff << min(attempt, 30)
@@ -94,18 +96,41 @@ func (rc *retryClassifier) wait(attempt int, resp *http.Response) time.Duration 
 	return rand.N(ceiling + 1)
 }
 
-// retryAfter parses a Retry-After value: delay-seconds or an HTTP date.
-func retryAfter(v string, now time.Time) (time.Duration, bool) {
+// retryAfter parses a Retry-After value, delay-seconds or an HTTP date,
+// into a wait between 0 and limit. Seconds are compared with the limit
+// before they become a Duration, so no value can overflow into a negative
+// or unbounded wait; a number of seconds too large for any integer is
+// still a (huge) delay and waits limit. Anything else is not a
+// Retry-After value (ok false).
+func retryAfter(v string, now time.Time, limit time.Duration) (d time.Duration, ok bool) {
+	limit = max(limit, 0)
+	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0, false
 	}
-	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
-		return time.Duration(secs) * time.Second, true
+	if allDigits(v) {
+		secs, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || secs > int64(limit/time.Second) { // err: out of int64's range
+			return limit, true
+		}
+		return min(time.Duration(secs)*time.Second, limit), true
 	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
 	}
-	return 0, false
+	return min(max(t.Sub(now), 0), limit), true // Sub saturates instead of overflowing
+}
+
+// allDigits reports whether s is one or more ASCII digits (RFC 9110's
+// delay-seconds: no sign, no spaces).
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // peekErrorIn200 reads a 200 answer of an operation that can fail inside

@@ -19,6 +19,9 @@ func (c *bulkConn) sendFile(lr *io.LimitedReader, fs *fileSection) (written int6
 	if err != nil {
 		return 0, false, nil
 	}
+	if fs.watch != nil {
+		fs.watch.sent() // from here, no byte moving for Timeouts.Stall is a stall
+	}
 	var serr error
 	cerr := file.Control(func(ffd uintptr) {
 		werr := sock.Write(func(sfd uintptr) bool {
@@ -29,6 +32,9 @@ func (c *bulkConn) sendFile(lr *io.LimitedReader, fs *fileSection) (written int6
 					fs.pos += int64(k)
 					lr.N -= int64(k)
 					written += int64(k)
+					if fs.watch != nil {
+						fs.watch.sent()
+					}
 				}
 				switch {
 				case e == syscall.EAGAIN:
@@ -54,6 +60,9 @@ func (c *bulkConn) sendFile(lr *io.LimitedReader, fs *fileSection) (written int6
 	}
 	if written == 0 && (errors.Is(serr, syscall.EINVAL) || errors.Is(serr, syscall.ENOSYS)) {
 		return 0, false, nil // no sendfile for this pair: copy instead
+	}
+	if fs.watch != nil && (serr != nil || fs.pos >= fs.n) {
+		fs.watch.sendDone()
 	}
 	return written, true, serr
 }

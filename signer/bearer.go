@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -42,6 +43,51 @@ func (b *Bearer) Sign(ctx context.Context, r *http.Request, now time.Time) error
 	}
 	r.Header.Set("Authorization", "Bearer "+tok.Value)
 	return nil
+}
+
+// RefreshCredentials is told that the service refused the request
+// refused, signed by b, as unauthorized. If b's TokenProvider is a
+// TokenInvalidator, the refused token is discarded and RefreshCredentials
+// reports whether the next signature will carry another token (the
+// client then sends the request once more); otherwise it reports false.
+// It implements CredentialRefresher.
+func (b *Bearer) RefreshCredentials(_ context.Context, refused *http.Request) bool {
+	if b == nil || refused == nil {
+		return false
+	}
+	inv, ok := b.tokens.(TokenInvalidator)
+	if !ok {
+		return false
+	}
+	h := refused.Header.Get("Authorization")
+	const prefix = "Bearer "
+	if len(h) <= len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
+		return false
+	}
+	return inv.InvalidateToken(strings.TrimSpace(h[len(prefix):]))
+}
+
+// CredentialRefresher is implemented by signers whose credentials a
+// service can refuse before they expire locally: a token revoked, or
+// expired by the server's clock. When a service answers a request with
+// such a refusal (client.Dialect.RefusedCredentialCodes), the client calls
+// RefreshCredentials with the refused request, as signed; if it reports
+// true, the client signs the request again and sends it once more.
+// Implementations must be safe for concurrent use, and should make many
+// concurrent refusals of the same credentials cost one refresh.
+type CredentialRefresher interface {
+	RefreshCredentials(ctx context.Context, refused *http.Request) bool
+}
+
+// TokenInvalidator is a TokenProvider that can be told a service refused
+// one of its tokens. IAMTokenProvider implements it.
+type TokenInvalidator interface {
+	TokenProvider
+	// InvalidateToken discards the token whose value is value if it is
+	// still the cached one, so that the next Token call obtains a new
+	// token, and reports whether that call will return a token other
+	// than value. Concurrent calls for one value discard it once.
+	InvalidateToken(value string) bool
 }
 
 // Presign always fails with an error matching ErrPresignNotSupported: a

@@ -171,6 +171,7 @@ type cacheEntry[T any] struct {
 	val       T
 	refreshAt time.Time
 	expires   time.Time
+	fetched   time.Time // when the fetch started (set by refresh)
 }
 
 // refreshCache holds one value that is refetched on demand, shared by
@@ -264,8 +265,27 @@ func (c *refreshCache[T]) refresh(parent context.Context) (T, error) {
 		var zero T
 		return zero, err
 	}
+	e.fetched = start
 	c.cur, c.valid = e, true
 	return e.val, nil
+}
+
+// invalidateRefused discards the cached value if refused matches it and
+// it was fetched at least minAge ago. It reports whether the next get
+// returns a value other than the refused one: true if it was discarded,
+// or if the cache no longer holds it (already discarded or replaced, so
+// many concurrent refusals cost one refresh); false if it is kept.
+func (c *refreshCache[T]) invalidateRefused(refused func(T) bool, minAge time.Duration) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.valid || !refused(c.cur.val) {
+		return true
+	}
+	if c.now().Sub(c.cur.fetched) < minAge {
+		return false
+	}
+	c.cur, c.valid = cacheEntry[T]{}, false
+	return true
 }
 
 func (c *refreshCache[T]) invalidate() {

@@ -221,6 +221,28 @@ func (p *IAMTokenProvider) Invalidate() {
 	}
 }
 
+// MinRefusedTokenAge is how old a token must be before
+// IAMTokenProvider.InvalidateToken discards it. A service refusing a
+// token it has just been issued is refusing the request for another
+// reason (IBM COS answers a missing permission with the same 403
+// AccessDenied as an expired token), so younger tokens are kept: a
+// genuinely denied request costs at most one token request a minute.
+const MinRefusedTokenAge = time.Minute
+
+// InvalidateToken is told that a service refused the token value (see
+// TokenInvalidator). If value is the cached token and it was obtained at
+// least MinRefusedTokenAge ago, it is discarded and the next Token call
+// requests a new one; concurrent callers share that one request. It
+// reports whether the next Token call returns a token other than value:
+// true when the token was discarded or already replaced, false when it
+// is kept (too young to be the cause).
+func (p *IAMTokenProvider) InvalidateToken(value string) bool {
+	if p == nil {
+		return false
+	}
+	return p.cache.invalidateRefused(func(t Token) bool { return t.Value == value }, MinRefusedTokenAge)
+}
+
 // String describes the provider without revealing the API key.
 func (p *IAMTokenProvider) String() string {
 	if p == nil {

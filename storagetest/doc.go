@@ -20,8 +20,9 @@
 // error answers, errors inside a 200 answer (as S3's
 // CompleteMultipartUpload sends them), connection resets part-way through
 // an upload, delays that end when the client gives up and bit flips in a
-// successful answer's body (Fault.FlipBit). An IBM IAM token
-// endpoint is emulated at POST {URL}/identity/token.
+// successful answer's body (Fault.FlipBit). An IBM IAM token endpoint is
+// emulated at POST {URL}/identity/token; ExpireTokens makes the server
+// refuse the tokens it issued, as after a revocation.
 //
 // # Supported operations
 //

@@ -30,6 +30,25 @@ func (m *iamEmulator) requests() int {
 	return m.served
 }
 
+// expireAll makes every token issued so far expired at now.
+func (m *iamEmulator) expireAll(now time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for tok, exp := range m.tokens {
+		if exp.After(now) {
+			m.tokens[tok] = now
+		}
+	}
+}
+
+// ExpireTokens makes the server consider every IAM token it has issued so
+// far expired, as after a revocation, or as when the server's clock runs
+// ahead of the client's. Requests signed with those tokens are then
+// refused the way IBM COS refuses them: 403 AccessDenied ("The bearer
+// token has expired."), while the client may still think them valid.
+// Tokens issued afterwards are not affected.
+func (s *Server) ExpireTokens() { s.iam.expireAll(s.opts.Clock()) }
+
 // check reports whether token was issued here and whether it has expired
 // at now.
 func (m *iamEmulator) check(token string, now time.Time) (known, expired bool) {
