@@ -44,9 +44,9 @@
 // names the fix it waits for. TestJudge shows that a hang, wrong bytes,
 // too many requests and a fault that never struck are each caught.
 //
-// Stall faults run with a client whose HTTPClient.Timeout is short (2 s,
-// 3 s against MinIO), the per-attempt timeout the client has today; once
-// the client has its own timeout options, these runs should use them.
+// Stall faults run with a client whose Timeouts.Stall and
+// Timeouts.ResponseHeader are short (2 s, 3 s against MinIO), so a stalled
+// attempt ends with a typed timeout and is retried.
 // Runs go in parallel; the listing runs first, alone.
 //
 // FAULTSUITE_RUN, a regular expression, keeps only the runs whose name

@@ -82,11 +82,10 @@ func (f *fault) kind() string {
 
 // The timeouts of runs. A stalled attempt ends after stallTimeout
 // (minioStallTimeout against MinIO, whose 5 MiB parts take longer under
-// the race detector): it is the faulty client's HTTPClient.Timeout, the
-// per-attempt timeout the client has today. (Once client options for
-// response-header and body-stall timeouts exist, stall runs should use
-// them instead, and so show that the defaults end a stall too.) The
-// watchdog ends any run after watchdog; a run it ends is counted as hung.
+// the race detector): the faulty client's Timeouts.Stall and
+// Timeouts.ResponseHeader, the client options that end a stalled attempt
+// with a typed, retried *client.TimeoutError. The watchdog ends any run
+// after watchdog; a run it ends is counted as hung.
 const (
 	stallTimeout      = 2 * time.Second
 	minioStallTimeout = 3 * time.Second

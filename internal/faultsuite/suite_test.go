@@ -29,16 +29,6 @@ func TestMain(m *testing.M) { miniotest.Main(m) }
 // fail the test; a run listed here that passes is logged as "FIXED?".
 // Empty this table as the fixes merge.
 var knownBroken = map[string]string{
-	// A stalled attempt (HTTPClient.Timeout) is not retried, and its error
-	// says "context deadline exceeded" though the caller set no deadline;
-	// under load even a download's range retry can hit it.
-	"*/stall-request/*":  "h-net timeouts",
-	"*/stall-response/*": "h-net timeouts",
-	"*/stall-always/*":   "h-net timeouts",
-	"*/stops-mid-body/*": "h-net timeouts",
-	// Retry-After: 9223372037 overflows to a negative wait.
-	"*/retry-after-overflow/*": "h-net Retry-After clamp",
-
 	// An empty or whitespace-only 200 for CompleteMultipartUpload is
 	// taken as success; the object does not exist.
 	"*/complete-empty-200/upload":      "h-xfer-up Complete evidence",
@@ -265,8 +255,9 @@ func (r *run) prepare(ctx context.Context) error {
 		client.WithLogger(slog.New(&r.waits)),
 	)
 	if r.f.stall {
-		// The per-attempt timeout the client has today (see stallTimeout).
-		opts = append(opts, client.WithHTTPClient(&http.Client{Timeout: r.b.stall}))
+		// Short stall and response-header timeouts (see stallTimeout): a
+		// stalled attempt ends, typed, and is retried.
+		opts = append(opts, client.WithTimeouts(client.Timeouts{Stall: r.b.stall, ResponseHeader: r.b.stall}))
 	}
 	c, err := client.New(r.b.dialect, opts...)
 	if err != nil {
