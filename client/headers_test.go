@@ -272,3 +272,24 @@ func TestOuterSpacesRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// TestBadHeaderValueMessage pins the message: the field, the byte and its
+// position, never the value.
+func TestBadHeaderValueMessage(t *testing.T) {
+	srv := storagetest.NewServer(client.S3)
+	defer srv.Close()
+	c, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = object.NewClient(c).Put(context.Background(), &object.PutInput{Bucket: "b-bucket", Key: "k", ContentType: "text/plain\r\nX-Evil: 1"})
+	want := "polystore: PutObject: invalid ContentType: has control character 0x0D at byte 10; a header value cannot hold CR, LF, NUL or other control characters (tab excepted)"
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v\nwant %s", err, want)
+	}
+	_, err = object.NewClient(c).Get(context.Background(), &object.GetInput{Bucket: "b-bucket", Key: "k", Conditions: object.Conditions{IfMatch: "\"e\"\x00"}})
+	want = "polystore: GetObject: invalid IfMatch: has control character 0x00 at byte 3; a header value cannot hold CR, LF, NUL or other control characters (tab excepted)"
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v\nwant %s", err, want)
+	}
+}

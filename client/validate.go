@@ -188,7 +188,7 @@ func checkHeaderValue(field, v string) *InvalidArgumentError {
 	if i < 0 {
 		return nil
 	}
-	return InvalidArgument(field, "has control character %#02x at byte %d; a header value cannot hold CR, LF, NUL or other control characters (tab excepted)", v[i], i)
+	return InvalidArgument(field, "has control character 0x%02X at byte %d; a header value cannot hold CR, LF, NUL or other control characters (tab excepted)", v[i], i)
 }
 
 // headerField names the input field a request header comes from, for

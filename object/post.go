@@ -253,7 +253,7 @@ func checkPostPolicy(d *client.Dialect, in *PostPolicy) error {
 	}
 	for _, f := range [...]struct{ name, v string }{{"ContentType", in.ContentType}, {"ContentTypePrefix", in.ContentTypePrefix}} {
 		if i := httpheader.BadValueByte(f.v); i >= 0 {
-			return client.InvalidArgument(f.name, "has control character %#02x at byte %d; a Content-Type cannot hold CR, LF, NUL or other control characters (tab excepted)", f.v[i], i)
+			return client.InvalidArgument(f.name, "has control character 0x%02X at byte %d; a Content-Type cannot hold CR, LF, NUL or other control characters (tab excepted)", f.v[i], i)
 		}
 	}
 	if in.SuccessActionStatus != 0 {
