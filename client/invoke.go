@@ -221,6 +221,9 @@ func (s *sender) Handle(ctx context.Context, input any) (any, middleware.Metadat
 	var md middleware.Metadata
 	d := &s.c.dialect
 	req := input.(*smithyhttp.Request).Request.WithContext(ctx)
+	if err := checkRequestHeaders(d, s.op, req.Header); err != nil {
+		return nil, md, err // net/http would refuse it, after every retry
+	}
 	body, _ := middleware.GetStackValue(ctx, bodyKey{}).(*Body)
 
 	wd := &watchdog{next: s.c.base, t: s.o.Timeouts, dialect: d.Name, op: s.op}

@@ -89,6 +89,9 @@ func (p presigner) Handle(ctx context.Context, input any) (any, middleware.Metad
 	var md middleware.Metadata
 	req := input.(*smithyhttp.Request).Request.Clone(ctx)
 	req.Body, req.ContentLength = nil, 0
+	if err := checkRequestHeaders(p.dialect, p.op, req.Header); err != nil {
+		return nil, md, err // the holder of the URL could not send it
+	}
 	u, h, err := p.ps.Presign(ctx, req, p.now, p.expires)
 	if err != nil {
 		var ee *signer.ExpiryError

@@ -1,9 +1,15 @@
 package client
 
 import (
+	"fmt"
 	"net"
+	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/polystore/polystore/internal/httpheader"
 )
 
 // validateDNSBucket applies the S3 / IBM bucket rules: 3–63 characters of
@@ -137,4 +143,152 @@ func (d *Dialect) CheckBucket(name string) error {
 		return nil
 	}
 	return d.ValidateBucket(name)
+}
+
+// Header checks.
+//
+// net/http refuses to send a request whose header field names are not
+// tokens or whose values hold control characters (CR, LF, NUL, DEL, ...;
+// tab is allowed), with an untyped error that the retry policy would take
+// for a connection failure. The client checks every header of a built
+// request before it is signed, sent or presigned, and answers an
+// *InvalidArgumentError naming the input field the header came from, so no
+// operation can forget the check and nothing reaches the server.
+
+// checkRequestHeaders checks every header name and value of a request
+// about to be sent or presigned for op.
+func checkRequestHeaders(d *Dialect, op string, h http.Header) error {
+	names := make([]string, 0, len(h))
+	for name := range h {
+		names = append(names, name)
+	}
+	slices.Sort(names) // the first bad header in a stable order
+	for _, name := range names {
+		if i := httpheader.BadNameByte(name); i >= 0 || name == "" {
+			reason := "is empty"
+			if name != "" {
+				reason = fmt.Sprintf("has %q, which a header name cannot hold (a name is letters, digits and !#$%%&'*+-.^_`|~)", name[i])
+			}
+			return &InvalidArgumentError{Op: op, Field: d.headerField(name), Reason: "header name " + strconv.Quote(name) + " " + reason, kind: ErrInvalidArgument}
+		}
+		for _, v := range h[name] {
+			if err := checkHeaderValue(d.headerField(name), v); err != nil {
+				err.Op = op
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkHeaderValue refuses a value net/http would not send. The reason
+// names the byte, never the value, which may be a secret.
+func checkHeaderValue(field, v string) *InvalidArgumentError {
+	i := httpheader.BadValueByte(v)
+	if i < 0 {
+		return nil
+	}
+	return InvalidArgument(field, "has control character 0x%02X at byte %d; a header value cannot hold CR, LF, NUL or other control characters (tab excepted)", v[i], i)
+}
+
+// headerField names the input field a request header comes from, for
+// errors: the dialect's metadata, storage class, ACL, SSE-C, copy and
+// other headers map to their input fields ("Metadata[color]",
+// "StorageClass", "SSE", "SourceConditions.IfMatch"); any other header's
+// name is turned into a field name ("Content-Type" → "ContentType",
+// "x-amz-website-redirect-location" → "WebsiteRedirectLocation").
+func (d *Dialect) headerField(name string) string {
+	lk := strings.ToLower(name)
+	w := &d.Object
+	is := func(h string) bool { return h != "" && lk == strings.ToLower(h) }
+	rest := func(prefix string) (string, bool) {
+		if prefix == "" || !strings.HasPrefix(lk, strings.ToLower(prefix)) {
+			return "", false
+		}
+		return lk[len(prefix):], true
+	}
+	if k, ok := rest(d.MetaPrefix); ok {
+		return metadataField(k)
+	}
+	switch {
+	case is(w.StorageClassHeader):
+		return "StorageClass"
+	case is(w.ACLHeader), is(d.Bucket.ACL.CannedHeader):
+		return "ACL"
+	case is(w.CopySourceHeader), is(w.MoveSourceHeader):
+		return "SourceKey"
+	case is(w.CopyRangeHeader):
+		return "SourceRange"
+	case is(w.FetchSourceHeader):
+		return "SourceURL"
+	case is(w.FetchIfUnmodifiedSinceHeader):
+		return "IfUnmodifiedSince"
+	case is(w.MetadataDirectiveHeader):
+		return "MetadataDirective"
+	case is(d.ServiceInstanceHeader):
+		return "ServiceInstanceID"
+	case is(d.Bucket.Create.KeyProtectRootKeyHeader):
+		return "KeyProtect.RootKeyCRN"
+	case is(d.Bucket.Create.KeyProtectAlgorithmHeader):
+		return "KeyProtect.Algorithm"
+	case is(w.Retention.LegalHoldHeader):
+		return "Retention.LegalHoldID"
+	case lk == "user-agent":
+		return "UserAgent"
+	case lk == "access-control-request-method":
+		return "Method"
+	case lk == "access-control-request-headers":
+		return "Headers"
+	}
+	if _, ok := rest(w.GrantHeaderPrefix); ok {
+		return "Grants"
+	}
+	if _, ok := rest(w.CopySourceSSECustomerPrefix); ok {
+		return "SourceSSE"
+	}
+	if _, ok := rest(w.SSECustomerPrefix); ok {
+		return "SSE"
+	}
+	if cond, ok := rest(w.CopySourceConditionPrefix); ok && strings.HasPrefix(cond, "if-") {
+		return "SourceConditions." + camelField(cond)
+	}
+	if cond, ok := rest(w.MoveSourceConditionPrefix); ok && strings.HasPrefix(cond, "if-") {
+		return "SourceConditions." + camelField(cond)
+	}
+	for _, prefix := range []string{d.HeaderPrefix, "x-amz-", "ibm-"} {
+		if k, ok := rest(prefix); ok && k != "" {
+			return camelField(k)
+		}
+	}
+	return camelField(lk)
+}
+
+// metadataField names one metadata entry: Metadata[color], with the name
+// quoted when it holds characters that would garble the message.
+func metadataField(name string) string {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c < ' ' || c >= 0x7f || c == '[' || c == ']' || c == '"' {
+			return "Metadata[" + strconv.Quote(name) + "]"
+		}
+	}
+	return "Metadata[" + name + "]"
+}
+
+// camelField turns a header name into a Go field name: "content-md5" →
+// "ContentMD5", "if-none-match" → "IfNoneMatch".
+func camelField(name string) string {
+	if httpheader.BadNameByte(name) >= 0 {
+		return "Header[" + strconv.Quote(name) + "]"
+	}
+	var b strings.Builder
+	for part := range strings.SplitSeq(name, "-") {
+		switch part {
+		case "":
+		case "md5", "id", "crn", "sse", "acl", "url", "crc64", "crc32", "crc32c", "sha1", "sha256":
+			b.WriteString(strings.ToUpper(part))
+		default:
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	return b.String()
 }

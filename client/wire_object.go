@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/polystore/polystore/internal/httpheader"
 )
 
 // ObjectWire holds the wire facts of object and multipart operations that
@@ -361,10 +363,20 @@ type ObjectOptions struct {
 	Retention *Retention
 }
 
-// CheckObjectOptions validates o for the dialect: metadata names, values
-// and total size, storage class, ACL and grants, SSE-C key. Errors name
-// the input field.
+// CheckObjectOptions validates o for the dialect: content headers that
+// net/http could send (no control characters), metadata names, values and
+// total size, storage class, ACL and grants, SSE-C key. Errors name the
+// input field ("ContentType", "Metadata[color]", ...).
 func (d *Dialect) CheckObjectOptions(o *ObjectOptions) error {
+	for _, f := range [...]struct{ field, v string }{
+		{"ContentType", o.ContentType}, {"ContentEncoding", o.ContentEncoding},
+		{"ContentDisposition", o.ContentDisposition}, {"ContentLanguage", o.ContentLanguage},
+		{"CacheControl", o.CacheControl}, {"Expires", o.Expires},
+	} {
+		if err := checkHeaderValue(f.field, f.v); err != nil {
+			return err
+		}
+	}
 	if err := d.CheckMetadata(o.Metadata); err != nil {
 		return err
 	}
@@ -403,22 +415,19 @@ func (d *Dialect) SetObjectOptions(h http.Header, o *ObjectOptions) {
 }
 
 // CheckMetadata enforces header-safe names and values and the dialect's
-// total size limit (Limits.MaxMetadataSize, names plus values).
+// total size limit (Limits.MaxMetadataSize, names plus values). An error
+// about one entry names it: "Metadata[color]".
 func (d *Dialect) CheckMetadata(m map[string]string) error {
 	total := 0
 	for k, v := range m {
 		if k == "" {
 			return InvalidArgument("Metadata", "has an empty name")
 		}
-		for i := 0; i < len(k); i++ {
-			if c := k[i]; c <= ' ' || c >= 0x7f || strings.IndexByte("()<>@,;:\\\"/[]?={}", c) >= 0 {
-				return InvalidArgument("Metadata", "name %q has character %q, not allowed in a header name", k, c)
-			}
+		if i := httpheader.BadNameByte(k); i >= 0 {
+			return InvalidArgument(metadataField(k), "the name has %q, which a header name cannot hold (a name is letters, digits and !#$%%&'*+-.^_`|~)", k[i])
 		}
-		for i := 0; i < len(v); i++ {
-			if c := v[i]; (c < ' ' && c != '\t') || c == 0x7f {
-				return InvalidArgument("Metadata", "value of %q has a control character", k)
-			}
+		if err := checkHeaderValue(metadataField(k), v); err != nil {
+			return err
 		}
 		total += len(k) + len(v)
 	}
@@ -495,8 +504,8 @@ func granteeHeaderValue(g Grantee) (string, error) {
 	default:
 		return "", errors.New("needs an ID, URI or EmailAddress")
 	}
-	if strings.ContainsAny(v, "\"\r\n") {
-		return "", fmt.Errorf("%s %q has a quote or line break", name, v)
+	if strings.Contains(v, `"`) || httpheader.BadValueByte(v) >= 0 {
+		return "", fmt.Errorf("%s %q has a quote or a control character", name, v)
 	}
 	return name + `="` + v + `"`, nil
 }

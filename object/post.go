@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/httpheader"
 	"github.com/polystore/polystore/signer"
 )
 
@@ -251,8 +252,8 @@ func checkPostPolicy(d *client.Dialect, in *PostPolicy) error {
 		return client.NotSupported(d, "ContentTypePrefix", "Content-Type prefixes in form policies")
 	}
 	for _, f := range [...]struct{ name, v string }{{"ContentType", in.ContentType}, {"ContentTypePrefix", in.ContentTypePrefix}} {
-		if strings.ContainsAny(f.v, "\r\n") {
-			return client.InvalidArgument(f.name, "has a line break")
+		if i := httpheader.BadValueByte(f.v); i >= 0 {
+			return client.InvalidArgument(f.name, "has control character 0x%02X at byte %d; a Content-Type cannot hold CR, LF, NUL or other control characters (tab excepted)", f.v[i], i)
 		}
 	}
 	if in.SuccessActionStatus != 0 {

@@ -284,7 +284,7 @@ func TestPresignPostValidation(t *testing.T) {
 			ok(object.PostPolicy{Bucket: "b-bucket", Expires: time.Hour, ContentLengthMax: 6 << 30}):                   {"ContentLengthMax", client.ErrInvalidArgument},
 			ok(object.PostPolicy{Bucket: "b-bucket", Expires: time.Hour, ContentType: "a/b", ContentTypePrefix: "a/"}): {"ContentTypePrefix", client.ErrInvalidArgument},
 			ok(object.PostPolicy{Bucket: "b-bucket", Expires: time.Hour, SuccessActionStatus: 302}):                    {"SuccessActionStatus", client.ErrInvalidArgument},
-			ok(object.PostPolicy{Bucket: "b-bucket", Expires: time.Hour, Metadata: map[string]string{"a b": "c"}}):     {"Metadata", client.ErrInvalidArgument},
+			ok(object.PostPolicy{Bucket: "b-bucket", Expires: time.Hour, Metadata: map[string]string{"a b": "c"}}):     {"Metadata[a b]", client.ErrInvalidArgument},
 			ok(object.PostPolicy{Bucket: "b-bucket", Expires: time.Hour, StorageClass: "COLD"}):                        {"StorageClass", client.ErrInvalidArgument},
 			ok(object.PostPolicy{Bucket: "b-bucket", Expires: time.Hour, ACL: "everyone"}):                             {"ACL", client.ErrInvalidArgument},
 		}},

@@ -102,7 +102,7 @@ func TestBadInputSendsNothing(t *testing.T) {
 					_, err := objects.Put(ctx, &object.PutInput{Bucket: good, Key: "k", Metadata: map[string]string{"big": strings.Repeat("v", d.Limits.MaxMetadataSize)}})
 					return err
 				}},
-				{"metadata name", "Metadata", func() error {
+				{"metadata name", "Metadata[bad name]", func() error {
 					_, err := objects.Put(ctx, &object.PutInput{Bucket: good, Key: "k", Metadata: map[string]string{"bad name": "v"}})
 					return err
 				}},

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"slices"
 	"strconv"
@@ -24,8 +25,12 @@ import (
 //
 // where params and headers are "key=value" pairs joined by '&', sorted by
 // key and then by raw value. Keys are percent-encoded and then lower-cased;
-// values are percent-encoded with upper-case hex and not trimmed; only
-// A-Z a-z 0-9 - _ . ~ stay unencoded. The string to sign is
+// values are percent-encoded with upper-case hex; only A-Z a-z 0-9 - _ . ~
+// stay unencoded. Header values are signed as net/http sends them, outer
+// spaces and tabs trimmed (textproto.TrimString), since the server
+// verifies the values it receives. (The COS SDKs sign values untrimmed,
+// so their signature of a value with outer white space does not verify.)
+// The string to sign is
 //
 //	"sha1\n" + q-key-time + "\n" + hex(sha1(format string)) + "\n"
 //
@@ -220,8 +225,9 @@ func (a COSAuth) appendToQuery(rawQuery string, merged bool) string {
 
 // COSSignature computes the q-sign signature of r with explicit keys and
 // validity times. It reads r's method, decoded URL path, query, host (Host,
-// else URL.Host) and headers, never its body, and does not modify r: a
-// session token must already be in r (header or query) to be signed.
+// else URL.Host) and headers (values as net/http sends them, outer spaces
+// and tabs trimmed), never its body, and does not modify r: a session
+// token must already be in r (header or query) to be signed.
 // signedHeaders selects the headers by lower-case name; nil means
 // COSDefaultSignedHeader; the host is always signed.
 func COSSignature(r *http.Request, accessKeyID, secretKey string, t COSTimes, signedHeaders func(name string) bool) COSAuth {
@@ -389,6 +395,9 @@ type cosInput struct {
 	rawQuery string
 	host     string
 	header   http.Header
+	// untrimmed signs header values with their outer white space, as the
+	// COS SDKs do; only the tests that reproduce the SDKs' vectors set it.
+	untrimmed bool
 }
 
 func cosInputOf(r *http.Request) cosInput {
@@ -450,7 +459,9 @@ func cosCanonicalize(in cosInput, signHeader, signParam func(string) bool, redac
 }
 
 // cosQueryPairs parses rawQuery as url.ParseQuery does (dropping the
-// segments it rejects) and appends the selected parameters to dst.
+// segments it rejects, and parameters without a name, which the
+// q-url-param-list cannot name) and appends the selected parameters to
+// dst.
 func cosQueryPairs(dst []cosPair, rawQuery string, keep func(string) bool) []cosPair {
 	for rest := rawQuery; rest != ""; {
 		var seg string
@@ -466,6 +477,9 @@ func cosQueryPairs(dst []cosPair, rawQuery string, keep func(string) bool) []cos
 		if v, err = url.QueryUnescape(v); err != nil {
 			continue
 		}
+		if k == "" {
+			continue // no name: q-url-param-list could not list it
+		}
 		ek := cosEncodeKey(k)
 		if keep != nil && !keep(ek) {
 			continue
@@ -475,8 +489,9 @@ func cosQueryPairs(dst []cosPair, rawQuery string, keep func(string) bool) []cos
 	return dst
 }
 
-// cosHeaderPairs appends the selected headers, one pair per value, and the
-// host when selected.
+// cosHeaderPairs appends the selected headers, one pair per value (outer
+// spaces and tabs trimmed, unless in.untrimmed), and the host when
+// selected.
 func cosHeaderPairs(dst []cosPair, in cosInput, keep func(string) bool) []cosPair {
 	for k, vs := range in.header {
 		lk := cosLowerName(k)
@@ -485,6 +500,9 @@ func cosHeaderPairs(dst []cosPair, in cosInput, keep func(string) bool) []cosPai
 		}
 		ek := cosEncodeKey(lk)
 		for _, v := range vs {
+			if !in.untrimmed {
+				v = textproto.TrimString(v) // as net/http sends it
+			}
 			dst = append(dst, cosPair{ek, v})
 		}
 	}

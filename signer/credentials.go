@@ -9,8 +9,9 @@ import (
 )
 
 // Credentials are an access key pair, optionally temporary (with a session
-// token and an expiry). Its String and GoString methods never print the
-// secret or the token, so a Credentials value is safe to log.
+// token and an expiry). No fmt verb, slog handler or JSON encoding of a
+// Credentials value shows the secret or the token, so it is safe to log;
+// to store credentials, copy the fields.
 type Credentials struct {
 	AccessKeyID     string
 	SecretAccessKey string

@@ -110,7 +110,7 @@ func (q *QingStor) Sign(ctx context.Context, r *http.Request, now time.Time) err
 	if r.Header == nil {
 		r.Header = make(http.Header)
 	}
-	if r.Header.Get("Date") == "" && r.Header.Get(qsDateHeader) == "" {
+	if wireValue(r.Header, "Date") == "" && wireValue(r.Header, qsDateHeader) == "" {
 		r.Header.Set("Date", now.UTC().Format(http.TimeFormat))
 	}
 	sts := qsStringToSign(r, qsDateLine(r.Header), qsBucket(r, q.opts.BucketFromHost))
@@ -165,10 +165,10 @@ func (q *QingStor) Presign(ctx context.Context, r *http.Request, now time.Time, 
 // qsDateLine is the Date line of the header form: empty when X-QS-Date is
 // set, which is then signed as an x-qs-* header.
 func qsDateLine(h http.Header) string {
-	if h.Get(qsDateHeader) != "" {
+	if wireValue(h, qsDateHeader) != "" {
 		return ""
 	}
-	return h.Get("Date")
+	return wireValue(h, "Date")
 }
 
 // qsBucket is the bucket a virtual-hosted request names in its host, or
@@ -195,7 +195,7 @@ func qsStringToSign(r *http.Request, dateLine, bucket string) []byte {
 	if method == "" {
 		method = http.MethodGet
 	}
-	md5, ctype := r.Header.Get("Content-MD5"), r.Header.Get("Content-Type")
+	md5, ctype := wireValue(r.Header, "Content-MD5"), wireValue(r.Header, "Content-Type")
 	b := make([]byte, 0, 64+len(md5)+len(ctype)+len(dateLine)+len(bucket)+len(path)*3/2+len(rawQuery))
 	for _, s := range [...]string{method, md5, ctype, dateLine} {
 		b = append(b, s...)
@@ -206,7 +206,8 @@ func qsStringToSign(r *http.Request, dateLine, bucket string) []byte {
 }
 
 // qsAppendHeaders appends the "x-qs-name:value\n" lines, sorted by
-// lower-cased name, each with the trimmed first value.
+// lower-cased name, each with the trimmed first value as the server
+// receives it.
 func qsAppendHeaders(b []byte, h http.Header) []byte {
 	var names []string
 	for k := range h {
@@ -222,24 +223,10 @@ func qsAppendHeaders(b []byte, h http.Header) []byte {
 	for _, name := range names {
 		b = append(b, name...)
 		b = append(b, ':')
-		b = append(b, strings.TrimSpace(qsHeaderValue(h, name))...)
+		b = append(b, strings.TrimSpace(wireValue(h, name))...)
 		b = append(b, '\n')
 	}
 	return b
-}
-
-// qsHeaderValue returns the first value of the header named name (lower
-// case), also when the map key is not in canonical form.
-func qsHeaderValue(h http.Header, name string) string {
-	if v := h.Get(name); v != "" {
-		return v
-	}
-	for k, vs := range h {
-		if len(vs) > 0 && vs[0] != "" && strings.EqualFold(strings.TrimSpace(k), name) {
-			return vs[0]
-		}
-	}
-	return ""
 }
 
 // qsAppendResource appends the canonical resource.

@@ -7,6 +7,16 @@
 // verifier, used by servers (and by the storagetest package) to check a
 // signed request.
 //
+// Signers sign a request as the server receives it: header values without
+// the outer spaces and tabs net/http trims on the wire, every spelling of a
+// header name merged as net/http sends them (V4 also collapses inner runs
+// of spaces, as its specification says).
+//
+// No type of the package prints a secret: credentials, tokens, caches,
+// the IAM provider and the signers implement String, GoString,
+// fmt.Formatter and slog.LogValuer with the secrets redacted, whatever the
+// fmt verb.
+//
 // The package is a leaf: it does not import the polystore client, so it can
 // be used with any HTTP client or server.
 package signer

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"slices"
 	"strconv"
@@ -36,10 +37,12 @@ const (
 	V2Botocore V2Flavor = iota
 	// V2JavaScript follows the AWS SDK for JavaScript v2: the time goes in
 	// X-Amz-Date and the Date line is empty, as the S3 documentation
-	// prescribes; header values are not trimmed (so values with outer
-	// white space, which HTTP does not carry, cannot verify); its
-	// sub-resource list, values as sent except the response-* overrides,
-	// which are decoded.
+	// prescribes; its sub-resource list, values as sent except the
+	// response-* overrides, which are decoded. The SDK does not trim
+	// header values; this signer signs them as net/http sends them, with
+	// outer spaces and tabs removed (textproto.TrimString), so that a
+	// value with outer white space still verifies. Values without outer
+	// white space sign exactly as the SDK signs them.
 	V2JavaScript
 )
 
@@ -297,18 +300,26 @@ func (s *V2) presign(r *http.Request, c Credentials, now time.Time, expires time
 
 // v2HoistedHeaders returns the headers botocore moves into a presigned
 // URL's query: x-amz-* (except the token), Content-MD5 and Content-Type,
-// lowercased and sorted.
+// lowercased and sorted, every value in the order net/http would send it
+// (spellings of a name in sorted order), as the string to sign merges
+// them.
 func v2HoistedHeaders(h http.Header) []v4Param {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
 	var out []v4Param
-	for k, vs := range h {
+	for _, k := range keys {
 		lk := strings.ToLower(k)
-		if len(vs) == 0 || lk == "x-amz-security-token" ||
-			!(strings.HasPrefix(lk, "x-amz-") || lk == "content-md5" || lk == "content-type") {
+		if lk == "x-amz-security-token" || !(strings.HasPrefix(lk, "x-amz-") || lk == "content-md5" || lk == "content-type") {
 			continue
 		}
-		out = append(out, v4Param{k: lk, v: vs[0]})
+		for _, v := range h[k] {
+			out = append(out, v4Param{k: lk, v: v})
+		}
 	}
-	slices.SortFunc(out, func(a, b v4Param) int { return strings.Compare(a.k, b.k) })
+	slices.SortStableFunc(out, func(a, b v4Param) int { return strings.Compare(a.k, b.k) })
 	return out
 }
 
@@ -330,8 +341,8 @@ func v2Sign(secret string, sts []byte) string {
 
 // v2Rules are the flavour-specific details.
 type v2Rules struct {
-	amzDate      bool // time in X-Amz-Date; empty Date line
-	trim         bool // trim Content-*, x-amz-* values
+	amzDate      bool                // time in X-Amz-Date; empty Date line
+	trim         func(string) string // applied to Content-*, x-amz-* values
 	subresources map[string]bool
 	decode       func(name string) bool // decode this sub-resource's value
 }
@@ -365,12 +376,13 @@ func v2RulesFor(f V2Flavor) v2Rules {
 	if f == V2JavaScript {
 		return v2Rules{
 			amzDate:      true,
+			trim:         textproto.TrimString, // as net/http sends them
 			subresources: v2JavaScriptSubresources,
 			decode:       func(name string) bool { return strings.HasPrefix(name, "response-") },
 		}
 	}
 	return v2Rules{
-		trim:         true,
+		trim:         strings.TrimSpace,
 		subresources: v2BotocoreSubresources,
 		decode:       func(string) bool { return true },
 	}
@@ -408,10 +420,7 @@ func (in *v2Input) appendStandard(dst []byte, name string, override *string) []b
 	} else if vs := awsHeaderValues(in.header, name); len(vs) > 0 {
 		v = vs[0]
 	}
-	if in.rules.trim {
-		v = strings.TrimSpace(v)
-	}
-	dst = append(dst, v...)
+	dst = append(dst, in.rules.trim(v)...)
 	return append(dst, '\n')
 }
 
@@ -428,7 +437,9 @@ func (in *v2Input) appendAmz(dst []byte) []byte {
 	for i := range in.extraAmz {
 		list = append(list, v4Header{key: in.extraAmz[i].k, vals: []string{in.extraAmz[i].v}})
 	}
-	slices.SortFunc(list, func(a, b v4Header) int {
+	// Stable: a presigned URL's query may repeat a name, whose values
+	// must stay in order.
+	slices.SortStableFunc(list, func(a, b v4Header) int {
 		if c := awsCompareFold(a.key, b.key); c != 0 {
 			return c
 		}
@@ -446,10 +457,7 @@ func (in *v2Input) appendAmz(dst []byte) []byte {
 			if j > 0 || merged {
 				dst = append(dst, ',')
 			}
-			if in.rules.trim {
-				v = strings.TrimSpace(v)
-			}
-			dst = append(dst, v...)
+			dst = append(dst, in.rules.trim(v)...)
 		}
 		dst = append(dst, '\n')
 	}
@@ -537,19 +545,10 @@ func awsUnhex(c byte) byte {
 	return c - 'a' + 10
 }
 
-// awsHeaderValues returns h's values for name, looking past non-canonical
-// keys when the canonical one is absent.
-func awsHeaderValues(h http.Header, name string) []string {
-	if vs, ok := h[http.CanonicalHeaderKey(name)]; ok {
-		return vs
-	}
-	for k, vs := range h {
-		if strings.EqualFold(k, name) {
-			return vs
-		}
-	}
-	return nil
-}
+// awsHeaderValues returns h's values for name as a server receives them:
+// every spelling of the name, merged in the order net/http sends them
+// (see wireValues).
+func awsHeaderValues(h http.Header, name string) []string { return wireValues(h, name) }
 
 // --- verification ---
 
@@ -692,9 +691,9 @@ func v2ParseAuth(r *http.Request, params []v4Param, base *v2Input) (access, sig 
 			switch {
 			case strings.HasPrefix(lk, "x-amz-"):
 				base.extraAmz = append(base.extraAmz, v4Param{k: lk, v: p.v})
-			case lk == "content-md5" && len(awsHeaderValues(r.Header, lk)) == 0:
-				base.contentMD5 = &p.v
-			case lk == "content-type" && len(awsHeaderValues(r.Header, lk)) == 0:
+			case lk == "content-md5" && base.contentMD5 == nil && len(awsHeaderValues(r.Header, lk)) == 0:
+				base.contentMD5 = &p.v // the first, as the signer signs it
+			case lk == "content-type" && base.contentType == nil && len(awsHeaderValues(r.Header, lk)) == 0:
 				base.contentType = &p.v
 			}
 		}
