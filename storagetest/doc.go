@@ -19,7 +19,10 @@
 // in flight at once (MaxConcurrent) and injects faults (InjectFault):
 // error answers, errors inside a 200 answer (as S3's
 // CompleteMultipartUpload sends them), connection resets part-way through
-// an upload and delays that end when the client gives up. An IBM IAM token
+// an upload, delays that end when the client gives up, request bodies
+// with a bit flipped on the way in, whitespace-only 200 answers, and
+// answers rewritten after the request took effect (an ETag dropped, a
+// result emptied). An IBM IAM token
 // endpoint is emulated at POST {URL}/identity/token.
 //
 // # Supported operations
