@@ -126,8 +126,12 @@ type Options struct {
 	// reported. 0 means DefaultProgressInterval; a negative value reports
 	// every change.
 	ProgressInterval time.Duration
-	// AbortTimeout bounds the abort request sent after a cancel or a
-	// failure; it runs on a context that outlives the task's. 0 means
+	// AbortTimeout bounds the clean-up after a cancel or a failure: the
+	// abort of the multipart upload, tried up to three times (each
+	// attempt retried by the client's own policy), on a context that
+	// keeps the task context's values but not its cancellation. An abort
+	// that still fails is reported in the task's error (ErrUploadNotAborted),
+	// naming the upload id that remains on the server. 0 means
 	// DefaultAbortTimeout.
 	AbortTimeout time.Duration
 	// RangeAttempts is how many times a download range whose body fails

@@ -293,7 +293,7 @@ func (t *Task) finish(err error) {
 	if cancelled {
 		err = context.Cause(t.ctx)
 	}
-	cctx, stop := context.WithTimeout(context.WithoutCancel(t.parent), t.opts.AbortTimeout)
+	cctx, stop := t.cleanupContext()
 	cleanupErr := t.job.cleanup(cctx, err, cancelled)
 	stop()
 	t.m.trimBuffers()

@@ -710,10 +710,11 @@ func (u *uploadJob) cleanup(ctx context.Context, err error, _ bool) error {
 		u.jr.close()
 		return nil
 	}
-	aerr := u.api.AbortMultipartUpload(ctx, UploadRef{Bucket: u.in.Bucket, Key: u.in.Key, UploadID: id})
-	if aerr != nil && !errors.Is(aerr, client.ErrNotFound) {
+	if aerr := abortUpload(ctx, u.api, UploadRef{Bucket: u.in.Bucket, Key: u.in.Key, UploadID: id}); aerr != nil {
+		// The journal stays: a later run with the same checkpoint
+		// directory resumes (or aborts) the upload it names.
 		u.jr.close()
-		return fmt.Errorf("transfer: aborting upload %s: %w", id, aerr)
+		return aerr
 	}
 	if u.jr != nil {
 		return u.jr.remove()
