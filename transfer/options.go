@@ -13,6 +13,7 @@ const (
 	DefaultProgressInterval = time.Second
 	DefaultAbortTimeout     = 30 * time.Second
 	DefaultRangeAttempts    = 3
+	DefaultPartAttempts     = 3
 )
 
 // Integrity selects how transferred bytes are checked.
@@ -139,6 +140,17 @@ type Options struct {
 	// written). Failed requests are retried by the client's own policy
 	// before that. 0 means DefaultRangeAttempts.
 	RangeAttempts int
+	// PartAttempts is how many times in all a part (or a single PUT) is
+	// sent whose bytes arrive corrupted: one the server refuses as not
+	// matching its checksum (the dialect's DigestMismatchCodes, such as
+	// BadDigest or bad_digest), or whose checksum the server reports
+	// differs from the local one (COS's CRC-64, an additional checksum).
+	// Each time it is sent again from the source (a stream's part from
+	// the buffer that still holds it), counted in Result.ResentParts;
+	// when every attempt arrived corrupted the task fails with an error
+	// matching ErrPartCorrupted. Failed requests are retried by the
+	// client's own policy before that. 0 means DefaultPartAttempts.
+	PartAttempts int
 	// Listener receives the task's events.
 	Listener Listener
 }
@@ -194,6 +206,9 @@ func WithTrailingChecksums(on bool) func(*Options) {
 	return func(o *Options) { o.TrailingChecksums = on }
 }
 
+// WithPartAttempts sets Options.PartAttempts.
+func WithPartAttempts(n int) func(*Options) { return func(o *Options) { o.PartAttempts = n } }
+
 // WithProgressInterval sets Options.ProgressInterval.
 func WithProgressInterval(d time.Duration) func(*Options) {
 	return func(o *Options) { o.ProgressInterval = d }
@@ -221,6 +236,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.RangeAttempts <= 0 {
 		o.RangeAttempts = DefaultRangeAttempts
+	}
+	if o.PartAttempts <= 0 {
+		o.PartAttempts = DefaultPartAttempts
 	}
 	return o
 }

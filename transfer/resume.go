@@ -188,13 +188,18 @@ func (u *uploadJob) verifyPart(c candidate) (*partRec, error) {
 		return nil, err
 	}
 	ok, checked := true, false
+	// proof: the checks against what the server holds (its CRC32C, its
+	// MD5 ETag, the CRC-64 it reported when the part was acknowledged).
+	var proof sumKind
 	switch {
 	case hasServerCRC32C:
 		ok = ok && s.crc32c == serverCRC32C
 		checked = true
+		proof |= sumCRC32C
 	case etagMD5:
 		ok = ok && strings.EqualFold(c.sp.ETag, s.md5Hex())
 		checked = true
+		proof |= sumMD5
 	}
 	if c.hasJ {
 		if c.jp.ETag != "" && c.jp.ETag != c.sp.ETag {
@@ -211,12 +216,15 @@ func (u *uploadJob) verifyPart(c candidate) (*partRec, error) {
 		if c.jp.CRC64 != "" {
 			ok = ok && c.jp.CRC64 == formatCRC(s.crc)
 			checked = true
+			if u.d.Has(client.FeatureCRC64) {
+				proof |= sumCRC
+			}
 		}
 	}
 	if !ok || !checked {
 		return nil, nil
 	}
-	return &partRec{size: n, etag: c.sp.ETag, sums: s}, nil
+	return &partRec{size: n, etag: c.sp.ETag, sums: s, proof: proof}, nil
 }
 
 // adopt looks for an upload in progress for the key whose parts match
