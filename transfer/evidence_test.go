@@ -363,3 +363,39 @@ func TestStoragetestAbortRetried(t *testing.T) {
 		})
 	}
 }
+
+// TestStoragetestCompleteLost: the server completes the upload but its
+// answer is replaced by a 503, so the client asks again and is told the
+// upload does not exist. Where the object shows what the parts make (S3
+// and IBM: the multipart ETag; COS: the CRC-64) the upload is done; on
+// QingStor nothing but the size could show it, and the error stands.
+func TestStoragetestCompleteLost(t *testing.T) {
+	for _, d := range allDialects {
+		t.Run(d.Name, func(t *testing.T) {
+			t.Parallel()
+			e := newSTEnv(t, d)
+			data := randomData(85, 3*stPartSize+1)
+			e.srv.InjectFault(storagetest.Fault{Match: isCompleteReq(d), Rewrite: func(_ int, h http.Header, _ []byte) (int, []byte) {
+				h.Del("ETag")
+				return http.StatusServiceUnavailable, nil
+			}})
+			res, err := e.upload(t, "lost", data)
+			if n := countOp(e.srv.Requests(), "CompleteMultipartUpload"); n != 2 {
+				t.Errorf("%d Complete requests, want 2", n)
+			}
+			if d.Object.MultipartETag || d.Has(client.FeatureCRC64) {
+				if err != nil {
+					t.Fatalf("upload whose Complete answer was lost: %v", err)
+				}
+				if res.Verified == "" {
+					t.Errorf("result %+v verified nothing", res)
+				}
+				checkObject(t, e, "lost", data)
+				return
+			}
+			if !errors.Is(err, client.ErrNotFound) || res != nil {
+				t.Fatalf("upload = %+v, %v; want the NoSuchUpload, unconfirmable on %s", res, err, d.Name)
+			}
+		})
+	}
+}

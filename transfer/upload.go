@@ -652,8 +652,10 @@ func (u *uploadJob) complete(ctx context.Context) error {
 	}
 	info, evidence, herr := u.confirm(ctx, out.VersionID, want)
 	switch {
-	case gone && (herr != nil || evidence == ""):
-		return err // the upload really is gone
+	case gone && herr != nil:
+		return fmt.Errorf("%w; the object is not this upload's: %w", err, herr)
+	case gone && evidence == "":
+		return fmt.Errorf("%w; the object has the upload's size, but nothing the service publishes shows it is this upload's", err)
 	case herr != nil:
 		return herr
 	}
