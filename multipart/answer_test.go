@@ -207,3 +207,42 @@ func TestUploadPartWithoutETag(t *testing.T) {
 		})
 	}
 }
+
+// TestUploadPartCopyWithoutResult: on the dialects whose UploadPartCopy
+// answers with a CopyPartResult, a blank 200 is retried, and an answer
+// with no ETag is a *client.MalformedResponseError.
+func TestUploadPartCopyWithoutResult(t *testing.T) {
+	ctx := context.Background()
+	for _, d := range allDialects {
+		if d.Object.Bodies != client.S3Bodies {
+			continue
+		}
+		t.Run(d.Name, func(t *testing.T) {
+			e := newAnswerEnv(t, d)
+			in := e.start("source")
+			if _, err := e.uploads.Complete(ctx, in); err != nil {
+				t.Fatal(err)
+			}
+			up, err := e.uploads.Initiate(ctx, &multipart.InitiateInput{Bucket: e.bucket, Key: "copy"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			isCopy := func(r *http.Request) bool { return r.Header.Get(d.Object.CopySourceHeader) != "" }
+			cp := &multipart.UploadPartCopyInput{Bucket: e.bucket, Key: "copy", UploadID: up.UploadID, PartNumber: d.Limits.FirstPartNumber,
+				SourceBucket: e.bucket, SourceKey: "source"}
+			e.srv.InjectFault(storagetest.Fault{Match: isCopy, BlankOK: true})
+			if out, err := e.uploads.UploadPartCopy(ctx, cp); err != nil || out.ETag == "" {
+				t.Fatalf("part copy after a blank answer = %+v, %v", out, err)
+			}
+			if n := e.count("UploadPartCopy"); n != 2 {
+				t.Errorf("%d UploadPartCopy requests, want 2", n)
+			}
+			e.srv.InjectFault(storagetest.Fault{Match: isCopy, Rewrite: func(_ int, h http.Header, _ []byte) (int, []byte) {
+				h.Del("ETag")
+				return http.StatusOK, []byte(`<CopyPartResult><LastModified>2024-01-01T00:00:00Z</LastModified></CopyPartResult>`)
+			}})
+			_, err = e.uploads.UploadPartCopy(ctx, cp)
+			wantMalformed(t, err, "UploadPartCopy")
+		})
+	}
+}

@@ -440,6 +440,11 @@ var uploadPartCopyOp = client.Op[UploadPartCopyInput, UploadPartCopyOutput]{
 		if out.ETag == "" {
 			out.ETag = trimETag(resp.Header.Get("ETag"))
 		}
+		if out.ETag == "" && d.Object.Bodies == client.S3Bodies {
+			// An empty answer, or a result without the ETag Complete
+			// needs: the copy may or may not have happened.
+			return client.NewMalformedResponseError(d, "UploadPartCopy", resp, "no ETag in the CopyPartResult", nil, nil)
+		}
 		out.LastModified = parseTime(res.LastModified)
 		out.Checksum = checksumOf(d, res.Checksums)
 		out.CopySourceVersionID = resp.Header.Get(d.HeaderPrefix + "copy-source-version-id")
@@ -450,7 +455,9 @@ var uploadPartCopyOp = client.Op[UploadPartCopyInput, UploadPartCopyOutput]{
 
 // UploadPartCopy copies a byte range of an existing object into a part,
 // server-side. A failure reported inside a 200 answer is returned as a
-// *client.ResponseError.
+// *client.ResponseError; a 200 with only whitespace is retried like a
+// 500, and an answer without an ETag (S3, COS, IBM) is a
+// *client.MalformedResponseError.
 func (c *Client) UploadPartCopy(ctx context.Context, in *UploadPartCopyInput, optFns ...func(*client.Options)) (*UploadPartCopyOutput, error) {
 	return invoke(ctx, c.c, &uploadPartCopyOp, in, optFns)
 }
