@@ -564,8 +564,9 @@ func responseChecksumAlgorithm(d *client.Dialect, h http.Header) client.Checksum
 }
 
 // maxCompleteBody bounds how much of a Complete answer is read: the
-// whitespace S3 sends while it works and the result document.
-const maxCompleteBody = 1 << 20
+// whitespace S3 sends while it works and the result document (the bound
+// of client.DecodeResult).
+const maxCompleteBody = 64 << 20
 
 type completeJSON struct {
 	Parts []completePartJSON `json:"object_parts"`
