@@ -193,6 +193,15 @@ type Dialect struct {
 	// IAMTokenProvider can), such an answer makes the client refresh them
 	// once and send the request again.
 	RefusedCredentialCodes map[string]bool
+	// DigestMismatchCodes are the error codes with which the service
+	// refuses a request body whose bytes do not match the checksum sent
+	// with it (Content-MD5, an additional checksum, a signed payload
+	// hash): the bytes were corrupted on the way, and sending the same
+	// content again can succeed. S3: BadDigest, plus MinIO's
+	// XAmzContentChecksumMismatch and XAmzContentSHA256Mismatch; COS:
+	// BadDigest; QingStor: bad_digest. A malformed checksum (S3's
+	// InvalidDigest) is not listed: sending it again cannot help.
+	DigestMismatchCodes map[string]bool
 	// Features lists optional capabilities.
 	Features Feature
 	// Limits are the dialect's size and count limits.

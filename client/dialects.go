@@ -69,6 +69,15 @@ var s3Throttle = map[string]bool{
 	"RequestLimitExceeded": true, "TooManyRequests": true,
 }
 
+// s3DigestMismatch are S3's codes for a body that does not match its
+// checksum: AWS answers BadDigest for Content-MD5 and additional
+// checksums alike; MinIO answers XAmzContentChecksumMismatch for an
+// x-amz-checksum-* header and XAmzContentSHA256Mismatch for a signed
+// payload hash.
+var s3DigestMismatch = map[string]bool{
+	"BadDigest": true, "XAmzContentChecksumMismatch": true, "XAmzContentSHA256Mismatch": true,
+}
+
 var s3Params = ParamNames{VersionID: "versionId", UploadID: "uploadId", PartNumber: "partNumber"}
 
 var s3Limits = Limits{
@@ -128,6 +137,9 @@ var S3 = Dialect{
 	DefaultCredentials: func(env signer.EnvCredentials) signer.CredentialsProvider {
 		return credentials.NewS3Chain(func(o *credentials.S3ChainOptions) { o.Env = env })
 	},
+
+	// IBM inherits these: it copies S3.
+	DigestMismatchCodes: s3DigestMismatch,
 }
 
 // IBM is IBM Cloud Object Storage. Its default signer is SigV4 with HMAC
@@ -241,6 +253,9 @@ var COS = Dialect{
 	DefaultCredentials: func(env signer.EnvCredentials) signer.CredentialsProvider {
 		return credentials.NewCOSChain(func(o *credentials.COSChainOptions) { o.Env = env })
 	},
+
+	// COS documents 400 BadDigest for a Content-MD5 that does not match.
+	DigestMismatchCodes: map[string]bool{"BadDigest": true},
 }
 
 // QingStor is QingStor's native API: JSON bodies, x-qs- headers, zones
@@ -315,6 +330,10 @@ var QingStor = Dialect{
 	DefaultCredentials: func(env signer.EnvCredentials) signer.CredentialsProvider {
 		return credentials.NewQingStorChain(func(o *credentials.QingStorChainOptions) { o.Env = env })
 	},
+
+	// QingStor answers bad_digest when Content-MD5 does not match the
+	// body (API history, 2016-08-04).
+	DigestMismatchCodes: map[string]bool{"bad_digest": true},
 }
 
 func mergeKinds(base, extra map[string]error) map[string]error {

@@ -145,3 +145,69 @@ func (e *OperationError) Error() string {
 
 // Unwrap returns the cause.
 func (e *OperationError) Unwrap() error { return e.Err }
+
+// ErrMalformedResponse is matched (errors.Is) by every
+// *MalformedResponseError.
+var ErrMalformedResponse = errors.New("polystore: malformed response")
+
+// MalformedResponseError is an answer with a successful status that
+// cannot be taken as a success because it lacks what the operation
+// returns: an empty, cut-short or unparseable CompleteMultipartUpload
+// result, a result without an ETag, an UploadPart answer without an ETag.
+// Such an answer proves nothing about what the server did: the request
+// may or may not have taken effect. It matches ErrMalformedResponse.
+type MalformedResponseError struct {
+	Dialect    string // dialect name, such as "s3"
+	Op         string // operation name, such as "CompleteMultipartUpload"
+	StatusCode int
+	RequestID  string
+	// Problem says what is wrong: "empty body", "no ETag", ...
+	Problem string
+	// Body is the start of the answer's body (at most 64 bytes), if it
+	// had one.
+	Body string
+	// Err is the cause, if any (a decoding error, a body cut short).
+	Err error
+}
+
+// maxMalformedExcerpt bounds MalformedResponseError.Body.
+const maxMalformedExcerpt = 64
+
+// NewMalformedResponseError describes resp, an answer to op that cannot
+// be taken as a success because of problem; body is what was read of
+// its body (only the start is kept) and cause what went wrong reading or
+// decoding it, if anything.
+func NewMalformedResponseError(d *Dialect, op string, resp *http.Response, problem string, body []byte, cause error) *MalformedResponseError {
+	e := &MalformedResponseError{Dialect: d.Name, Op: op, Problem: problem, Err: cause}
+	if resp != nil {
+		e.StatusCode = resp.StatusCode
+		e.RequestID = d.requestID(resp.Header)
+	}
+	if len(body) > maxMalformedExcerpt {
+		body = body[:maxMalformedExcerpt]
+	}
+	e.Body = string(body)
+	return e
+}
+
+// Error names the operation, the answer's status and request id, and the
+// problem.
+func (e *MalformedResponseError) Error() string {
+	s := fmt.Sprintf("polystore: %s %s: status %d answer cannot be used: %s", e.Dialect, e.Op, e.StatusCode, e.Problem)
+	if e.Body != "" {
+		s += fmt.Sprintf(" (body %q)", e.Body)
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	if e.RequestID != "" {
+		s += " (request id " + e.RequestID + ")"
+	}
+	return s
+}
+
+// Unwrap returns the cause, if any.
+func (e *MalformedResponseError) Unwrap() error { return e.Err }
+
+// Is matches ErrMalformedResponse.
+func (e *MalformedResponseError) Is(target error) bool { return target == ErrMalformedResponse }

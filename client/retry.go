@@ -46,8 +46,17 @@ func (rc *retryClassifier) check(ctx context.Context, resp *http.Response, err e
 	var code string
 	switch {
 	case resp.StatusCode == http.StatusOK && rc.errorIn200:
-		var isErr bool
-		if code, isErr = peekErrorIn200(rc.dialect, resp); !isErr {
+		var isErr, empty bool
+		code, isErr, empty = peekErrorIn200(rc.dialect, resp)
+		if empty {
+			// Only whitespace (or nothing) before the body ended: the
+			// answer is lost, and says nothing of the outcome. It is
+			// retried like a 500; a retry of a request that did take
+			// effect then gets that operation's answer to a repeat
+			// (CompleteMultipartUpload: NoSuchUpload).
+			return rc.idempotent || rc.policy.RetryNonIdempotent, nil
+		}
+		if !isErr {
 			return false, nil
 		}
 	case resp.StatusCode < 400:
@@ -136,22 +145,31 @@ func allDigits(s string) bool {
 // peekErrorIn200 reads a 200 answer of an operation that can fail inside
 // one (up to maxErrorBody bytes, which holds the whitespace S3 sends while
 // it works and the result document), puts it back for the decoder, and
-// reports whether it is an error document and its code.
-func peekErrorIn200(d *Dialect, resp *http.Response) (string, bool) {
+// reports whether it is an error document and its code. On dialects whose
+// answers to these operations carry a document (S3Bodies), it also
+// reports an answer whose body held only whitespace when it ended (or
+// broke off) as empty.
+func peekErrorIn200(d *Dialect, resp *http.Response) (code string, isErr, empty bool) {
 	if resp.Body == nil || resp.Body == http.NoBody {
-		return "", false
+		return "", false, d.Object.Bodies == S3Bodies
 	}
-	buf, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	buf, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	resp.Body = struct {
 		io.Reader
 		io.Closer
 	}{io.MultiReader(bytes.NewReader(buf), resp.Body), resp.Body}
 	doc := bytes.TrimSpace(buf)
-	if len(doc) == 0 || !isErrorDocument(d, doc) {
-		return "", false
+	if len(doc) == 0 {
+		// All whitespace: the end of the body (or its breaking off) came
+		// first, unless the limit did, and more may follow.
+		ended := err != nil || len(buf) < maxErrorBody
+		return "", false, ended && d.Object.Bodies == S3Bodies
 	}
-	code, _, _, _, _ := parseErrorBody(d, doc)
-	return code, true
+	if !isErrorDocument(d, doc) {
+		return "", false, false
+	}
+	code, _, _, _, _ = parseErrorBody(d, doc)
+	return code, true, false
 }
 
 // peekErrorCode reads up to maxErrorBody bytes of an error response to find

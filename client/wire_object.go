@@ -109,6 +109,13 @@ type ObjectWire struct {
 	// complete multipart, list parts, copy results, delete multiple and
 	// ACL documents.
 	Bodies BodyShapes
+	// MultipartETag says the ETag of an object assembled by
+	// CompleteMultipartUpload is S3's: the hex MD5 of the parts' binary
+	// MD5 ETags, "-" and the part count (S3, IBM). The transfer manager
+	// then checks it after completing an upload. COS and QingStor do not
+	// document theirs: objects there are confirmed by size, and by CRC-64
+	// or checksum where the service publishes one.
+	MultipartETag bool
 	// PostForm holds the facts of browser form uploads (POST Object), on
 	// dialects with FeaturePostPolicy.
 	PostForm PostFormWire
@@ -220,7 +227,8 @@ const (
 	// CopyObject or UploadPartCopy may carry an <Error> document.
 	S3Bodies BodyShapes = iota
 	// QingStorBodies are QingStor's JSON documents: {"upload_id"},
-	// {"object_parts":[{"part_number","etag"}]} to complete, list parts as
+	// {"object_parts":[{"part_number","etag"}]} to complete (answered 201
+	// with no body), list parts as
 	// {"count","object_parts":[{"part_number","size","etag","created"}]}
 	// with no truncation flag (a full page means "ask again"), delete
 	// multiple as {"objects":[{"key"}],"quiet"} answered by
@@ -679,6 +687,7 @@ var (
 		ListPartsMarkerParam: "part-number-marker",
 		MaxListParts:         1000,
 		Bodies:               S3Bodies,
+		MultipartETag:        true,
 		PostForm: PostFormWire{
 			Policy:             PostPolicyConditions,
 			Expires:            true,

@@ -18,6 +18,7 @@
 package multipart
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"encoding/base64"
@@ -269,6 +270,11 @@ var uploadPartOp = client.Op[UploadPartInput, UploadPartOutput]{
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *UploadPartOutput) error {
 		out.ETag = trimETag(resp.Header.Get("ETag"))
+		if out.ETag == "" {
+			// Without its ETag the part cannot be listed in Complete:
+			// the answer proves nothing.
+			return client.NewMalformedResponseError(d, "UploadPart", resp, "no ETag header", nil, nil)
+		}
 		out.CRC64, out.HasCRC64 = crc64Header(d, resp.Header)
 		out.Checksum, _ = d.ResponseChecksum(resp.Header)
 		out.RequestID = d.RequestID(resp.Header)
@@ -278,6 +284,10 @@ var uploadPartOp = client.Op[UploadPartInput, UploadPartOutput]{
 
 // UploadPart uploads one part of a multipart upload and returns its ETag
 // (and CRC-64 where the dialect reports one). The body is never buffered.
+// A successful answer without an ETag header is returned as a
+// *client.MalformedResponseError (client.ErrMalformedResponse), naming
+// the status and request id: the part may or may not be stored, and
+// cannot be listed in Complete; send it again.
 func (c *Client) UploadPart(ctx context.Context, in *UploadPartInput, optFns ...func(*client.Options)) (*UploadPartOutput, error) {
 	out, err := invoke(ctx, c.c, &uploadPartOp, in, optFns)
 	if err == nil && in.TrailingChecksum != client.ChecksumNone && out.Checksum.Algorithm != in.TrailingChecksum {
@@ -430,6 +440,11 @@ var uploadPartCopyOp = client.Op[UploadPartCopyInput, UploadPartCopyOutput]{
 		if out.ETag == "" {
 			out.ETag = trimETag(resp.Header.Get("ETag"))
 		}
+		if out.ETag == "" && d.Object.Bodies == client.S3Bodies {
+			// An empty answer, or a result without the ETag Complete
+			// needs: the copy may or may not have happened.
+			return client.NewMalformedResponseError(d, "UploadPartCopy", resp, "no ETag in the CopyPartResult", nil, nil)
+		}
 		out.LastModified = parseTime(res.LastModified)
 		out.Checksum = checksumOf(d, res.Checksums)
 		out.CopySourceVersionID = resp.Header.Get(d.HeaderPrefix + "copy-source-version-id")
@@ -440,7 +455,9 @@ var uploadPartCopyOp = client.Op[UploadPartCopyInput, UploadPartCopyOutput]{
 
 // UploadPartCopy copies a byte range of an existing object into a part,
 // server-side. A failure reported inside a 200 answer is returned as a
-// *client.ResponseError.
+// *client.ResponseError; a 200 with only whitespace is retried like a
+// 500, and an answer without an ETag (S3, COS, IBM) is a
+// *client.MalformedResponseError.
 func (c *Client) UploadPartCopy(ctx context.Context, in *UploadPartCopyInput, optFns ...func(*client.Options)) (*UploadPartCopyOutput, error) {
 	return invoke(ctx, c.c, &uploadPartCopyOp, in, optFns)
 }
@@ -552,6 +569,11 @@ func responseChecksumAlgorithm(d *client.Dialect, h http.Header) client.Checksum
 	return client.ChecksumNone
 }
 
+// maxCompleteBody bounds how much of a Complete answer is read: the
+// whitespace S3 sends while it works and the result document (the bound
+// of client.DecodeResult).
+const maxCompleteBody = 64 << 20
+
 type completeJSON struct {
 	Parts []completePartJSON `json:"object_parts"`
 }
@@ -562,6 +584,7 @@ type completePartJSON struct {
 }
 
 type completeResult struct {
+	XMLName   xml.Name      `xml:"CompleteMultipartUploadResult" json:"-"`
 	Location  string        `xml:"Location" json:"location"`
 	Bucket    string        `xml:"Bucket" json:"bucket"`
 	Key       string        `xml:"Key" json:"key"`
@@ -637,14 +660,34 @@ var completeOp = client.Op[CompleteInput, CompleteOutput]{
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *CompleteOutput) error {
+		const op = "CompleteMultipartUpload"
+		// Read the answer first, to tell what it lacks if it is no
+		// result. S3 sends spaces while it works; a body that breaks
+		// off, or ends before a result, says nothing of the outcome.
+		body, err := io.ReadAll(io.LimitReader(resp.Body, maxCompleteBody))
+		if err != nil {
+			return client.NewMalformedResponseError(d, op, resp, "the body broke off", bytes.TrimSpace(body), err)
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(body))
 		var res completeResult
-		if err := client.DecodeResult(d, "CompleteMultipartUpload", resp, &res); err != nil {
-			return err
+		withResult := d.Object.Bodies == client.S3Bodies // QingStor answers 201 with no body
+		if withResult && len(bytes.TrimSpace(body)) == 0 {
+			return client.NewMalformedResponseError(d, op, resp, "empty body, no CompleteMultipartUploadResult", nil, nil)
+		}
+		if err := client.DecodeResult(d, op, resp, &res); err != nil {
+			var re *client.ResponseError
+			if errors.As(err, &re) {
+				return err // an error document in a 200
+			}
+			return client.NewMalformedResponseError(d, op, resp, "not a CompleteMultipartUploadResult document", bytes.TrimSpace(body), err)
 		}
 		out.Location, out.Bucket, out.Key = res.Location, res.Bucket, res.Key
 		out.ETag = trimETag(res.ETag)
 		if out.ETag == "" {
 			out.ETag = trimETag(resp.Header.Get("ETag"))
+		}
+		if withResult && out.ETag == "" {
+			return client.NewMalformedResponseError(d, op, resp, "no ETag in the result", bytes.TrimSpace(body), nil)
 		}
 		out.VersionID = resp.Header.Get(d.HeaderPrefix + "version-id")
 		out.CRC64, out.HasCRC64 = crc64Header(d, resp.Header)
@@ -709,6 +752,18 @@ func checkCompleteETag(d *client.Dialect, etag string) error {
 // Complete assembles the uploaded parts into the object. S3 and COS may
 // answer 200 and report a failure in the body; such an answer is returned
 // as a *client.ResponseError (matching its code's kind), never as success.
+//
+// Nor is an answer without a result: on dialects whose Complete answers
+// carry a document (S3, COS, IBM), a 200 whose body is empty or only
+// whitespace is retried like a 500 (the answer was lost; the upload may
+// or may not be complete), and an answer that is still empty, is not a
+// CompleteMultipartUploadResult or has no ETag is returned as a
+// *client.MalformedResponseError (client.ErrMalformedResponse). A retry
+// whose earlier attempt did complete the upload finds it gone: an error
+// matching client.ErrNotFound, after which the object (its size and
+// multipart ETag) tells whether the upload completed. QingStor answers
+// 201 with an empty body: CompleteOutput.ETag is then the ETag header, or
+// empty when the server sends none.
 func (c *Client) Complete(ctx context.Context, in *CompleteInput, optFns ...func(*client.Options)) (*CompleteOutput, error) {
 	return invoke(ctx, c.c, &completeOp, in, optFns)
 }
@@ -918,14 +973,20 @@ func (c *Client) ListParts(ctx context.Context, in *ListPartsInput, optFns ...fu
 }
 
 // invoke runs op and returns a failure reported in a successful answer's
-// body as the *client.ResponseError itself rather than wrapped.
+// body as the *client.ResponseError itself rather than wrapped, and so
+// an answer that cannot be used (*client.MalformedResponseError), which
+// names the operation already.
 func invoke[In, Out any](ctx context.Context, c *client.Client, op *client.Op[In, Out], in *In, optFns []func(*client.Options)) (*Out, error) {
 	out, err := client.Invoke(ctx, c, op, in, optFns...)
 	if err != nil {
 		var oe *client.OperationError
 		var re *client.ResponseError
+		var me *client.MalformedResponseError
 		if errors.As(err, &oe) && errors.As(oe.Err, &re) {
 			return nil, re
+		}
+		if errors.As(err, &oe) && errors.As(oe.Err, &me) {
+			return nil, me
 		}
 		return nil, err
 	}

@@ -19,10 +19,13 @@
 // in flight at once (MaxConcurrent) and injects faults (InjectFault):
 // error answers, errors inside a 200 answer (as S3's
 // CompleteMultipartUpload sends them), connection resets part-way through
-// an upload, delays that end when the client gives up and bit flips in a
-// successful answer's body (Fault.FlipBit). An IBM IAM token endpoint is
-// emulated at POST {URL}/identity/token; ExpireTokens makes the server
-// refuse the tokens it issued, as after a revocation.
+// an upload, delays that end when the client gives up, bit flips in a
+// successful answer's body (Fault.FlipBit), request bodies with a bit
+// flipped on the way in, whitespace-only 200 answers, and answers
+// rewritten after the request took effect (an ETag dropped, a result
+// emptied). An IBM IAM token endpoint is emulated at POST
+// {URL}/identity/token; ExpireTokens makes the server refuse the tokens it
+// issued, as after a revocation.
 //
 // # Supported operations
 //

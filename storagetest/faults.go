@@ -66,6 +66,31 @@ type Fault struct {
 	FlipBit bool
 	// FlipOffset is the body offset whose byte FlipBit changes.
 	FlipOffset int64
+
+	// The faults below act after Delay, ResetAfterBytes and Status.
+
+	// CorruptRequestBody flips the lowest bit of the request body's byte
+	// at CorruptRequestOffset (0: the first byte) as the server reads it,
+	// and then handles the request normally: the server's checks (and
+	// what it stores) see the bytes a corrupting network would deliver,
+	// so a part sent with Content-MD5 or an additional checksum is
+	// refused as the dialect refuses it (BadDigest, bad_digest), and one
+	// sent without is stored corrupted (its CRC-64 on COS shows it).
+	CorruptRequestBody   bool
+	CorruptRequestOffset int64
+	// BlankOK answers "200 OK" whose body is only whitespace, without
+	// handling the request: what S3 sends while it works on a
+	// CompleteMultipartUpload, with the result lost. The request log
+	// shows status 200 and the operation the request named.
+	BlankOK bool
+	// Rewrite, if set, lets the request be handled normally and then
+	// changes its answer before it is sent: it gets the status, the
+	// headers (which it may edit) and the body, and returns the status
+	// and body to send (Content-Length follows the body, but for HEAD).
+	// The request took effect all the same: a Complete whose answer is
+	// rewritten to an empty body did complete the upload. The request
+	// log shows the status before the rewrite.
+	Rewrite func(status int, header http.Header, body []byte) (int, []byte)
 }
 
 // InjectFault queues a fault. It is safe to call while requests are in
@@ -181,7 +206,7 @@ func (s *Server) applyFault(c *call, f Fault) bool {
 		c.writeError(e)
 		return true
 	}
-	return false
+	return s.applyAnswerFault(c, f)
 }
 
 // bitFlip corrupts one byte of a response body as it is written.

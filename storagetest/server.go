@@ -305,6 +305,7 @@ func (s *Server) newRequestID() string {
 // finish completes the log entry of a request whose handler is returning.
 func (s *Server) finish(c *call) {
 	c.finalize()
+	sendRewritten(c)
 	if s.opts.Logf != nil && !c.iam {
 		// The path only: a presigned query holds signatures.
 		s.opts.Logf("storagetest: %s %s %s -> %d %s", s.dialect.Name, c.r.Method, c.r.URL.EscapedPath(), c.w.status, c.code)

@@ -28,6 +28,25 @@
 // Without a journal, UploadInput.UploadID or Options.AdoptUploads resume a
 // multipart upload found on the server.
 //
+// A journal's first line names its upload id alone, and the header names
+// it again, so that a journal damaged on disk (cut short, bits flipped,
+// overwritten) still leads to its upload: the first id it shows that the
+// server knows is adopted (parts listed and re-verified, as after a
+// crash); when none survives, the newest upload in progress for the key
+// whose parts match the source is (as with AdoptUploads). A damaged
+// journal never makes the manager forget an upload it can still find.
+// Journals of the previous layout (the header first) are still read.
+//
+// # Never an orphan
+//
+// A failed or cancelled upload is aborted (unless Options.KeepParts) on a
+// context that keeps the task context's values but not its cancellation,
+// bounded by Options.AbortTimeout, and tried up to three times. An abort
+// that still fails is joined to the task's error (ErrUploadNotAborted),
+// and TaskError.UploadID names the upload that remains. A journal whose
+// source changed has its upload aborted; one that cannot be aborted is
+// continued instead, all its parts sent again.
+//
 // # Integrity
 //
 // Each part carries the cheapest checksum the dialect verifies: on S3 and
@@ -98,6 +117,27 @@
 // partial file (hash progress) and fetches again each range whose bytes
 // changed on disk; for an MD5 or SHA check the kept ranges are read once
 // more, in order. With IntegrityOff the journal is trusted.
+//
+// A part whose bytes arrive corrupted (the server refuses it with the
+// dialect's digest code, client.Dialect.DigestMismatchCodes, or reports a
+// CRC of it other than the local one) is sent again from the source, up
+// to Options.PartAttempts (3) times in all; Result.ResentParts counts the
+// re-sends, and a part corrupted every time fails the task with
+// ErrPartCorrupted. An UploadPart answer without an ETag is sent once
+// more, then fails the task (client.ErrMalformedResponse).
+//
+// No upload counts as done on the strength of an answer that proves
+// nothing. A CompleteMultipartUpload answered with an empty or
+// unreadable body is asked again (the client's retry, then the
+// manager's); one whose earlier attempt completed unseen finds the upload
+// gone, and is taken as done only if the object shows what the parts make
+// (S3's multipart ETag, COS's CRC-64). Every completed multipart upload is
+// then confirmed by a HEAD of the object: its size, its multipart ETag
+// where the dialect has one (client.ObjectWire.MultipartETag), its CRC-64
+// where published; a mismatch fails the task with ErrNotConfirmed.
+// Result.Verified names only the checks that took place: a checksum the
+// server did not report is not counted. When nothing could be checked,
+// Verified is "" and Result.Unverified says why.
 //
 // # Dependencies
 //

@@ -25,6 +25,24 @@ var ErrJournalInUse = errors.New("transfer: the same transfer is already running
 // changed while it was being read.
 var ErrSourceChanged = errors.New("transfer: source changed during the transfer")
 
+// ErrPartCorrupted reports a part (or a single PUT) whose bytes arrived
+// corrupted on each of its Options.PartAttempts sends. The error also
+// matches the last refusal: a *client.ResponseError with the dialect's
+// digest code (BadDigest, ...), or a *ChecksumError.
+var ErrPartCorrupted = errors.New("transfer: part corrupted in transit on every attempt")
+
+// ErrNotConfirmed reports a multipart upload whose object could not be
+// confirmed after CompleteMultipartUpload: the HEAD that checks it failed,
+// or showed another size, ETag or checksum than the parts make. The
+// object may exist; it is not known to hold the source's bytes.
+var ErrNotConfirmed = errors.New("transfer: the completed object could not be confirmed")
+
+// ErrUploadNotAborted reports a multipart upload that the clean-up after a
+// failure or a cancel could not abort: it remains on the server, with its
+// parts, until aborted (TaskError.UploadID names it) or removed by the
+// bucket's lifecycle rules. It is joined to the task's cause.
+var ErrUploadNotAborted = errors.New("transfer: the multipart upload could not be aborted and remains on the server")
+
 // TaskError is the error Task.Wait returns for a task that failed or was
 // cancelled. Err is the root cause: the first error that stopped the task,
 // never the cancellation of sibling parts it triggered.

@@ -60,6 +60,11 @@ type fakeAPI struct {
 	// trailing checksum is not decoded, the framed bytes are stored, and
 	// the answer echoes no checksum (client.ErrTrailerIgnored).
 	noTrailers bool
+	// noPartEcho makes UploadPart answers carry no additional checksum
+	// (the part's is still checked and stored).
+	noPartEcho bool
+	// onHead, if set, can alter what HeadObject reports.
+	onHead func(info *ObjectInfo)
 }
 
 // trailer computes the checksum a trailing-checksum request carries, as
@@ -348,6 +353,9 @@ func (f *fakeAPI) UploadPart(ctx context.Context, in *UploadPartInput) (*UploadP
 	call.OK = true
 	f.record(call)
 	out := &UploadPartOutput{ETag: p.etag, Checksum: p.sum}
+	if f.noPartEcho {
+		out.Checksum = client.Checksum{}
+	}
 	if f.dialect.Has(client.FeatureCRC64) {
 		crc := crc64.Checksum(data, crcTable)
 		if f.partCRC != nil {
@@ -501,6 +509,9 @@ func (f *fakeAPI) HeadObject(ctx context.Context, in *HeadObjectInput) (*ObjectI
 	info := &ObjectInfo{Size: int64(len(o.data)), ETag: o.etag, LastModified: o.modified}
 	if f.dialect.Has(client.FeatureCRC64) {
 		info.CRC64, info.HasCRC64 = o.crc, true
+	}
+	if f.onHead != nil {
+		f.onHead(info)
 	}
 	return info, nil
 }

@@ -12,19 +12,33 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 )
 
-// A journal is a checkpoint file: one header line, then one line per
-// acknowledged part. Every line is "<crc32 hex> <json>\n"; a line whose
-// checksum does not match (the tail of a write cut short by a crash) ends
-// the journal. The header is written to a temporary file, fsynced and
-// renamed into place; part lines are appended and fsynced one by one, so a
-// part is in the journal only once the server acknowledged it, and stays
-// there across a crash.
+// A journal is a checkpoint file: an ident line, a header line, then one
+// line per acknowledged part. Every line is "<crc32 hex> <json>\n"; a part
+// line whose checksum does not match (the tail of a write cut short by a
+// crash) ends the journal. The ident and header are written to a temporary
+// file, fsynced and renamed into place; part lines are appended and
+// fsynced one by one, so a part is in the journal only once the server
+// acknowledged it, and stays there across a crash.
+//
+// The ident line (version 2) holds the upload id alone, before anything
+// else, and the header holds it again: a journal damaged on disk (cut
+// short, bits flipped, overwritten in part) still names its multipart
+// upload, which is then adopted rather than left on the server. Version 1
+// journals (a header line first, no ident) are still read.
 
-const journalVersion = 1
+const journalVersion = 2
+
+// journalIdent is the first line of a version 2 journal.
+type journalIdent struct {
+	Version  int    `json:"v"`
+	Op       string `json:"op"`
+	UploadID string `json:"uploadId,omitempty"`
+}
 
 // journalHeader identifies a transfer.
 type journalHeader struct {
@@ -93,7 +107,9 @@ func journalPath(dir, op, bucket, key, local string) string {
 // errJournalCorrupt reports a journal whose header cannot be read.
 var errJournalCorrupt = errors.New("transfer: checkpoint journal is corrupt")
 
-// loadJournal reads a journal. A missing file returns (nil, nil, nil).
+// loadJournal reads a journal. A missing file returns (nil, nil, nil); a
+// journal whose header cannot be read, errJournalCorrupt (salvageUploadIDs
+// may still find its upload id).
 func loadJournal(path string) (*journalHeader, []journalPart, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -106,17 +122,32 @@ func loadJournal(path string) (*journalHeader, []journalPart, error) {
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	var hdr *journalHeader
 	var parts []journalPart
-	for sc.Scan() {
+	for line := 0; sc.Scan(); line++ {
 		payload, ok := checkLine(sc.Bytes())
-		if !ok {
-			break // a torn tail
-		}
 		if hdr == nil {
-			hdr = new(journalHeader)
-			if err := json.Unmarshal(payload, hdr); err != nil || hdr.Version != journalVersion {
+			// The header: the first line of a version 1 journal, the
+			// second of a version 2 one (after the ident).
+			if !ok {
+				if line == 0 {
+					continue // a damaged ident; the header may be whole
+				}
 				return nil, nil, errJournalCorrupt
 			}
-			continue
+			h := new(journalHeader)
+			if json.Unmarshal(payload, h) != nil {
+				return nil, nil, errJournalCorrupt
+			}
+			switch {
+			case line == 0 && h.Version == 2:
+				continue // the ident line
+			case (line == 0 && h.Version == 1) || (line == 1 && h.Version == 2):
+				hdr = h
+				continue
+			}
+			return nil, nil, errJournalCorrupt
+		}
+		if !ok {
+			break // a torn tail
 		}
 		var p journalPart
 		if err := json.Unmarshal(payload, &p); err != nil {
@@ -128,6 +159,40 @@ func loadJournal(path string) (*journalHeader, []journalPart, error) {
 		return nil, nil, errJournalCorrupt
 	}
 	return hdr, parts, nil
+}
+
+// uploadIDKey is how an upload id appears in the JSON of a journal line.
+var uploadIDKey = []byte(`"uploadId":"`)
+
+// salvageUploadIDs returns the upload ids a damaged journal still shows,
+// in the order they appear (the ident's first): every "uploadId" string
+// that is whole, whether or not its line's checksum matches. The caller
+// checks each against the server.
+func salvageUploadIDs(data []byte) []string {
+	var ids []string
+	for rest := data; ; {
+		i := bytes.Index(rest, uploadIDKey)
+		if i < 0 {
+			return ids
+		}
+		rest = rest[i+len(uploadIDKey)-1:] // from the opening quote
+		end := 1
+		for end < len(rest) && rest[end] != '"' && rest[end] != '\n' {
+			if rest[end] == '\\' {
+				end++ // an escaped character
+			}
+			end++
+		}
+		if end >= len(rest) || rest[end] != '"' {
+			rest = rest[1:]
+			continue // cut short
+		}
+		var id string
+		if json.Unmarshal(rest[:end+1], &id) == nil && id != "" && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+		rest = rest[end+1:]
+	}
 }
 
 func checkLine(line []byte) ([]byte, bool) {
@@ -157,8 +222,11 @@ func appendLine(b []byte, v any) ([]byte, error) {
 // any journal at path, and opens it for appending.
 func createJournal(path string, hdr *journalHeader, parts []journalPart) (*journal, error) {
 	hdr.Version = journalVersion
-	b, err := appendLine(nil, hdr)
+	b, err := appendLine(nil, journalIdent{Version: journalVersion, Op: hdr.Op, UploadID: hdr.UploadID})
 	if err != nil {
+		return nil, err
+	}
+	if b, err = appendLine(b, hdr); err != nil {
 		return nil, err
 	}
 	for _, p := range parts {

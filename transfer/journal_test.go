@@ -274,3 +274,45 @@ func TestJournalInUse(t *testing.T) {
 	third, _ := m.Upload(context.Background(), &UploadInput{Bucket: "bkt", Key: "obj", File: path})
 	mustWait(t, third)
 }
+
+// TestJournalIdent: a version 2 journal starts with an ident line naming
+// the upload, so that a damaged header still leaves the upload id
+// readable; a damaged ident alone does not stop the journal from loading.
+func TestJournalIdent(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "j.journal")
+	const id = `up/"1"+é`
+	hdr := &journalHeader{Op: "upload", Bucket: "b", Key: "k", UploadID: id, Size: 10, PartSize: 4}
+	j, err := createJournal(path, hdr, []journalPart{{Index: 0, Size: 4, ETag: "e0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.close()
+	data, _ := os.ReadFile(path)
+	ident, ok := checkLine(data[:bytes.IndexByte(data, '\n')])
+	if !ok || !bytes.Contains(ident, []byte(`"v":2`)) || !bytes.Contains(ident, []byte(`"uploadId"`)) {
+		t.Fatalf("first line %q is not the ident", ident)
+	}
+	if got := salvageUploadIDs(data); len(got) != 1 || got[0] != id {
+		t.Errorf("salvaged %q, want [%q] once", got, id)
+	}
+
+	// A damaged ident: the header still serves.
+	bad := bytes.Clone(data)
+	bad[0] ^= 1
+	os.WriteFile(path, bad, 0o600)
+	if h, parts, err := loadJournal(path); err != nil || h.UploadID != id || len(parts) != 1 {
+		t.Errorf("journal with a damaged ident: %+v %v %v", h, parts, err)
+	}
+
+	// Cut inside the ident's upload id: nothing to salvage.
+	cut := data[:bytes.Index(data, []byte(`"uploadId":"`))+14]
+	if got := salvageUploadIDs(cut); len(got) != 0 {
+		t.Errorf("salvaged %q from a cut id", got)
+	}
+	// Ids in any line, checksum or not, in order, once each.
+	junk := []byte("xx {\"uploadId\":\"a\"}\n\x00\x01\"uploadId\":\"b\\\"c\" trailing \"uploadId\":\"a\"")
+	if got := salvageUploadIDs(junk); len(got) != 2 || got[0] != "a" || got[1] != `b"c` {
+		t.Errorf("salvaged %q, want [a b\"c]", got)
+	}
+}

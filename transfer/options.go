@@ -13,6 +13,7 @@ const (
 	DefaultProgressInterval = time.Second
 	DefaultAbortTimeout     = 30 * time.Second
 	DefaultRangeAttempts    = 3
+	DefaultPartAttempts     = 3
 )
 
 // Integrity selects how transferred bytes are checked.
@@ -131,8 +132,12 @@ type Options struct {
 	// reported. 0 means DefaultProgressInterval; a negative value reports
 	// every change.
 	ProgressInterval time.Duration
-	// AbortTimeout bounds the abort request sent after a cancel or a
-	// failure; it runs on a context that outlives the task's. 0 means
+	// AbortTimeout bounds the clean-up after a cancel or a failure: the
+	// abort of the multipart upload, tried up to three times (each
+	// attempt retried by the client's own policy), on a context that
+	// keeps the task context's values but not its cancellation. An abort
+	// that still fails is reported in the task's error (ErrUploadNotAborted),
+	// naming the upload id that remains on the server. 0 means
 	// DefaultAbortTimeout.
 	AbortTimeout time.Duration
 	// RangeAttempts is how many times a download range whose body fails
@@ -140,6 +145,17 @@ type Options struct {
 	// written). Failed requests are retried by the client's own policy
 	// before that. 0 means DefaultRangeAttempts.
 	RangeAttempts int
+	// PartAttempts is how many times in all a part (or a single PUT) is
+	// sent whose bytes arrive corrupted: one the server refuses as not
+	// matching its checksum (the dialect's DigestMismatchCodes, such as
+	// BadDigest or bad_digest), or whose checksum the server reports
+	// differs from the local one (COS's CRC-64, an additional checksum).
+	// Each time it is sent again from the source (a stream's part from
+	// the buffer that still holds it), counted in Result.ResentParts;
+	// when every attempt arrived corrupted the task fails with an error
+	// matching ErrPartCorrupted. Failed requests are retried by the
+	// client's own policy before that. 0 means DefaultPartAttempts.
+	PartAttempts int
 	// Listener receives the task's events.
 	Listener Listener
 }
@@ -195,6 +211,9 @@ func WithTrailingChecksums(on bool) func(*Options) {
 	return func(o *Options) { o.TrailingChecksums = on }
 }
 
+// WithPartAttempts sets Options.PartAttempts.
+func WithPartAttempts(n int) func(*Options) { return func(o *Options) { o.PartAttempts = n } }
+
 // WithProgressInterval sets Options.ProgressInterval.
 func WithProgressInterval(d time.Duration) func(*Options) {
 	return func(o *Options) { o.ProgressInterval = d }
@@ -222,6 +241,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.RangeAttempts <= 0 {
 		o.RangeAttempts = DefaultRangeAttempts
+	}
+	if o.PartAttempts <= 0 {
+		o.PartAttempts = DefaultPartAttempts
 	}
 	return o
 }

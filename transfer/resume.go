@@ -3,7 +3,9 @@ package transfer
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -188,13 +190,18 @@ func (u *uploadJob) verifyPart(c candidate) (*partRec, error) {
 		return nil, err
 	}
 	ok, checked := true, false
+	// proof: the checks against what the server holds (its CRC32C, its
+	// MD5 ETag, the CRC-64 it reported when the part was acknowledged).
+	var proof sumKind
 	switch {
 	case hasServerCRC32C:
 		ok = ok && s.crc32c == serverCRC32C
 		checked = true
+		proof |= sumCRC32C
 	case etagMD5:
 		ok = ok && strings.EqualFold(c.sp.ETag, s.md5Hex())
 		checked = true
+		proof |= sumMD5
 	}
 	if c.hasJ {
 		if c.jp.ETag != "" && c.jp.ETag != c.sp.ETag {
@@ -211,12 +218,15 @@ func (u *uploadJob) verifyPart(c candidate) (*partRec, error) {
 		if c.jp.CRC64 != "" {
 			ok = ok && c.jp.CRC64 == formatCRC(s.crc)
 			checked = true
+			if u.d.Has(client.FeatureCRC64) {
+				proof |= sumCRC
+			}
 		}
 	}
 	if !ok || !checked {
 		return nil, nil
 	}
-	return &partRec{size: n, etag: c.sp.ETag, sums: s}, nil
+	return &partRec{size: n, etag: c.sp.ETag, sums: s, proof: proof}, nil
 }
 
 // adopt looks for an upload in progress for the key whose parts match
@@ -270,7 +280,8 @@ func (u *uploadJob) adopt(ctx context.Context) error {
 // loadCheckpoint reads the source's journal, if any. A journal that
 // matches the source gives the upload id, part size and parts to
 // reconcile; a stale one (the source changed) is removed and its upload
-// aborted.
+// aborted (or, if it cannot be, continued). A damaged one gives the
+// upload id it still shows, to adopt (recoverJournal).
 func (u *uploadJob) loadCheckpoint(ctx context.Context) (map[int]journalPart, error) {
 	if u.o.CheckpointDir == "" || u.src.ident == nil {
 		return nil, nil
@@ -283,7 +294,7 @@ func (u *uploadJob) loadCheckpoint(ctx context.Context) (map[int]journalPart, er
 	hdr, parts, err := loadJournal(u.jpath)
 	switch {
 	case errors.Is(err, errJournalCorrupt):
-		return nil, removeJournal(u.jpath)
+		return nil, u.recoverJournal(ctx)
 	case err != nil:
 		return nil, err
 	case hdr == nil:
@@ -303,16 +314,55 @@ func (u *uploadJob) loadCheckpoint(ctx context.Context) (map[int]journalPart, er
 		}
 		return known, nil
 	}
-	// The source changed: start over, and drop the stale upload (best
-	// effort: an upload that cannot be aborted now expires by the
-	// bucket's lifecycle rules).
+	// The source changed: start over, and drop the stale upload. One
+	// that cannot be aborted is continued instead (its parts, which no
+	// longer match, are all sent again), so that it is not left behind.
 	if hdr.UploadID != "" && hdr.Bucket == u.in.Bucket && hdr.Key == u.in.Key {
-		_ = u.api.AbortMultipartUpload(ctx, UploadRef{Bucket: hdr.Bucket, Key: hdr.Key, UploadID: hdr.UploadID})
+		actx, stop := u.t.cleanupContext()
+		aerr := abortUpload(actx, u.api, UploadRef{Bucket: hdr.Bucket, Key: hdr.Key, UploadID: hdr.UploadID})
+		stop()
 		if ctx.Err() != nil {
 			return nil, context.Cause(ctx)
 		}
+		if aerr != nil {
+			u.mu.Lock()
+			u.id = hdr.UploadID
+			u.mu.Unlock()
+			return nil, nil // the journal is rewritten once reconciled
+		}
 	}
 	return nil, removeJournal(u.jpath)
+}
+
+// recoverJournal deals with a journal whose header cannot be read (cut
+// short, bits flipped, overwritten): it named a multipart upload, which
+// must not be left on the server. The first upload id it still shows that
+// the server knows for this key is adopted: prepare lists its parts and
+// re-verifies them against the source, as a crash resume does, and sends
+// the rest. When no id survives (or none is known to the server), the
+// upload is looked for among those in progress for the key, as
+// Options.AdoptUploads does: the newest whose parts match the source.
+// The damaged journal stays until a new one replaces it.
+func (u *uploadJob) recoverJournal(ctx context.Context) error {
+	data, err := os.ReadFile(u.jpath)
+	if err != nil {
+		return fmt.Errorf("transfer: reading checkpoint journal: %w", err)
+	}
+	for _, id := range salvageUploadIDs(data) {
+		_, err := u.listParts(ctx, id)
+		switch {
+		case err == nil:
+			u.mu.Lock()
+			u.id = id
+			u.mu.Unlock()
+			return nil
+		case errors.Is(err, client.ErrNotFound), errors.Is(err, client.ErrInvalidArgument):
+			continue // a damaged id, or an upload that is gone
+		}
+		return err
+	}
+	u.adoptAny = true
+	return nil
 }
 
 // writeCheckpoint (re)writes the journal: header and verified parts.

@@ -73,17 +73,40 @@ type Result struct {
 	// Parts is the number of parts (ranges); ResumedParts of them were
 	// found already done.
 	Parts, ResumedParts int
-	// Verified names the check the whole object passed: "crc64",
-	// "crc32c", "md5",
-	// or "" when only sizes (and Content-MD5 per part) were checked.
-	// Downloads name what they checked the bytes against: "crc64"
+	// Verified names the check that covered every byte of the object,
+	// and only a check that took place. For a download it is the check
+	// of the bytes read against what the server publishes: "crc64"
 	// (COS), "crc32c", "crc32", "crc64nvme", "sha1", "sha256" (an
-	// additional checksum of the content, or the CRC-32C of a QingStor
-	// object's polystore ETag), "crc32c-composite" (S3 and IBM objects
-	// polystore uploaded in parts), "md5" (an unencrypted single-PUT
-	// object's ETag).
-	Verified   string
-	Unverified string // why nothing could be verified, "" when Verified is set
+	// additional checksum of the whole content, or the CRC-32C of a
+	// QingStor object's polystore ETag), "crc32c-composite" (S3 and IBM
+	// objects polystore uploaded in parts), "md5" (an unencrypted
+	// single-PUT object's ETag). For an upload:
+	//
+	//   - "crc64": the CRC-64 the server reported for the object (COS)
+	//     equals the local one (for a multipart upload, the parts'
+	//     combined);
+	//   - "crc32c": the server reported the object's CRC32C additional
+	//     checksum (a single PUT's, or the composite of a multipart
+	//     upload) and it equals the local one;
+	//   - "md5": a single PUT whose Content-MD5 the dialect checks, or
+	//     whose MD5 ETag equals the local MD5;
+	//   - "crc32c-parts", "md5-parts", "parts": a multipart upload without
+	//     a whole-object checksum, every part of which was checked: by
+	//     the CRC32C the server echoed, by its MD5 (Content-MD5 the dialect
+	//     checks, or an MD5 ETag), or by a mix of those and CRC-64s.
+	//
+	// Multipart uploads are confirmed after completion by a HEAD of the
+	// object (its size, S3's multipart ETag where the dialect has one,
+	// its CRC-64 where published) whatever Verified says. When nothing
+	// could be verified, Verified is "" and Unverified says why.
+	Verified string
+	// Unverified says why nothing could be verified ("" when Verified is
+	// set): checks turned off (IntegrityOff), or a server that reported
+	// no checksum and a dialect that checks no Content-MD5.
+	Unverified string
+	// ResentParts counts the times a part (or single PUT) was sent again
+	// because its bytes arrived corrupted (Options.PartAttempts).
+	ResentParts int
 	// CRC64 is the object's CRC-64/ECMA-182 when computed (HasCRC64).
 	CRC64    uint64
 	HasCRC64 bool
@@ -300,7 +323,7 @@ func (t *Task) finish(err error) {
 	if cancelled {
 		err = context.Cause(t.ctx)
 	}
-	cctx, stop := context.WithTimeout(context.WithoutCancel(t.parent), t.opts.AbortTimeout)
+	cctx, stop := t.cleanupContext()
 	cleanupErr := t.job.cleanup(cctx, err, cancelled)
 	stop()
 	t.m.trimBuffers()

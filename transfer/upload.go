@@ -23,7 +23,7 @@ const mib = 1 << 20
 // whose parts are sent by the task's workers.
 type uploadJob struct {
 	t   *Task
-	api UploadAPI
+	api API // uploads, and the HEAD that confirms a completed object
 	d   *client.Dialect
 	in  UploadInput
 	o   *Options
@@ -66,6 +66,12 @@ type uploadJob struct {
 	eof      bool
 	read     int64 // bytes read from the stream
 	res      *Result
+
+	// resent counts parts sent again because they arrived corrupted.
+	resent atomic.Int64
+	// adoptAny: a journal named an upload and none of it survived, so
+	// the upload is looked for among those in progress for the key.
+	adoptAny bool
 }
 
 // partRec is an acknowledged part.
@@ -73,6 +79,11 @@ type partRec struct {
 	size int64
 	etag string
 	sums sums
+	// proof holds the checksums that showed the part's bytes on the
+	// server are the local ones: a CRC the server reported equal to the
+	// local one, a Content-MD5 the dialect checks or an MD5 ETag equal to
+	// the local MD5.
+	proof sumKind
 }
 
 // streamPart is a part of a stream source held in a pooled buffer.
@@ -91,7 +102,7 @@ func (sp *streamPart) release(m *Manager) {
 	m.putBuffer(sp.buf)
 }
 
-func newUploadJob(t *Task, api UploadAPI, in *UploadInput) *uploadJob {
+func newUploadJob(t *Task, api API, in *UploadInput) *uploadJob {
 	return &uploadJob{
 		t: t, api: api, d: api.Dialect(), in: *in, o: &t.opts,
 		parts: map[int]*partRec{}, pending: map[int]*streamPart{}, inflight: map[int]bool{},
@@ -312,7 +323,7 @@ func (u *uploadJob) prepare(ctx context.Context) error {
 			u.mu.Unlock()
 			u.t.hash.setTotals(0, 0)
 		}
-	case u.o.AdoptUploads:
+	case u.o.AdoptUploads || u.adoptAny:
 		if err := u.adopt(ctx); err != nil {
 			return err
 		}
@@ -422,7 +433,10 @@ func (u *uploadJob) trailRefused(err error) bool {
 }
 
 // sendPart uploads part i, checks the CRC the server returns, and records
-// the acknowledged part.
+// the acknowledged part. A part that arrives corrupted (a digest
+// mismatch the server reports, or a CRC of it other than the local one)
+// is sent again from the source, up to Options.PartAttempts times in all;
+// one answered without an ETag is sent once more.
 func (u *uploadJob) sendPart(ctx context.Context, i int) error {
 	if u.src.size < 0 {
 		defer func() {
@@ -432,14 +446,12 @@ func (u *uploadJob) sendPart(ctx context.Context, i int) error {
 		}()
 	}
 	number := u.first + i
-	var err error
-	// A second try after a checksum mismatch, or with the checksum in a
-	// header when the server refused it as a trailer.
-	for attempt := 0; attempt < 3; attempt++ {
-		var body *io.SectionReader
-		var s sums
+	fail := func(err error) error { return &partError{number: number, err: err} }
+	corrupted, blank := 0, false // sends that arrived corrupted; an answer without an ETag seen
+	for {
 		trail, kinds := u.trailing()
-		if body, s, err = u.partBody(i, kinds); err != nil {
+		body, s, err := u.partBody(i, kinds)
+		if err != nil {
 			return err
 		}
 		in := &UploadPartInput{UploadRef: u.ref(), PartNumber: number, Body: body}
@@ -453,38 +465,88 @@ func (u *uploadJob) sendPart(ctx context.Context, i int) error {
 			in.Checksum = s.checksum()
 		}
 		out, perr := u.api.UploadPart(ctx, in)
+		if perr == nil && out.ETag == "" {
+			perr = fmt.Errorf("transfer: the UploadPart answer has no ETag: %w", client.ErrMalformedResponse)
+		}
 		if perr != nil {
-			if trail && ctx.Err() == nil && u.trailRefused(perr) {
-				err = &partError{number: number, err: perr}
+			switch {
+			case ctx.Err() != nil:
+			case u.digestMismatch(perr):
+				// The server got other bytes than were sent.
+				if err := u.corrupted(&corrupted, perr); err != nil {
+					return fail(err)
+				}
+				continue
+			case trail && u.trailRefused(perr):
+				continue // again, with the checksum in a header
+			case errors.Is(perr, client.ErrMalformedResponse) && !blank:
+				// The answer proves nothing; a part sent again
+				// replaces whatever the first one stored.
+				blank = true
 				continue
 			}
-			return &partError{number: number, err: perr}
+			return fail(perr)
 		}
 		if trail {
 			// The server checked the trailer against the bytes it got
 			// and echoed it: that is the part's CRC32C.
 			if s.crc32c, s.hasCRC32C = crc32cOf(out.Checksum); !s.hasCRC32C {
-				return &partError{number: number, err: client.ErrTrailerIgnored}
+				return fail(client.ErrTrailerIgnored)
 			}
 			u.trailOK.Store(true)
 		}
-		if s.hasCRC && out.HasCRC64 && out.CRC64 != s.crc {
-			err = &partError{number: number, err: &ChecksumError{What: fmt.Sprintf("part %d", number), Algorithm: "crc64", Want: formatCRC(out.CRC64), Got: formatCRC(s.crc)}}
+		var proof sumKind
+		var mismatch error
+		if s.hasCRC && out.HasCRC64 {
+			if out.CRC64 != s.crc {
+				mismatch = &ChecksumError{What: fmt.Sprintf("part %d", number), Algorithm: "crc64", Want: formatCRC(out.CRC64), Got: formatCRC(s.crc)}
+			}
+			proof |= sumCRC
+		}
+		if got, ok := crc32cOf(out.Checksum); ok && (trail || in.Checksum.Algorithm == client.ChecksumCRC32C) {
+			if got != s.crc32c {
+				mismatch = &ChecksumError{What: fmt.Sprintf("part %d", number), Algorithm: "crc32c", Want: out.Checksum.String(), Got: in.Checksum.String()}
+			}
+			proof |= sumCRC32C
+		}
+		if mismatch != nil {
+			// The server stored other bytes: send the part again.
+			if err := u.corrupted(&corrupted, mismatch); err != nil {
+				return fail(err)
+			}
 			continue
 		}
-		if got, ok := crc32cOf(out.Checksum); ok && !trail && in.Checksum.Algorithm == client.ChecksumCRC32C && got != s.crc32c {
-			err = &partError{number: number, err: &ChecksumError{What: fmt.Sprintf("part %d", number), Algorithm: "crc32c", Want: out.Checksum.String(), Got: in.Checksum.String()}}
-			continue
+		if (in.ContentMD5 != nil && u.d.Has(client.FeatureContentMD5)) || (s.md5 != nil && strings.EqualFold(out.ETag, s.md5Hex())) {
+			proof |= sumMD5
 		}
-		return u.ack(i, body.Size(), out.ETag, s)
+		return u.ack(i, body.Size(), out.ETag, s, proof)
 	}
-	return err
+}
+
+// digestMismatch reports whether err is the dialect's refusal of a body
+// that does not match its checksum (Dialect.DigestMismatchCodes).
+func (u *uploadJob) digestMismatch(err error) bool {
+	var re *client.ResponseError
+	return errors.As(err, &re) && u.d.DigestMismatchCodes[re.Code]
+}
+
+// corrupted counts one more send of a part that arrived corrupted, with
+// err the evidence. It returns nil when the part may be sent again, and
+// the task's error once Options.PartAttempts sends all arrived
+// corrupted.
+func (u *uploadJob) corrupted(n *int, err error) error {
+	*n++
+	if *n >= u.o.PartAttempts {
+		return fmt.Errorf("%w (%d sends): %w", ErrPartCorrupted, *n, err)
+	}
+	u.resent.Add(1)
+	return nil
 }
 
 // ack records an acknowledged part: journal first (fsynced), then the
 // progress and the PartDone event.
-func (u *uploadJob) ack(i int, n int64, etag string, s sums) error {
-	rec := &partRec{size: n, etag: etag, sums: s}
+func (u *uploadJob) ack(i int, n int64, etag string, s sums, proof sumKind) error {
+	rec := &partRec{size: n, etag: etag, sums: s, proof: proof}
 	if err := u.jr.append(rec.journal(i)); err != nil {
 		return err
 	}
@@ -515,7 +577,9 @@ func (u *uploadJob) crc32cParts() bool {
 	return u.partCRC32C
 }
 
-// complete assembles the parts and checks the object's CRC-64.
+// complete assembles the parts, checks what the answer reports (CRC-64,
+// composite checksum) and confirms the object with a HEAD before the
+// upload counts as done.
 func (u *uploadJob) complete(ctx context.Context) error {
 	if err := u.src.unchanged(); err != nil {
 		return err
@@ -526,6 +590,8 @@ func (u *uploadJob) complete(ctx context.Context) error {
 	withCRC32C := u.partCRC32C
 	var sums []client.Checksum
 	var size int64
+	proofs := sumCRC | sumCRC32C | sumMD5 // the checks every part passed
+	checked := 0                          // parts with any check
 	for i := 0; i < u.nparts; i++ {
 		p := u.parts[i]
 		parts[i] = CompletedPart{PartNumber: u.first + i, ETag: p.etag}
@@ -538,6 +604,10 @@ func (u *uploadJob) complete(ctx context.Context) error {
 			sums = append(sums, parts[i].Checksum)
 		}
 		size += p.size
+		proofs &= p.proof
+		if p.proof != 0 {
+			checked++
+		}
 	}
 	u.mu.Unlock()
 	var composite client.Checksum
@@ -547,59 +617,141 @@ func (u *uploadJob) complete(ctx context.Context) error {
 			return fmt.Errorf("transfer: a part has no CRC32C: %w", err)
 		}
 	}
-	out, err := u.api.CompleteMultipartUpload(ctx, &CompleteMultipartUploadInput{UploadRef: u.ref(), Parts: parts, ETag: u.completeETag()})
-	if errors.Is(err, client.ErrNotFound) {
-		// A retried Complete whose first attempt did complete finds the
-		// upload gone: the object is there if it has exactly the ETag
-		// these parts make.
-		if done := u.completedEarlier(ctx, parts, size); done != nil {
-			out, err = done, nil
-		}
+	in := &CompleteMultipartUploadInput{UploadRef: u.ref(), Parts: parts, ETag: u.completeETag()}
+	out, err := u.api.CompleteMultipartUpload(ctx, in)
+	if errors.Is(err, client.ErrMalformedResponse) && ctx.Err() == nil {
+		// An answer that proves nothing: ask again. A repeat of a
+		// Complete that did take effect finds the upload gone.
+		out, err = u.api.CompleteMultipartUpload(ctx, in)
 	}
-	if err != nil {
+	// A Complete whose earlier attempt did complete, unseen, finds the
+	// upload gone: the object is this upload's only if the HEAD below
+	// shows what these parts make.
+	gone := errors.Is(err, client.ErrNotFound)
+	if err != nil && !gone {
 		return err
 	}
-	res := &Result{
-		Bucket: u.in.Bucket, Key: u.in.Key, ETag: out.ETag, VersionID: out.VersionID,
-		Size: size, UploadID: u.uploadID(), Parts: u.nparts, ResumedParts: u.resumed,
-		Checksum: composite,
+	if gone {
+		out = &CompleteMultipartUploadOutput{}
 	}
+	want := objectFacts{size: size, etag: out.ETag, crc: crc, hasCRC: hasCRC, composite: composite}
+	if u.d.Object.MultipartETag {
+		want.multipartETag, _ = multipartETag(parts)
+	}
+	if e := u.completeETag(); e != "" {
+		want.multipartETag = e // the ETag the Complete gave the object (QingStor)
+	}
+	var verified string
 	if withCRC32C && !out.Checksum.IsZero() {
 		if !out.Checksum.Equal(composite) {
 			return &ChecksumError{What: "object", Algorithm: "crc32c", Want: out.Checksum.String(), Got: composite.String()}
 		}
-		res.Verified = "crc32c"
+		verified = "crc32c"
 	}
-	if hasCRC {
-		if out.HasCRC64 && out.CRC64 != crc {
+	if hasCRC && out.HasCRC64 {
+		if out.CRC64 != crc {
 			return &ChecksumError{What: "object", Algorithm: "crc64", Want: formatCRC(out.CRC64), Got: formatCRC(crc)}
 		}
+		verified = "crc64"
+	}
+	info, evidence, herr := u.confirm(ctx, out.VersionID, want)
+	switch {
+	case gone && herr != nil:
+		return fmt.Errorf("%w; the object is not this upload's: %w", err, herr)
+	case gone && evidence == "":
+		return fmt.Errorf("%w; the object has the upload's size, but nothing the service publishes shows it is this upload's", err)
+	case herr != nil:
+		return herr
+	}
+	if verified == "" && (evidence == "crc64" || evidence == "crc32c") {
+		verified = evidence
+	}
+	res := &Result{
+		Bucket: u.in.Bucket, Key: u.in.Key, ETag: out.ETag, VersionID: out.VersionID,
+		Size: size, UploadID: u.uploadID(), Parts: u.nparts, ResumedParts: u.resumed,
+		Checksum: composite, ResentParts: int(u.resent.Load()),
+	}
+	if res.ETag == "" {
+		res.ETag = info.ETag
+	}
+	if res.VersionID == "" {
+		res.VersionID = info.VersionID
+	}
+	if hasCRC {
 		res.CRC64, res.HasCRC64 = crc, true
-		if out.HasCRC64 {
-			res.Verified = "crc64"
-		}
+	}
+	switch {
+	case verified != "":
+		res.Verified = verified
+	case proofs&sumCRC32C != 0:
+		res.Verified = "crc32c-parts"
+	case proofs&sumMD5 != 0:
+		res.Verified = "md5-parts"
+	case checked == u.nparts:
+		res.Verified = "parts"
+	case u.o.Integrity == IntegrityOff:
+		res.Unverified = "integrity checks are off (IntegrityOff)"
+	default:
+		res.Unverified = fmt.Sprintf("the server reported no checksum of the object, and %d of its %d parts were checked", checked, u.nparts)
 	}
 	u.res = res
 	return nil
 }
 
-// completedEarlier returns the object's answer when it exists with the
-// size and the multipart ETag (the MD5 of the parts' MD5s, "-N") that
-// parts make, or nil: then the upload really is gone.
-func (u *uploadJob) completedEarlier(ctx context.Context, parts []CompletedPart, size int64) *CompleteMultipartUploadOutput {
-	want, ok := multipartETag(parts)
-	if e := u.completeETag(); e != "" {
-		want, ok = e, true // the ETag the Complete gave the object
+// objectFacts are what a completed multipart upload must show on a HEAD.
+type objectFacts struct {
+	size int64
+	// etag is the ETag the Complete answer gave, multipartETag the one
+	// the parts make on dialects with ObjectWire.MultipartETag; either
+	// may be "".
+	etag, multipartETag string
+	crc                 uint64
+	hasCRC              bool
+	composite           client.Checksum
+}
+
+// confirm reads the object's attributes and checks them against want:
+// its size always, then every content fact both sides have. It returns
+// the attributes and the strongest content fact that matched ("crc64",
+// "crc32c", "etag", or "" for none beyond the size); any mismatch is an
+// error matching ErrNotConfirmed.
+func (u *uploadJob) confirm(ctx context.Context, versionID string, want objectFacts) (*ObjectInfo, string, error) {
+	info, err := u.api.HeadObject(ctx, &HeadObjectInput{Bucket: u.in.Bucket, Key: u.in.Key, VersionID: versionID})
+	if err != nil {
+		return nil, "", fmt.Errorf("%w: HEAD %s/%s after completing the upload: %w", ErrNotConfirmed, u.in.Bucket, u.in.Key, err)
 	}
-	head, canHead := u.api.(DownloadAPI)
-	if !ok || !canHead {
-		return nil
+	mismatch := func(what string, got, exp any) error {
+		return fmt.Errorf("%w: %s/%s has %s %v, the upload's parts make %v", ErrNotConfirmed, u.in.Bucket, u.in.Key, what, got, exp)
 	}
-	info, err := head.HeadObject(ctx, &HeadObjectInput{Bucket: u.in.Bucket, Key: u.in.Key})
-	if err != nil || info.Size != size || !strings.EqualFold(info.ETag, want) {
-		return nil
+	if info.Size != want.size {
+		return nil, "", mismatch("size", info.Size, want.size)
 	}
-	return &CompleteMultipartUploadOutput{ETag: info.ETag, VersionID: info.VersionID, CRC64: info.CRC64, HasCRC64: info.HasCRC64}
+	evidence := ""
+	etag := strings.Trim(info.ETag, `"`)
+	// An encrypted object's ETag (SSE-KMS, SSE-C) need not follow the
+	// multipart formula: only its size and checksums can confirm it.
+	if want.multipartETag != "" && !info.OpaqueETag {
+		if !strings.EqualFold(etag, want.multipartETag) {
+			return nil, "", mismatch("ETag", etag, want.multipartETag)
+		}
+		evidence = "etag"
+	}
+	if want.etag != "" && etag != "" && !strings.EqualFold(etag, strings.Trim(want.etag, `"`)) {
+		return nil, "", fmt.Errorf("%w: %s/%s has ETag %s, the Complete answer gave %s", ErrNotConfirmed, u.in.Bucket, u.in.Key, etag, want.etag)
+	}
+	if want.hasCRC && info.HasCRC64 {
+		if info.CRC64 != want.crc {
+			return nil, "", mismatch("CRC-64", formatCRC(info.CRC64), formatCRC(want.crc))
+		}
+		evidence = "crc64"
+	}
+	if s := info.Checksum; !want.composite.IsZero() && s.Algorithm == want.composite.Algorithm && s.Parts > 0 {
+		if !s.Equal(want.composite) {
+			return nil, "", mismatch("checksum", s.String(), want.composite.String())
+		}
+		evidence = "crc32c"
+	}
+	return info, evidence, nil
 }
 
 // multipartETag computes the S3 ETag of an object completed from parts
@@ -616,7 +768,8 @@ func multipartETag(parts []CompletedPart) (string, bool) {
 	return hex.EncodeToString(h.Sum(nil)) + "-" + strconv.Itoa(len(parts)), true
 }
 
-// putSingle uploads the whole source in one request.
+// putSingle uploads the whole source in one request. Like a part, a PUT
+// that arrives corrupted is sent again, up to Options.PartAttempts times.
 func (u *uploadJob) putSingle(ctx context.Context) error {
 	var body *io.SectionReader
 	if u.src.size >= 0 {
@@ -632,9 +785,10 @@ func (u *uploadJob) putSingle(ctx context.Context) error {
 		u.trail.Store(u.wantCRC32C && u.o.TrailingChecksums && u.d.Has(client.FeatureTrailingChecksums))
 	}
 	var (
-		in  *PutObjectInput
-		out *PutObjectOutput
-		s   sums
+		in        *PutObjectInput
+		out       *PutObjectOutput
+		s         sums
+		corrupted int
 	)
 	for {
 		trail, kinds := u.trailing()
@@ -653,7 +807,14 @@ func (u *uploadJob) putSingle(ctx context.Context) error {
 			in.Checksum = s.checksum()
 		}
 		if out, err = u.api.PutObject(ctx, in); err != nil {
-			if trail && ctx.Err() == nil && u.trailRefused(err) {
+			switch {
+			case ctx.Err() != nil:
+			case u.digestMismatch(err):
+				if cerr := u.corrupted(&corrupted, err); cerr != nil {
+					return cerr
+				}
+				continue
+			case trail && u.trailRefused(err):
 				continue // again, with the checksum in a header
 			}
 			return err
@@ -665,26 +826,39 @@ func (u *uploadJob) putSingle(ctx context.Context) error {
 			u.trailOK.Store(true)
 			in.Checksum = out.Checksum
 		}
+		var mismatch error
+		switch {
+		case s.hasCRC && out.HasCRC64 && out.CRC64 != s.crc:
+			mismatch = &ChecksumError{What: "object", Algorithm: "crc64", Want: formatCRC(out.CRC64), Got: formatCRC(s.crc)}
+		case !in.Checksum.IsZero() && !out.Checksum.IsZero() && !out.Checksum.Equal(in.Checksum):
+			mismatch = &ChecksumError{What: "object", Algorithm: "crc32c", Want: out.Checksum.String(), Got: in.Checksum.String()}
+		}
+		if mismatch != nil {
+			// The server stored other bytes: send them again.
+			if cerr := u.corrupted(&corrupted, mismatch); cerr != nil {
+				return cerr
+			}
+			continue
+		}
 		break
 	}
-	res := &Result{Bucket: u.in.Bucket, Key: u.in.Key, ETag: out.ETag, VersionID: out.VersionID, Size: body.Size(), Parts: 1, Checksum: in.Checksum}
-	if !in.Checksum.IsZero() {
-		if !out.Checksum.IsZero() && !out.Checksum.Equal(in.Checksum) {
-			return &ChecksumError{What: "object", Algorithm: "crc32c", Want: out.Checksum.String(), Got: in.Checksum.String()}
-		}
-		res.Verified = "crc32c"
-	}
+	res := &Result{Bucket: u.in.Bucket, Key: u.in.Key, ETag: out.ETag, VersionID: out.VersionID, Size: body.Size(), Parts: 1, Checksum: in.Checksum,
+		ResentParts: int(u.resent.Load())}
 	if s.hasCRC {
-		if out.HasCRC64 && out.CRC64 != s.crc {
-			return &ChecksumError{What: "object", Algorithm: "crc64", Want: formatCRC(out.CRC64), Got: formatCRC(s.crc)}
-		}
 		res.CRC64, res.HasCRC64 = s.crc, true
-		if out.HasCRC64 {
-			res.Verified = "crc64"
-		}
 	}
-	if u.sendMD5 {
+	switch {
+	case s.hasCRC && out.HasCRC64:
+		res.Verified = "crc64"
+	case !in.Checksum.IsZero() && out.Checksum.Equal(in.Checksum):
+		// Only an echo shows the server checked it.
+		res.Verified = "crc32c"
+	case (in.ContentMD5 != nil && u.d.Has(client.FeatureContentMD5)) || (s.md5 != nil && strings.EqualFold(out.ETag, s.md5Hex())):
 		res.Verified = "md5"
+	case u.o.Integrity == IntegrityOff:
+		res.Unverified = "integrity checks are off (IntegrityOff)"
+	default:
+		res.Unverified = "the server reported no checksum of the object, and the dialect checks no Content-MD5"
 	}
 	u.res = res
 	u.t.prog.add(body.Size(), 1)
@@ -714,10 +888,11 @@ func (u *uploadJob) cleanup(ctx context.Context, err error, _ bool) error {
 		u.jr.close()
 		return nil
 	}
-	aerr := u.api.AbortMultipartUpload(ctx, UploadRef{Bucket: u.in.Bucket, Key: u.in.Key, UploadID: id})
-	if aerr != nil && !errors.Is(aerr, client.ErrNotFound) {
+	if aerr := abortUpload(ctx, u.api, UploadRef{Bucket: u.in.Bucket, Key: u.in.Key, UploadID: id}); aerr != nil {
+		// The journal stays: a later run with the same checkpoint
+		// directory resumes (or aborts) the upload it names.
 		u.jr.close()
-		return fmt.Errorf("transfer: aborting upload %s: %w", id, aerr)
+		return aerr
 	}
 	if u.jr != nil {
 		return u.jr.remove()

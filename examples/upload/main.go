@@ -231,11 +231,11 @@ func (u *uploader) finish(ctx context.Context, task *transfer.Task) error {
 	if err != nil {
 		return err
 	}
-	// Verified names the whole-object check (crc64, md5) when the dialect
-	// offers one; each part was checked as it arrived in any case.
-	verified := "parts checked on arrival"
+	// Verified names the check that covered every byte (crc64, crc32c,
+	// md5-parts, ...); Unverified says why there was none.
+	verified := "not verified: " + res.Unverified
 	if res.Verified != "" {
-		verified = "object verified by " + res.Verified
+		verified = "verified by " + res.Verified
 	}
 	fmt.Fprintf(u.rep, "done: %s/%s, %s in %d parts (%d resumed), %s, ETag %s\n",
 		res.Bucket, res.Key, formatSize(res.Size), res.Parts, res.ResumedParts, verified, res.ETag)

@@ -29,16 +29,6 @@ func TestMain(m *testing.M) { miniotest.Main(m) }
 // fail the test; a run listed here that passes is logged as "FIXED?".
 // Empty this table as the fixes merge.
 var knownBroken = map[string]string{
-	// An empty or whitespace-only 200 for CompleteMultipartUpload is
-	// taken as success; the object does not exist.
-	"*/complete-empty-200/upload":      "h-xfer-up Complete evidence",
-	"*/complete-whitespace-200/upload": "h-xfer-up Complete evidence",
-	// An UploadPart 200 without an ETag is accepted; Complete then fails
-	// blaming the caller (invalid Parts[i].ETag). QingStor passes.
-	"st-s3/part-without-etag/upload":  "h-xfer-up missing ETag",
-	"st-cos/part-without-etag/upload": "h-xfer-up missing ETag",
-	"st-ibm/part-without-etag/upload": "h-xfer-up missing ETag",
-
 	// Cycling tokens and endless empty pages are followed without end.
 	"*/list-tokens-cycle/list":        "h-listing ErrListingStalled",
 	"*/list-empty-pages-forever/list": "h-listing ErrListingStalled",

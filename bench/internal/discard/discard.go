@@ -9,7 +9,8 @@
 // checked against that content as they arrive (a memory compare per byte;
 // a part's place in the object is read from the content's stamps) and
 // discarded; a completed multipart upload is checked to cover the object
-// exactly. Downloads are served from the generator, with ranges. (Serving
+// exactly, and gets S3's multipart ETag (of the parts' ETags, which name
+// their place in the object), which HEAD and GET then answer with. Downloads are served from the generator, with ranges. (Serving
 // them from a file with sendfile(2) was tried: on loopback it made the
 // clients' reads cost more system time, so the generator stays.)
 // Signatures are not checked. aws-chunked bodies (minio-go's streaming
@@ -18,6 +19,8 @@ package discard
 
 import (
 	"bufio"
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -54,7 +57,10 @@ type Server struct {
 	gens    map[int64]*gen.Gen
 	md5s    map[int64]string
 	uploads map[string]*upload
-	seq     atomic.Uint64
+	// etags are the ETags of completed multipart uploads, by
+	// "bucket/key": HEAD and GET answer with them, as S3 does.
+	etags map[string]string
+	seq   atomic.Uint64
 
 	// Received counts the body bytes received (decoded), Sent the bytes
 	// served.
@@ -75,12 +81,41 @@ type partInfo struct {
 
 // New returns a server that verifies uploads.
 func New() *Server {
-	return &Server{Verify: true, gens: map[int64]*gen.Gen{}, md5s: map[int64]string{}, uploads: map[string]*upload{}}
+	return &Server{Verify: true, gens: map[int64]*gen.Gen{}, md5s: map[int64]string{}, uploads: map[string]*upload{}, etags: map[string]string{}}
 }
 
-// ETag returns the ETag the server gives a completed multipart upload of
-// size bytes in n parts, all verified.
+// ETag returns the ETag the server gives an object of size bytes it did
+// not see uploaded, when that is at least SmallObject: a multipart-style
+// ETag of n parts.
 func ETag(size int64, n int) string { return fmt.Sprintf("%032x-%d", size, n) }
+
+// partETag is the ETag the server gives a verified part: its place in
+// the object.
+func partETag(off, n int64) string { return fmt.Sprintf("%016x%016x", off, n) }
+
+// MultipartETag returns the ETag the server gives a multipart upload of
+// size bytes in parts of partSize, all verified: S3's, the MD5 of the
+// parts' ETags (read as hex), "-" and the part count.
+func MultipartETag(size, partSize int64) string {
+	n := max((size+partSize-1)/partSize, 1)
+	etags := make([]string, n)
+	for i := range etags {
+		off := int64(i) * partSize
+		etags[i] = partETag(off, min(partSize, size-off))
+	}
+	return s3ETag(etags)
+}
+
+// s3ETag is S3's ETag of an object assembled from parts with these hex
+// ETags.
+func s3ETag(parts []string) string {
+	h := md5.New()
+	for _, e := range parts {
+		raw, _ := hex.DecodeString(e)
+		h.Write(raw)
+	}
+	return fmt.Sprintf("%x-%d", h.Sum(nil), len(parts))
+}
 
 // PutETag returns the ETag the server gives a verified single PUT of size
 // bytes.
@@ -142,9 +177,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		w.WriteHeader(http.StatusNoContent)
 	case r.Method == http.MethodPut:
+		s.forget(bucket, key)
 		err = s.put(w, r, key)
 	case r.Method == http.MethodGet || r.Method == http.MethodHead:
-		err = s.get(w, r, key)
+		err = s.get(w, r, bucket, key)
 	case r.Method == http.MethodDelete:
 		w.WriteHeader(http.StatusNoContent)
 	default:
@@ -278,7 +314,7 @@ func (s *Server) uploadPart(w http.ResponseWriter, r *http.Request, q map[string
 	if err != nil {
 		return s.fail(w, r, http.StatusBadRequest, "BadDigest", err.Error())
 	}
-	etag := fmt.Sprintf("%016x%016x", off, n)
+	etag := partETag(off, n)
 	up.mu.Lock()
 	up.parts[number] = partInfo{off: off, n: n, etag: etag}
 	up.mu.Unlock()
@@ -316,6 +352,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, bucket, key, i
 	up.mu.Lock()
 	defer up.mu.Unlock()
 	var next int64
+	var etags []string
 	for i, p := range req.Parts {
 		got, ok := up.parts[p.PartNumber]
 		switch {
@@ -327,17 +364,22 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, bucket, key, i
 			return s.fail(w, r, http.StatusBadRequest, "InvalidPart", fmt.Sprintf("part %d starts at %d, want %d", p.PartNumber, got.off, next))
 		}
 		next += got.n
+		etags = append(etags, got.etag)
 	}
 	if next != up.size {
 		return s.fail(w, r, http.StatusBadRequest, "InvalidPart", fmt.Sprintf("parts hold %d bytes, want %d", next, up.size))
 	}
+	etag := s3ETag(etags)
+	s.mu.Lock()
+	s.etags[bucket+"/"+key] = etag
+	s.mu.Unlock()
 	writeXML(w, struct {
 		XMLName  xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ CompleteMultipartUploadResult"`
 		Location string
 		Bucket   string
 		Key      string
 		ETag     string
-	}{Location: "/" + bucket + "/" + key, Bucket: bucket, Key: key, ETag: `"` + ETag(up.size, len(req.Parts)) + `"`})
+	}{Location: "/" + bucket + "/" + key, Bucket: bucket, Key: key, ETag: `"` + etag + `"`})
 	return nil
 }
 
@@ -360,7 +402,15 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, key string) error {
 
 var modTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-func (s *Server) get(w http.ResponseWriter, r *http.Request, key string) error {
+// forget drops the ETag of a completed multipart upload of key, which a
+// PUT replaces.
+func (s *Server) forget(bucket, key string) {
+	s.mu.Lock()
+	delete(s.etags, bucket+"/"+key)
+	s.mu.Unlock()
+}
+
+func (s *Server) get(w http.ResponseWriter, r *http.Request, bucket, key string) error {
 	io.Copy(io.Discard, r.Body)
 	g, err := s.content(key)
 	if err != nil {
@@ -368,7 +418,13 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, key string) error {
 	}
 	size := g.Size()
 	h := w.Header()
-	h.Set("ETag", `"`+s.objectETag(g)+`"`)
+	s.mu.Lock()
+	etag, uploaded := s.etags[bucket+"/"+key]
+	s.mu.Unlock()
+	if !uploaded {
+		etag = s.objectETag(g)
+	}
+	h.Set("ETag", `"`+etag+`"`)
 	h.Set("Last-Modified", modTime.Format(http.TimeFormat))
 	h.Set("Accept-Ranges", "bytes")
 	h.Set("Content-Type", "application/octet-stream")
