@@ -407,6 +407,9 @@ func (f *fakeAPI) CompleteMultipartUpload(ctx context.Context, in *CompleteMulti
 		sums.Write(raw)
 	}
 	etag := fmt.Sprintf("%s-%d", hex.EncodeToString(sums.Sum(nil)), len(in.Parts))
+	if in.ETag != "" { // QingStor keeps the ETag the Complete request names
+		etag = in.ETag
+	}
 	o := f.storeLocked(up.bucket, up.key, data, etag)
 	delete(f.uploads, in.UploadID)
 	f.mu.Unlock()
