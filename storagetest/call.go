@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/polystore/polystore/internal/rawquery"
 )
 
 // call is one request being handled: the parsed request, the response
@@ -72,26 +74,9 @@ func splitPath(escaped string) (bucket, key string, err error) {
 
 // parseQuery parses a raw query like url.ParseQuery, but keeps pairs that
 // contain ';' (COS signs with q-sign-time=start;end) and keeps a value that
-// does not unescape as it is.
-func parseQuery(raw string) url.Values {
-	q := url.Values{}
-	for raw != "" {
-		var part string
-		part, raw, _ = strings.Cut(raw, "&")
-		if part == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(part, "=")
-		if uk, err := url.QueryUnescape(k); err == nil {
-			k = uk
-		}
-		if uv, err := url.QueryUnescape(v); err == nil {
-			v = uv
-		}
-		q[k] = append(q[k], v)
-	}
-	return q
-}
+// does not unescape as it is (see internal/rawquery, which the signature
+// verifiers share).
+func parseQuery(raw string) url.Values { return rawquery.Parse(raw) }
 
 // finalize records the outcome of the call in its log entry, once. It runs
 // before the response status goes out, so a client that has its answer can
