@@ -44,7 +44,7 @@ func (s *Server) newCall(w http.ResponseWriter, r *http.Request) *call {
 	r.Body = c.tap
 	c.query = parseQuery(r.URL.RawQuery)
 	c.bucket, c.key, c.pathErr = splitPath(r.URL.EscapedPath())
-	c.iam = r.Method == http.MethodPost && r.URL.Path == iamTokenPath && r.Header.Get("Authorization") == ""
+	c.iam = isIAMTokenRequest(r)
 	if c.iam {
 		w.Header().Set("Transaction-Id", c.reqID)
 		return c

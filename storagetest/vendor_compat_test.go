@@ -1,0 +1,105 @@
+package storagetest
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/polystore/polystore/client"
+)
+
+// What the vendors' own SDKs send, and the real services accept, is
+// accepted here too: each test stands for one report of a vendor SDK that
+// storagetest refused.
+
+// postIAMForm sends a token request with an optional Authorization header.
+func postIAMForm(t *testing.T, srv *Server, auth string, form url.Values) (int, map[string]any) {
+	t.Helper()
+	r, err := http.NewRequest(http.MethodPost, srv.IAMEndpoint()+"/identity/token", strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("Accept", "application/json")
+	if auth != "" {
+		r.Header.Set("Authorization", auth)
+	}
+	res, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body map[string]any
+	if err := json.Unmarshal(b, &body); err != nil {
+		t.Fatalf("IAM answer %q is not JSON: %v", b, err)
+	}
+	return res.StatusCode, body
+}
+
+// IBM's SDKs send "Authorization: Basic base64(bx:bx)" to the IAM token
+// endpoint, and trade the refresh token for a new access token later.
+func TestIAMAcceptsBasicClientCredentials(t *testing.T) {
+	srv := start(t, client.IBM)
+	basic := "Basic Yng6Yng=" // bx:bx
+	form := url.Values{"grant_type": {iamGrantType}, "apikey": {srv.APIKey()}, "response_type": {"cloud_iam"}}
+	status, body := postIAMForm(t, srv, basic, form)
+	if status != http.StatusOK {
+		t.Fatalf("Basic bx:bx: status %d, body %v", status, body)
+	}
+	token, _ := body["access_token"].(string)
+	refresh, _ := body["refresh_token"].(string)
+	if token == "" || refresh == "" {
+		t.Fatalf("token answer without tokens: %v", body)
+	}
+	// The token authenticates storage requests.
+	r := send(t, srv, req{method: http.MethodGet, header: http.Header{
+		"Authorization":           {"Bearer " + token},
+		"Ibm-Service-Instance-Id": {"instance"},
+	}})
+	mustStatus(t, r, http.StatusOK)
+
+	// refresh_token grant: a new access token, also good.
+	status, body = postIAMForm(t, srv, basic, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh}})
+	if status != http.StatusOK {
+		t.Fatalf("refresh: status %d, body %v", status, body)
+	}
+	if tok2, _ := body["access_token"].(string); tok2 == "" || tok2 == token {
+		t.Errorf("refresh gave access token %q (first was %q)", tok2, token)
+	}
+	status, body = postIAMForm(t, srv, basic, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"not-issued"}})
+	if status != http.StatusBadRequest || body["errorCode"] == "" {
+		t.Errorf("unknown refresh token: status %d, body %v", status, body)
+	}
+
+	// Still checked: the API key, and Basic credentials that are not id:secret.
+	status, body = postIAMForm(t, srv, basic, url.Values{"grant_type": {iamGrantType}, "apikey": {"wrong"}})
+	if status != http.StatusBadRequest || body["errorCode"] != "BXNIM0415E" {
+		t.Errorf("wrong API key with Basic: status %d, body %v", status, body)
+	}
+	status, body = postIAMForm(t, srv, "Basic not-base64!", form)
+	if status != http.StatusBadRequest || body["errorCode"] == nil {
+		t.Errorf("malformed Basic: status %d, body %v", status, body)
+	}
+	if n := srv.TokenRequests(); n != 5 {
+		t.Errorf("TokenRequests = %d, want 5", n)
+	}
+}
+
+// A token request signed like a storage request is a storage request (to
+// the object identity/token), as before.
+func TestIAMPathWithStorageSignature(t *testing.T) {
+	srv := start(t, client.IBM)
+	createBucket(t, srv, "identity")
+	r := send(t, srv, req{method: http.MethodPost, bucket: "identity", key: "token", query: url.Values{"uploads": {""}}, signer: goodSigner(srv)})
+	mustStatus(t, r, http.StatusOK)
+	if n := srv.TokenRequests(); n != 0 {
+		t.Errorf("TokenRequests = %d, want 0", n)
+	}
+}
