@@ -103,3 +103,49 @@ func TestIAMPathWithStorageSignature(t *testing.T) {
 		t.Errorf("TokenRequests = %d, want 0", n)
 	}
 }
+
+// ibm-cos-sdk 2.16 (like aws-sdk-go-v2 on S3) sends DeleteObjects with
+// x-amz-checksum-crc32 instead of Content-MD5. On S3 and IBM any
+// additional checksum stands in for Content-MD5, and is verified.
+func TestDeleteObjectsTakesAdditionalChecksum(t *testing.T) {
+	for _, dc := range dialectCases[:2] { // s3, ibm
+		t.Run(dc.name, func(t *testing.T) {
+			e := newEnv(t, dc)
+			e.put("a", []byte("x"), nil)
+			body := e.deleteBody(false, "a")
+			crc := client.ComputeChecksum(client.ChecksumCRC32, body).String()
+			sha := client.ComputeChecksum(client.ChecksumSHA256, body).String()
+
+			r := e.do(http.MethodPost, e.bucket, "", q("delete", ""), h("X-Amz-Checksum-Crc32", crc), body)
+			mustStatus(t, r, http.StatusOK)
+			if got := e.decodeDelete(r); len(got.deleted) != 1 || len(got.errors) != 0 {
+				t.Errorf("deleted %v, errors %v", got.deleted, got.errors)
+			}
+			r = e.do(http.MethodPost, e.bucket, "", q("delete", ""), h("X-Amz-Checksum-Sha256", sha), body)
+			mustStatus(t, r, http.StatusOK)
+
+			// Verified: a checksum of other bytes is BadDigest.
+			wrong := client.ComputeChecksum(client.ChecksumCRC32, []byte("other")).String()
+			r = e.do(http.MethodPost, e.bucket, "", q("delete", ""), h("X-Amz-Checksum-Crc32", wrong), body)
+			wantError(t, e.d, r, http.StatusBadRequest, "BadDigest")
+			r = e.do(http.MethodPost, e.bucket, "", q("delete", ""), h("X-Amz-Checksum-Crc32", "not-base64"), body)
+			wantError(t, e.d, r, http.StatusBadRequest, "InvalidRequest")
+			// Neither Content-MD5 nor a checksum: refused as before.
+			r = e.do(http.MethodPost, e.bucket, "", q("delete", ""), nil, body)
+			wantError(t, e.d, r, http.StatusBadRequest, "MissingContentMD5")
+		})
+	}
+	// COS and QingStor know no additional checksums: Content-MD5 stays
+	// required.
+	for _, dc := range dialectCases[2:] {
+		t.Run(dc.name, func(t *testing.T) {
+			e := newEnv(t, dc)
+			body := e.deleteBody(false, "a")
+			crc := client.ComputeChecksum(client.ChecksumCRC32, body).String()
+			r := e.do(http.MethodPost, e.bucket, "", q("delete", ""), h("X-Amz-Checksum-Crc32", crc), body)
+			if r.status != http.StatusBadRequest {
+				t.Errorf("status %d, want 400 (Content-MD5 required)", r.status)
+			}
+		})
+	}
+}
