@@ -138,6 +138,9 @@ func (s *Server) opUploadPart(c *call) error {
 		return err
 	}
 	p := &part{number: n, data: d.data, md5: d.md5, crc: d.crc, checksum: d.checksum, modified: s.opts.Clock()}
+	if alg == client.ChecksumNone {
+		p.checksum = client.Checksum{} // verified and echoed, not kept: see checkPartChecksumType
+	}
 	if err := s.store.putPart(c.bucket, c.key, c.uploadID(), p); err != nil {
 		return err
 	}
@@ -147,7 +150,7 @@ func (s *Server) opUploadPart(c *call) error {
 		h.Set("x-cos-hash-crc64ecma", strconv.FormatUint(p.crc, 10))
 	}
 	c.setSSEHeaders(proto.sse)
-	c.setChecksumHeader(p.checksum)
+	c.setChecksumHeader(d.checksum)
 	c.emptyOK(s.wire.statusCreated())
 	return nil
 }

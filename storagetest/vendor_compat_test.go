@@ -149,3 +149,57 @@ func TestDeleteObjectsTakesAdditionalChecksum(t *testing.T) {
 		})
 	}
 }
+
+// boto3 >= 1.36 and ibm-cos-sdk 2.16 add CRC32 to every UploadPart, also
+// of uploads created without x-amz-checksum-algorithm. S3 takes such
+// parts since early 2025 (see checkPartChecksumType): the checksum is
+// verified and echoed, not stored; an upload created with an algorithm
+// still demands it on every part.
+func TestPartChecksumWithoutAlgorithm(t *testing.T) {
+	for _, dc := range dialectCases[:2] { // s3, ibm: the dialects with additional checksums
+		t.Run(dc.name, func(t *testing.T) {
+			e := newEnv(t, dc)
+			id := e.initiate("obj", nil)
+			p1, p2 := []byte("part one, long enough"), []byte("part two")
+			crcHeader := e.hdr("checksum-crc32")
+			var etags []string
+			for n, p := range [][]byte{p1, p2} {
+				crc := client.ComputeChecksum(client.ChecksumCRC32, p).String()
+				r := e.do(http.MethodPut, e.bucket, "obj", e.uploadQuery(id, n+1), h(crcHeader, crc), p)
+				mustStatus(t, r, http.StatusOK)
+				if got := r.header.Get(crcHeader); got != crc {
+					t.Errorf("part %d: echoed %s %q, want %q", n+1, crcHeader, got, crc)
+				}
+				etags = append(etags, r.header.Get("ETag"))
+			}
+			// Verified: a wrong value is BadDigest, a malformed one InvalidRequest.
+			wrong := client.ComputeChecksum(client.ChecksumCRC32, []byte("other")).String()
+			r := e.do(http.MethodPut, e.bucket, "obj", e.uploadQuery(id, 3), h(crcHeader, wrong), p2)
+			wantError(t, e.d, r, http.StatusBadRequest, "BadDigest")
+			r = e.do(http.MethodPut, e.bucket, "obj", e.uploadQuery(id, 3), h(crcHeader, "AAA"), p2)
+			wantError(t, e.d, r, http.StatusBadRequest, "InvalidRequest")
+
+			// Not kept: ListParts shows no checksum, the object has none.
+			r = e.do(http.MethodGet, e.bucket, "obj", q(e.d.Params.UploadID, id), nil, nil)
+			mustStatus(t, r, http.StatusOK)
+			if strings.Contains(string(r.body), "<ChecksumCRC32>") || strings.Contains(string(r.body), "<ChecksumAlgorithm>") {
+				t.Errorf("list parts shows checksums of an upload without an algorithm: %s", r.body)
+			}
+			r = e.complete("obj", id, []int{1, 2}, etags)
+			mustStatus(t, r, http.StatusOK)
+			r = e.do(http.MethodHead, e.bucket, "obj", nil, h(e.hdr("checksum-mode"), "ENABLED"), nil)
+			mustStatus(t, r, http.StatusOK)
+			if got := r.header.Get(crcHeader); got != "" {
+				t.Errorf("assembled object reports %s %q", crcHeader, got)
+			}
+
+			// An upload created with an algorithm still refuses another one.
+			withAlg := e.initiate("strict", h(e.hdr("checksum-algorithm"), "CRC32C"))
+			crc := client.ComputeChecksum(client.ChecksumCRC32, p1).String()
+			r = e.do(http.MethodPut, e.bucket, "strict", e.uploadQuery(withAlg, 1), h(crcHeader, crc), p1)
+			if b := wantError(t, e.d, r, http.StatusBadRequest, "InvalidRequest"); !strings.Contains(b.Message, "expected checksum Type: crc32c, actual checksum Type: crc32") {
+				t.Errorf("mismatch message %q", b.Message)
+			}
+		})
+	}
+}
