@@ -178,6 +178,7 @@ func (w *recorder) WriteHeader(code int) {
 	w.status = code
 	w.c.drainBody()
 	w.c.finalize()
+	w.c.s.wire.respell(w.Header())
 	w.ResponseWriter.WriteHeader(code)
 }
 

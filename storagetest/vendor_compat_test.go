@@ -1,11 +1,16 @@
 package storagetest
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/polystore/polystore/client"
@@ -202,4 +207,126 @@ func TestPartChecksumWithoutAlgorithm(t *testing.T) {
 			}
 		})
 	}
+}
+
+// recordingConn keeps a copy of every byte read from the connection.
+type recordingConn struct {
+	net.Conn
+	mu  *sync.Mutex
+	buf *bytes.Buffer
+}
+
+func (c recordingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.mu.Lock()
+	c.buf.Write(p[:n])
+	c.mu.Unlock()
+	return n, err
+}
+
+// rawHeaderNames sends rq and returns the response's header names as they
+// were on the wire (Go's client canonicalizes them), with its status.
+func rawHeaderNames(t *testing.T, srv *Server, rq req) (int, []string) {
+	t.Helper()
+	var mu sync.Mutex
+	var buf bytes.Buffer
+	tr := &http.Transport{
+		DisableKeepAlives: true,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			var d net.Dialer
+			c, err := d.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return recordingConn{Conn: c, mu: &mu, buf: &buf}, nil
+		},
+	}
+	defer tr.CloseIdleConnections()
+	res, err := (&http.Client{Transport: tr}).Do(rq.build(t, srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	head, _, ok := strings.Cut(buf.String(), "\r\n\r\n")
+	if !ok {
+		t.Fatalf("no end of the response head in %q", buf.String())
+	}
+	var names []string
+	for _, line := range strings.Split(head, "\r\n")[1:] {
+		name, _, _ := strings.Cut(line, ":")
+		names = append(names, name)
+	}
+	return res.StatusCode, names
+}
+
+// checkSpelling fails the test for a header name not spelled as the
+// vendors' servers send it: ETag, vendor and metadata headers in lower
+// case.
+func checkSpelling(t *testing.T, what string, names []string) {
+	t.Helper()
+	for _, n := range names {
+		ln := strings.ToLower(n)
+		switch {
+		case ln == "etag" && n != "ETag":
+			t.Errorf("%s: header %q, want ETag", what, n)
+		case strings.HasPrefix(ln, "x-amz-") || strings.HasPrefix(ln, "x-cos-") || strings.HasPrefix(ln, "x-qs-") ||
+			strings.HasPrefix(ln, "x-clv-") || strings.HasPrefix(ln, "ibm-"):
+			if n != ln {
+				t.Errorf("%s: header %q, want %q", what, n, ln)
+			}
+		}
+	}
+}
+
+// Response headers go out in the vendor's spelling on every dialect, on
+// success and error answers: boto3 returns metadata keys as spelled (a key
+// put as color came back as Color), and the COS Python SDK reads
+// resp['ETag'] case-sensitively.
+func TestResponseHeaderSpelling(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, dc dialectCase) {
+		e := newEnv(t, dc)
+		meta := e.d.MetaPrefix + "color"
+		status, names := rawHeaderNames(t, e.srv, req{method: http.MethodPut, bucket: e.bucket, key: "k", body: []byte("data"),
+			header: h(meta, "blue"), signer: goodSigner(e.srv)})
+		mustStatus(t, resp{status: status}, putStatus(e.d))
+		checkSpelling(t, "put", names)
+		if !slices.Contains(names, "ETag") {
+			t.Errorf("put: no ETag in %q", names)
+		}
+		for _, method := range []string{http.MethodGet, http.MethodHead} {
+			status, names = rawHeaderNames(t, e.srv, req{method: method, bucket: e.bucket, key: "k", signer: goodSigner(e.srv)})
+			mustStatus(t, resp{status: status}, http.StatusOK)
+			checkSpelling(t, method, names)
+			if lm := strings.ToLower(meta); !slices.Contains(names, lm) || !slices.Contains(names, "ETag") {
+				t.Errorf("%s: want ETag and %s among %q", method, lm, names)
+			}
+			if id := strings.ToLower(e.d.RequestIDHeaders[0]); !slices.Contains(names, id) {
+				t.Errorf("%s: no %s among %q", method, id, names)
+			}
+		}
+		status, names = rawHeaderNames(t, e.srv, req{method: http.MethodGet, bucket: e.bucket, key: "missing", signer: goodSigner(e.srv)})
+		if status != http.StatusNotFound {
+			t.Errorf("missing key: status %d", status)
+		}
+		checkSpelling(t, "error", names)
+
+		id := e.initiate("mp", nil)
+		status, names = rawHeaderNames(t, e.srv, req{method: http.MethodPut, bucket: e.bucket, key: "mp", query: e.uploadQuery(id, e.d.Limits.FirstPartNumber),
+			body: []byte("part"), signer: goodSigner(e.srv)})
+		mustStatus(t, resp{status: status}, putStatus(e.d))
+		checkSpelling(t, "upload part", names)
+
+		if e.d.Has(client.FeatureAppend) {
+			status, names = rawHeaderNames(t, e.srv, req{method: http.MethodPost, bucket: e.bucket, key: "log", query: q("append", "", "position", "0"),
+				body: []byte("abc"), signer: goodSigner(e.srv)})
+			mustStatus(t, resp{status: status}, http.StatusOK)
+			checkSpelling(t, "append", names)
+			if next := strings.ToLower(e.hdr("next-append-position")); !slices.Contains(names, next) {
+				t.Errorf("append: no %s among %q", next, names)
+			}
+		}
+	})
 }
