@@ -27,6 +27,7 @@ type call struct {
 	query   url.Values
 	tap     *bodyTap
 	iam     bool // an IAM token request
+	vhost   bool // virtual-hosted style: the bucket is in the Host header
 
 	op       string    // operation name, once routed
 	scheme   string    // authentication scheme, once authenticated
@@ -43,8 +44,8 @@ func (s *Server) newCall(w http.ResponseWriter, r *http.Request) *call {
 	c.tap = &bodyTap{rc: r.Body, md5: md5.New()}
 	r.Body = c.tap
 	c.query = parseQuery(r.URL.RawQuery)
-	c.bucket, c.key, c.pathErr = splitPath(r.URL.EscapedPath())
-	c.iam = isIAMTokenRequest(r)
+	c.bucket, c.key, c.vhost, c.pathErr = s.splitTarget(r)
+	c.iam = !c.vhost && isIAMTokenRequest(r)
 	if c.iam {
 		w.Header().Set("Transaction-Id", c.reqID)
 		return c

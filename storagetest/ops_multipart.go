@@ -246,8 +246,12 @@ func (s *Server) opCompleteMultipartUpload(c *call) error {
 		c.emptyOK(http.StatusCreated)
 		return nil
 	}
+	location := s.URL + c.r.URL.EscapedPath()
+	if c.vhost {
+		location = "http://" + c.r.Host + c.r.URL.EscapedPath()
+	}
 	c.result(http.StatusOK, &completeResult{
-		location: s.URL + c.r.URL.EscapedPath(),
+		location: location,
 		bucket:   c.bucket, key: c.key, etag: o.etag(), checksum: o.checksum,
 	})
 	return nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/polystore/polystore/client"
 	"github.com/polystore/polystore/signer"
@@ -355,5 +357,153 @@ func TestSigV2RunsOfSpaces(t *testing.T) {
 				t.Errorf("scheme %q, want v2", got)
 			}
 		})
+	}
+}
+
+// vhostSigner signs for the server's virtual hosts: V4 and COS sign the
+// host as sent; V2 and QingStor need the bucket-from-host rule.
+func vhostSigner(srv *Server, v2 bool) signer.Signer {
+	creds := signer.NewStaticCredentials(srv.opts.AccessKey, srv.opts.SecretKey, "")
+	switch {
+	case v2:
+		return signer.NewV2(creds, func(o *signer.V2Options) { o.BucketFromHost = srv.v2BucketFromHost })
+	case srv.wire.fl == flavorQingStor:
+		return signer.NewQingStor(creds, func(o *signer.QingStorOptions) { o.BucketFromHost = srv.qsBucketFromHost })
+	}
+	return goodSigner(srv)
+}
+
+// sendTo sends a signed request to an absolute URL through client.
+func sendTo(t *testing.T, hc *http.Client, s signer.Signer, method, rawURL string, header http.Header, body []byte) resp {
+	t.Helper()
+	r, err := http.NewRequest(method, rawURL, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body == nil {
+		r.Body, r.ContentLength = nil, 0
+	}
+	for k, vs := range header {
+		r.Header[k] = vs
+	}
+	if err := s.Sign(context.Background(), r, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	res, err := hc.Do(r)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, rawURL, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp{status: res.StatusCode, header: res.Header, body: b}
+}
+
+// Virtual-hosted-style requests (bucket in the Host header) reach the
+// same buckets as path-style ones, on every dialect, signed with every
+// scheme the dialect takes; the host names need no DNS (HTTPClient dials
+// the server).
+func TestVirtualHostedRequests(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, dc dialectCase) {
+		e := newEnv(t, dc)
+		hc := e.srv.HTTPClient()
+		defer hc.CloseIdleConnections()
+		schemes := []bool{false}
+		if dc.d.Name == client.S3.Name || dc.d.Name == client.IBM.Name {
+			schemes = append(schemes, true) // and SigV2
+		}
+		base := e.srv.VirtualHostURL(e.bucket)
+		if u, _ := url.Parse(base); u.Hostname() != e.bucket+".localhost" {
+			t.Fatalf("VirtualHostURL = %s", base)
+		}
+		if dc.d.Name == client.QingStor.Name {
+			// The QingStor SDK's form: bucket.zone.domain.
+			base = strings.Replace(base, ".localhost", "."+e.srv.Region()+".localhost", 1)
+		}
+		for _, v2 := range schemes {
+			s := vhostSigner(e.srv, v2)
+			key := fmt.Sprintf("dir/key %v+1", v2)
+			r := sendTo(t, hc, s, http.MethodPut, base+"/"+client.EscapePath(key), h(e.d.MetaPrefix+"a", "b"), []byte("vhost body"))
+			mustStatus(t, r, putStatus(e.d))
+			// Path-style sees the object the virtual host stored.
+			got := e.get(key, nil, nil)
+			if string(got.body) != "vhost body" {
+				t.Errorf("v2=%v: path-style GET %q", v2, got.body)
+			}
+			r = sendTo(t, hc, s, http.MethodGet, base+"/"+client.EscapePath(key), nil, nil)
+			mustStatus(t, r, http.StatusOK)
+			if string(r.body) != "vhost body" || r.header.Get(e.d.MetaPrefix+"a") != "b" {
+				t.Errorf("v2=%v: virtual-hosted GET %q %v", v2, r.body, r.header)
+			}
+			// Listing the bucket at its host's root.
+			r = sendTo(t, hc, s, http.MethodGet, base+"/", nil, nil)
+			mustStatus(t, r, http.StatusOK)
+			if !strings.Contains(string(r.body), "dir/key") {
+				t.Errorf("v2=%v: listing %s", v2, r.body)
+			}
+			r = sendTo(t, hc, s, http.MethodDelete, base+"/"+client.EscapePath(key), nil, nil)
+			mustStatus(t, r, http.StatusNoContent)
+		}
+		// The log names the bucket and key of virtual-hosted requests.
+		var found bool
+		for _, rq := range e.srv.Requests() {
+			if rq.Op == "PutObject" && rq.Bucket == e.bucket && strings.HasPrefix(rq.Key, "dir/key ") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no PutObject of %s/dir/key... in the log", e.bucket)
+		}
+		// A signature for another bucket's host does not verify here.
+		other := strings.Replace(base, e.bucket+".", "other-1250000000.", 1)
+		r := sendTo(t, hc, vhostSigner(e.srv, false), http.MethodGet, other+"/x", nil, nil)
+		if r.status == http.StatusOK {
+			t.Errorf("GET of a bucket that does not exist: %d", r.status)
+		}
+	})
+}
+
+// A COS copy source may name this server's virtual host, as cos-go-sdk-v5
+// builds it from a bucket URL ("bucket.localhost:PORT/key").
+func TestCopySourceVirtualHost(t *testing.T) {
+	e := newEnv(t, dialectCases[2]) // cos
+	e.put("src", []byte("copied"), nil)
+	src := strings.TrimPrefix(e.srv.VirtualHostURL(e.bucket), "http://") + "/src"
+	r := e.do(http.MethodPut, e.bucket, "dst", nil, h("x-cos-copy-source", src), nil)
+	mustStatus(t, r, http.StatusOK)
+	if got := e.get("dst", nil, nil); string(got.body) != "copied" {
+		t.Errorf("copy: %q", got.body)
+	}
+}
+
+// The zone's own host is path-style on QingStor (its SDKs send
+// zone.domain/bucket/key); elsewhere vhostBucket reads the bucket.
+func TestVirtualHostRules(t *testing.T) {
+	qs := start(t, client.QingStor)
+	s3 := start(t, client.S3, func(o *Options) { o.VirtualHostDomain = "s3.example.test." })
+	for _, tc := range []struct {
+		srv    *Server
+		host   string
+		bucket string
+	}{
+		{qs, "localhost:1234", ""},
+		{qs, qs.Region() + ".localhost:1234", ""},
+		{qs, "b." + qs.Region() + ".localhost:1234", "b"},
+		{qs, "b.localhost", "b"},
+		{qs, "127.0.0.1:1234", ""},
+		{s3, "my.bucket.S3.Example.Test:80", "my.bucket"},
+		{s3, "s3.example.test", ""},
+		{s3, "b.localhost", ""},
+		{s3, "xs3.example.test", ""},
+	} {
+		got, ok := tc.srv.vhostBucket(tc.host)
+		if got != tc.bucket || ok != (tc.bucket != "") {
+			t.Errorf("%s: vhostBucket(%q) = %q, %v; want %q", tc.srv.Dialect().Name, tc.host, got, ok, tc.bucket)
+		}
+	}
+	if got := s3.VirtualHostEndpoint(); !strings.HasPrefix(got, "http://s3.example.test:") {
+		t.Errorf("VirtualHostEndpoint = %s", got)
 	}
 }
