@@ -333,6 +333,7 @@ type v2Rules struct {
 	amzDate      bool // time in X-Amz-Date; empty Date line
 	trim         bool // trim Content-*, x-amz-* values
 	collapse     bool // also collapse runs of spaces and tabs in x-amz-* values (verification only)
+	bareEmpty    bool // "?uploads" for "uploads=": no '=' before an empty value (minio-go; verification only)
 	subresources map[string]bool
 	decode       func(name string) bool // decode this sub-resource's value
 }
@@ -519,7 +520,7 @@ func (in *v2Input) appendResource(dst []byte) []byte {
 			dst = append(dst, '&')
 		}
 		dst = append(dst, s.name...)
-		if s.hasValue {
+		if s.hasValue && (s.value != "" || !in.rules.bareEmpty) {
 			dst = append(dst, '=')
 			dst = append(dst, s.value...)
 		}
@@ -604,8 +605,10 @@ type V2Verifier struct {
 // which keep runs of spaces inside a value), trimmed (botocore, which
 // also keeps them), or trimmed with each run of spaces and tabs collapsed
 // to one space (SigV4's rule, which some V2 clients apply); sub-resource
-// values may be decoded or as sent. x-amz-* query parameters of a
-// presigned URL count as headers, as botocore puts them there.
+// values may be decoded or as sent, and an empty one written with or
+// without its '=' ("?uploads=" or "?uploads", as minio-go signs it).
+// x-amz-* query parameters of a presigned URL count as headers, as
+// botocore puts them there.
 //
 // A header-signed request must be dated (X-Amz-Date, else Date) within 15
 // minutes of now; a presigned URL must not be past Expires.
@@ -752,7 +755,9 @@ func v2ParseAuth(r *http.Request, params []v4Param, base *v2Input) (access, sig 
 // v2Candidates returns the strings to sign a client may have used: the
 // botocore and JavaScript rules, and botocore's with x-amz-* values
 // collapsed; each with the Date line holding the Date header (or Expires)
-// and, when X-Amz-Date dates a header-signed request, empty.
+// and, when X-Amz-Date dates a header-signed request, empty; and, when a
+// parameter has an empty value, each with sub-resources written without
+// '=' for it.
 func v2Candidates(base v2Input, d v2Dates) []v2Input {
 	boto := base
 	boto.rules = v2RulesFor(V2Botocore)
@@ -766,6 +771,15 @@ func v2Candidates(base v2Input, d v2Dates) []v2Input {
 	if d.amzDate && !d.presigned {
 		for _, c := range []v2Input{js, boto, collapsed} {
 			c.dateLine = ""
+			out = append(out, c)
+		}
+	}
+	if strings.Contains(base.query, "=&") || strings.HasSuffix(base.query, "=") {
+		// A sub-resource sent with an empty value ("uploads=") may be
+		// signed without the '=' (minio-go), as the S3 documentation
+		// writes it ("?uploads").
+		for _, c := range out {
+			c.rules.bareEmpty = true
 			out = append(out, c)
 		}
 	}

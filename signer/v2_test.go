@@ -406,6 +406,33 @@ func TestSigV2VerifyRunsOfSpaces(t *testing.T) {
 	awsWantCode(t, "joined words", VerifyV2(joined, v4TestLookup, now), VerifyMismatch)
 }
 
+// minio-go signs "POST /b/k?uploads=" as "/b/k?uploads": an empty
+// sub-resource value without its '='. Both forms verify; a sub-resource
+// left out does not.
+func TestSigV2VerifyBareEmptySubresource(t *testing.T) {
+	now := time.Unix(1700000000, 0)
+	r, _ := http.NewRequest("POST", "https://s3.pek3b.qingstor.com/b/k?uploads=", nil)
+	r.Header.Set("Date", now.UTC().Format(http.TimeFormat))
+	r.Header.Set("Content-Type", "application/octet-stream")
+	sts := "POST\n\napplication/octet-stream\n" + now.UTC().Format(http.TimeFormat) + "\n/b/k?uploads"
+	r.Header.Set("Authorization", "AWS "+v4TestCreds.AccessKeyID+":"+v2Sign(v4TestCreds.SecretAccessKey, []byte(sts)))
+	if err := VerifyV2(v4RoundTrip(t, r), v4TestLookup, now); err != nil {
+		t.Errorf("?uploads signed without '=': %v", err)
+	}
+	// The same request signed "?uploads=" (botocore) verifies too.
+	s := NewV2(StaticCredentials{Value: v4TestCreds})
+	r2, _ := http.NewRequest("POST", "https://s3.pek3b.qingstor.com/b/k?uploads=", nil)
+	if err := s.Sign(context.Background(), r2, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifyV2(v4RoundTrip(t, r2), v4TestLookup, now); err != nil {
+		t.Errorf("?uploads= signed with '=': %v", err)
+	}
+	// Leaving the sub-resource out of the signature is a mismatch.
+	r.Header.Set("Authorization", "AWS "+v4TestCreds.AccessKeyID+":"+v2Sign(v4TestCreds.SecretAccessKey, []byte(strings.TrimSuffix(sts, "?uploads"))))
+	awsWantCode(t, "sub-resource not signed", VerifyV2(v4RoundTrip(t, r), v4TestLookup, now), VerifyMismatch)
+}
+
 // V2Verifier.BucketFromHost puts a custom domain's bucket in the
 // canonical resource.
 func TestSigV2VerifierBucketFromHost(t *testing.T) {
