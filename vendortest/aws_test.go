@@ -144,7 +144,9 @@ func awsHappyPath(t *testing.T, srv *storagetest.Server, c *s3.Client, hc *http.
 	// smallest parts it takes.
 	big := randomData(2, int(manager.MinUploadPartSize+1234))
 	if withManager {
+		//lint:ignore SA1019 manager (stable v1) is deprecated in favour of the pre-1.0 feature/s3/transfermanager; it is still the uploader most aws-sdk-go-v2 code runs.
 		up := manager.NewUploader(c, func(u *manager.Uploader) { u.PartSize = manager.MinUploadPartSize; u.Concurrency = 2 })
+		//lint:ignore SA1019 see NewUploader above.
 		if _, err := up.Upload(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("big"), Body: bytes.NewReader(big)}); err != nil {
 			t.Fatalf("Uploader: %v", err)
 		}
