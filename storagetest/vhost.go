@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // DefaultVirtualHostDomain is the base domain of virtual-hosted-style
@@ -121,8 +122,11 @@ func (s *Server) DialContext(ctx context.Context, network, addr string) (net.Con
 // VirtualHostEndpoint or VirtualHostURL. The caller should call
 // CloseIdleConnections on it when done.
 func (s *Server) HTTPClient() *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.Proxy = nil
-	tr.DialContext = s.DialContext
-	return &http.Client{Transport: tr}
+	return &http.Client{Transport: &http.Transport{
+		DialContext:           s.DialContext, // no proxy, no DNS
+		MaxIdleConns:          100,
+		MaxIdleConnsPerHost:   16,
+		IdleConnTimeout:       90 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}}
 }
