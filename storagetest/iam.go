@@ -41,15 +41,15 @@ func hasAuthScheme(auth, scheme string) bool {
 // the tokens it issued, with their expiry on the server's clock, and the
 // refresh tokens it issued.
 type iamEmulator struct {
-	mu       sync.Mutex
-	tokens   map[string]time.Time
-	refreshs map[string]bool
-	served   int
+	mu            sync.Mutex
+	tokens        map[string]time.Time
+	refreshTokens map[string]bool
+	served        int
 }
 
 func (m *iamEmulator) init() {
 	m.tokens = map[string]time.Time{}
-	m.refreshs = map[string]bool{}
+	m.refreshTokens = map[string]bool{}
 }
 
 func (m *iamEmulator) requests() int {
@@ -119,7 +119,7 @@ func (s *Server) serveIAM(c *call) {
 	case iamRefreshGrant:
 		tok := c.r.PostForm.Get("refresh_token")
 		s.iam.mu.Lock()
-		known := s.iam.refreshs[tok]
+		known := s.iam.refreshTokens[tok]
 		s.iam.mu.Unlock()
 		if !known {
 			c.writeError(&apiError{Status: http.StatusBadRequest, Code: "BXNIM0407E", Message: "The provided refresh token is invalid."})
@@ -142,7 +142,7 @@ func (s *Server) serveIAM(c *call) {
 	}
 	s.iam.mu.Lock()
 	s.iam.tokens[body.AccessToken] = exp
-	s.iam.refreshs[body.RefreshToken] = true
+	s.iam.refreshTokens[body.RefreshToken] = true
 	s.iam.mu.Unlock()
 	writeJSON(c, http.StatusOK, body)
 }
