@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/polystore/polystore/internal/rawquery"
 )
 
 // Tencent COS q-sign (the XML API's HMAC-SHA1 scheme).
@@ -398,6 +400,10 @@ type cosInput struct {
 	// untrimmed signs header values with their outer white space, as the
 	// COS SDKs do; only the tests that reproduce the SDKs' vectors set it.
 	untrimmed bool
+	// lenientQuery reads the query as servers do (internal/rawquery),
+	// keeping pairs with a raw ';'; signing reads it as the SDKs do
+	// (url.Values), dropping them.
+	lenientQuery bool
 }
 
 func cosInputOf(r *http.Request) cosInput {
@@ -441,7 +447,12 @@ type cosCanonical struct {
 func cosCanonicalize(in cosInput, signHeader, signParam func(string) bool, redact bool) cosCanonical {
 	// One backing array: the headers are appended after the parameters.
 	pairs := make([]cosPair, 0, 8+len(in.header))
-	params := cosQueryPairs(pairs, in.rawQuery, signParam)
+	var params []cosPair
+	if in.lenientQuery {
+		params = cosLenientQueryPairs(pairs, in.rawQuery, signParam)
+	} else {
+		params = cosQueryPairs(pairs, in.rawQuery, signParam)
+	}
 	headers := cosHeaderPairs(params[len(params):], in, signHeader)
 
 	b := make([]byte, 0, 64+len(in.path)+len(in.rawQuery)*2+64*len(headers))
@@ -485,6 +496,21 @@ func cosQueryPairs(dst []cosPair, rawQuery string, keep func(string) bool) []cos
 			continue
 		}
 		dst = append(dst, cosPair{ek, v})
+	}
+	return dst
+}
+
+// cosLenientQueryPairs is cosQueryPairs for a server reading the query:
+// pairs holding a raw ';', or a value that does not unescape, are kept.
+func cosLenientQueryPairs(dst []cosPair, rawQuery string, keep func(string) bool) []cosPair {
+	for k, vs := range rawquery.Parse(rawQuery) {
+		ek := cosEncodeKey(k)
+		if keep != nil && !keep(ek) {
+			continue
+		}
+		for _, v := range vs {
+			dst = append(dst, cosPair{ek, v})
+		}
 	}
 	return dst
 }
@@ -643,11 +669,23 @@ func cosAppendLower(b []byte, s string) []byte {
 // named in q-header-list and the parameters named in q-url-param-list,
 // using the decoded URL path and the request host, and compares in
 // constant time. now must fall within q-sign-time and q-key-time (else
-// VerifyExpired, or VerifySkewed when more than 15 minutes early). Every
-// query parameter must be signed, except the signature's own and, in a
-// presigned URL, x-cos-security-token. Errors are *VerifyError.
+// VerifyExpired, or VerifySkewed when more than 15 minutes early). Errors
+// are *VerifyError.
+//
+// The query is read as COS reads it, not with url.Values: Tencent's
+// JavaScript and Python SDKs append the authorization to presigned URLs
+// unescaped, so q-sign-time=start;end arrives with a raw ';'.
+//
+// Which parameters a signature covers is the signer's choice: COS
+// documents q-url-param-list as the list of parameters that were signed,
+// and its signature tool asks for URL parameters only "if they are to be
+// verified". A parameter named there must be present with its signed
+// value; one that is not named is not covered and is accepted, as COS
+// accepts the marker and max-keys the COS Python SDK's list_buckets sends
+// unsigned.
+
 func VerifyCOS(r *http.Request, lookup SecretLookup, now time.Time) error {
-	fields, inQuery, err := cosAuthFields(r)
+	fields, err := cosAuthFields(r)
 	if err != nil {
 		return err
 	}
@@ -667,10 +705,8 @@ func VerifyCOS(r *http.Request, lookup SecretLookup, now time.Time) error {
 	}
 
 	in := cosInputOf(r)
+	in.lenientQuery = true
 	headerSet, paramSet := cosNameSet(auth.HeaderList), cosNameSet(auth.URLParamList)
-	if err := cosCheckParamsSigned(in.rawQuery, paramSet, inQuery); err != nil {
-		return err
-	}
 	signHeader := func(name string) bool { return headerSet[cosEncodeKey(name)] }
 	signParam := func(name string) bool { return paramSet[name] }
 	canon := cosCanonicalize(in, signHeader, signParam, false)
@@ -689,33 +725,31 @@ func VerifyCOS(r *http.Request, lookup SecretLookup, now time.Time) error {
 }
 
 // cosAuthFields extracts the raw authorization fields from the header or
-// the query. inQuery reports a presigned URL.
-func cosAuthFields(r *http.Request) (fields map[string]string, inQuery bool, err error) {
+// the query (read leniently: the SDKs send q-sign-time=a;b unescaped).
+func cosAuthFields(r *http.Request) (fields map[string]string, err error) {
 	if h := r.Header.Get("Authorization"); h != "" {
-		fields, err = cosSplitAuth(h)
-		return fields, false, err
+		return cosSplitAuth(h)
 	}
 	var q url.Values
 	if r.URL != nil {
-		q = r.URL.Query()
+		q = rawquery.Parse(r.URL.RawQuery)
 	}
 	if merged := q.Get(cosMergedParam); merged != "" {
-		fields, err = cosSplitAuth(merged)
-		return fields, true, err
+		return cosSplitAuth(merged)
 	}
 	if _, ok := q["q-signature"]; !ok {
-		return nil, false, &VerifyError{Code: VerifyMissing, Reason: "no Authorization header or q-signature parameter"}
+		return nil, &VerifyError{Code: VerifyMissing, Reason: "no Authorization header or q-signature parameter"}
 	}
 	fields = make(map[string]string, len(cosAuthParams))
 	for _, name := range cosAuthParams {
 		if vs, ok := q[name]; ok {
 			if len(vs) != 1 {
-				return nil, true, &VerifyError{Code: VerifyMalformed, Reason: "repeated " + name + " parameter"}
+				return nil, &VerifyError{Code: VerifyMalformed, Reason: "repeated " + name + " parameter"}
 			}
 			fields[name] = vs[0]
 		}
 	}
-	return fields, true, nil
+	return fields, nil
 }
 
 // cosSplitAuth splits "k=v&k=v" into fields.
@@ -814,18 +848,4 @@ func cosSameNames(got, want string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(a, b)
-}
-
-// cosCheckParamsSigned refuses a query parameter the signature does not
-// cover.
-func cosCheckParamsSigned(rawQuery string, signed map[string]bool, inQuery bool) error {
-	for _, p := range cosQueryPairs(nil, rawQuery, nil) {
-		switch {
-		case signed[p.key]:
-		case inQuery && (p.key == cosMergedParam || p.key == cosTokenParam || slices.Contains(cosAuthParams[:], p.key)):
-		default:
-			return &VerifyError{Code: VerifyMismatch, Reason: fmt.Sprintf("query parameter %q is not signed", p.key)}
-		}
-	}
-	return nil
 }

@@ -343,6 +343,8 @@ func v2Sign(secret string, sts []byte) string {
 type v2Rules struct {
 	amzDate      bool                // time in X-Amz-Date; empty Date line
 	trim         func(string) string // applied to Content-*, x-amz-* values
+	collapse     bool                // also collapse runs of spaces and tabs in x-amz-* values (verification only)
+	bareEmpty    bool                // "?uploads" for "uploads=": no '=' before an empty value (minio-go; verification only)
 	subresources map[string]bool
 	decode       func(name string) bool // decode this sub-resource's value
 }
@@ -457,9 +459,32 @@ func (in *v2Input) appendAmz(dst []byte) []byte {
 			if j > 0 || merged {
 				dst = append(dst, ',')
 			}
+			if in.rules.collapse {
+				dst = v2AppendCollapsed(dst, v)
+				continue
+			}
 			dst = append(dst, in.rules.trim(v)...)
 		}
 		dst = append(dst, '\n')
+	}
+	return dst
+}
+
+// v2AppendCollapsed appends v trimmed, with every run of spaces and tabs
+// inside it replaced by one space.
+func v2AppendCollapsed(dst []byte, v string) []byte {
+	v = strings.TrimSpace(v)
+	blank := false
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c == ' ' || c == '\t' {
+			blank = true
+			continue
+		}
+		if blank {
+			dst = append(dst, ' ')
+			blank = false
+		}
+		dst = append(dst, v[i])
 	}
 	return dst
 }
@@ -503,7 +528,7 @@ func (in *v2Input) appendResource(dst []byte) []byte {
 			dst = append(dst, '&')
 		}
 		dst = append(dst, s.name...)
-		if s.hasValue {
+		if s.hasValue && (s.value != "" || !in.rules.bareEmpty) {
 			dst = append(dst, '=')
 			dst = append(dst, s.value...)
 		}
@@ -552,21 +577,41 @@ func awsHeaderValues(h http.Header, name string) []string { return wireValues(h,
 
 // --- verification ---
 
-// VerifyV2 checks the AWS Signature Version 2 of a request a server
+// VerifyV2 checks the AWS Signature Version 2 of a request with the
+// default settings; see [V2Verifier.Verify].
+func VerifyV2(r *http.Request, lookup SecretLookup, now time.Time) error {
+	return V2Verifier{}.Verify(r, lookup, now)
+}
+
+// V2Verifier checks AWS Signature Version 2 signatures. The zero value is
+// ready to use.
+type V2Verifier struct {
+	// BucketFromHost returns the bucket of a virtual-hosted request's host
+	// (port included, as sent), or "" for a path-style host, as in
+	// V2Options. nil means V2BucketFromHost. Servers with a custom
+	// virtual-host domain set it.
+	BucketFromHost func(host string) string
+}
+
+// Verify checks the AWS Signature Version 2 of a request a server
 // received, in the Authorization header ("AWS key:signature") or in the
 // query (AWSAccessKeyId, Signature, Expires). It returns nil or a
 // *VerifyError.
 //
-// Both flavours clients produce are accepted (see [V2Flavor]): the Date
-// line may hold the Date header, or be empty when X-Amz-Date is present;
-// x-amz-* values may be trimmed or not; sub-resource values may be decoded
-// or as sent. The bucket of a virtual-hosted request is found with
-// V2BucketFromHost. x-amz-* query parameters of a presigned URL count as
-// headers, as botocore puts them there.
+// The canonical forms clients produce are all accepted (see [V2Flavor]):
+// the Date line may hold the Date header, or be empty when X-Amz-Date is
+// present; x-amz-* values may be as sent (the JavaScript SDK and minio-go,
+// which keep runs of spaces inside a value), trimmed (botocore, which
+// also keeps them), or trimmed with each run of spaces and tabs collapsed
+// to one space (SigV4's rule, which some V2 clients apply); sub-resource
+// values may be decoded or as sent, and an empty one written with or
+// without its '=' ("?uploads=" or "?uploads", as minio-go signs it).
+// x-amz-* query parameters of a presigned URL count as headers, as
+// botocore puts them there.
 //
 // A header-signed request must be dated (X-Amz-Date, else Date) within 15
 // minutes of now; a presigned URL must not be past Expires.
-func VerifyV2(r *http.Request, lookup SecretLookup, now time.Time) error {
+func (v V2Verifier) Verify(r *http.Request, lookup SecretLookup, now time.Time) error {
 	if lookup == nil {
 		return v4Err(VerifyUnknownKey, "no secret lookup")
 	}
@@ -582,7 +627,11 @@ func VerifyV2(r *http.Request, lookup SecretLookup, now time.Time) error {
 	if host == "" {
 		host = r.URL.Host
 	}
-	base := v2Input{method: r.Method, header: r.Header, bucket: V2BucketFromHost(host), path: path, query: rawQuery}
+	fromHost := v.BucketFromHost
+	if fromHost == nil {
+		fromHost = V2BucketFromHost
+	}
+	base := v2Input{method: r.Method, header: r.Header, bucket: fromHost(host), path: path, query: rawQuery}
 
 	access, sig, dates, err := v2ParseAuth(r, params, &base)
 	if err != nil {
@@ -702,7 +751,12 @@ func v2ParseAuth(r *http.Request, params []v4Param, base *v2Input) (access, sig 
 	return "", "", d, v4Err(VerifyMissing, "no Authorization header and no Signature query parameter")
 }
 
-// v2Candidates returns the strings to sign a client may have used.
+// v2Candidates returns the strings to sign a client may have used: the
+// botocore and JavaScript rules, and botocore's with x-amz-* values
+// collapsed; each with the Date line holding the Date header (or Expires)
+// and, when X-Amz-Date dates a header-signed request, empty; and, when a
+// parameter has an empty value, each with sub-resources written without
+// '=' for it.
 func v2Candidates(base v2Input, d v2Dates) []v2Input {
 	boto := base
 	boto.rules = v2RulesFor(V2Botocore)
@@ -710,13 +764,25 @@ func v2Candidates(base v2Input, d v2Dates) []v2Input {
 	js := base
 	js.rules = v2RulesFor(V2JavaScript)
 	js.dateLine = d.dateHdr
+	collapsed := boto
+	collapsed.rules.collapse = true
+	out := []v2Input{boto, js, collapsed}
 	if d.amzDate && !d.presigned {
-		js.dateLine = ""
-		bEmpty := boto
-		bEmpty.dateLine = ""
-		return []v2Input{boto, js, bEmpty}
+		for _, c := range []v2Input{js, boto, collapsed} {
+			c.dateLine = ""
+			out = append(out, c)
+		}
 	}
-	return []v2Input{boto, js}
+	if strings.Contains(base.query, "=&") || strings.HasSuffix(base.query, "=") {
+		// A sub-resource sent with an empty value ("uploads=") may be
+		// signed without the '=' (minio-go), as the S3 documentation
+		// writes it ("?uploads").
+		for _, c := range out {
+			c.rules.bareEmpty = true
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // v2Redact hides the session token in a string to sign quoted in an error.

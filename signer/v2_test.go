@@ -355,6 +355,108 @@ func TestSigV2BucketFromHost(t *testing.T) {
 	}
 }
 
+// Values holding runs of spaces verify in each canonical form a client
+// may have signed: as sent (the JavaScript SDK, minio-go), trimmed
+// (botocore) and collapsed to single spaces (SigV4's rule); a form that
+// changes anything else does not.
+func TestSigV2VerifyRunsOfSpaces(t *testing.T) {
+	now := time.Unix(1700000000, 0)
+	const value = "a   b \t c"
+	sign := func(flavor V2Flavor, collapse bool) *http.Request {
+		r, _ := http.NewRequest("PUT", "https://s3.pek3b.qingstor.com/b/k", strings.NewReader("data"))
+		r.Header.Set("X-Amz-Meta-Spaced", value)
+		r.Header.Set("X-Amz-Meta-Plain", "x")
+		s := NewV2(StaticCredentials{Value: v4TestCreds}, func(o *V2Options) { o.Flavor = flavor })
+		if err := s.Sign(context.Background(), r, now); err != nil {
+			t.Fatal(err)
+		}
+		if collapse { // re-sign the same request with collapsed values
+			in := v2Input{rules: v2RulesFor(flavor), method: r.Method, header: r.Header, path: "/b/k", dateLine: r.Header.Get("Date")}
+			in.rules.collapse = true
+			sts := in.appendStringToSign(nil)
+			if !strings.Contains(string(sts), "\nx-amz-meta-spaced:a b c\n") {
+				t.Fatalf("collapsed string to sign %q", sts)
+			}
+			r.Header.Set("Authorization", "AWS "+v4TestCreds.AccessKeyID+":"+v2Sign(v4TestCreds.SecretAccessKey, sts))
+		}
+		return r
+	}
+	for _, tc := range []struct {
+		name     string
+		flavor   V2Flavor
+		collapse bool
+	}{
+		{"javascript", V2JavaScript, false},
+		{"botocore", V2Botocore, false},
+		{"collapsed", V2Botocore, true},
+	} {
+		r := sign(tc.flavor, tc.collapse)
+		if err := VerifyV2(v4RoundTrip(t, r), v4TestLookup, now); err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+		// A value that differs by more than white space is refused.
+		other := v4RoundTrip(t, r)
+		other.Header.Set("X-Amz-Meta-Spaced", "a   b \t d")
+		awsWantCode(t, tc.name+" changed value", VerifyV2(other, v4TestLookup, now), VerifyMismatch)
+	}
+	// Collapsing does not join words: "ab" is not "a b".
+	r := sign(V2Botocore, true)
+	joined := v4RoundTrip(t, r)
+	joined.Header.Set("X-Amz-Meta-Spaced", "ab c")
+	awsWantCode(t, "joined words", VerifyV2(joined, v4TestLookup, now), VerifyMismatch)
+}
+
+// minio-go signs "POST /b/k?uploads=" as "/b/k?uploads": an empty
+// sub-resource value without its '='. Both forms verify; a sub-resource
+// left out does not.
+func TestSigV2VerifyBareEmptySubresource(t *testing.T) {
+	now := time.Unix(1700000000, 0)
+	r, _ := http.NewRequest("POST", "https://s3.pek3b.qingstor.com/b/k?uploads=", nil)
+	r.Header.Set("Date", now.UTC().Format(http.TimeFormat))
+	r.Header.Set("Content-Type", "application/octet-stream")
+	sts := "POST\n\napplication/octet-stream\n" + now.UTC().Format(http.TimeFormat) + "\n/b/k?uploads"
+	r.Header.Set("Authorization", "AWS "+v4TestCreds.AccessKeyID+":"+v2Sign(v4TestCreds.SecretAccessKey, []byte(sts)))
+	if err := VerifyV2(v4RoundTrip(t, r), v4TestLookup, now); err != nil {
+		t.Errorf("?uploads signed without '=': %v", err)
+	}
+	// The same request signed "?uploads=" (botocore) verifies too.
+	s := NewV2(StaticCredentials{Value: v4TestCreds})
+	r2, _ := http.NewRequest("POST", "https://s3.pek3b.qingstor.com/b/k?uploads=", nil)
+	if err := s.Sign(context.Background(), r2, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifyV2(v4RoundTrip(t, r2), v4TestLookup, now); err != nil {
+		t.Errorf("?uploads= signed with '=': %v", err)
+	}
+	// Leaving the sub-resource out of the signature is a mismatch.
+	r.Header.Set("Authorization", "AWS "+v4TestCreds.AccessKeyID+":"+v2Sign(v4TestCreds.SecretAccessKey, []byte(strings.TrimSuffix(sts, "?uploads"))))
+	awsWantCode(t, "sub-resource not signed", VerifyV2(v4RoundTrip(t, r), v4TestLookup, now), VerifyMismatch)
+}
+
+// V2Verifier.BucketFromHost puts a custom domain's bucket in the
+// canonical resource.
+func TestSigV2VerifierBucketFromHost(t *testing.T) {
+	now := time.Unix(1700000000, 0)
+	fromHost := func(host string) string {
+		b, _ := strings.CutSuffix(host, ".localhost:9000")
+		if b == host {
+			return ""
+		}
+		return b
+	}
+	s := NewV2(StaticCredentials{Value: v4TestCreds}, func(o *V2Options) { o.BucketFromHost = fromHost })
+	r, _ := http.NewRequest("GET", "http://bkt.localhost:9000/key", nil)
+	if err := s.Sign(context.Background(), r, now); err != nil {
+		t.Fatal(err)
+	}
+	sr := v4RoundTrip(t, r)
+	if err := (V2Verifier{BucketFromHost: fromHost}).Verify(sr, v4TestLookup, now); err != nil {
+		t.Errorf("custom domain: %v", err)
+	}
+	// Without the rule the resource lacks the bucket.
+	awsWantCode(t, "default rule", VerifyV2(sr, v4TestLookup, now), VerifyMismatch)
+}
+
 func TestSigV2VerifyCodes(t *testing.T) {
 	now := time.Unix(1700000000, 0)
 	s := NewV2(StaticCredentials{Value: v4TestCreds})

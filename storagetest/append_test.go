@@ -26,6 +26,11 @@ func TestAppendObject(t *testing.T) {
 				if r.header.Get(next) != strconv.Itoa(len(whole)) || r.header.Get("ETag") != `"`+md5hex(whole)+`"` {
 					t.Errorf("after %q: %s %q, ETag %q", chunk, next, r.header.Get(next), r.header.Get("ETag"))
 				}
+				// COS: the MD5 of this append's bytes, in x-cos-content-sha1
+				// (what cos-go-sdk-v5 checks).
+				if e.cos() && r.header.Get("x-cos-content-sha1") != md5hex([]byte(chunk)) {
+					t.Errorf("after %q: x-cos-content-sha1 %q, want %s", chunk, r.header.Get("x-cos-content-sha1"), md5hex([]byte(chunk)))
+				}
 			}
 			g := e.get("log", nil, nil)
 			if string(g.body) != string(whole) || g.header.Get("Content-Type") != "text/plain" {

@@ -97,11 +97,11 @@ func (s *Server) authenticate(c *call) error {
 	case schemeV4:
 		err = signer.VerifyV4(c.r, s.lookup, now)
 	case schemeV2:
-		err = signer.VerifyV2(c.r, s.lookup, now)
+		err = signer.V2Verifier{BucketFromHost: s.v2BucketFromHost}.Verify(c.r, s.lookup, now)
 	case schemeCOS:
 		err = signer.VerifyCOS(c.r, s.lookup, now)
 	case schemeQingStor:
-		err = signer.VerifyQingStor(c.r, s.lookup, now)
+		err = signer.QingStorVerifier{BucketFromHost: s.qsBucketFromHost}.Verify(c.r, s.lookup, now)
 	}
 	if err == nil {
 		return nil

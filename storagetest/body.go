@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/polystore/polystore/client"
 )
 
 // maxConfigBody is the largest configuration or request document (ACL,
@@ -16,16 +18,29 @@ import (
 const maxConfigBody = 4 << 20
 
 // readConfigBody reads a small request body: a configuration document or
-// a list such as DeleteObjects's. It checks Content-MD5 and a hex
-// X-Amz-Content-Sha256 when present; requireMD5 makes Content-MD5
-// mandatory, as the vendors do for some operations (S3 also accepts one
-// of its x-amz-checksum-* headers instead).
+// a list such as DeleteObjects's. It checks Content-MD5, a hex
+// X-Amz-Content-Sha256 and, on dialects with additional checksums (S3,
+// IBM), an x-amz-checksum-<algorithm> header or trailer when present;
+// requireMD5 makes Content-MD5 mandatory, as the vendors do for some
+// operations, where S3 and IBM also accept an additional checksum instead
+// (aws-sdk-go-v2 and ibm-cos-sdk 2.16 send x-amz-checksum-crc32 on
+// DeleteObjects). On CompleteMultipartUpload those headers describe the
+// object being assembled, not the part list, and are not read here.
 func (c *call) readConfigBody(requireMD5 bool) ([]byte, error) {
 	h := c.r.Header
+	var sum client.Checksum
+	if c.op != "CompleteMultipartUpload" {
+		var err error
+		if sum, err = c.requestChecksum(); err != nil {
+			return nil, err
+		}
+	}
 	var body io.Reader = c.r.Body
+	var cr *chunkedReader
 	chunked := strings.HasPrefix(h.Get("X-Amz-Content-Sha256"), "STREAMING-") || hasToken(h.Get("Content-Encoding"), "aws-chunked")
 	if chunked {
-		body = newChunkedReader(body)
+		cr = newChunkedReader(body)
+		body = cr
 	}
 	data, err := io.ReadAll(io.LimitReader(body, maxConfigBody+1))
 	if err != nil {
@@ -38,8 +53,11 @@ func (c *call) readConfigBody(requireMD5 bool) ([]byte, error) {
 		return nil, kindError(errMaxMessageLength)
 	}
 	md5Header := h.Get("Content-MD5")
-	if md5Header == "" && requireMD5 && !c.hasChecksumHeader() {
+	if md5Header == "" && requireMD5 && sum.IsZero() {
 		return nil, kindError(errMissingContentMD5)
+	}
+	if err := c.checkDocumentChecksum(data, sum, cr); err != nil {
+		return nil, err
 	}
 	want, err := parseContentMD5(md5Header, c.s.wire.fl == flavorQingStor)
 	if err != nil {
@@ -61,18 +79,31 @@ func (c *call) readConfigBody(requireMD5 bool) ([]byte, error) {
 	return data, nil
 }
 
-// hasChecksumHeader reports whether an S3 request carries one of the
-// x-amz-checksum-* headers S3 accepts in place of Content-MD5.
-func (c *call) hasChecksumHeader() bool {
-	if c.s.wire.fl != flavorS3 {
-		return false
+// checkDocumentChecksum checks data against the additional checksum a
+// request declares (nothing when sum is zero): the header's value, or the
+// aws-chunked trailer's when the header only announced one. A mismatch is
+// BadDigest.
+func (c *call) checkDocumentChecksum(data []byte, sum client.Checksum, cr *chunkedReader) error {
+	if sum.IsZero() {
+		return nil
 	}
-	for name := range c.r.Header {
-		if strings.HasPrefix(strings.ToLower(name), "x-amz-checksum-") {
-			return true
+	if sum.Value == nil { // announced in x-amz-trailer
+		name := strings.ToLower(c.s.wire.checksumHeader(sum.Algorithm))
+		var v string
+		var ok bool
+		if cr != nil {
+			v, ok = cr.trailers[name]
 		}
+		got, err := client.ParseChecksum(sum.Algorithm, v)
+		if !ok || err != nil || got.Parts != 0 {
+			return c.fail(errInvalidRequest, "The trailing "+name+" is missing or malformed.")
+		}
+		sum = got
 	}
-	return false
+	if !bytes.Equal(client.ComputeChecksum(sum.Algorithm, data).Value, sum.Value) {
+		return c.checksumMismatch(sum.Algorithm)
+	}
+	return nil
 }
 
 // emptyOK answers status with no body and Content-Length 0.

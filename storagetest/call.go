@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/polystore/polystore/internal/rawquery"
 )
 
 // call is one request being handled: the parsed request, the response
@@ -25,6 +27,7 @@ type call struct {
 	query   url.Values
 	tap     *bodyTap
 	iam     bool // an IAM token request
+	vhost   bool // virtual-hosted style: the bucket is in the Host header
 
 	op       string    // operation name, once routed
 	scheme   string    // authentication scheme, once authenticated
@@ -41,8 +44,8 @@ func (s *Server) newCall(w http.ResponseWriter, r *http.Request) *call {
 	c.tap = &bodyTap{rc: r.Body, md5: md5.New()}
 	r.Body = c.tap
 	c.query = parseQuery(r.URL.RawQuery)
-	c.bucket, c.key, c.pathErr = splitPath(r.URL.EscapedPath())
-	c.iam = r.Method == http.MethodPost && r.URL.Path == iamTokenPath && r.Header.Get("Authorization") == ""
+	c.bucket, c.key, c.vhost, c.pathErr = s.splitTarget(r)
+	c.iam = !c.vhost && isIAMTokenRequest(r)
 	if c.iam {
 		w.Header().Set("Transaction-Id", c.reqID)
 		return c
@@ -72,26 +75,9 @@ func splitPath(escaped string) (bucket, key string, err error) {
 
 // parseQuery parses a raw query like url.ParseQuery, but keeps pairs that
 // contain ';' (COS signs with q-sign-time=start;end) and keeps a value that
-// does not unescape as it is.
-func parseQuery(raw string) url.Values {
-	q := url.Values{}
-	for raw != "" {
-		var part string
-		part, raw, _ = strings.Cut(raw, "&")
-		if part == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(part, "=")
-		if uk, err := url.QueryUnescape(k); err == nil {
-			k = uk
-		}
-		if uv, err := url.QueryUnescape(v); err == nil {
-			v = uv
-		}
-		q[k] = append(q[k], v)
-	}
-	return q
-}
+// does not unescape as it is (see internal/rawquery, which the signature
+// verifiers share).
+func parseQuery(raw string) url.Values { return rawquery.Parse(raw) }
 
 // finalize records the outcome of the call in its log entry, once. It runs
 // before the response status goes out, so a client that has its answer can
@@ -194,6 +180,7 @@ func (w *recorder) WriteHeader(code int) {
 	w.status = code
 	w.c.drainBody()
 	w.c.finalize()
+	w.c.s.wire.respell(w.Header())
 	w.ResponseWriter.WriteHeader(code)
 }
 

@@ -12,7 +12,15 @@
 //	c, err := srv.Client() // endpoint, region and credentials preset
 //
 // Requests use path-style addressing, http://127.0.0.1:PORT/bucket/key,
-// which is what the polystore client sends to a custom endpoint.
+// which is what the polystore client sends to a custom endpoint, or
+// virtual-hosted addressing, with the bucket in the Host header:
+// bucket.localhost:PORT (Options.VirtualHostDomain sets the domain; on
+// QingStor bucket.zone.localhost too, as its SDKs send it). Vendor SDKs
+// reach such names without DNS through HTTPClient or DialContext, which
+// send every connection to the server; VirtualHostURL and
+// VirtualHostEndpoint give their endpoints. Response headers go out in
+// the vendors' spelling (ETag; x-amz-*, x-cos-*, x-qs-* and user metadata
+// in lower case, as stored), for clients that read them case-sensitively.
 //
 // Besides serving requests, a Server records them (Requests, each with the
 // operation's name in Op, such as "UploadPart"), counts the most requests
@@ -24,8 +32,10 @@
 // flipped on the way in, whitespace-only 200 answers, and answers
 // rewritten after the request took effect (an ETag dropped, a result
 // emptied). An IBM IAM token endpoint is emulated at POST
-// {URL}/identity/token; ExpireTokens makes the server refuse the tokens it
-// issued, as after a revocation.
+// {URL}/identity/token (API-key and refresh-token grants; HTTP Basic
+// client credentials, which IBM's SDKs send, are accepted);
+// ExpireTokens makes the server refuse the tokens it issued, as after a
+// revocation.
 //
 // # Supported operations
 //
@@ -64,13 +74,16 @@
 //     part is verified as the body streams in (400 BadDigest on a
 //     mismatch, InvalidRequest on a malformed value), stored and echoed;
 //     initiate's x-amz-checksum-algorithm fixes the parts' algorithm
-//     (parts in another, or without one, are InvalidRequest), list parts
+//     (parts in another, or without one, are InvalidRequest; parts of an
+//     upload created without one may carry any checksum, verified and not
+//     kept, as S3 accepts since 2025), list parts
 //     shows each part's checksum, complete requires each part's
 //     <ChecksumCRC32C> (etc.) to match (else InvalidPart) and answers with
 //     the composite checksum; HEAD and GET with x-amz-checksum-mode:
-//     ENABLED report the stored checksum (not for ranges). Checksums in
-//     aws-chunked trailers are not verified. COS and QingStor servers
-//     ignore these headers, as those services do.
+//     ENABLED report the stored checksum (not for ranges). On documents
+//     that need Content-MD5 (DeleteObjects, CORS, ...) an additional
+//     checksum may stand in for it, and is verified. COS and QingStor
+//     servers ignore these headers, as those services do.
 //
 // Other operations answer with the dialect's "not implemented" error;
 // operations a dialect lacks (append on S3, ListObjectsV2 on QingStor)

@@ -255,6 +255,9 @@ func (s *Server) answerForm(c *call, f *form, obj *object) {
 	}
 	h := c.w.Header()
 	location := "http://" + c.r.Host + "/" + c.bucket + "/" + client.EscapePath(obj.key)
+	if c.vhost {
+		location = "http://" + c.r.Host + "/" + client.EscapePath(obj.key)
+	}
 	h.Set("Location", location)
 	h.Set("ETag", obj.etag())
 	if name := s.dialect.Object.CRC64Header; name != "" {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -12,17 +13,44 @@ import (
 const (
 	iamTokenPath = "/identity/token"
 	iamGrantType = "urn:ibm:params:oauth:grant-type:apikey"
+	// iamRefreshGrant trades a refresh token for a new access token, as
+	// IBM's SDKs do before the access token expires.
+	iamRefreshGrant = "refresh_token"
 )
 
-// iamEmulator is the state of the IBM Cloud IAM token endpoint emulator:
-// the tokens it issued, with their expiry on the server's clock.
-type iamEmulator struct {
-	mu     sync.Mutex
-	tokens map[string]time.Time
-	served int
+// isIAMTokenRequest reports whether r is for the IAM token endpoint:
+// POST /identity/token, unauthenticated or with HTTP Basic client
+// credentials, which IBM's own SDKs always send (the IBM Cloud CLI's
+// public client id, bx:bx). A request with another Authorization scheme
+// is a storage request for the object "token" in the bucket "identity".
+func isIAMTokenRequest(r *http.Request) bool {
+	if r.Method != http.MethodPost || r.URL.Path != iamTokenPath {
+		return false
+	}
+	auth := r.Header.Get("Authorization")
+	return auth == "" || hasAuthScheme(auth, "Basic")
 }
 
-func (m *iamEmulator) init() { m.tokens = map[string]time.Time{} }
+// hasAuthScheme reports whether an Authorization value uses scheme
+// (compared without regard to case, as HTTP does).
+func hasAuthScheme(auth, scheme string) bool {
+	return len(auth) > len(scheme) && auth[len(scheme)] == ' ' && strings.EqualFold(auth[:len(scheme)], scheme)
+}
+
+// iamEmulator is the state of the IBM Cloud IAM token endpoint emulator:
+// the tokens it issued, with their expiry on the server's clock, and the
+// refresh tokens it issued.
+type iamEmulator struct {
+	mu            sync.Mutex
+	tokens        map[string]time.Time
+	refreshTokens map[string]bool
+	served        int
+}
+
+func (m *iamEmulator) init() {
+	m.tokens = map[string]time.Time{}
+	m.refreshTokens = map[string]bool{}
+}
 
 func (m *iamEmulator) requests() int {
 	m.mu.Lock()
@@ -80,23 +108,44 @@ type iamErrorBody struct {
 	} `json:"context"`
 }
 
-// serveIAM answers POST /identity/token with grant type
-// urn:ibm:params:oauth:grant-type:apikey, as IBM Cloud IAM does.
+// serveIAM answers POST /identity/token as IBM Cloud IAM does, for grant
+// types urn:ibm:params:oauth:grant-type:apikey (apikey=the server's API
+// key) and refresh_token (refresh_token=one this endpoint issued). Client
+// credentials in an Authorization: Basic header, as IBM's SDKs send them,
+// are accepted when they are well formed (id:secret, id not empty): IAM
+// knows its registered clients, storagetest takes any.
 func (s *Server) serveIAM(c *call) {
 	s.iam.mu.Lock()
 	s.iam.served++
 	s.iam.mu.Unlock()
 
+	if auth := c.r.Header.Get("Authorization"); auth != "" {
+		if id, _, ok := c.r.BasicAuth(); !ok || id == "" {
+			c.writeError(&apiError{Status: http.StatusBadRequest, Code: "BXNIM0109E", Message: "The Authorization header holds no client id and secret (Basic base64(id:secret))."})
+			return
+		}
+	}
 	if err := c.r.ParseForm(); err != nil {
 		c.writeError(&apiError{Status: http.StatusBadRequest, Code: "BXNIM0109E", Message: "The request body could not be parsed: " + err.Error()})
 		return
 	}
-	if gt := c.r.PostForm.Get("grant_type"); gt != iamGrantType {
+	switch gt := c.r.PostForm.Get("grant_type"); gt {
+	case iamGrantType:
+		if key := c.r.PostForm.Get("apikey"); key == "" || key != s.opts.APIKey {
+			c.writeError(&apiError{Status: http.StatusBadRequest, Code: "BXNIM0415E", Message: "Provided API key could not be found."})
+			return
+		}
+	case iamRefreshGrant:
+		tok := c.r.PostForm.Get("refresh_token")
+		s.iam.mu.Lock()
+		known := s.iam.refreshTokens[tok]
+		s.iam.mu.Unlock()
+		if !known {
+			c.writeError(&apiError{Status: http.StatusBadRequest, Code: "BXNIM0407E", Message: "The provided refresh token is invalid."})
+			return
+		}
+	default:
 		c.writeError(&apiError{Status: http.StatusBadRequest, Code: "BXNIM0109E", Message: "Unsupported grant_type " + strconv.Quote(gt) + "."})
-		return
-	}
-	if key := c.r.PostForm.Get("apikey"); key == "" || key != s.opts.APIKey {
-		c.writeError(&apiError{Status: http.StatusBadRequest, Code: "BXNIM0415E", Message: "Provided API key could not be found."})
 		return
 	}
 	now := s.opts.Clock()
@@ -112,6 +161,7 @@ func (s *Server) serveIAM(c *call) {
 	}
 	s.iam.mu.Lock()
 	s.iam.tokens[body.AccessToken] = exp
+	s.iam.refreshTokens[body.RefreshToken] = true
 	s.iam.mu.Unlock()
 	writeJSON(c, http.StatusOK, body)
 }

@@ -1,6 +1,8 @@
 package storagetest
 
 import (
+	"crypto/md5"
+	"encoding/hex"
 	"net/http"
 	"strconv"
 
@@ -89,6 +91,11 @@ func (s *Server) opAppendObject(c *call) error {
 	h.Set("ETag", stored.etag())
 	if s.wire.fl == flavorCOS {
 		h.Set("x-cos-hash-crc64ecma", strconv.FormatUint(stored.crc64, 10))
+		// Despite its name, COS sends the hex MD5 of the bytes this
+		// append added, which cos-go-sdk-v5 checks ("append verification
+		// failed" without it).
+		sum := md5.Sum(d.data)
+		h.Set("x-cos-content-sha1", hex.EncodeToString(sum[:]))
 	}
 	c.emptyOK(http.StatusOK)
 	return nil

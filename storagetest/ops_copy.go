@@ -14,9 +14,12 @@ import (
 
 // parseCopySource reads a copy or move source. The forms accepted:
 //
-//	S3, IBM:  "bucket/key" or "/bucket/key", URL-encoded, "?versionId=V"
-//	COS:      "bucket-appid.cos.region.myqcloud.com/key" (with or without
-//	          scheme), or a path-style URL of this server
+//	S3, IBM:  "bucket/key" or "/bucket/key", URL-encoded, "?versionId=V",
+//	          or a URL of one of this server's virtual hosts
+//	          ("http://bucket.localhost:PORT/key")
+//	COS:      "bucket-appid.cos.region.myqcloud.com/key" or a virtual host
+//	          of this server ("bucket.localhost:PORT/key"), with or
+//	          without scheme, or a path-style URL of this server
 //	QingStor: "/bucket/key", "?version_id=V"
 func (c *call) parseCopySource(v string) (bucket, key, versionID string, err error) {
 	raw := strings.TrimSpace(v)
@@ -30,9 +33,12 @@ func (c *call) parseCopySource(v string) (bucket, key, versionID string, err err
 		raw, hostForm = raw[i+3:], true
 	}
 	first, rest, _ := strings.Cut(strings.TrimPrefix(raw, "/"), "/")
+	vbucket, vhost := c.s.vhostBucket(first)
 	switch {
 	case c.s.wire.fl == flavorCOS && strings.Contains(first, ".cos."):
 		bucket, key = first[:strings.Index(first, ".cos.")], rest
+	case vhost && (hostForm || c.s.wire.fl == flavorCOS): // bucket.localhost:PORT/key
+		bucket, key = vbucket, rest
 	case hostForm || first == c.r.Host:
 		bucket, key, _ = strings.Cut(rest, "/")
 	default:

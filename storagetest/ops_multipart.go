@@ -139,6 +139,9 @@ func (s *Server) opUploadPart(c *call) error {
 		return err
 	}
 	p := &part{number: n, data: d.data, md5: d.md5, crc: d.crc, checksum: d.checksum, modified: s.opts.Clock()}
+	if alg == client.ChecksumNone {
+		p.checksum = client.Checksum{} // verified and echoed, not kept: see checkPartChecksumType
+	}
 	if err := s.store.putPart(c.bucket, c.key, c.uploadID(), p); err != nil {
 		return err
 	}
@@ -148,7 +151,7 @@ func (s *Server) opUploadPart(c *call) error {
 		h.Set("x-cos-hash-crc64ecma", strconv.FormatUint(p.crc, 10))
 	}
 	c.setSSEHeaders(proto.sse)
-	c.setChecksumHeader(p.checksum)
+	c.setChecksumHeader(d.checksum)
 	c.emptyOK(s.wire.statusCreated())
 	return nil
 }
@@ -252,8 +255,12 @@ func (s *Server) opCompleteMultipartUpload(c *call) error {
 		c.emptyOK(http.StatusCreated)
 		return nil
 	}
+	location := s.URL + c.r.URL.EscapedPath()
+	if c.vhost {
+		location = "http://" + c.r.Host + c.r.URL.EscapedPath()
+	}
 	c.result(http.StatusOK, &completeResult{
-		location: s.URL + c.r.URL.EscapedPath(),
+		location: location,
 		bucket:   c.bucket, key: c.key, etag: o.etag(), checksum: o.checksum,
 	})
 	return nil

@@ -52,6 +52,15 @@ type Options struct {
 	// IBM dialect accepts when buckets are created or listed with a bearer
 	// token. When empty any non-empty value is accepted.
 	ServiceInstanceID string
+	// VirtualHostDomain is the base domain of virtual-hosted-style
+	// requests: a request whose Host is <bucket>.<VirtualHostDomain> (any
+	// port; on QingStor also <bucket>.<zone>.<VirtualHostDomain>, as its
+	// SDKs send it) names the bucket in its host, and its whole path is
+	// the key. Requests to other hosts (the server's IP address, the
+	// domain itself, <zone>.<domain> on QingStor) are path-style. Such
+	// names need no DNS: see DialContext, HTTPClient, VirtualHostURL.
+	// Default (also when set empty) DefaultVirtualHostDomain, "localhost".
+	VirtualHostDomain string
 	// MinPartSize, if positive, replaces the dialect's minimum part size
 	// (Limits.MinPartSize) when multipart uploads are completed, so that
 	// tests can use small parts.
@@ -131,6 +140,10 @@ func newServer(d client.Dialect, hooks testHooks, optFns ...func(*Options)) *Ser
 	}
 	if o.TokenTTL <= 0 {
 		o.TokenTTL = DefaultTokenTTL
+	}
+	o.VirtualHostDomain = strings.Trim(o.VirtualHostDomain, ".")
+	if o.VirtualHostDomain == "" {
+		o.VirtualHostDomain = DefaultVirtualHostDomain
 	}
 	s := &Server{
 		dialect:  d,
@@ -239,7 +252,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.hooks.enter != nil {
 		s.hooks.enter(r)
 	}
-	if s.isResourceConfig(r) {
+	if _, vhost := s.vhostBucket(r.Host); !vhost && s.isResourceConfig(r) {
 		s.serveResourceConfig(w, r)
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -59,6 +60,9 @@ type wire struct {
 	fl         flavor
 	prefix     string // vendor header prefix, lower case: "x-amz-"
 	metaPrefix string // user metadata prefix, lower case: "x-amz-meta-"
+	// lowerPrefixes are the prefixes of response headers sent in lower
+	// case: lowerCasePrefixes, prefix and metaPrefix.
+	lowerPrefixes []string
 }
 
 func newWire(d client.Dialect) *wire {
@@ -74,6 +78,7 @@ func newWire(d client.Dialect) *wire {
 	if w.metaPrefix == "" {
 		w.metaPrefix = w.prefix + "meta-"
 	}
+	w.lowerPrefixes = append(slices.Clone(lowerCasePrefixes), w.prefix, w.metaPrefix)
 	return w
 }
 
@@ -117,6 +122,47 @@ func (w *wire) setRequestIDs(h http.Header, id string) {
 	default:
 		h.Set("Server", "AmazonS3")
 	}
+}
+
+// respell renames the response headers h holds to the spelling the
+// vendor's servers send, just before they go out: ETag, and vendor
+// headers (x-amz-*, x-cos-*, x-qs-*, IBM's x-clv-* and ibm-*) in lower
+// case, user metadata as stored (x-amz-meta-color). Handlers set headers
+// with http.Header.Set, which writes Go's canonical form (Etag,
+// X-Amz-Meta-Color); clients that read headers case-sensitively (the
+// COS Python SDK's resp['ETag']) or keep the case of metadata keys
+// (boto3) need the vendor's. Header names are case-insensitive in HTTP,
+// so Go clients see no difference.
+func (w *wire) respell(h http.Header) {
+	var rename []string
+	for k := range h {
+		if spelled := w.spelling(k); spelled != k {
+			rename = append(rename, k)
+		}
+	}
+	for _, k := range rename {
+		spelled := w.spelling(k)
+		h[spelled] = append(h[spelled], h[k]...)
+		delete(h, k)
+	}
+}
+
+// lowerCasePrefixes are the header prefixes the services send in lower
+// case.
+var lowerCasePrefixes = []string{"x-amz-", "x-cos-", "x-qs-", "x-clv-", "ibm-"}
+
+// spelling is the vendor's spelling of response header name k.
+func (w *wire) spelling(k string) string {
+	if strings.EqualFold(k, "ETag") {
+		return "ETag"
+	}
+	lk := strings.ToLower(k)
+	for _, p := range w.lowerPrefixes {
+		if strings.HasPrefix(lk, p) {
+			return lk
+		}
+	}
+	return k
 }
 
 // hostID derives an opaque, base64 "extended request id" from a request id.
