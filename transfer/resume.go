@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/polystore/polystore/client"
 )
 
@@ -107,42 +109,33 @@ func (u *uploadJob) verify(ctx context.Context, listed []ServerPart, known map[i
 	u.t.hash.start(time.Now())
 	defer u.t.hash.stop(time.Now())
 
+	// The parts are hashed by an errgroup of PartParallelism workers; the
+	// first read error stops it.
 	var (
-		mu    sync.Mutex
-		kept  = map[int]*partRec{}
-		first error
-		wg    sync.WaitGroup
-		next  = make(chan candidate)
+		mu   sync.Mutex
+		kept = map[int]*partRec{}
 	)
-	for w := 0; w < u.o.PartParallelism; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for c := range next {
-				rec, err := u.verifyPart(c)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(u.o.PartParallelism)
+	for _, c := range cands {
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error {
+			rec, err := u.verifyPart(c)
+			if err != nil {
+				return err
+			}
+			if rec != nil {
 				mu.Lock()
-				switch {
-				case err != nil && first == nil:
-					first = err
-				case rec != nil:
-					kept[c.index] = rec
-				}
+				kept[c.index] = rec
 				mu.Unlock()
 			}
-		}()
+			return nil
+		})
 	}
-feed:
-	for _, c := range cands {
-		select {
-		case next <- c:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
-	wg.Wait()
-	if first != nil {
-		return 0, first
+	if err := g.Wait(); err != nil {
+		return 0, err
 	}
 	if err := ctx.Err(); err != nil {
 		return 0, context.Cause(ctx)

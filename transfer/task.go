@@ -289,7 +289,7 @@ func (t *Task) run() {
 // loop runs sessions until the job ends.
 func (t *Task) loop() error {
 	for {
-		if err := t.m.slots.acquire(t.ctx, t.pauseSignal()); err != nil {
+		if err := t.m.acquireSlot(t.ctx, t.pauseSignal()); err != nil {
 			if errors.Is(err, errPaused) {
 				if err := t.waitResume(); err != nil {
 					return err
@@ -301,7 +301,7 @@ func (t *Task) loop() error {
 		t.prog.start(time.Now())
 		err := t.job.session(t.ctx)
 		t.prog.stop(time.Now())
-		t.m.slots.release()
+		t.m.releaseSlot()
 		switch {
 		case err == nil:
 			return nil
