@@ -5,7 +5,7 @@
 // A Manager runs tasks. Upload and Download return a *Task at once; the
 // work happens in the background:
 //
-//	m, err := transfer.New(transfer.NewClientAPI(c))
+//	m, err := transfer.NewFromClient(c) // c is a *client.Client
 //	task, err := m.Upload(ctx, &transfer.UploadInput{Bucket: "b", Key: "big.iso", File: "/data/big.iso"})
 //	res, err := task.Wait(ctx)
 //
@@ -67,7 +67,7 @@
 // wire could not verify it. Every ranged GET carries If-Match with the
 // object's ETag, and its answer must be the range asked for: a 206 whose
 // Content-Range starts and ends where asked and names the object's size,
-// with the same ETag (object.Client.Get and ClientAPI.GetObjectRange check
+// with the same ETag (object.Client.Get and transferapi.Client.GetObjectRange check
 // it); a server that ignores the range, shifts it or names another size
 // fails the range with client.ErrRangeMismatch, one that answers with
 // another ETag with ErrSourceChanged. The bytes are then checked against
@@ -141,8 +141,9 @@
 //
 // # Dependencies
 //
-// The manager reaches the service only through the small interfaces
-// UploadAPI and DownloadAPI, so any implementation (or a test fake) can be
-// plugged in. NewClientAPI implements them with polystore's object,
-// multipart and bucket packages.
+// The manager reaches the service only through the small interface
+// transferapi.API (the calls it makes, with their inputs and outputs), so
+// any implementation (or a test fake) can be plugged in with New.
+// NewFromClient uses transferapi.NewClient, which implements it with
+// polystore's object, multipart and bucket packages.
 package transfer

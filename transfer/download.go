@@ -20,6 +20,7 @@ import (
 
 	"github.com/polystore/polystore/client"
 	"github.com/polystore/polystore/internal/integrity"
+	"github.com/polystore/polystore/transfer/transferapi"
 )
 
 // DownloadInput is the input of Manager.Download. Set exactly one
@@ -55,13 +56,13 @@ func (in *DownloadInput) check() error {
 // downloadJob downloads one object in concurrent ranged GETs.
 type downloadJob struct {
 	t   *Task
-	api DownloadAPI
+	api transferapi.DownloadAPI
 	in  DownloadInput
 	o   *Options
 
 	// Set by prepare, then read-only.
 	prepared bool
-	info     *ObjectInfo
+	info     *transferapi.ObjectInfo
 	plan     integrity.Plan // what the bytes are checked against
 	local    bool           // ranges get a CRC-32C for the journal (not with IntegrityOff)
 	dest     io.WriterAt
@@ -143,7 +144,7 @@ func (h *rangeHasher) rec(n int64) *rangeRec {
 	return r
 }
 
-func newDownloadJob(t *Task, api DownloadAPI, in *DownloadInput) *downloadJob {
+func newDownloadJob(t *Task, api transferapi.DownloadAPI, in *DownloadInput) *downloadJob {
 	return &downloadJob{t: t, api: api, in: *in, o: &t.opts, ranges: map[int]*rangeRec{}, resumed: map[int]bool{}}
 }
 
@@ -200,7 +201,7 @@ func (d *downloadJob) next() (int, bool, error) {
 // prepare reads the object's attributes, finds a journal to resume from,
 // and opens the destination.
 func (d *downloadJob) prepare(ctx context.Context) error {
-	info, err := d.api.HeadObject(ctx, &HeadObjectInput{Bucket: d.in.Bucket, Key: d.in.Key, VersionID: d.in.VersionID})
+	info, err := d.api.HeadObject(ctx, &transferapi.HeadObjectInput{Bucket: d.in.Bucket, Key: d.in.Key, VersionID: d.in.VersionID})
 	if err != nil {
 		return err
 	}
@@ -260,7 +261,7 @@ func (d *downloadJob) fetch(ctx context.Context, i int) error {
 	}
 	var written int64
 	for attempt := 1; ; attempt++ {
-		body, err := d.api.GetObjectRange(ctx, &GetObjectRangeInput{
+		body, err := d.api.GetObjectRange(ctx, &transferapi.GetObjectRangeInput{
 			Bucket: d.in.Bucket, Key: d.in.Key, VersionID: d.in.VersionID,
 			Offset: off + written, Length: n - written, IfMatch: d.info.ETag, ObjectSize: d.info.Size,
 		})
@@ -484,7 +485,7 @@ func (d *downloadJob) checkpoint() *Checkpoint {
 
 // choosePlan picks what a download checks the object's bytes against
 // (integrity.Choose), or nothing with IntegrityOff.
-func choosePlan(info *ObjectInfo, mode Integrity) integrity.Plan {
+func choosePlan(info *transferapi.ObjectInfo, mode Integrity) integrity.Plan {
 	if mode == IntegrityOff {
 		return integrity.Off("integrity checks are off (IntegrityOff)")
 	}

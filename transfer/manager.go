@@ -9,13 +9,14 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/transfer/transferapi"
 )
 
 // Manager runs upload and download tasks over one API. It is safe for
 // concurrent use; every task it starts shares its file-level parallelism
 // limit and its part-buffer pool.
 type Manager struct {
-	api   API
+	api   transferapi.API
 	opts  Options
 	slots *semaphore.Weighted // file slots: FileParallelism
 	seq   atomic.Uint64
@@ -31,8 +32,9 @@ type Manager struct {
 }
 
 // New returns a manager that reaches the service through api (see
-// NewClientAPI), configured by optFns applied to the default Options.
-func New(api API, optFns ...func(*Options)) (*Manager, error) {
+// transferapi.NewClient, or NewFromClient for a client.Client), configured
+// by optFns applied to the default Options.
+func New(api transferapi.API, optFns ...func(*Options)) (*Manager, error) {
 	if api == nil {
 		return nil, client.InvalidArgument("API", "must not be nil")
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/transfer/transferapi"
 )
 
 // A stream source (an io.Reader of unknown size) is read once, in order,
@@ -42,7 +43,7 @@ func (u *uploadJob) prepareStream(ctx context.Context) error {
 		u.mu.Unlock()
 		u.t.prog.setTotals(sp.n, 1)
 	}
-	id, err := u.api.CreateMultipartUpload(ctx, &CreateMultipartUploadInput{
+	id, err := u.api.CreateMultipartUpload(ctx, &transferapi.CreateMultipartUploadInput{
 		Bucket: u.in.Bucket, Key: u.in.Key, ChecksumAlgorithm: u.checksumAlgorithm(), ObjectOptions: u.initiateOptions(),
 	})
 	if err != nil {

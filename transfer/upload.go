@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/transfer/transferapi"
 )
 
 const mib = 1 << 20
@@ -23,7 +24,7 @@ const mib = 1 << 20
 // whose parts are sent by the task's workers.
 type uploadJob struct {
 	t   *Task
-	api API // uploads, and the HEAD that confirms a completed object
+	api transferapi.API // uploads, and the HEAD that confirms a completed object
 	d   *client.Dialect
 	in  UploadInput
 	o   *Options
@@ -102,17 +103,17 @@ func (sp *streamPart) release(m *Manager) {
 	m.putBuffer(sp.buf)
 }
 
-func newUploadJob(t *Task, api API, in *UploadInput) *uploadJob {
+func newUploadJob(t *Task, api transferapi.API, in *UploadInput) *uploadJob {
 	return &uploadJob{
 		t: t, api: api, d: api.Dialect(), in: *in, o: &t.opts,
 		parts: map[int]*partRec{}, pending: map[int]*streamPart{}, inflight: map[int]bool{},
 	}
 }
 
-func (u *uploadJob) ref() UploadRef {
+func (u *uploadJob) ref() transferapi.UploadRef {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	return UploadRef{Bucket: u.in.Bucket, Key: u.in.Key, UploadID: u.id}
+	return transferapi.UploadRef{Bucket: u.in.Bucket, Key: u.in.Key, UploadID: u.id}
 }
 
 func (u *uploadJob) uploadID() string {
@@ -332,7 +333,7 @@ func (u *uploadJob) prepare(ctx context.Context) error {
 		u.mu.Lock()
 		u.partSize, u.nparts = ps, n
 		u.mu.Unlock()
-		id, err := u.api.CreateMultipartUpload(ctx, &CreateMultipartUploadInput{
+		id, err := u.api.CreateMultipartUpload(ctx, &transferapi.CreateMultipartUploadInput{
 			Bucket: u.in.Bucket, Key: u.in.Key, ChecksumAlgorithm: u.checksumAlgorithm(), ObjectOptions: u.initiateOptions(),
 		})
 		if err != nil {
@@ -454,7 +455,7 @@ func (u *uploadJob) sendPart(ctx context.Context, i int) error {
 		if err != nil {
 			return err
 		}
-		in := &UploadPartInput{UploadRef: u.ref(), PartNumber: number, Body: body}
+		in := &transferapi.UploadPartInput{UploadRef: u.ref(), PartNumber: number, Body: body}
 		if u.sendMD5 {
 			in.ContentMD5 = s.md5
 		}
@@ -585,7 +586,7 @@ func (u *uploadJob) complete(ctx context.Context) error {
 		return err
 	}
 	u.mu.Lock()
-	parts := make([]CompletedPart, u.nparts)
+	parts := make([]transferapi.CompletedPart, u.nparts)
 	crc, hasCRC := uint64(0), true
 	withCRC32C := u.partCRC32C
 	var sums []client.Checksum
@@ -594,7 +595,7 @@ func (u *uploadJob) complete(ctx context.Context) error {
 	checked := 0                          // parts with any check
 	for i := 0; i < u.nparts; i++ {
 		p := u.parts[i]
-		parts[i] = CompletedPart{PartNumber: u.first + i, ETag: p.etag}
+		parts[i] = transferapi.CompletedPart{PartNumber: u.first + i, ETag: p.etag}
 		hasCRC = hasCRC && p.sums.hasCRC
 		if hasCRC {
 			crc = crc64Combine(crc, p.sums.crc, p.size)
@@ -617,7 +618,7 @@ func (u *uploadJob) complete(ctx context.Context) error {
 			return fmt.Errorf("transfer: a part has no CRC32C: %w", err)
 		}
 	}
-	in := &CompleteMultipartUploadInput{UploadRef: u.ref(), Parts: parts, ETag: u.completeETag()}
+	in := &transferapi.CompleteMultipartUploadInput{UploadRef: u.ref(), Parts: parts, ETag: u.completeETag()}
 	out, err := u.api.CompleteMultipartUpload(ctx, in)
 	if errors.Is(err, client.ErrMalformedResponse) && ctx.Err() == nil {
 		// An answer that proves nothing: ask again. A repeat of a
@@ -632,7 +633,7 @@ func (u *uploadJob) complete(ctx context.Context) error {
 		return err
 	}
 	if gone {
-		out = &CompleteMultipartUploadOutput{}
+		out = &transferapi.CompleteMultipartUploadOutput{}
 	}
 	want := objectFacts{size: size, etag: out.ETag, crc: crc, hasCRC: hasCRC, composite: composite}
 	if u.d.Object.MultipartETag {
@@ -715,8 +716,8 @@ type objectFacts struct {
 // the attributes and the strongest content fact that matched ("crc64",
 // "crc32c", "etag", or "" for none beyond the size); any mismatch is an
 // error matching ErrNotConfirmed.
-func (u *uploadJob) confirm(ctx context.Context, versionID string, want objectFacts) (*ObjectInfo, string, error) {
-	info, err := u.api.HeadObject(ctx, &HeadObjectInput{Bucket: u.in.Bucket, Key: u.in.Key, VersionID: versionID})
+func (u *uploadJob) confirm(ctx context.Context, versionID string, want objectFacts) (*transferapi.ObjectInfo, string, error) {
+	info, err := u.api.HeadObject(ctx, &transferapi.HeadObjectInput{Bucket: u.in.Bucket, Key: u.in.Key, VersionID: versionID})
 	if err != nil {
 		return nil, "", fmt.Errorf("%w: HEAD %s/%s after completing the upload: %w", ErrNotConfirmed, u.in.Bucket, u.in.Key, err)
 	}
@@ -756,7 +757,7 @@ func (u *uploadJob) confirm(ctx context.Context, versionID string, want objectFa
 
 // multipartETag computes the S3 ETag of an object completed from parts
 // whose ETags are hex MD5s.
-func multipartETag(parts []CompletedPart) (string, bool) {
+func multipartETag(parts []transferapi.CompletedPart) (string, bool) {
 	h := md5.New()
 	for _, p := range parts {
 		raw, err := hex.DecodeString(strings.Trim(p.ETag, `"`))
@@ -785,8 +786,8 @@ func (u *uploadJob) putSingle(ctx context.Context) error {
 		u.trail.Store(u.wantCRC32C && u.o.TrailingChecksums && u.d.Has(client.FeatureTrailingChecksums))
 	}
 	var (
-		in        *PutObjectInput
-		out       *PutObjectOutput
+		in        *transferapi.PutObjectInput
+		out       *transferapi.PutObjectOutput
 		s         sums
 		corrupted int
 	)
@@ -796,7 +797,7 @@ func (u *uploadJob) putSingle(ctx context.Context) error {
 		if s, err = hashSection(io.NewSectionReader(body, 0, body.Size()), kinds, nil); err != nil {
 			return fmt.Errorf("transfer: reading the source: %w", err)
 		}
-		in = &PutObjectInput{Bucket: u.in.Bucket, Key: u.in.Key, Body: body, ObjectOptions: u.in.ObjectOptions}
+		in = &transferapi.PutObjectInput{Bucket: u.in.Bucket, Key: u.in.Key, Body: body, ObjectOptions: u.in.ObjectOptions}
 		if u.sendMD5 {
 			in.ContentMD5 = s.md5
 		}
@@ -888,7 +889,7 @@ func (u *uploadJob) cleanup(ctx context.Context, err error, _ bool) error {
 		u.jr.close()
 		return nil
 	}
-	if aerr := abortUpload(ctx, u.api, UploadRef{Bucket: u.in.Bucket, Key: u.in.Key, UploadID: id}); aerr != nil {
+	if aerr := abortUpload(ctx, u.api, transferapi.UploadRef{Bucket: u.in.Bucket, Key: u.in.Key, UploadID: id}); aerr != nil {
 		// The journal stays: a later run with the same checkpoint
 		// directory resumes (or aborts) the upload it names.
 		u.jr.close()
