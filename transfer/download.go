@@ -254,6 +254,8 @@ func (d *downloadJob) prepare(ctx context.Context) error {
 func (d *downloadJob) fetch(ctx context.Context, i int) error {
 	off, n := d.rangeOf(i)
 	h := d.newRangeHasher()
+	f := d.t.prog.startFlight(n)
+	defer d.t.prog.endFlight(f)
 	var buf *[]byte
 	if d.seq != nil {
 		buf = d.t.m.buffer(d.partSize)
@@ -271,7 +273,7 @@ func (d *downloadJob) fetch(ctx context.Context, i int) error {
 			}
 			return &partError{number: i, err: err}
 		}
-		k, rerr, werr := d.copyRange(body, off, written, n, h, buf)
+		k, rerr, werr := d.copyRange(body, off, written, n, h, buf, f)
 		body.Close()
 		written += k
 		if written == n {
@@ -299,7 +301,7 @@ func (d *downloadJob) fetch(ctx context.Context, i int) error {
 		}
 	}
 	rec := h.rec(n)
-	if err := d.ack(i, off, rec); err != nil {
+	if err := d.ack(i, f, rec); err != nil {
 		return err
 	}
 	if d.seq != nil {
@@ -309,9 +311,10 @@ func (d *downloadJob) fetch(ctx context.Context, i int) error {
 }
 
 // copyRange copies body into the range at off, from its byte written on,
-// into buf (MD5 mode) or straight to the destination, hashing as it goes.
+// into buf (MD5 mode) or straight to the destination, hashing as it goes
+// and counting the bytes received in f.
 // It returns the bytes copied and the read or write error that stopped it.
-func (d *downloadJob) copyRange(body io.Reader, off, written, n int64, h *rangeHasher, buf *[]byte) (int64, error, error) {
+func (d *downloadJob) copyRange(body io.Reader, off, written, n int64, h *rangeHasher, buf *[]byte, f *flight) (int64, error, error) {
 	var chunk []byte
 	if buf == nil {
 		bp := d.t.m.buffer(copyBufSize)
@@ -334,6 +337,9 @@ func (d *downloadJob) copyRange(body io.Reader, off, written, n int64, h *rangeH
 			}
 			h.Write(p)
 			k += int64(m)
+			if d.t.prog.flightSent(f, written+k) {
+				d.t.ev.markDirty(dirtyProgress)
+			}
 		}
 		if rerr == io.EOF {
 			return k, nil, nil
@@ -347,7 +353,7 @@ func (d *downloadJob) copyRange(body io.Reader, off, written, n int64, h *rangeH
 
 // ack records a written range: durably on disk and in the journal, then
 // as progress and a PartDone event.
-func (d *downloadJob) ack(i int, off int64, rec *rangeRec) error {
+func (d *downloadJob) ack(i int, f *flight, rec *rangeRec) error {
 	if d.jr != nil {
 		if err := d.f.Sync(); err != nil {
 			return &partError{number: i, err: err}
@@ -359,7 +365,7 @@ func (d *downloadJob) ack(i int, off int64, rec *rangeRec) error {
 	d.mu.Lock()
 	d.ranges[i] = rec
 	d.mu.Unlock()
-	d.t.prog.add(rec.size, 1)
+	d.t.prog.land(f, rec.size, 1)
 	d.t.ev.markDirty(dirtyProgress)
 	d.t.ev.push(event{kind: evPart, part: d.part(i, rec)})
 	return nil

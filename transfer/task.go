@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/sendprogress"
 )
 
 // errPaused ends a session that stopped because the task was paused.
@@ -245,6 +246,17 @@ func (t *Task) setState(s State) {
 	if from != s {
 		t.ev.push(event{kind: evState, from: from, to: s})
 	}
+}
+
+// flightContext returns ctx carrying a sendprogress callback that counts
+// the bytes of f the client's transport sends (Progress.Sent) and has
+// them reported at the progress interval.
+func (t *Task) flightContext(ctx context.Context, f *flight) context.Context {
+	return sendprogress.With(ctx, func(n int64) {
+		if t.prog.flightSent(f, n) {
+			t.ev.markDirty(dirtyProgress)
+		}
+	})
 }
 
 // partContext returns the context of the parts of one session, which

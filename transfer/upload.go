@@ -385,6 +385,17 @@ func (u *uploadJob) allDone() bool {
 	return true
 }
 
+// partLen returns the size of part i.
+func (u *uploadJob) partLen(i int) int64 {
+	if u.src.size >= 0 {
+		_, n := u.partRange(i)
+		return n
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.pending[i].n
+}
+
 // partBody returns the content of part i and its checksums of kinds.
 func (u *uploadJob) partBody(i int, kinds sumKind) (*io.SectionReader, sums, error) {
 	if u.src.size >= 0 {
@@ -448,6 +459,9 @@ func (u *uploadJob) sendPart(ctx context.Context, i int) error {
 	}
 	number := u.first + i
 	fail := func(err error) error { return &partError{number: number, err: err} }
+	f := u.t.prog.startFlight(u.partLen(i))
+	defer u.t.prog.endFlight(f)
+	sctx := u.t.flightContext(ctx, f)
 	corrupted, blank := 0, false // sends that arrived corrupted; an answer without an ETag seen
 	for {
 		trail, kinds := u.trailing()
@@ -465,7 +479,7 @@ func (u *uploadJob) sendPart(ctx context.Context, i int) error {
 		case u.crc32cParts():
 			in.Checksum = s.checksum()
 		}
-		out, perr := u.api.UploadPart(ctx, in)
+		out, perr := u.api.UploadPart(sctx, in)
 		if perr == nil && out.ETag == "" {
 			perr = fmt.Errorf("transfer: the UploadPart answer has no ETag: %w", client.ErrMalformedResponse)
 		}
@@ -520,7 +534,7 @@ func (u *uploadJob) sendPart(ctx context.Context, i int) error {
 		if (in.ContentMD5 != nil && u.d.Has(client.FeatureContentMD5)) || (s.md5 != nil && strings.EqualFold(out.ETag, s.md5Hex())) {
 			proof |= sumMD5
 		}
-		return u.ack(i, body.Size(), out.ETag, s, proof)
+		return u.ack(i, f, body.Size(), out.ETag, s, proof)
 	}
 }
 
@@ -545,8 +559,8 @@ func (u *uploadJob) corrupted(n *int, err error) error {
 }
 
 // ack records an acknowledged part: journal first (fsynced), then the
-// progress and the PartDone event.
-func (u *uploadJob) ack(i int, n int64, etag string, s sums, proof sumKind) error {
+// progress (the part's flight lands) and the PartDone event.
+func (u *uploadJob) ack(i int, f *flight, n int64, etag string, s sums, proof sumKind) error {
 	rec := &partRec{size: n, etag: etag, sums: s, proof: proof}
 	if err := u.jr.append(rec.journal(i)); err != nil {
 		return err
@@ -559,7 +573,7 @@ func (u *uploadJob) ack(i int, n int64, etag string, s sums, proof sumKind) erro
 	}
 	off := int64(i) * u.partSize
 	u.mu.Unlock()
-	u.t.prog.add(n, 1)
+	u.t.prog.land(f, n, 1)
 	u.t.ev.markDirty(dirtyProgress)
 	u.t.ev.push(event{kind: evPart, part: rec.part(u.first+i, off)})
 	return nil
@@ -781,6 +795,9 @@ func (u *uploadJob) putSingle(ctx context.Context) error {
 		u.mu.Unlock()
 		body = io.NewSectionReader(sp.r, 0, sp.n)
 	}
+	f := u.t.prog.startFlight(body.Size())
+	defer u.t.prog.endFlight(f)
+	sctx := u.t.flightContext(ctx, f)
 	if !u.trailTried {
 		u.trailTried = true
 		u.trail.Store(u.wantCRC32C && u.o.TrailingChecksums && u.d.Has(client.FeatureTrailingChecksums))
@@ -807,7 +824,7 @@ func (u *uploadJob) putSingle(ctx context.Context) error {
 		case u.wantCRC32C:
 			in.Checksum = s.checksum()
 		}
-		if out, err = u.api.PutObject(ctx, in); err != nil {
+		if out, err = u.api.PutObject(sctx, in); err != nil {
 			switch {
 			case ctx.Err() != nil:
 			case u.digestMismatch(err):
@@ -862,7 +879,7 @@ func (u *uploadJob) putSingle(ctx context.Context) error {
 		res.Unverified = "the server reported no checksum of the object, and the dialect checks no Content-MD5"
 	}
 	u.res = res
-	u.t.prog.add(body.Size(), 1)
+	u.t.prog.land(f, body.Size(), 1)
 	u.t.ev.markDirty(dirtyProgress)
 	u.t.ev.push(event{kind: evPart, part: Part{Number: u.first, Size: body.Size(), ETag: out.ETag, MD5: s.md5Hex(), CRC64: s.crc, HasCRC64: s.hasCRC, Checksum: in.Checksum}})
 	return nil
