@@ -24,7 +24,8 @@ import (
 )
 
 // DownloadInput is the input of Manager.Download. Set exactly one
-// destination: File or WriterAt.
+// destination: File, WriterAt or Writer. (Manager.Open takes one with
+// none.)
 type DownloadInput struct {
 	Bucket    string
 	Key       string
@@ -38,6 +39,18 @@ type DownloadInput struct {
 	// goroutines at once. If it is also an io.ReaderAt, MD5 (and SHA)
 	// verification can read back ranges written before a pause.
 	WriterAt io.WriterAt
+	// Writer receives the object's bytes in order, from one goroutine at
+	// a time, with no temporary file: ranges are fetched in parallel
+	// into part buffers and written in turn, so memory stays at most
+	// PartSize × (PartParallelism+1) (see "Streamed downloads" in the
+	// package documentation). The bytes are verified as a File
+	// download's are, but only once the last one is written: until Wait
+	// returns without error, what the Writer received is unverified. A
+	// Write error fails the task; a Write in progress is not interrupted
+	// by Cancel or PauseNow, which wait for it. A streamed download cannot
+	// be resumed by another process (CheckpointDir and KeepParts do not
+	// apply).
+	Writer io.Writer
 }
 
 func (in *DownloadInput) check() error {
@@ -47,8 +60,14 @@ func (in *DownloadInput) check() error {
 	if in.Key == "" {
 		return client.InvalidArgument("Key", "must not be empty")
 	}
-	if (in.File == "") == (in.WriterAt == nil) {
-		return client.InvalidArgument("File", "set exactly one destination: File or WriterAt")
+	n := 0
+	for _, set := range []bool{in.File != "", in.WriterAt != nil, in.Writer != nil} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		return client.InvalidArgument("File", "set exactly one destination: File, WriterAt or Writer")
 	}
 	return nil
 }
@@ -70,6 +89,7 @@ type downloadJob struct {
 	jpath    string
 	jr       *journal
 	seq      *seqHasher
+	sink     *streamSink // a streamed download's in-order delivery
 
 	mu       sync.Mutex
 	partSize int64
@@ -145,7 +165,17 @@ func (h *rangeHasher) rec(n int64) *rangeRec {
 }
 
 func newDownloadJob(t *Task, api transferapi.DownloadAPI, in *DownloadInput) *downloadJob {
-	return &downloadJob{t: t, api: api, in: *in, o: &t.opts, ranges: map[int]*rangeRec{}, resumed: map[int]bool{}}
+	d := &downloadJob{t: t, api: api, in: *in, o: &t.opts, ranges: map[int]*rangeRec{}, resumed: map[int]bool{}}
+	if w := in.Writer; w != nil {
+		d.sink = newStreamSink(func(_ context.Context, p []byte) error {
+			n, err := w.Write(p)
+			if err == nil && n < len(p) {
+				err = io.ErrShortWrite
+			}
+			return err
+		})
+	}
+	return d
 }
 
 func (d *downloadJob) uploadID() string { return "" }
@@ -164,16 +194,22 @@ func (d *downloadJob) session(ctx context.Context) error {
 		d.prepared = true
 	}
 	d.t.setState(StateRunning)
-	d.mu.Lock()
-	d.todo = d.todo[:0]
-	for i := 0; i < d.n; i++ {
-		if d.ranges[i] == nil {
-			d.todo = append(d.todo, i)
+	if d.sink != nil {
+		if err := d.streamSession(ctx); err != nil {
+			return err
 		}
-	}
-	d.mu.Unlock()
-	if err := d.t.runParts(ctx, d.next, d.fetch); err != nil {
-		return err
+	} else {
+		d.mu.Lock()
+		d.todo = d.todo[:0]
+		for i := 0; i < d.n; i++ {
+			if d.ranges[i] == nil {
+				d.todo = append(d.todo, i)
+			}
+		}
+		d.mu.Unlock()
+		if err := d.t.runParts(ctx, d.next, d.fetch); err != nil {
+			return err
+		}
 	}
 	if ctx.Err() != nil {
 		return context.Cause(ctx)
@@ -223,13 +259,15 @@ func (d *downloadJob) prepare(ctx context.Context) error {
 		if known, err = d.openFile(); err != nil {
 			return err
 		}
-	} else {
+	} else if d.sink == nil {
 		d.dest = d.in.WriterAt
 	}
 	d.mu.Lock()
 	d.n = int(ceilDiv(info.Size, d.partSize))
 	d.mu.Unlock()
-	if d.plan.Sequential() {
+	if d.sink != nil {
+		d.newStreamPlan()
+	} else if d.plan.Sequential() {
 		ra, _ := d.dest.(io.ReaderAt)
 		d.seq = newSeqHasher(d.n, d.plan.Algo.New(), ra, d.rangeOf, d.readBackProgress)
 	}
@@ -255,12 +293,17 @@ func (d *downloadJob) fetch(ctx context.Context, i int) error {
 	off, n := d.rangeOf(i)
 	h := d.newRangeHasher()
 	f := d.t.prog.startFlight(n)
-	defer d.t.prog.endFlight(f)
-	var buf *[]byte
-	if d.seq != nil {
+	var buf *[]byte // the range's bytes, for an in-order hash or delivery
+	if d.seq != nil || d.sink != nil {
 		buf = d.t.m.buffer(d.partSize)
-		defer d.t.m.putBuffer(buf)
 	}
+	handed := false // to the stream's delivery, which then owns f and buf
+	defer func() {
+		if !handed {
+			d.t.prog.endFlight(f)
+			d.t.m.putBuffer(buf)
+		}
+	}()
 	var written int64
 	for attempt := 1; ; attempt++ {
 		body, err := d.api.GetObjectRange(ctx, &transferapi.GetObjectRangeInput{
@@ -295,12 +338,19 @@ func (d *downloadJob) fetch(ctx context.Context, i int) error {
 			return err
 		}
 	}
+	rec := h.rec(n)
+	if d.sink != nil {
+		if err := d.sink.handOff(ctx, &streamItem{i: i, buf: buf, n: n, rec: rec, f: f}); err != nil {
+			return err
+		}
+		handed = true
+		return nil
+	}
 	if buf != nil {
 		if _, err := d.dest.WriteAt((*buf)[:n], off); err != nil {
 			return &partError{number: i, err: err}
 		}
 	}
-	rec := h.rec(n)
 	if err := d.ack(i, f, rec); err != nil {
 		return err
 	}
@@ -410,7 +460,9 @@ func (d *downloadJob) complete() error {
 		sum = c.Sum()
 	}
 	d.mu.Unlock()
-	if p.Sequential() {
+	if p.Sequential() && d.sink != nil {
+		sum = d.streamSum(p)
+	} else if p.Sequential() {
 		var ok bool
 		if sum, ok = d.seq.sum(); !ok {
 			res.Unverified = "the " + p.Algo.String() + " of the object needs its bytes in order, and ranges written before a pause could not be read back (the WriterAt is not an io.ReaderAt)"

@@ -187,6 +187,13 @@ func (t *Task) Wait(ctx context.Context) (*Result, error) {
 	}
 }
 
+// outcome returns what Wait returns, once the task has ended.
+func (t *Task) outcome() (*Result, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.result, t.err
+}
+
 // Pause stops the task from starting new parts. Parts in flight finish
 // and count; then the task gives its file slot up and enters
 // StatePaused. Pausing a waiting task takes it out of the queue.
