@@ -164,8 +164,10 @@ func (r *Reader) Close() error {
 		r.mu.Lock()
 		r.closed = true
 		r.mu.Unlock()
-		close(r.closedCh)
+		// Cancel first: the task's error is then the cancellation, even
+		// if the delivery sees the Reader closed before it sees that.
 		r.t.Cancel()
+		close(r.closedCh)
 	})
 	<-r.t.Done()
 	r.mu.Lock()
