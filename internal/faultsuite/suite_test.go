@@ -246,8 +246,10 @@ func (r *run) prepare(ctx context.Context) error {
 	)
 	if r.f.stall {
 		// Short stall and response-header timeouts (see stallTimeout): a
-		// stalled attempt ends, typed, and is retried.
-		opts = append(opts, client.WithTimeouts(client.Timeouts{Stall: r.b.stall, ResponseHeader: r.b.stall}))
+		// stalled attempt ends, typed, and is retried. The response-header
+		// timeout is the longer, so that on a loaded machine a slow answer
+		// does not end the attempt before a stall placed in its body.
+		opts = append(opts, client.WithTimeouts(client.Timeouts{Stall: r.b.stall, ResponseHeader: 3 * r.b.stall}))
 	}
 	c, err := client.New(r.b.dialect, opts...)
 	if err != nil {
