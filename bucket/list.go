@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/paging"
 )
 
 // ListAPI selects the object-listing API.
@@ -477,26 +478,43 @@ func (c *Client) ListObjectsPage(ctx context.Context, in *ListObjectsInput, optF
 //
 // An error ends the iteration: a failed request, bad input (reported
 // before anything is sent), or a server that does not advance
-// (ErrListingStalled).
+// (client.ErrListingStalled: a token or marker seen before, a marker that
+// does not grow, the same page again, or 100 truncated empty pages in a
+// row), which ends the listing before anything is yielded twice.
 func (c *Client) ListObjects(ctx context.Context, in *ListObjectsInput, optFns ...func(*client.Options)) iter.Seq2[ObjectSummary, error] {
 	var base ListObjectsInput
 	if in != nil {
 		base = *in
 	}
-	return pager[ObjectSummary]{
-		c: c.c, op: "ListObjects", start: cursor{a: base.ContinuationToken},
-		fetch: func(ctx context.Context, cur cursor) (page[ObjectSummary], error) {
+	d := c.c.Dialect()
+	order, start := paging.Opaque, paging.Cursor{A: base.ContinuationToken}
+	if !useV2(d, base.API) {
+		// v1 and QingStor markers are keys, and StartAfter is the first
+		// marker sent.
+		order = paging.Keys
+		if start.A == "" {
+			start.A = base.StartAfter
+		}
+	}
+	return paging.Pager[ObjectSummary]{
+		Dialect: d.Name, Op: "ListObjects", Start: start, Order: order,
+		Fetch: func(ctx context.Context, cur paging.Cursor) (paging.Page[ObjectSummary], error) {
 			req := base
-			req.ContinuationToken = cur.a
+			req.ContinuationToken = cur.A
 			p, err := c.ListObjectsPage(ctx, &req, optFns...)
 			if err != nil {
-				return page[ObjectSummary]{}, err
+				return paging.Page[ObjectSummary]{}, err
 			}
 			items := mergeNames(p.Objects, p.CommonPrefixes,
 				func(o *ObjectSummary) string { return o.Key },
 				func(s string) ObjectSummary { return ObjectSummary{Key: s, IsPrefix: true} })
-			return page[ObjectSummary]{items: items, next: cursor{a: p.NextToken}, more: p.IsTruncated}, nil
+			return paging.Page[ObjectSummary]{Items: items, Next: paging.Cursor{A: p.NextToken}, More: p.IsTruncated}, nil
 		},
-		ident: func(o ObjectSummary) string { return o.Key },
-	}.seq(ctx)
+		Ident: func(o ObjectSummary) string {
+			if o.IsPrefix {
+				return "prefix\x00" + o.Key
+			}
+			return o.Key
+		},
+	}.Seq(ctx)
 }
