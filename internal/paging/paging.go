@@ -200,8 +200,13 @@ func (o Order) check(cur, next Cursor) string {
 		if cur.A == "" {
 			return ""
 		}
-		if c, err := strconv.ParseInt(cur.A, 10, 64); err == nil && n <= c {
-			return fmt.Sprintf("the marker did not advance, from %s to %s", cur, next)
+		c, err := strconv.ParseInt(cur.A, 10, 64)
+		switch {
+		case err != nil:
+		case n < c:
+			return fmt.Sprintf("the marker went backwards, from %s to %s", cur, next)
+		case n == c:
+			return fmt.Sprintf("the marker did not advance from %s", cur)
 		}
 	}
 	return ""

@@ -219,8 +219,8 @@ func TestNumberOrder(t *testing.T) {
 		want string
 	}{
 		{"numeric, not lexical", map[string]string{"": "9", "9": "10", "10": ""}, ""},
-		{"repeated", map[string]string{"": "2", "2": "2"}, `the marker did not advance, from "2" to "2"`},
-		{"backwards", map[string]string{"": "5", "5": "3"}, `from "5" to "3"`},
+		{"repeated", map[string]string{"": "2", "2": "2"}, `the marker did not advance from "2"`},
+		{"backwards", map[string]string{"": "5", "5": "3"}, `the marker went backwards, from "5" to "3"`},
 		{"not a number", map[string]string{"": "five"}, `the next marker "five" is not a number`},
 		{"negative", map[string]string{"": "-1"}, `the next marker "-1" is not a number`},
 	}
