@@ -1,12 +1,9 @@
 package bucket_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
-	"io"
 	"iter"
 	"net/http"
 	"reflect"
@@ -16,69 +13,16 @@ import (
 
 	"github.com/polystore/polystore/bucket"
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/fuzzwire"
 	"github.com/polystore/polystore/internal/paging"
 )
 
-// fakeWire answers every GET (and HEAD) with a fixed body and records the
-// body of every other request, without a network: the fuzz targets below
-// run the public calls end to end (validation, signing, decoding) at
-// thousands of executions a second.
-type fakeWire struct {
-	mu       sync.Mutex
-	answer   []byte
-	sent     []byte
-	requests int
-}
-
-func (f *fakeWire) RoundTrip(r *http.Request) (*http.Response, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.requests++
-	var body []byte
-	if r.Body != nil {
-		b, err := io.ReadAll(r.Body)
-		r.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		body = b
-	}
-	answer := f.answer
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		f.sent, answer = body, nil
-	}
-	return &http.Response{
-		StatusCode: http.StatusOK, Header: http.Header{}, Request: r,
-		Body: io.NopCloser(bytes.NewReader(answer)), ContentLength: int64(len(answer)),
-	}, nil
-}
-
-func (f *fakeWire) set(answer []byte) {
-	f.mu.Lock()
-	f.answer, f.sent, f.requests = answer, nil, 0
-	f.mu.Unlock()
-}
-
-func (f *fakeWire) count() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.requests
-}
-
-func (f *fakeWire) lastSent() []byte {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.sent
-}
-
-// fakeClients holds one client per dialect over its own fakeWire, built
-// once per process.
+// fakeClients holds one bucket client per dialect over its own in-memory
+// wire, built once per process.
 var fakeClients = sync.OnceValue(func() map[string]*fakeClient {
 	m := map[string]*fakeClient{}
-	for _, d := range allDialects {
-		w := &fakeWire{}
-		c, err := client.New(d, client.WithHTTPClient(&http.Client{Transport: w}), client.WithRegion(regionFor(d)),
-			client.WithStaticCredentials("AKID", "SECRET", ""), client.WithMaxAttempts(1))
+	for _, d := range fuzzwire.Dialects {
+		c, w, err := fuzzwire.Client(d)
 		if err != nil {
 			panic(err) // the dialect table itself is broken
 		}
@@ -89,32 +33,13 @@ var fakeClients = sync.OnceValue(func() map[string]*fakeClient {
 
 type fakeClient struct {
 	d      client.Dialect
-	w      *fakeWire
+	w      *fuzzwire.Wire
 	b      *bucket.Client
 	bucket string
 }
 
-// pick returns names[i] for the name given, or, for a name the fuzzer
-// made up, one chosen by its hash, so that every input exercises some
-// case.
-func pick(names []string, name string) string {
-	for _, n := range names {
-		if n == name {
-			return n
-		}
-	}
-	h := fnv.New32a()
-	h.Write([]byte(name))
-	return names[h.Sum32()%uint32(len(names))]
-}
-
-func dialectNames() []string {
-	names := make([]string, len(allDialects))
-	for i, d := range allDialects {
-		names[i] = d.Name
-	}
-	return names
-}
+// answer makes every request of fc answer 200 with body.
+func (fc *fakeClient) answer(body []byte) { fc.w.Set(http.StatusOK, nil, body) }
 
 // configDoc is one bucket configuration: get reads it from the answer,
 // put (if the configuration can be written) sends it.
@@ -391,19 +316,19 @@ func FuzzBucketConfigResponses(f *testing.F) {
 			continue
 		}
 		seeded := 0
-		for _, d := range dialectNames() {
+		for _, d := range fuzzwire.DialectNames() {
 			fc := fakeClients()[d]
-			fc.w.set(nil)
+			fc.answer(nil)
 			sample := cc.sampleFor(fc.d)
 			if err := cc.put(ctx, fc, sample); err != nil {
 				// Not every dialect has every configuration, or takes
 				// every sample (IBM transitions apply to whole buckets).
 				continue
 			}
-			sent := fc.w.lastSent()
+			sent := fc.w.Sent()
 			// The sample reads back as itself: the round trip below
 			// starts from a working pair of calls.
-			fc.w.set(sent)
+			fc.answer(sent)
 			if got, err := cc.get(ctx, fc); err != nil || !reflect.DeepEqual(got, sample) {
 				f.Fatalf("%s %s: the sample was written as %q and reads back as %+v, %v", fc.d.Name, cc.name, sent, got, err)
 			}
@@ -414,9 +339,9 @@ func FuzzBucketConfigResponses(f *testing.F) {
 			f.Fatalf("%s: no dialect takes the sample", cc.name)
 		}
 	}
-	names, dialects := configNames(), dialectNames()
+	names, dialects := configNames(), fuzzwire.DialectNames()
 	f.Fuzz(func(t *testing.T, name, dialect string, body []byte) {
-		name, dialect = pick(names, name), pick(dialects, dialect)
+		name, dialect = fuzzwire.Pick(names, name), fuzzwire.Pick(dialects, dialect)
 		var cc configDoc
 		for _, c := range configDocs {
 			if c.name == name {
@@ -427,12 +352,12 @@ func FuzzBucketConfigResponses(f *testing.F) {
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second) // a safety net, not a measurement
 		defer cancel()
 
-		fc.w.set(body)
+		fc.answer(body)
 		v, err := cc.get(ctx, fc)
 		if err != nil || cc.put == nil {
 			return
 		}
-		fc.w.set(nil)
+		fc.answer(nil)
 		if err := cc.put(ctx, fc, v); err != nil {
 			var ia *client.InvalidArgumentError
 			if errors.As(err, &ia) {
@@ -440,8 +365,8 @@ func FuzzBucketConfigResponses(f *testing.F) {
 			}
 			t.Fatalf("%s %s: writing back what was read (%+v): %v", dialect, name, v, err)
 		}
-		sent := fc.w.lastSent()
-		fc.w.set(sent)
+		sent := fc.w.Sent()
+		fc.answer(sent)
 		again, err := cc.get(ctx, fc)
 		if err != nil {
 			t.Fatalf("%s %s: %+v was written as %q, which reads back as an error: %v", dialect, name, v, sent, err)
@@ -570,9 +495,9 @@ func FuzzBucketListingResponses(f *testing.F) {
 	for i, l := range listingDocs {
 		names[i] = l.name
 	}
-	dialects := dialectNames()
+	dialects := fuzzwire.DialectNames()
 	f.Fuzz(func(t *testing.T, name, dialect string, body []byte) {
-		name, dialect = pick(names, name), pick(dialects, dialect)
+		name, dialect = fuzzwire.Pick(names, name), fuzzwire.Pick(dialects, dialect)
 		var l listingDoc
 		for _, c := range listingDocs {
 			if c.name == name {
@@ -582,7 +507,7 @@ func FuzzBucketListingResponses(f *testing.F) {
 		fc := fakeClients()[dialect]
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // a safety net
 		defer cancel()
-		fc.w.set(body)
+		fc.answer(body)
 		n, err := l.page(ctx, fc)
 		if err != nil {
 			t.Fatalf("%s %s: %v", dialect, name, err)
@@ -590,7 +515,7 @@ func FuzzBucketListingResponses(f *testing.F) {
 		if l.all == nil {
 			return
 		}
-		fc.w.set(body)
+		fc.answer(body)
 		var got []string
 		for v, err := range l.all(ctx, fc) {
 			if err != nil {
@@ -601,7 +526,7 @@ func FuzzBucketListingResponses(f *testing.F) {
 		if len(got) > n {
 			t.Fatalf("%s %s: the iterator yielded %d entries %q from a server that repeats one page of %d", dialect, name, len(got), got, n)
 		}
-		if r := fc.w.count(); r > paging.MaxEmptyPages+1 {
+		if r := fc.w.Requests(); r > paging.MaxEmptyPages+1 {
 			t.Fatalf("%s %s: %d requests for a server that always sends the same answer", dialect, name, r)
 		}
 	})
