@@ -25,7 +25,7 @@
 //
 // Cursors and entries are remembered as 64-bit hashes with a seed chosen
 // per iteration (hash/maphash), 8 bytes each, so memory stays below
-// 2 × (Window + 64) × 8 bytes (about 66 KiB) however long the listing; a
+// 2 × (Window + 64) × 8 bytes (65 KiB) however long the listing; a
 // false "seen before" needs a 64-bit collision, about one chance in 2^52
 // per page with a full window.
 package paging
