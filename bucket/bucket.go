@@ -14,7 +14,7 @@
 // request and holds one page in memory, and a page method (ListObjectsPage,
 // ...) that returns one page and where to resume. Iterators always end:
 // a server that does not advance (a token or marker the listing has
-// already followed, a marker that does not grow, the same page again, or
+// already followed, a marker that goes back before what a page listed, the same page again, or
 // 100 truncated empty pages in a row) ends them with an error matching
 // client.ErrListingStalled (also bucket.ErrListingStalled), before any
 // entry is yielded twice.

@@ -7,6 +7,7 @@ import (
 	"html"
 	"iter"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -260,5 +261,37 @@ func inventoriesWire(d client.Dialect) pagingtest.Wire {
 			return collect(bucket.NewClient(c).ListInventories(ctx, &bucket.ListInventoriesInput{Bucket: bkt}),
 				func(inv bucket.InventoryConfiguration) string { return inv.ID })
 		},
+	}
+}
+
+// TestListVersionsFollowsDecoratedMarkers lists versions from a server that
+// decorates its key markers with state of its own, as MinIO does
+// ("doc[minio_cache:v2,...]"): such markers sort after the key they extend
+// but in no useful order with each other, and the listing must follow them.
+func TestListVersionsFollowsDecoratedMarkers(t *testing.T) {
+	var f fakeServer
+	page := func(version, nextKey, nextID string) string {
+		more := nextKey != ""
+		return fmt.Sprintf(`<ListVersionsResult><IsTruncated>%v</IsTruncated><NextKeyMarker>%s</NextKeyMarker><NextVersionIdMarker>%s</NextVersionIdMarker>`+
+			`<Version><Key>doc</Key><VersionId>%s</VersionId></Version></ListVersionsResult>`, more, xmlEscape(nextKey), nextID, version)
+	}
+	ep := f.start(t, "application/xml", func(q url.Values) string {
+		switch q.Get("key-marker") {
+		case "":
+			return page("v3", "doc[minio_cache:v2,return:]", "v3")
+		case "doc[minio_cache:v2,return:]":
+			return page("v2", "doc[minio_cache:v2,id:7dfc800b,p:0,s:0]", "v2")
+		}
+		return page("v1", "", "")
+	})
+	var got []string
+	for v, err := range newClient(t, client.S3, ep).ListObjectVersions(context.Background(), &bucket.ListObjectVersionsInput{Bucket: "photos"}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, v.VersionID)
+	}
+	if want := []string{"v3", "v2", "v1"}; !slices.Equal(got, want) {
+		t.Errorf("versions %q, want %q", got, want)
 	}
 }

@@ -154,9 +154,10 @@ const maxListing = 64 << 20
 // (mismatched or stray end tags, unclosed elements, bad syntax, numbers
 // and booleans that do not parse), as FuzzListingDecoder checks. It is
 // stricter than xml.Unmarshal in one way: the document must be exactly one
-// element, with only white space, comments and processing instructions
-// around it, where xml.Unmarshal silently ignores whatever follows the
-// first element (such as a second root element) and any text before it.
+// element, with only white space, comments, processing instructions and
+// directives around it, where xml.Unmarshal silently ignores whatever
+// follows the first element (such as a second root element) and any text
+// before it.
 func decodeListBucketResult(r io.Reader, res *xmlListBucketResult) error {
 	d := xml.NewDecoder(r)
 	var (
@@ -544,9 +545,10 @@ func (c *Client) ListObjectsPage(ctx context.Context, in *ListObjectsInput, optF
 //
 // An error ends the iteration: a failed request, bad input (reported
 // before anything is sent), or a server that does not advance
-// (client.ErrListingStalled: a token or marker seen before, a marker that
-// does not grow, the same page again, or 100 truncated empty pages in a
-// row), which ends the listing before anything is yielded twice.
+// (client.ErrListingStalled: a token or marker seen before, a marker
+// before a key the page listed, the same page again, or 100 truncated
+// empty pages in a row), which ends the listing before anything is
+// yielded twice.
 func (c *Client) ListObjects(ctx context.Context, in *ListObjectsInput, optFns ...func(*client.Options)) iter.Seq2[ObjectSummary, error] {
 	var base ListObjectsInput
 	if in != nil {
@@ -579,6 +581,12 @@ func (c *Client) ListObjects(ctx context.Context, in *ListObjectsInput, optFns .
 		Ident: func(o ObjectSummary) string {
 			if o.IsPrefix {
 				return "prefix\x00" + o.Key
+			}
+			return o.Key
+		},
+		Key: func(o ObjectSummary) string {
+			if o.IsPrefix {
+				return ""
 			}
 			return o.Key
 		},

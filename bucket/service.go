@@ -248,9 +248,10 @@ func (c *Client) ListBucketsPage(ctx context.Context, in *ListBucketsInput, optF
 // ListBuckets lists the account's buckets as an iterator, one page per
 // request. Memory holds one page at a time; breaking out of the loop
 // sends no further request. A server that does not advance (a token,
-// marker or offset seen before, a marker or offset that does not grow,
-// the same page again, 100 truncated empty pages in a row) ends the
-// listing with client.ErrListingStalled before anything is yielded twice.
+// marker or offset seen before, a marker before a name the page listed,
+// an offset that does not grow, the same page again, 100 truncated empty
+// pages in a row) ends the listing with client.ErrListingStalled before
+// anything is yielded twice.
 func (c *Client) ListBuckets(ctx context.Context, in *ListBucketsInput, optFns ...func(*client.Options)) iter.Seq2[BucketSummary, error] {
 	var base ListBucketsInput
 	if in != nil {
@@ -276,6 +277,7 @@ func (c *Client) ListBuckets(ctx context.Context, in *ListBucketsInput, optFns .
 			return paging.Page[BucketSummary]{Items: p.Buckets, Next: paging.Cursor{A: p.NextToken}, More: p.IsTruncated}, nil
 		},
 		Ident: func(b BucketSummary) string { return b.Name },
+		Key:   func(b BucketSummary) string { return b.Name },
 	}.Seq(ctx)
 }
 

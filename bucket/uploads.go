@@ -189,7 +189,7 @@ func (c *Client) ListMultipartUploadsPage(ctx context.Context, in *ListMultipart
 // (with a Delimiter) common prefixes as an iterator, one page per request.
 // Common prefixes come as entries with IsPrefix set, after the page's
 // uploads. Memory holds one page at a time. A server that does not
-// advance (markers seen before or not growing, the same page again, 100
+// advance (markers seen before or before what a page listed, the same page again, 100
 // truncated empty pages in a row) ends the listing with
 // client.ErrListingStalled before anything is yielded twice.
 func (c *Client) ListMultipartUploads(ctx context.Context, in *ListMultipartUploadsInput, optFns ...func(*client.Options)) iter.Seq2[MultipartUpload, error] {
@@ -217,5 +217,11 @@ func (c *Client) ListMultipartUploads(ctx context.Context, in *ListMultipartUplo
 			}, nil
 		},
 		Ident: func(u MultipartUpload) string { return u.Key + "\x00" + u.UploadID },
+		Key: func(u MultipartUpload) string {
+			if u.IsPrefix {
+				return ""
+			}
+			return u.Key
+		},
 	}.Seq(ctx)
 }

@@ -388,7 +388,7 @@ func (c *Client) ListObjectVersionsPage(ctx context.Context, in *ListObjectVersi
 // (with a Delimiter) common prefixes as an iterator, one page per request.
 // Common prefixes come as entries with IsPrefix set, after the page's
 // versions. Memory holds one page at a time. A server that does not
-// advance (markers seen before or not growing, the same page again, 100
+// advance (markers seen before or before what a page listed, the same page again, 100
 // truncated empty pages in a row) ends the listing with
 // client.ErrListingStalled before anything is yielded twice.
 func (c *Client) ListObjectVersions(ctx context.Context, in *ListObjectVersionsInput, optFns ...func(*client.Options)) iter.Seq2[ObjectVersion, error] {
@@ -420,6 +420,12 @@ func (c *Client) ListObjectVersions(ctx context.Context, in *ListObjectVersionsI
 				return "prefix\x00" + v.Key
 			}
 			return v.Key + "\x00" + v.VersionID
+		},
+		Key: func(v ObjectVersion) string {
+			if v.IsPrefix {
+				return ""
+			}
+			return v.Key
 		},
 	}.Seq(ctx)
 }

@@ -17,10 +17,10 @@
 //   - a page whose first entry was already the first entry of an earlier
 //     page (the same page again, under a fresh token), among the last
 //     Window pages;
-//   - a marker that does not advance, for listings whose markers are keys
-//     (a next marker must be greater than the current one, or, for a
-//     marker pair, equal with a different second marker) or numbers (a
-//     next part number or offset must be greater);
+//   - a marker that does not advance: for listings whose markers are keys,
+//     a next marker before a key the page listed (resuming there would list
+//     that key again); for listings whose markers are numbers, a next part
+//     number or offset that is not greater than the current one;
 //   - MaxEmptyPages truncated pages in a row without a single entry.
 //
 // Cursors and entries are remembered as 64-bit hashes with a seed chosen
@@ -89,8 +89,11 @@ const (
 	// repetition is checked.
 	Opaque Order = iota
 	// Keys cursors are names (object keys, bucket names): the next A
-	// must be greater than the current one (byte order, as S3 lists), or
-	// equal with a different B for a marker pair.
+	// must not sort before (in byte order, as S3 lists) any key of the
+	// page, as Pager.Key names them. It is not compared with the current
+	// cursor: servers may decorate a key marker with state of their own
+	// (MinIO sends "key[minio_cache:v2,...]"), which sorts after the key
+	// it extends but in no useful order with other decorated markers.
 	Keys
 	// Numbers cursors are decimal numbers (part-number markers,
 	// offsets): the next A must be greater; "" is the start.
@@ -119,6 +122,10 @@ type Pager[T any] struct {
 	// Ident names an entry uniquely within the listing; nil skips the
 	// same-page check.
 	Ident func(T) string
+	// Key returns an entry's key for the Keys order check, or "" for an
+	// entry that does not count (a common prefix, which servers place
+	// less uniformly). nil skips the check.
+	Key func(T) string
 }
 
 // Seq returns the iterator. Each range over it starts again from Start;
@@ -167,7 +174,7 @@ func (p Pager[T]) Seq(ctx context.Context) iter.Seq2[T, error] {
 				yield(zero, p.stalled("the page at cursor %s is marked truncated but names nothing to resume from", cur))
 				return
 			}
-			if msg := p.Order.check(cur, next); msg != "" {
+			if msg := p.check(pg.Items, cur, next); msg != "" {
 				yield(zero, p.stalled("%s", msg))
 				return
 			}
@@ -182,15 +189,22 @@ func (p Pager[T]) Seq(ctx context.Context) iter.Seq2[T, error] {
 	}
 }
 
-// check returns why next does not advance from cur, or "".
-func (o Order) check(cur, next Cursor) string {
-	switch o {
+// check returns why next, named by the page at cur with items, does not
+// advance, or "".
+func (p Pager[T]) check(items []T, cur, next Cursor) string {
+	switch p.Order {
 	case Keys:
-		switch {
-		case next.A < cur.A:
-			return fmt.Sprintf("the marker went backwards, from %s to %s", cur, next)
-		case next.A == cur.A && next.B == cur.B:
-			return fmt.Sprintf("the marker did not advance from %s", cur)
+		if p.Key == nil {
+			return ""
+		}
+		var last string
+		for _, it := range items {
+			if k := p.Key(it); k > last {
+				last = k
+			}
+		}
+		if next.A < last {
+			return fmt.Sprintf("the marker went backwards: the page at cursor %s lists %s but names %s to resume from", cur, short(last), next)
 		}
 	case Numbers:
 		n, err := strconv.ParseInt(next.A, 10, 64)

@@ -175,28 +175,69 @@ func TestTruncatedWithoutCursor(t *testing.T) {
 }
 
 func TestKeyOrder(t *testing.T) {
+	// Each page lists the keys given for its cursor and names the next
+	// cursor; common prefixes (ending in "/") do not count for the order.
+	type pg struct {
+		items []string
+		next  Cursor
+	}
 	cases := []struct {
 		name      string
 		start     Cursor
-		next      map[Cursor]Cursor
+		pages     map[Cursor]pg
 		want      string // "" for a listing that ends well
 		fetches   int
 		wantItems int
 	}{
-		{"backwards", Cursor{}, map[Cursor]Cursor{{}: {A: "m"}, {A: "m"}: {A: "c"}}, `the marker went backwards, from "m" to "c"`, 2, 2},
-		{"standing still", Cursor{A: "s"}, map[Cursor]Cursor{{A: "s"}: {A: "s"}}, `the marker did not advance from "s"`, 1, 1},
-		{"pair standing still", Cursor{}, map[Cursor]Cursor{{}: {A: "k", B: "v1"}, {A: "k", B: "v1"}: {A: "k", B: "v1"}}, `did not advance from "k"/"v1"`, 2, 2},
-		{"pair moving within a key", Cursor{}, map[Cursor]Cursor{{}: {A: "k", B: "v2"}, {A: "k", B: "v2"}: {A: "k", B: "v1"}, {A: "k", B: "v1"}: {}}, "", 3, 3},
-		{"pair cycling within a key", Cursor{}, map[Cursor]Cursor{{}: {A: "k", B: "v2"}, {A: "k", B: "v2"}: {A: "k", B: "v1"}, {A: "k", B: "v1"}: {A: "k", B: "v2"}}, `leads to cursor "k"/"v2", which the listing has already followed`, 3, 3},
-		{"growing", Cursor{A: "a"}, map[Cursor]Cursor{{A: "a"}: {A: "b"}, {A: "b"}: {A: "b0"}, {A: "b0"}: {}}, "", 3, 3},
+		{"backwards", Cursor{}, map[Cursor]pg{
+			{}:       {[]string{"a", "m"}, Cursor{A: "m"}},
+			{A: "m"}: {[]string{"n", "p"}, Cursor{A: "c"}},
+		}, `the marker went backwards: the page at cursor "m" lists "p" but names "c" to resume from`, 2, 4},
+		{"standing still with fresh entries", Cursor{A: "s"}, map[Cursor]pg{
+			{A: "s"}: {[]string{"t"}, Cursor{A: "s"}},
+		}, `lists "t" but names "s" to resume from`, 1, 1},
+		{"repeated pair", Cursor{}, map[Cursor]pg{
+			{}:                {[]string{"j", "k"}, Cursor{A: "k", B: "v1"}},
+			{A: "k", B: "v1"}: {nil, Cursor{A: "k", B: "v1"}},
+		}, `leads to cursor "k"/"v1", which the listing has already followed`, 2, 2},
+		{"pair moving within a key", Cursor{}, map[Cursor]pg{
+			{}:                {[]string{"k"}, Cursor{A: "k", B: "v2"}},
+			{A: "k", B: "v2"}: {[]string{"k"}, Cursor{A: "k", B: "v1"}},
+			{A: "k", B: "v1"}: {[]string{"k"}, Cursor{}},
+		}, "", 3, 3},
+		{"pair cycling within a key", Cursor{}, map[Cursor]pg{
+			{}:                {[]string{"k"}, Cursor{A: "k", B: "v2"}},
+			{A: "k", B: "v2"}: {[]string{"k"}, Cursor{A: "k", B: "v1"}},
+			{A: "k", B: "v1"}: {[]string{"k"}, Cursor{A: "k", B: "v2"}},
+		}, `leads to cursor "k"/"v2", which the listing has already followed`, 3, 3},
+		{"decorated markers", Cursor{}, map[Cursor]pg{
+			// MinIO's markers: a key, then state of its own.
+			{}: {[]string{"doc"}, Cursor{A: "doc[minio_cache:v2,return:]", B: "3"}},
+			{A: "doc[minio_cache:v2,return:]", B: "3"}:       {[]string{"doc"}, Cursor{A: "doc[minio_cache:v2,id:7d,p:0,s:0]", B: "2"}},
+			{A: "doc[minio_cache:v2,id:7d,p:0,s:0]", B: "2"}: {[]string{"doc", "e"}, Cursor{}},
+		}, "", 3, 4},
+		{"a prefix past the marker", Cursor{}, map[Cursor]pg{
+			{}:       {[]string{"a", "z/"}, Cursor{A: "b"}},
+			{A: "b"}: {[]string{"c"}, Cursor{}},
+		}, "", 2, 3},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &script{pages: func(cur Cursor) (Page[string], error) {
-				next := tc.next[cur]
-				return Page[string]{Items: []string{cur.String()}, Next: next, More: next != Cursor{}}, nil
+				p := tc.pages[cur]
+				return Page[string]{Items: p.items, Next: p.next, More: p.next != Cursor{}}, nil
 			}}
-			got, err := run(s.pager(tc.start, Keys))
+			pager := s.pager(tc.start, Keys)
+			// Entries are unique per page here, not across pages (a key's
+			// versions).
+			pager.Ident = nil
+			pager.Key = func(k string) string {
+				if strings.HasSuffix(k, "/") {
+					return ""
+				}
+				return k
+			}
+			got, err := run(pager)
 			if tc.want == "" {
 				if err != nil {
 					t.Fatal(err)
@@ -204,7 +245,6 @@ func TestKeyOrder(t *testing.T) {
 			} else {
 				checkStalled(t, err, tc.want)
 			}
-			noDuplicates(t, got)
 			if s.fetches != tc.fetches || len(got) != tc.wantItems {
 				t.Errorf("%d fetches, %d entries; want %d, %d", s.fetches, len(got), tc.fetches, tc.wantItems)
 			}

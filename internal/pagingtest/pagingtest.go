@@ -173,10 +173,13 @@ var scenarios = []scenario{{
 		return Page{Items: w.full(n), Next: w.cursor(max(n, 1)), More: true}
 	},
 	want: func(w *Wire) string {
-		if w.Order == paging.Opaque {
+		switch w.Order {
+		case paging.Opaque:
 			return "which the listing has already followed"
+		case paging.Keys:
+			return "went backwards" // the marker is before the page's keys
 		}
-		return "did not advance"
+		return "the marker did not advance"
 	},
 	requests: count(2), items: count(4),
 }, {
