@@ -35,6 +35,7 @@ import (
 	"time"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/paging"
 )
 
 // Client runs multipart operations. It is cheap to create and safe for
@@ -943,33 +944,29 @@ func (c *Client) ListPartsPage(ctx context.Context, in *ListPartsInput, optFns .
 
 // ListParts iterates over every uploaded part in part number order,
 // fetching pages of in.MaxParts as it goes (memory stays one page). It
-// stops at the first error, which it yields, and stops early if the
-// server repeats a marker instead of advancing.
+// stops at the first error, which it yields. A server that does not
+// advance (a part-number marker seen before or not greater than the last,
+// the same page again, 100 truncated empty pages in a row) ends the
+// listing with an error matching client.ErrListingStalled, before any part
+// is yielded twice.
 func (c *Client) ListParts(ctx context.Context, in *ListPartsInput, optFns ...func(*client.Options)) iter.Seq2[Part, error] {
-	return func(yield func(Part, error) bool) {
-		page := ListPartsInput{}
-		if in != nil {
-			page = *in
-		}
-		seen := map[string]bool{page.Marker: true}
-		for {
-			out, err := c.ListPartsPage(ctx, &page, optFns...)
-			if err != nil {
-				yield(Part{}, err)
-				return
-			}
-			for _, p := range out.Parts {
-				if !yield(p, nil) {
-					return
-				}
-			}
-			if !out.IsTruncated || seen[out.NextMarker] {
-				return
-			}
-			seen[out.NextMarker] = true
-			page.Marker = out.NextMarker
-		}
+	base := ListPartsInput{}
+	if in != nil {
+		base = *in
 	}
+	return paging.Pager[Part]{
+		Dialect: c.c.Dialect().Name, Op: "ListParts", Start: paging.Cursor{A: base.Marker}, Order: paging.Numbers,
+		Fetch: func(ctx context.Context, cur paging.Cursor) (paging.Page[Part], error) {
+			req := base
+			req.Marker = cur.A
+			out, err := c.ListPartsPage(ctx, &req, optFns...)
+			if err != nil {
+				return paging.Page[Part]{}, err
+			}
+			return paging.Page[Part]{Items: out.Parts, Next: paging.Cursor{A: out.NextMarker}, More: out.IsTruncated}, nil
+		},
+		Ident: func(p Part) string { return strconv.Itoa(p.PartNumber) },
+	}.Seq(ctx)
 }
 
 // invoke runs op and returns a failure reported in a successful answer's
