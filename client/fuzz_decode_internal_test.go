@@ -159,7 +159,7 @@ func FuzzDecodeResult(f *testing.F) {
 	f.Fuzz(func(t *testing.T, dialect string, body []byte) {
 		d := fuzzDialect(dialect)
 		resp, _ := fuzzResponse(http.StatusOK, body)
-		code, isErr := peekErrorIn200(d, resp)
+		code, isErr, _ := peekErrorIn200(d, resp)
 		var v result
 		err := DecodeResult(d, "CompleteMultipartUpload", resp, &v)
 		var re *ResponseError
