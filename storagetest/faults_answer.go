@@ -84,7 +84,18 @@ func sendRewritten(c *call) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	status, body := w.fn(w.status, w.dst.Header(), w.body)
+	// The fn edits the headers with http.Header's methods, which look
+	// names up in Go's canonical form: hand them over in it, and respell
+	// what it leaves as the vendor spells it.
+	h := w.dst.Header()
+	for k, v := range h {
+		if ck := http.CanonicalHeaderKey(k); ck != k {
+			delete(h, k)
+			h[ck] = append(h[ck], v...)
+		}
+	}
+	status, body := w.fn(w.status, h, w.body)
+	c.s.wire.respell(h)
 	if !w.head && status != http.StatusNoContent && status != http.StatusNotModified {
 		w.dst.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	}
