@@ -1,0 +1,49 @@
+package object
+
+import (
+	"context"
+
+	"github.com/polystore/polystore/client"
+)
+
+// putOne runs one PutObject request. The body carries what
+// PutInput.Integrity asks for (client.Client.PrepareBody, which reads a
+// replayable body once for all its digests); a default additional
+// checksum the server refuses is replaced by Content-MD5 and the request
+// sent once more; the answer is checked against what was sent
+// (PutOutput.Verified), and a trailing checksum must be acknowledged.
+func (c *Client) putOne(ctx context.Context, in *PutInput, optFns []func(*client.Options)) (*PutOutput, error) {
+	if in == nil {
+		return client.Invoke(ctx, c.c, &putOp, in, optFns...)
+	}
+	// Refuse bad input before reading the body.
+	if err := putOp.Validate(c.c.Dialect(), in); err != nil {
+		return nil, withOp(err, putOp.Name)
+	}
+	pb, err := c.c.PrepareBody(&client.BodyInput{
+		Op: putOp.Name, Body: in.Body, Size: in.Size, Integrity: in.Integrity,
+		ContentMD5: in.ContentMD5, Checksum: in.Checksum, TrailingChecksum: in.TrailingChecksum,
+		PayloadSHA256: in.PayloadSHA256, ContentEncoding: in.ContentEncoding,
+	}, optFns...)
+	if err != nil {
+		return nil, err
+	}
+	one := *in
+	one.prepared = pb
+	out, err := client.Invoke(ctx, c.c, &putOp, &one, optFns...)
+	if err != nil {
+		fb := pb.Fallback(err)
+		if fb == nil {
+			return nil, err
+		}
+		pb, one.prepared = fb, fb
+		if out, err = client.Invoke(ctx, c.c, &putOp, &one, optFns...); err != nil {
+			return nil, err
+		}
+	}
+	out.Verified, out.Unverified, err = pb.Verify(client.BodyAnswer{ETag: out.ETag, Checksum: out.Checksum, CRC64: out.CRC64, HasCRC64: out.HasCRC64})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
