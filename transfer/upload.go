@@ -53,10 +53,10 @@ type uploadJob struct {
 	fellBack        atomic.Bool
 	refusal         atomic.Pointer[string]
 	refusalRecorded atomic.Bool
-	single         bool
-	first          int // the dialect's first part number
-	jpath          string
-	jr             *journal
+	single          bool
+	first           int // the dialect's first part number
+	jpath           string
+	jr              *journal
 
 	mu sync.Mutex
 	// partCRC32C: the multipart upload in id was created with CRC32C
