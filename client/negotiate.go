@@ -153,7 +153,7 @@ func (c *Client) endpointHost() string {
 
 // ChecksumRefused reports whether err may be the server refusing a
 // request for carrying an additional checksum: a 501, or a 400 with one
-// of the dialect's ChecksumRefusalCodes. Only the same request sent
+// of the dialect's ChecksumRefusalCodes or without a body (a HEAD's). Only the same request sent
 // without it (with Content-MD5 instead) tells: if that succeeds, the
 // server refuses them (record it with Client.RecordChecksumSupport).
 func (d *Dialect) ChecksumRefused(err error) bool {
@@ -174,8 +174,8 @@ func checksumRefusal(d *Dialect, err error) (*ResponseError, bool) {
 	switch {
 	case re.StatusCode == http.StatusNotImplemented:
 		return re, true
-	case re.StatusCode == http.StatusBadRequest && d.ChecksumRefusalCodes[re.Code]:
-		return re, true
+	case re.StatusCode == http.StatusBadRequest && (re.Code == "" || d.ChecksumRefusalCodes[re.Code]):
+		return re, true // "": the answer to a HEAD has no body
 	}
 	return nil, false
 }

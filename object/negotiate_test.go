@@ -401,3 +401,35 @@ func TestPutOneShotStream(t *testing.T) {
 		})
 	}
 }
+
+// TestGetChecksumModeRefused: a server that refuses additional checksums
+// may refuse to be asked for one (B2 refuses x-amz-checksum-mode): a
+// fresh client's Get asks again without and records the refusal; a
+// client that knows does not ask.
+func TestGetChecksumModeRefused(t *testing.T) {
+	ctx := context.Background()
+	data := []byte("asked for a checksum")
+	e := newHostile(t, client.S3)
+	if _, err := e.objects.Put(ctx, &object.PutInput{Bucket: e.bucket, Key: "k", Body: bytes.NewReader(data)}); err != nil {
+		t.Fatal(err)
+	}
+	e.refuseChecksums(400, "InvalidArgument")
+	fresh, err := e.srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, out, err := readAll(t, object.NewClient(fresh), &object.GetInput{Bucket: e.bucket, Key: "k"})
+	if err != nil || !bytes.Equal(got, data) || out.Verified != "md5" {
+		t.Fatalf("Get = %q, %+v, %v", got, out, err)
+	}
+	if s := fresh.ChecksumSupport(); s != client.ChecksumSupportRefused {
+		t.Errorf("ChecksumSupport = %v, want refused", s)
+	}
+	from := len(e.srv.Requests())
+	if _, _, err := readAll(t, object.NewClient(fresh), &object.GetInput{Bucket: e.bucket, Key: "k"}); err != nil {
+		t.Fatal(err)
+	}
+	if reqs := e.srv.Requests()[from:]; len(reqs) != 1 || hasChecksum(reqs[0].Header) {
+		t.Errorf("%d requests after the refusal, want one without x-amz-checksum-mode", len(reqs))
+	}
+}

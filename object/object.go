@@ -349,6 +349,10 @@ type GetInput struct {
 	// against the checksum its answer publishes (see Get): Body is then
 	// the server's bytes as they come. Verification is on by default.
 	DisableVerification bool
+
+	// noChecksumMode: the server refuses x-amz-checksum-mode, so Get
+	// does not ask for the checksum by default.
+	noChecksumMode bool
 }
 
 // ObjectType says whether an object can be appended to.
@@ -464,7 +468,7 @@ var getOp = client.Op[GetInput, GetOutput]{
 		in.Conditions.apply(r.Header, "")
 		in.Override.apply(r.Query)
 		d.SetSSECustomer(r.Header, in.SSE, false)
-		setChecksumMode(d, r.Header, in.ChecksumMode || (in.whole() && !in.DisableVerification && d.Has(client.FeatureChecksums)))
+		setChecksumMode(d, r.Header, in.ChecksumMode || in.defaultChecksumMode(d))
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *GetOutput) error {
@@ -504,7 +508,7 @@ var getOp = client.Op[GetInput, GetOutput]{
 // cannot be checked (the published checksums are of the whole object).
 // DisableVerification turns the check off.
 func (c *Client) Get(ctx context.Context, in *GetInput, optFns ...func(*client.Options)) (*GetOutput, error) {
-	out, err := client.Invoke(ctx, c.c, &getOp, in, optFns...)
+	out, in, err := c.getNegotiated(ctx, in, optFns) // put_integrity.go
 	if err != nil {
 		return nil, err
 	}

@@ -47,3 +47,38 @@ func (c *Client) putOne(ctx context.Context, in *PutInput, optFns []func(*client
 	}
 	return out, nil
 }
+
+// defaultChecksumMode reports whether a Get asks for the stored
+// checksum without ChecksumMode, to verify a whole object's body.
+func (in *GetInput) defaultChecksumMode(d *client.Dialect) bool {
+	return in.whole() && !in.DisableVerification && !in.noChecksumMode && d.Has(client.FeatureChecksums)
+}
+
+// getNegotiated runs GetObject. A server known to refuse additional
+// checksums (client.ChecksumSupportRefused) is not asked for the stored
+// one by default (x-amz-checksum-mode, which Backblaze B2 refuses with
+// the checksum headers); one that refuses the request asking for it
+// (client.Dialect.ChecksumRefused) is asked again without, and, when that
+// succeeds, the client records the refusal. It returns the input the
+// answer is for.
+func (c *Client) getNegotiated(ctx context.Context, in *GetInput, optFns []func(*client.Options)) (*GetOutput, *GetInput, error) {
+	if in != nil && !in.ChecksumMode && !in.noChecksumMode && c.c.ChecksumSupport() == client.ChecksumSupportRefused {
+		cp := *in
+		cp.noChecksumMode, in = true, &cp
+	}
+	out, err := client.Invoke(ctx, c.c, &getOp, in, optFns...)
+	if err == nil || in == nil {
+		return out, in, err
+	}
+	d := c.c.Dialect()
+	if !in.defaultChecksumMode(d) || !d.ChecksumRefused(err) {
+		return nil, in, err
+	}
+	cp := *in
+	cp.noChecksumMode = true
+	if out, err = client.Invoke(ctx, c.c, &getOp, &cp, optFns...); err != nil {
+		return nil, in, err
+	}
+	c.c.RecordChecksumSupport(client.ChecksumSupportRefused, getOp.Name, "refused a GET with x-amz-checksum-mode, and took it without")
+	return out, &cp, nil
+}

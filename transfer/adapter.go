@@ -150,8 +150,17 @@ func (a *ClientAPI) ListUploads(ctx context.Context, bucketName, key string) ite
 // additional checksum on dialects that have them.
 func (a *ClientAPI) HeadObject(ctx context.Context, in *HeadObjectInput) (*ObjectInfo, error) {
 	d := a.c.Dialect()
-	out, err := a.objects.Head(ctx, &object.HeadInput{Bucket: in.Bucket, Key: in.Key, VersionID: in.VersionID,
-		ChecksumMode: d.Has(client.FeatureChecksums)})
+	hin := &object.HeadInput{Bucket: in.Bucket, Key: in.Key, VersionID: in.VersionID,
+		ChecksumMode: d.Has(client.FeatureChecksums) && a.c.ChecksumSupport() != client.ChecksumSupportRefused}
+	out, err := a.objects.Head(ctx, hin)
+	if err != nil && hin.ChecksumMode && d.ChecksumRefused(err) {
+		// A server that refuses additional checksums may refuse to be
+		// asked for one (Backblaze B2 refuses x-amz-checksum-mode).
+		hin.ChecksumMode = false
+		if out, err = a.objects.Head(ctx, hin); err == nil {
+			a.c.RecordChecksumSupport(client.ChecksumSupportRefused, "HeadObject", "refused a HEAD with x-amz-checksum-mode, and took it without")
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
