@@ -274,6 +274,7 @@ type PreparedBody struct {
 	crc64         uint64
 	hasCRC64      bool
 	liveCRC64     hash.Hash64 // a one-shot body's CRC-64, computed while it is sent
+	crc32c        [4]byte     // checksum's Value, when computed here
 
 	// defaulted: checksum or trailing was chosen by IntegrityAuto, so a
 	// refusal falls back to Content-MD5. fallback: this body is that
@@ -412,7 +413,8 @@ func (p *PreparedBody) prepare(body *Body) error {
 		return fmt.Errorf("reading the body to hash it: %w", err)
 	}
 	if kinds&sumCRC32C != 0 {
-		p.checksum = Checksum{Algorithm: ChecksumCRC32C, Value: binary.BigEndian.AppendUint32(make([]byte, 0, 4), s.crc32c)}
+		binary.BigEndian.PutUint32(p.crc32c[:], s.crc32c)
+		p.checksum = Checksum{Algorithm: ChecksumCRC32C, Value: p.crc32c[:]}
 	}
 	if kinds&sumMD5 != 0 {
 		p.contentMD5 = s.md5
@@ -501,9 +503,9 @@ func (p *PreparedBody) Verify(a BodyAnswer) (verified, unverified string, err er
 			p.neg.trailers.Store(trailersAccepted)
 		}
 		p.record(ChecksumSupportVerified, "")
-		return strings.ToLower(p.trailing.String()), "", nil
+		return lowerNames[p.trailing], "", nil
 	case !p.checksum.IsZero():
-		name := strings.ToLower(p.checksum.Algorithm.String())
+		name := lowerNames[p.checksum.Algorithm]
 		if a.Checksum.Algorithm == p.checksum.Algorithm && a.Checksum.Parts == 0 {
 			if !a.Checksum.Equal(p.checksum) {
 				return "", "", mismatch(name, a.Checksum.String(), p.checksum.String())

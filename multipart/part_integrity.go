@@ -22,10 +22,6 @@ func (c *Client) UploadPart(ctx context.Context, in *UploadPartInput, optFns ...
 	if in == nil {
 		return invoke(ctx, c.c, &uploadPartOp, in, optFns)
 	}
-	// Refuse bad input before reading the body.
-	if err := uploadPartOp.Validate(c.c.Dialect(), in); err != nil {
-		return nil, withOp(err, uploadPartOp.Name)
-	}
 	sum := in.ContentMD5
 	if sum == nil && in.ComputeContentMD5 {
 		size := in.Size

@@ -16,10 +16,6 @@ func (c *Client) putOne(ctx context.Context, in *PutInput, optFns []func(*client
 	if in == nil {
 		return client.Invoke(ctx, c.c, &putOp, in, optFns...)
 	}
-	// Refuse bad input before reading the body.
-	if err := putOp.Validate(c.c.Dialect(), in); err != nil {
-		return nil, withOp(err, putOp.Name)
-	}
 	pb, err := c.c.PrepareBody(&client.BodyInput{
 		Op: putOp.Name, Body: in.Body, Size: in.Size, Integrity: in.Integrity,
 		ContentMD5: in.ContentMD5, Checksum: in.Checksum, TrailingChecksum: in.TrailingChecksum,
