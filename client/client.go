@@ -9,6 +9,12 @@
 // handshake, response header, body stall), never as a whole, and an
 // attempt that times out is retried like a connection error; the last
 // one's failure is a *TimeoutError matching ErrTimeout.
+//
+// Writes carry what lets the server verify their body
+// (Options.Integrity: by default the cheapest checksum the dialect
+// verifies, negotiated with S3-compatible servers that refuse or ignore
+// additional checksums, see ChecksumSupport), and over plain http SigV4
+// requests sign their body's SHA-256 (Options.PayloadSigning).
 package client
 
 import (

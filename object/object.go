@@ -20,6 +20,12 @@
 // it with client.ErrChecksumMismatch instead of io.EOF.
 // GetInput.DisableVerification turns that check off; GetOutput.Verified
 // names it.
+//
+// Put sends by default the cheapest checksum the dialect verifies (a
+// CRC32C on S3 and IBM, Content-MD5 instead on a server that refuses or
+// ignores it; the CRC-64 checked on COS; Content-MD5 on QingStor);
+// PutInput.Integrity changes that, and PutOutput.Verified names what the
+// server verified.
 package object
 
 import (
