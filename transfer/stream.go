@@ -6,7 +6,6 @@ import (
 	"io"
 
 	"github.com/polystore/polystore/client"
-	"github.com/polystore/polystore/transfer/transferapi"
 )
 
 // A stream source (an io.Reader of unknown size) is read once, in order,
@@ -43,16 +42,14 @@ func (u *uploadJob) prepareStream(ctx context.Context) error {
 		u.mu.Unlock()
 		u.t.prog.setTotals(sp.n, 1)
 	}
-	id, err := u.api.CreateMultipartUpload(ctx, &transferapi.CreateMultipartUploadInput{
-		Bucket: u.in.Bucket, Key: u.in.Key, ChecksumAlgorithm: u.checksumAlgorithm(), ObjectOptions: u.initiateOptions(),
-	})
+	id, crc32c, err := u.createUpload(ctx)
 	if err != nil {
 		return err
 	}
 	u.mu.Lock()
 	u.id = id
 	u.mu.Unlock()
-	u.setPartCRC32C(u.wantCRC32C)
+	u.setPartCRC32C(crc32c)
 	return nil
 }
 
