@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -134,18 +135,29 @@ func (g *readGate) await(pos int64) (int64, error) {
 	}
 }
 
-// slowServer fronts a storagetest server on 127.0.0.1: the body of a PUT
-// to key is read through gate, everything else passes straight through.
+// slowServer fronts a storagetest server on 127.0.0.1: the body of a
+// single PUT to key is read through gate, everything else passes
+// straight through.
 func slowServer(t *testing.T, d client.Dialect, key string, gate *readGate) (*client.Client, string) {
+	t.Helper()
+	return slowServerFor(t, d, gate, func(r *http.Request) bool {
+		return r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/"+key) && r.URL.RawQuery == ""
+	})
+}
+
+// slowServerFor is slowServer for the requests that slow selects.
+func slowServerFor(t *testing.T, d client.Dialect, gate *readGate, slow func(*http.Request) bool) (*client.Client, string) {
 	t.Helper()
 	srv := storagetest.NewServer(d)
 	t.Cleanup(srv.Close)
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/"+key) && r.URL.RawQuery == "" {
+	front := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if slow(r) {
 			r.Body = &slowBody{rc: r.Body, gate: gate}
 		}
 		srv.ServeHTTP(w, r)
 	}))
+	front.Listener = smallWindowListener{front.Listener}
+	front.Start()
 	t.Cleanup(front.Close)
 	t.Cleanup(func() { close(gate.closed) })
 	c, err := srv.Client(client.WithEndpoint(front.URL))
@@ -159,24 +171,41 @@ func slowServer(t *testing.T, d client.Dialect, key string, gate *readGate) (*cl
 	return c, bkt
 }
 
-// socketSlack is more than loopback TCP can hold between a sender and a
-// receiver that reads nothing: the largest send buffer and receive
-// window the kernel allows, and some.
-func socketSlack() int64 {
-	total := int64(8 << 20)
-	for _, p := range []string{"/proc/sys/net/ipv4/tcp_wmem", "/proc/sys/net/ipv4/tcp_rmem"} {
-		b, err := os.ReadFile(p)
-		f := strings.Fields(string(b))
-		if err != nil || len(f) != 3 {
-			return 64 << 20
+// frontReadBuffer is the receive buffer of the slow server's
+// connections: a fixed size turns the kernel's receive-window autotuning
+// off, so the bytes a client can get into the socket before the server
+// reads any (socketSlack) stay a few MiB, whatever tcp_rmem allows.
+const frontReadBuffer = 256 << 10
+
+// smallWindowListener gives every accepted connection frontReadBuffer.
+type smallWindowListener struct{ net.Listener }
+
+func (l smallWindowListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok && err == nil {
+		if err := tc.SetReadBuffer(frontReadBuffer); err != nil {
+			c.Close()
+			return nil, err
 		}
-		n, err := strconv.ParseInt(f[2], 10, 64)
-		if err != nil {
-			return 64 << 20
-		}
-		total += n
 	}
-	return total
+	return c, err
+}
+
+// socketSlack is more than loopback TCP can hold between a sender and a
+// slow server that reads nothing: the largest send buffer the kernel
+// allows, the server's receive buffer (doubled by the kernel for its
+// bookkeeping), and some for the buffers of both HTTP stacks.
+func socketSlack() int64 {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/tcp_wmem")
+	f := strings.Fields(string(b))
+	if err != nil || len(f) != 3 {
+		return 64 << 20
+	}
+	wmem, err := strconv.ParseInt(f[2], 10, 64)
+	if err != nil {
+		return 64 << 20
+	}
+	return wmem + 2*frontReadBuffer + 8<<20
 }
 
 // TestSentDuringSlowPut: a single PUT to a server that reads its body
@@ -244,6 +273,81 @@ func TestSentDuringSlowPut(t *testing.T) {
 			if last := reports[len(reports)-1]; last.Bytes != size {
 				t.Errorf("last report %+v, want every byte acknowledged", last)
 			}
+		})
+	}
+}
+
+// TestSentWithinPart: a multipart upload whose parts the server reads
+// only as the test allows, reported at a positive progress interval (the
+// listener's coalesced reports): Sent moves within the first part while
+// nothing is acknowledged, reaches the part's size while the server
+// holds its last byte, and Bytes moves only by whole parts. S3 from a
+// file (sendfile, reported in chunks), QingStor (first part number 0)
+// from a ReaderAt.
+func TestSentWithinPart(t *testing.T) {
+	ps := max(socketSlack()+1<<20, 5<<20)
+	size := ps + 1024 // a second, small part
+	data := randomData(93, int(size))
+	file := writeTemp(t, data)
+	for _, tc := range []struct {
+		d    client.Dialect
+		file bool
+	}{{client.S3, true}, {client.QingStor, false}} {
+		t.Run(tc.d.Name, func(t *testing.T) {
+			gate := newReadGate()
+			c, bkt := slowServerFor(t, tc.d, gate, func(r *http.Request) bool {
+				return r.Method == http.MethodPut && r.URL.Query().Has("partNumber")
+			})
+			log := newProgressLog()
+			m, err := NewFromClient(c, WithPartSize(ps), WithMultipartThreshold(ps), WithPartParallelism(1),
+				WithListener(log.listener()), WithProgressInterval(time.Millisecond))
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := &UploadInput{Bucket: bkt, Key: "parts", File: file}
+			if !tc.file {
+				in = &UploadInput{Bucket: bkt, Key: "parts", ReaderAt: bytes.NewReader(data), Size: size}
+			}
+			task, err := m.Upload(ctxT(t), in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			first := log.waitFor(t, "bytes of the first part sent", func(p Progress) bool { return p.Sent > 0 })
+			if first.Bytes != 0 || first.Parts != 0 || first.Sent >= ps {
+				t.Fatalf("first report %+v: want part of the first part sent and nothing acknowledged", first)
+			}
+			gate.allow(ps - 1)
+			whole := log.waitFor(t, "the first part sent", func(p Progress) bool { return p.Sent == ps })
+			if whole.Bytes != 0 || whole.Parts != 0 {
+				t.Fatalf("report %+v: the first part is sent, but the server has not answered", whole)
+			}
+			gate.allow(1 << 62)
+			res := mustWait(t, task)
+			if res.Size != size || res.Parts != 2 || res.UploadID == "" {
+				t.Errorf("result %+v, want a multipart upload of 2 parts, %d bytes", res, size)
+			}
+			reports := log.all()
+			for i, p := range reports {
+				if p.Bytes != 0 && p.Bytes != ps && p.Bytes != size {
+					t.Errorf("report %d %+v: Bytes is not a sum of whole parts", i, p)
+				}
+				if i > 0 && (p.Sent < reports[i-1].Sent || p.Bytes < reports[i-1].Bytes || p.Sent < p.Bytes) {
+					t.Fatalf("report %d %+v after %+v: Sent or Bytes went back, or Sent < Bytes", i, p, reports[i-1])
+				}
+			}
+			if last := reports[len(reports)-1]; last.Bytes != size || last.Sent != size || last.Parts != 2 {
+				t.Errorf("last report %+v, want every byte acknowledged", last)
+			}
+			got := make([]byte, 0, size)
+			r, err := m.Open(ctxT(t), &DownloadInput{Bucket: bkt, Key: "parts"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err = io.ReadAll(r); err != nil {
+				t.Fatal(err)
+			}
+			r.Close()
+			sameSHA256(t, got, data)
 		})
 	}
 }
