@@ -152,6 +152,42 @@
 // server did not report is not counted. When nothing could be checked,
 // Verified is "" and Result.Unverified says why.
 //
+// # Streamed downloads
+//
+// DownloadInput.Writer streams an object into an io.Writer, with no
+// temporary file and no io.WriterAt, and Manager.Open returns a Reader
+// (an io.ReadCloser) of it. Both fetch ranges of PartSize,
+// PartParallelism at a time, into part buffers, and deliver them in
+// order: a fetched range waits for the earlier ones, and ranges are
+// handed out in order, so the earliest one not delivered is always in
+// flight. At most PartSize × (PartParallelism+1) bytes of buffers are in
+// use whatever the object's size: PartParallelism being fetched or
+// waiting their turn, one being written or read.
+//
+// The bytes are verified as a File download's are (Result.Verified,
+// Result.Unverified), once the last one is delivered: until Task.Wait
+// returns without error, or the Reader returns io.EOF, what was
+// delivered is unverified; a mismatch is Wait's error, or the Reader's
+// last Read error instead of io.EOF. A delivered range counts as done
+// (Progress.Bytes, Listener.PartDone); Pause lets the ranges in flight be
+// delivered, PauseNow drops them to fetch again on Resume, and Cancel (or
+// Reader.Close) stops the workers and waits for them. There is no
+// journal: a streamed download cannot be resumed by another process.
+//
+// # Progress
+//
+// Progress.Bytes counts what is done for good: bytes the server
+// acknowledged (uploads) or wrote to the destination (downloads), in
+// whole parts; a resumed transfer keeps them. Progress.Sent adds the
+// bytes of the parts in flight that have crossed the wire: as
+// transferapi.Client's transport reads a request body (a file section
+// sent with sendfile is sent, and counted, in 1 MiB chunks), or as a
+// range's bytes arrive. So a single PUT of a large file on a slow link,
+// or one large part, shows Sent moving at the progress interval long
+// before the server answers. A part given up (PauseNow, a failure) stops
+// counting, so Sent can go back; a part sent again counts the most any
+// attempt reached.
+//
 // # Dependencies
 //
 // The manager reaches the service only through the small interface
