@@ -338,15 +338,17 @@ func TestSentWithinPart(t *testing.T) {
 			if last := reports[len(reports)-1]; last.Bytes != size || last.Sent != size || last.Parts != 2 {
 				t.Errorf("last report %+v, want every byte acknowledged", last)
 			}
-			got := make([]byte, 0, size)
 			r, err := m.Open(ctxT(t), &DownloadInput{Bucket: bkt, Key: "parts"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, err = io.ReadAll(r); err != nil {
+			got, err := io.ReadAll(r)
+			if err != nil {
 				t.Fatal(err)
 			}
-			r.Close()
+			if err := r.Close(); err != nil {
+				t.Fatal(err)
+			}
 			sameSHA256(t, got, data)
 		})
 	}
