@@ -13,7 +13,6 @@ package client
 
 import (
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -33,6 +32,10 @@ type Client struct {
 	opts    Options
 	base    http.RoundTripper
 	signer  signer.Signer // built once: signers cache derived keys
+
+	// Built once for opts (see derive): compiled stacks, and what every
+	// call would otherwise work out again.
+	derived
 }
 
 // New returns a client for dialect d. It checks the options (region form,
@@ -53,6 +56,7 @@ func New(d Dialect, optFns ...func(*Options)) (*Client, error) {
 	} else {
 		c.base = newTransport(c.opts.Timeouts)
 	}
+	c.derive()
 	return c, nil
 }
 
@@ -143,6 +147,7 @@ func (c *Client) With(optFns ...func(*Options)) (*Client, error) {
 	d := *c
 	d.opts = o
 	d.signer = d.newSigner(&d.opts)
+	d.derive()
 	return &d, nil
 }
 
@@ -196,52 +201,72 @@ var userAgent = func() string {
 	return "polystore-go/" + v
 }()
 
-// requestURL builds the URL of a request for bucket and key (either may be
-// empty). The path is escaped with the rules every signer expects: all but
-// A-Z a-z 0-9 - _ . ~ and '/' is percent-encoded.
-func (c *Client) requestURL(o *Options, bucket, key string, query url.Values) (*url.URL, error) {
+// requestURL builds in u the URL of a request for bucket and key (either
+// may be empty). The path is escaped with the rules every signer expects:
+// all but A-Z a-z 0-9 - _ . ~ and '/' is percent-encoded. The base URL
+// comes parsed from the client (derive) unless the call's endpoint or
+// region are its own.
+func (c *Client) requestURL(u *url.URL, o *Options, bucket, key string, query url.Values) error {
 	d := &c.dialect
 	style := o.Addressing
-	var base string
-	if o.Endpoint != "" {
-		base = strings.TrimRight(o.Endpoint, "/")
-		if style == AddressingDefault {
+	if style == AddressingDefault {
+		style = d.Addressing
+		if o.Endpoint != "" {
 			style = PathStyle
 		}
-	} else {
-		if style == AddressingDefault {
-			style = d.Addressing
-		}
-		if bucket != "" && style == VirtualHost {
-			base = expand(d.Endpoint, bucket, o.Region)
-		} else {
-			base = expand(d.PathEndpoint, "", o.Region)
-		}
 	}
-	u, err := url.Parse(base)
-	if err != nil {
-		return nil, InvalidArgument("Endpoint", "%v", err)
+	vhost := bucket != "" && style == VirtualHost
+	fromTemplate := vhost && o.Endpoint == "" // the bucket is in the dialect's template
+	path, vb := c.bases(o)
+	var base *baseURL
+	switch {
+	case fromTemplate && vb != nil && vb.ok:
+		base = vb
+		*u = vb.u
+		u.Host = vb.pre + bucket + vb.post
+	case !fromTemplate && path != nil && path.ok:
+		base = path
+		*u = path.u
+	default:
+		var s string
+		switch {
+		case o.Endpoint != "":
+			s = strings.TrimRight(o.Endpoint, "/")
+		case fromTemplate:
+			s = expand(d.Endpoint, bucket, o.Region)
+		default:
+			s = expand(d.PathEndpoint, "", o.Region)
+		}
+		pu, err := url.Parse(s)
+		if err != nil {
+			return InvalidArgument("Endpoint", "%v", err)
+		}
+		base = &baseURL{ok: true, u: *pu, rawPath: strings.TrimRight(pu.EscapedPath(), "/")}
+		*u = base.u
 	}
-	if bucket != "" && style == VirtualHost && o.Endpoint != "" {
+	if vhost && o.Endpoint != "" {
 		u.Host = bucket + "." + u.Host
 	}
-	rawPath := strings.TrimRight(u.EscapedPath(), "/")
-	if bucket != "" && style == PathStyle {
-		rawPath += "/" + bucket
-	}
+	slash := ""
 	if key != "" || bucket == "" {
-		rawPath += "/"
+		slash = "/"
 	}
-	rawPath += EscapePath(key)
+	var rawPath string
+	if bucket != "" && style == PathStyle {
+		rawPath = base.rawPath + "/" + bucket + slash + EscapePath(key)
+	} else {
+		rawPath = base.rawPath + slash + EscapePath(key)
+	}
 	if rawPath == "" {
 		rawPath = "/"
 	}
 	u.RawPath = rawPath
+	var err error
 	if u.Path, err = url.PathUnescape(rawPath); err != nil {
-		return nil, err
+		return err
 	}
 	u.RawQuery = EncodeQuery(query)
-	return u, nil
+	return nil
 }
 
 // EscapePath percent-encodes an object key for a URL path: every byte but
@@ -301,27 +326,4 @@ func escape(s string, keepSlash bool) string {
 func unreserved(c byte, keepSlash bool) bool {
 	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' ||
 		c == '-' || c == '_' || c == '.' || c == '~' || (keepSlash && c == '/')
-}
-
-// loggingTransport logs each attempt at debug level: never headers, never
-// the query (which may carry presigned credentials), never bodies.
-type loggingTransport struct {
-	next    http.RoundTripper
-	log     *slog.Logger
-	dialect *Dialect
-	op      string
-}
-
-func (t *loggingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	start := time.Now()
-	resp, err := t.next.RoundTrip(r)
-	attrs := []any{"dialect", t.dialect.Name, "op", t.op, "method", r.Method,
-		"host", r.URL.Host, "path", r.URL.EscapedPath(), "elapsed", time.Since(start)}
-	if err != nil {
-		t.log.LogAttrs(r.Context(), slog.LevelDebug, "polystore attempt failed", slog.Group("", attrs...), slog.String("error", err.Error()))
-		return nil, err
-	}
-	t.log.LogAttrs(r.Context(), slog.LevelDebug, "polystore attempt", slog.Group("", attrs...),
-		slog.Int("status", resp.StatusCode), slog.String("request_id", t.dialect.requestID(resp.Header)))
-	return resp, nil
 }

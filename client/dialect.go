@@ -250,7 +250,31 @@ func (d *Dialect) requestID(h interface{ Get(string) string }) string {
 	return ""
 }
 
-// expand substitutes {bucket} and {region} in a template.
+// expand substitutes {bucket} and {region} in a template (without
+// building a strings.Replacer, which costs more than the substitution).
 func expand(tmpl, bucket, region string) string {
-	return strings.NewReplacer("{bucket}", bucket, "{region}", region).Replace(tmpl)
+	if !strings.Contains(tmpl, "{") {
+		return tmpl
+	}
+	var b strings.Builder
+	b.Grow(len(tmpl) + len(bucket) + len(region))
+	for {
+		i := strings.IndexByte(tmpl, '{')
+		if i < 0 {
+			b.WriteString(tmpl)
+			return b.String()
+		}
+		b.WriteString(tmpl[:i])
+		switch rest := tmpl[i:]; {
+		case strings.HasPrefix(rest, "{bucket}"):
+			b.WriteString(bucket)
+			tmpl = rest[len("{bucket}"):]
+		case strings.HasPrefix(rest, "{region}"):
+			b.WriteString(region)
+			tmpl = rest[len("{region}"):]
+		default:
+			b.WriteByte('{')
+			tmpl = rest[1:]
+		}
+	}
 }
