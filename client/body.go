@@ -45,6 +45,12 @@ type inMemory interface {
 // Timeouts.ResponseHeader catches.
 const smallBody = 8 << 10
 
+// writeBufferSize is the write buffer of the client's own transport's
+// connections: a small body and its request's headers fit it, so that
+// net/http writes them together (its default, 4 KiB, would split a 4 KiB
+// body from its headers).
+const writeBufferSize = smallBody + 8<<10
+
 // reader returns a reader of the body for one attempt.
 func (b *Body) reader() (io.Reader, error) {
 	switch {

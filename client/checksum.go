@@ -270,8 +270,29 @@ func (d *Dialect) ResponseChecksum(h http.Header) (Checksum, bool) {
 	if !d.Has(FeatureChecksums) {
 		return Checksum{}, false
 	}
-	for _, a := range ChecksumAlgorithm(0).Values()[1:] {
-		if v := h.Get(d.HeaderPrefix + a.headerSuffix()); v != "" {
+	// One pass over the header, building no names (every response is
+	// looked at): the values by algorithm, then the first valid one in
+	// the algorithms' order.
+	const infix = "checksum-"
+	p := d.HeaderPrefix
+	var vals [len(checksumNames)]string
+	found := false
+	for k, v := range h {
+		if len(v) == 0 || len(k) <= len(p)+len(infix) || !strings.EqualFold(k[:len(p)], p) || !strings.EqualFold(k[len(p):len(p)+len(infix)], infix) {
+			continue
+		}
+		name := k[len(p)+len(infix):]
+		for a := ChecksumCRC32; a <= ChecksumCRC64NVME; a++ {
+			if strings.EqualFold(name, checksumNames[a]) {
+				vals[a], found = v[0], true
+			}
+		}
+	}
+	if !found {
+		return Checksum{}, false
+	}
+	for a := ChecksumCRC32; a <= ChecksumCRC64NVME; a++ {
+		if v := vals[a]; v != "" {
 			if c, err := ParseChecksum(a, v); err == nil {
 				return c, true
 			}

@@ -70,6 +70,8 @@ func newTransport(to Timeouts) *http.Transport {
 	d := &net.Dialer{KeepAlive: 30 * time.Second}
 	t.DialContext = bulkDial(d.DialContext, to.Dial)
 	t.TLSHandshakeTimeout = max(to.TLSHandshake, 0) // 0: none
+	// Room for the headers and a small body (smallBody) in one write.
+	t.WriteBufferSize = writeBufferSize
 	return t
 }
 

@@ -1,9 +1,11 @@
 package client
 
 import (
+	"net/http"
 	"strconv"
 	"strings"
 
+	"github.com/polystore/polystore/internal/httpheader"
 	"github.com/polystore/polystore/signer"
 )
 
@@ -242,8 +244,15 @@ func (d *Dialect) Has(f Feature) bool { return d.Features&f == f }
 func (d *Dialect) String() string { return d.Name }
 
 func (d *Dialect) requestID(h interface{ Get(string) string }) string {
+	hh, isHeader := h.(http.Header)
 	for _, name := range d.RequestIDHeaders {
-		if v := h.Get(name); v != "" {
+		var v string
+		if isHeader {
+			v = httpheader.Get(hh, name, "") // no canonical name built per response
+		} else {
+			v = h.Get(name)
+		}
+		if v != "" {
 			return v
 		}
 	}

@@ -53,13 +53,22 @@ func (retryStep) HandleFinalize(ctx context.Context, in middleware.FinalizeInput
 	rc := retryClassifier{dialect: d, policy: cs.o.Retry, idempotent: op.idempotent, errorIn200: op.errorIn200}
 	limit := rc.policy.MaxAttempts
 	refreshed := false
+	// The first attempt sends the request itself; a later one a copy of
+	// it as it was before the first attempt's steps changed its header.
+	// The first attempt's transport may still be reading that header
+	// (net/http can write a request after RoundTrip returned), so later
+	// attempts never touch it.
+	cs.snapshot(base.Header)
 	for n := 1; ; n++ {
 		cs.attempt = n
-		ar := &attemptReq{sreq: *base, hreq: *base.Request}
-		ar.hreq.Header = base.Header.Clone()
-		ar.sreq.Request = &ar.hreq
-		cs.cur = ar
-		out, md, err := next.HandleFinalize(ctx, middleware.FinalizeInput{Request: &ar.sreq})
+		req := base
+		if n > 1 {
+			ar := &attemptReq{sreq: *base, hreq: *base.Request}
+			ar.hreq.Header = cs.pristineHeader()
+			ar.sreq.Request = &ar.hreq
+			cs.cur, req = ar, &ar.sreq
+		}
+		out, md, err := next.HandleFinalize(ctx, middleware.FinalizeInput{Request: req})
 		cs.cur = nil
 		var resp *http.Response
 		if sr, ok := out.Result.(*smithyhttp.Response); ok && sr != nil {
@@ -119,6 +128,42 @@ func (retryStep) HandleFinalize(ctx context.Context, in middleware.FinalizeInput
 			return middleware.FinalizeOutput{}, md, cs.sendError(err)
 		}
 	}
+}
+
+// snapshot records h, the request's header as Build left it, for
+// attempts after the first (pristineHeader). Small headers (all of
+// polystore's requests) are recorded in the call itself, without
+// allocating; a larger one is cloned.
+func (cs *call) snapshot(h http.Header) {
+	cs.snapN, cs.snapBig = 0, nil
+	if len(h) > len(cs.snap) {
+		cs.snapBig = h.Clone()
+		return
+	}
+	for k, v := range h {
+		cs.snap[cs.snapN] = headerField{k, v[:len(v):len(v)]}
+		cs.snapN++
+	}
+}
+
+// pristineHeader returns a new header holding the snapshot. The value
+// slices are shared, clipped so that an Add copies them: a step changes
+// a header's values by replacing the slice (Set), never in place.
+func (cs *call) pristineHeader() http.Header {
+	if cs.snapBig != nil {
+		return cs.snapBig.Clone()
+	}
+	h := make(http.Header, cs.snapN)
+	for _, f := range cs.snap[:cs.snapN] {
+		h[f.k] = f.v
+	}
+	return h
+}
+
+// headerField is one field of a header snapshot.
+type headerField struct {
+	k string
+	v []string
 }
 
 // sleep waits d, or until ctx ends (then it returns ctx's error).

@@ -258,8 +258,12 @@ type call struct {
 	bucket    string
 	getBodyFn func() (io.ReadCloser, error)
 
-	attempt   int          // the current attempt, from 1
-	cur       *attemptReq  // the current attempt's request
+	attempt   int                 // the current attempt, from 1
+	cur       *attemptReq         // the current attempt's request, from the second
+	resp1     smithyhttp.Response // the first attempt's answer
+	snap      [16]headerField
+	snapN     int
+	snapBig   http.Header
 	watch     *watch       // the current attempt's watch
 	wd        watchdog     // the watchdog's settings for this call
 	tel       *telemetry   // nil: no tracing or metrics

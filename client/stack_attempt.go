@@ -133,7 +133,11 @@ func (transport) Handle(ctx context.Context, input any) (any, middleware.Metadat
 	if w := cs.watch; w != nil {
 		w.response(resp)
 	}
-	if ar := cs.cur; ar != nil && sreq == &ar.sreq {
+	switch ar := cs.cur; {
+	case sreq == &cs.sreq:
+		cs.resp1.Response = resp
+		return &cs.resp1, md, nil
+	case ar != nil && sreq == &ar.sreq:
 		ar.sresp.Response = resp
 		return &ar.sresp, md, nil
 	}

@@ -55,9 +55,13 @@ func (watchdogStep) HandleFinalize(ctx context.Context, in middleware.FinalizeIn
 	if wd.attempt > 0 {
 		w.total = time.AfterFunc(wd.attempt, func() { w.fire(TimeoutAttempt, wd.attempt) })
 	}
-	w.ct = httptrace.ClientTrace{WroteRequest: w.traceWrote, TLSHandshakeDone: w.traceTLS}
+	w.ct.WroteRequest = w.traceWrote
+	req, _ := in.Request.(*smithyhttp.Request)
+	if wd.tls > 0 && (req == nil || req.URL == nil || req.URL.Scheme != "http") {
+		w.ct.TLSHandshakeDone = w.traceTLS
+	}
 	actx = httptrace.WithClientTrace(actx, &w.ct)
-	if req, ok := in.Request.(*smithyhttp.Request); ok && req.Body != nil && req.Body != http.NoBody {
+	if req != nil && req.Body != nil && req.Body != http.NoBody {
 		w.reqLen = req.ContentLength
 		if cs.body == nil || !cs.body.inMemorySmall() {
 			req.Body = w.watchRequestBody(req.Body, req.ContentLength)
