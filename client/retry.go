@@ -68,8 +68,9 @@ func (retryStep) HandleFinalize(ctx context.Context, in middleware.FinalizeInput
 			ar.sreq.Request = &ar.hreq
 			cs.cur, req = ar, &ar.sreq
 		}
+		cs.inAttempt = true
 		out, md, err := next.HandleFinalize(ctx, middleware.FinalizeInput{Request: req})
-		cs.cur = nil
+		cs.cur, cs.inAttempt = nil, false
 		var resp *http.Response
 		if sr, ok := out.Result.(*smithyhttp.Response); ok && sr != nil {
 			resp = sr.Response

@@ -258,7 +258,8 @@ type call struct {
 	bucket    string
 	getBodyFn func() (io.ReadCloser, error)
 
-	attempt   int                 // the current attempt, from 1
+	attempt   int                 // the current (or last) attempt, from 1
+	inAttempt bool                // the steps of an attempt run
 	cur       *attemptReq         // the current attempt's request, from the second
 	resp1     smithyhttp.Response // the first attempt's answer
 	snap      [16]headerField
@@ -285,6 +286,18 @@ func callFrom(ctx context.Context) *call {
 		return cs
 	}
 	return ctx.Value(callKey{}).(*call)
+}
+
+// AttemptNumber returns the number of the attempt a stack step runs in,
+// from 1 (the first attempt; a retry is 2, ...), or 0 outside an
+// attempt: before StepRetry, or in a context not of a call. A step added
+// to Finalize after StepRetry can use it to tag or test each attempt.
+func AttemptNumber(ctx context.Context) int {
+	cs, ok := ctx.Value(callKey{}).(*call)
+	if !ok || !cs.inAttempt {
+		return 0
+	}
+	return cs.attempt
 }
 
 // newCall prepares a call of c with optFns: its options, signer and
