@@ -9,6 +9,35 @@
 // handshake, response header, body stall), never as a whole, and an
 // attempt that times out is retried like a connection error; the last
 // one's failure is a *TimeoutError matching ErrTimeout.
+//
+// # The middleware stack
+//
+// The pipeline is a smithy-go middleware stack, built once per client and
+// operation and shared by its calls (StepRetry lists the steps). The
+// retry loop is the Retry step of the Finalize phase, as in
+// aws-sdk-go-v2, and the steps after it run once per attempt: signing,
+// the watchdog of the timeouts, the body rewind, and any step added with
+// Options.APIOptions to Finalize (After) or Deserialize; AttemptNumber
+// tells such a step which attempt it runs in. The retry policy
+// (RetryPolicy: which answers are transient, throttling, ErrorIn200,
+// Retry-After, refused credentials refreshed once, full-jitter backoff)
+// is polystore's own code; go-retryablehttp, which drove it before, is
+// not used, because its Client drives an *http.Client itself and cannot
+// run inside a stack whose steps must run per attempt.
+//
+// # Tracing and metrics
+//
+// Options.TracerProvider and Options.MeterProvider take smithy-go's
+// interfaces (tracing.TracerProvider, metrics.MeterProvider; smithy-go's
+// smithyoteltracing and smithyotelmetrics adapt OpenTelemetry's). Nil,
+// the default, traces and records nothing and costs nothing. Each call
+// has a span named after its operation with AttrDialect, AttrOperation,
+// AttrBucket, AttrStatus, AttrRequestID, AttrAttempts, AttrRetries and,
+// on failure, AttrErrorKind (ErrorKindOf), and a child span SpanAttempt
+// per attempt (AttrAttempt, AttrStatus, AttrRequestID, AttrErrorKind).
+// The metrics are MetricCallDuration, MetricCallAttempts,
+// MetricCallThrottles, MetricBytesSent and MetricBytesReceived, with the
+// dialect and operation as attributes.
 package client
 
 import (

@@ -21,7 +21,8 @@ import (
 // Initialize, Serialize and Build run once per call; so does the first
 // Finalize step, Decode. Retry is the retry loop: the Finalize steps after
 // it, the Deserialize steps and the transport run once per attempt, each
-// attempt on its own copy of the request as Build left it. A step added
+// attempt on the request as Build left it (the first attempt on that
+// request itself, later ones on a copy with a fresh header). A step added
 // to Finalize with middleware.After runs per attempt, after Watchdog and
 // just before the request is sent; one added with middleware.Before runs
 // once, before Decode. Inside the loop (the Finalize steps after Retry
