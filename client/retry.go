@@ -50,6 +50,12 @@ func (retryStep) HandleFinalize(ctx context.Context, in middleware.FinalizeInput
 	if err := checkHeaders(d, op.name, base.Header); err != nil {
 		return middleware.FinalizeOutput{}, middleware.Metadata{}, err // net/http would refuse it, after every retry
 	}
+	// A signed payload's SHA-256 (over plain http, see PayloadSigning) is
+	// computed once per call, here, and kept in the header every attempt
+	// starts from: the body every attempt sends is the same.
+	if err := cs.c.signPayload(cs.o, cs.signer, base.Header, cs.body); err != nil { // bodycheck.go
+		return middleware.FinalizeOutput{}, middleware.Metadata{}, &OperationError{Dialect: d.Name, Op: op.name, Err: err}
+	}
 	rc := retryClassifier{dialect: d, policy: cs.o.Retry, idempotent: op.idempotent, errorIn200: op.errorIn200}
 	limit := rc.policy.MaxAttempts
 	refreshed := false

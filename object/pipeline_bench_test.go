@@ -38,8 +38,6 @@ func benchClient(b *testing.B, optFns ...func(*client.Options)) *object.Client {
 
 var benchSizes = []int{4 << 10, 64 << 10}
 
-func sizeName(n int) string { return strconv.Itoa(n>>10) + "KiB" }
-
 func BenchmarkPut(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(sizeName(n), func(b *testing.B) {
