@@ -1,8 +1,12 @@
 package client_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -301,3 +305,63 @@ func TestPresignRunsTheCallersSteps(t *testing.T) {
 }
 
 func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }
+
+// passCounter is an io.ReaderAt that counts the passes over it (reads at
+// offset 0), so a test sees how often a body was read.
+type passCounter struct {
+	data   []byte
+	passes atomic.Int32
+}
+
+func (p *passCounter) ReadAt(b []byte, off int64) (int, error) {
+	if off == 0 {
+		p.passes.Add(1)
+	}
+	if off >= int64(len(p.data)) {
+		return 0, io.EOF
+	}
+	n := copy(b, p.data[off:])
+	if n < len(b) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// TestSignedPayloadHashedOncePerCall: over plain http a SigV4 request
+// signs its body's SHA-256, computed once per call and not per attempt:
+// a PUT answered 503, 503, 200 reads its body once to hash it and once
+// per attempt to send it, whether the hash comes with the default
+// CRC32C (PrepareBody) or alone (IntegrityOff, the Retry step), and
+// every attempt carries the same, right, x-amz-content-sha256.
+func TestSignedPayloadHashedOncePerCall(t *testing.T) {
+	data := bytes.Repeat([]byte("hash me once "), 3000)
+	sum := sha256.Sum256(data)
+	want := hex.EncodeToString(sum[:])
+	for _, in := range []client.Integrity{client.IntegrityAuto, client.IntegrityOff} {
+		t.Run(in.String(), func(t *testing.T) {
+			srv, c := newServer(t, client.S3)
+			if !c.SignsPayloads() {
+				t.Fatal("a client of an http endpoint does not sign payloads")
+			}
+			srv.InjectFault(storagetest.Fault{Status: http.StatusServiceUnavailable, Times: 2})
+			body := &passCounter{data: data}
+			_, err := object.NewClient(c).Put(context.Background(), &object.PutInput{Bucket: bucketName(c), Key: "k",
+				Body: io.NewSectionReader(body, 0, int64(len(data))), Integrity: in})
+			if err != nil {
+				t.Fatal(err)
+			}
+			reqs := srv.Requests()
+			if len(reqs) != 3 {
+				t.Fatalf("server saw %d requests, want 3", len(reqs))
+			}
+			for i, r := range reqs {
+				if got := r.Header.Get("X-Amz-Content-Sha256"); got != want {
+					t.Errorf("attempt %d: x-amz-content-sha256 %q, want the body's %q", i+1, got, want)
+				}
+			}
+			if got := body.passes.Load(); got != 1+3 {
+				t.Errorf("the body was read %d times, want 4: once to hash it, once per attempt", got)
+			}
+		})
+	}
+}
