@@ -105,6 +105,12 @@ func New(d Dialect, optFns ...func(*Options)) (*Client, error) {
 func newTransport(to Timeouts) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 64 // parallel part uploads reuse connections
+	// No transparent gzip: net/http would ask for it and then decompress
+	// an object stored with Content-Encoding: gzip, which object stores
+	// send as stored, so that its length and checksums no longer match
+	// (aws-sdk-go-v2 turns it off too). Not asking also spares the header
+	// net/http adds to every request.
+	t.DisableCompression = true
 	d := &net.Dialer{KeepAlive: 30 * time.Second}
 	t.DialContext = bulkDial(d.DialContext, to.Dial)
 	t.TLSHandshakeTimeout = max(to.TLSHandshake, 0) // 0: none

@@ -90,6 +90,9 @@ func withOp(err error, op string) error {
 }
 
 func drainClose(rc io.ReadCloser) {
+	if rc == http.NoBody { // a bodiless answer: nothing to read
+		return
+	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(rc, 64<<10))
 	rc.Close()
 }

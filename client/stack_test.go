@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -363,5 +364,42 @@ func TestSignedPayloadHashedOncePerCall(t *testing.T) {
 				t.Errorf("the body was read %d times, want 4: once to hash it, once per attempt", got)
 			}
 		})
+	}
+}
+
+// TestGzipObjectNotDecompressed: the client's transport asks for no
+// transparent compression, so an object stored gzipped comes back as
+// stored (net/http would otherwise ask for gzip and decompress it, and its
+// length and checksums would no longer match).
+func TestGzipObjectNotDecompressed(t *testing.T) {
+	var zipped bytes.Buffer
+	zw := gzip.NewWriter(&zipped)
+	if _, err := zw.Write(bytes.Repeat([]byte("stored gzipped "), 500)); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	srv, c := newServer(t, client.S3)
+	objects := object.NewClient(c)
+	ctx := context.Background()
+	if _, err := objects.Put(ctx, &object.PutInput{Bucket: bucketName(c), Key: "z", Body: bytes.NewReader(zipped.Bytes()), ContentEncoding: "gzip"}); err != nil {
+		t.Fatal(err)
+	}
+	srv.ResetLog()
+	out, err := objects.Get(ctx, &object.GetInput{Bucket: bucketName(c), Key: "z"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(out.Body)
+	out.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, zipped.Bytes()) {
+		t.Errorf("GET of a gzipped object: %d bytes, not the %d stored", len(got), zipped.Len())
+	}
+	if reqs := srv.Requests(); len(reqs) != 1 || reqs[0].Header.Get("Accept-Encoding") != "" {
+		t.Errorf("GET asked for Accept-Encoding %q", reqs[0].Header.Get("Accept-Encoding"))
 	}
 }

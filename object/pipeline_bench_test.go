@@ -48,10 +48,17 @@ func BenchmarkPut(b *testing.B) {
 			b.SetBytes(int64(n))
 			b.ReportAllocs()
 			b.ResetTimer()
+			var out *object.PutOutput
 			for b.Loop() {
-				if _, err := oc.Put(ctx, &object.PutInput{Bucket: "bench", Key: key, Body: bytes.NewReader(data)}); err != nil {
+				var err error
+				if out, err = oc.Put(ctx, &object.PutInput{Bucket: "bench", Key: key, Body: bytes.NewReader(data)}); err != nil {
 					b.Fatal(err)
 				}
+			}
+			// The default path: the CRC32C (which benchserver echoes),
+			// not the Content-MD5 a server that echoes none gets.
+			if out.Verified != "crc32c" {
+				b.Fatalf("Verified %q (%s), want crc32c", out.Verified, out.Unverified)
 			}
 		})
 	}

@@ -8,7 +8,11 @@
 // (only Content-Length is looked at), the body is discarded, and a canned
 // answer is written. Signatures are not checked and nothing is stored:
 //
-//   - PUT: 200 with an ETag (the MD5 of the object's content, below).
+//   - PUT: 200 with an ETag (the MD5 of the object's content, below),
+//     and the request's x-amz-checksum-* headers echoed, as S3 echoes the
+//     checksums it verified (so the client's default CRC32C counts as
+//     verified and it stays on it, rather than falling back to
+//     Content-MD5 as it does with a server that echoes none).
 //   - GET and HEAD: 200, the object's headers (Content-Length, ETag,
 //     Last-Modified, x-amz-request-id); GET adds the content.
 //   - DELETE: 204.
@@ -49,7 +53,7 @@ type Server struct {
 
 type answer struct {
 	head []byte // status line and headers of GET and HEAD
-	put  []byte // the answer to a PUT
+	put  []byte // the answer to a PUT, less the blank line that ends it
 	body []byte
 }
 
@@ -102,11 +106,15 @@ var (
 	deleteAnswer  = []byte("HTTP/1.1 204 No Content\r\nx-amz-request-id: BENCH\r\n\r\n")
 	badAnswer     = []byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 	contentLength = []byte("content-length:")
+	checksumName  = []byte("x-amz-checksum-")
+	crlf          = []byte("\r\n")
+	modeName      = []byte("mode:")
 )
 
 func (s *Server) serve(c net.Conn) {
 	r := bufio.NewReaderSize(c, 32<<10)
 	w := bufio.NewWriterSize(c, 32<<10)
+	var echo []byte // the request's checksum header lines, reused
 	for {
 		line, err := r.ReadSlice('\n')
 		if err != nil {
@@ -114,6 +122,7 @@ func (s *Server) serve(c net.Conn) {
 		}
 		method, size := parseRequestLine(line)
 		var n int64
+		echo = echo[:0]
 		for {
 			h, err := r.ReadSlice('\n')
 			if err != nil {
@@ -125,6 +134,9 @@ func (s *Server) serve(c net.Conn) {
 			}
 			if len(h) > len(contentLength) && bytes.EqualFold(h[:len(contentLength)], contentLength) {
 				n, _ = strconv.ParseInt(string(bytes.TrimSpace(h[len(contentLength):])), 10, 64)
+			}
+			if len(h) > len(checksumName) && bytes.EqualFold(h[:len(checksumName)], checksumName) && !isMode(h[len(checksumName):]) {
+				echo = append(append(echo, h...), crlf...)
 			}
 		}
 		if n > 0 {
@@ -144,6 +156,8 @@ func (s *Server) serve(c net.Conn) {
 				w.Write(a.head)
 			default:
 				w.Write(a.put)
+				w.Write(echo)
+				w.Write(crlf)
 			}
 		case "DELETE":
 			w.Write(deleteAnswer)
@@ -156,6 +170,12 @@ func (s *Server) serve(c net.Conn) {
 			return
 		}
 	}
+}
+
+// isMode reports whether the rest of an x-amz-checksum- header line is
+// "mode: ..." (a GET's or HEAD's request for checksums, not one).
+func isMode(rest []byte) bool {
+	return len(rest) >= len(modeName) && bytes.EqualFold(rest[:len(modeName)], modeName)
 }
 
 // parseRequestLine returns the method and the size named by the key of
@@ -203,7 +223,7 @@ func (s *Server) answerFor(size int64) *answer {
 	h := "HTTP/1.1 200 OK\r\nContent-Length: " + strconv.FormatInt(size, 10) +
 		"\r\nContent-Type: application/octet-stream\r\nLast-Modified: Mon, 02 Jan 2006 15:04:05 GMT" +
 		"\r\nAccept-Ranges: bytes\r\nx-amz-request-id: BENCH\r\nETag: \"" + etag + "\"\r\n\r\n"
-	put := "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nx-amz-request-id: BENCH\r\nETag: \"" + etag + "\"\r\n\r\n"
+	put := "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nx-amz-request-id: BENCH\r\nETag: \"" + etag + "\"\r\n"
 	a := &answer{head: []byte(h), put: []byte(put), body: body}
 	v, _ := s.heads.LoadOrStore(size, a)
 	return v.(*answer)
