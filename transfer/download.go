@@ -207,7 +207,7 @@ func (d *downloadJob) session(ctx context.Context) error {
 			}
 		}
 		d.mu.Unlock()
-		if err := d.t.runParts(ctx, d.next, d.fetch); err != nil {
+		if err := d.t.runParts(ctx, d.next, d.t.tracedParts(d.fetch)); err != nil {
 			return err
 		}
 	}
@@ -334,6 +334,7 @@ func (d *downloadJob) fetch(ctx context.Context, i int) error {
 		if attempt >= d.o.RangeAttempts {
 			return &partError{number: i, err: rerr}
 		}
+		d.t.partEvent(EventPartResent, i, 0, rerr)
 		if err := sleepCtx(ctx, backoff(attempt)); err != nil {
 			return err
 		}
@@ -418,6 +419,7 @@ func (d *downloadJob) ack(i int, f *flight, rec *rangeRec) error {
 	d.t.prog.land(f, rec.size, 1)
 	d.t.ev.markDirty(dirtyProgress)
 	d.t.ev.push(event{kind: evPart, part: d.part(i, rec)})
+	d.t.partEvent(EventPartDone, i, rec.size, nil)
 	return nil
 }
 

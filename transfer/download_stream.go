@@ -148,7 +148,7 @@ func (d *downloadJob) streamSession(ctx context.Context) error {
 	sctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	d.sink.start(sctx, d, first, cancel)
-	perr := d.t.runParts(sctx, d.next, d.fetch)
+	perr := d.t.runParts(sctx, d.next, d.t.tracedParts(d.fetch))
 	if err := d.sink.stop(); err != nil {
 		return err
 	}

@@ -7,6 +7,8 @@ import (
 	"iter"
 	"net/http"
 
+	"github.com/aws/smithy-go/tracing"
+
 	"github.com/polystore/polystore/bucket"
 	"github.com/polystore/polystore/client"
 	"github.com/polystore/polystore/multipart"
@@ -49,6 +51,12 @@ func (a *Client) RecordChecksumSupport(s client.ChecksumSupport, op, detail stri
 // (client.Client.SignsPayloads): the manager then computes each part's
 // SHA-256 in the same read as its checksums.
 func (a *Client) SignsPayloads() bool { return a.c.SignsPayloads() }
+
+// TracerProvider returns the client's Options.TracerProvider, which the
+// transfer Manager traces tasks with (see transfer.SpanUpload).
+func (a *Client) TracerProvider() tracing.TracerProvider {
+	return a.c.Options().TracerProvider
+}
 
 // PutObject stores an object with object.Client.Put.
 func (a *Client) PutObject(ctx context.Context, in *PutObjectInput) (*PutObjectOutput, error) {
