@@ -12,7 +12,8 @@
 #   REPS=3          repetitions of the 1 GiB and 100 MiB rows (medians are reported)
 #   BUDGET=1500     seconds after which the remaining phases are skipped
 #   PHASES="main integrity small stream profile"   which phases to run, in that order
-#                   (also: downloads, the download rows of main and small alone)
+#                   (also: downloads, the download rows of main and small alone;
+#                   streamdl, streamed downloads into io.Discard, -op stream)
 #   OUT=/tmp/polystore-bench-results       where results go
 #   WORK=/tmp/polystore-bench              source files, cached ETags, MinIO's data
 #   POLYSTORE_CACHE  cache holding minio-<version>/minio (default ~/.cache/polystore)
@@ -203,6 +204,19 @@ for phase in $PHASES; do
     for client in polystore aws minio; do
       over_budget && { skipped+=("stream 1GiB $client"); continue; }
       measure discard -client "$client" -op upload -size 1GiB -part 8MiB -par 4 -source stream
+    done
+    ;;
+  streamdl) # streamed downloads of 1 GiB into io.Discard: polystore's Writer and Open reader, aws transfermanager's GetObject reader.
+    seed 1GiB
+    for rep in $(seq "$REPS"); do
+      for s in 8MiB/4 16MiB/8; do
+        for server in minio discard; do
+          for client in polystore polystore-open aws-tm; do
+            over_budget && { skipped+=("streamdl rep $rep"); break 4; }
+            measure "$server" -client "$client" -op stream -size 1GiB -part "${s%/*}" -par "${s#*/}" -key seed-1073741824
+          done
+        done
+      done
     done
     ;;
   profile) # CPU profiles of 1 GiB uploads to the discard server, into $OUT/*.prof

@@ -20,6 +20,9 @@ type fileSection struct {
 	// watch, if set, is told of progress: the section is sent under the
 	// client's stall timeout (watchdog.go).
 	watch *watch
+	// progress, if set, is told how many bytes of the section have been
+	// sent so far (sendprogress, from the request's context).
+	progress func(int64)
 }
 
 func (s *fileSection) Read(p []byte) (int, error) {
@@ -27,6 +30,9 @@ func (s *fileSection) Read(p []byte) (int, error) {
 		s.watch.sendWaiting()
 	}
 	k, err := s.read(p)
+	if k > 0 && s.progress != nil {
+		s.progress(s.pos)
+	}
 	if s.watch != nil {
 		switch {
 		case err != nil || s.pos >= s.n:

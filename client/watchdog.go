@@ -14,6 +14,8 @@ import (
 
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/polystore/polystore/internal/sendprogress"
 )
 
 // watchdog holds the settings of the watches of one call's attempts. The
@@ -324,18 +326,20 @@ func isTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-// watchRequestBody returns body reporting its progress to w. A file
-// section is told about w instead of being wrapped, so the client's
+// watchRequestBody returns body reporting its progress to w, and to the
+// request context's sendprogress callback if it carries one. A file
+// section is told about them instead of being wrapped, so the client's
 // transport still recognises it and sends it with sendfile.
 func (w *watch) watchRequestBody(body io.ReadCloser, size int64) io.ReadCloser {
+	progress := sendprogress.From(w.parent)
 	if fs, ok := body.(*fileSection); ok {
-		fs.watch = w
+		fs.watch, fs.progress = w, progress
 		return fs
 	}
 	if size <= 0 {
 		size = -1 // unknown: only the end of the body tells
 	}
-	return &sendBody{rc: body, w: w, left: size}
+	return &sendBody{rc: body, w: w, left: size, progress: progress}
 }
 
 // sendBody is a request body under a watch.
@@ -343,6 +347,9 @@ type sendBody struct {
 	rc   io.ReadCloser
 	w    *watch
 	left int64 // bytes not yet read; negative if unknown
+	// progress, if set, is told the bytes read so far (sent).
+	progress func(int64)
+	sent     int64
 }
 
 func (b *sendBody) Read(p []byte) (int, error) {
@@ -350,6 +357,10 @@ func (b *sendBody) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
 	if b.left > 0 {
 		b.left -= int64(n)
+	}
+	if n > 0 && b.progress != nil {
+		b.sent += int64(n)
+		b.progress(b.sent)
 	}
 	switch {
 	case err != nil || b.left == 0:

@@ -17,6 +17,7 @@ import (
 	"sync"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/transfer/transferapi"
 )
 
 // crcTable is CRC-64/ECMA-182 as COS computes x-cos-hash-crc64ecma.
@@ -249,18 +250,18 @@ func square(dst, m *[64]uint64) {
 // Checksum negotiation: what the manager does on a server that refuses
 // or ignores the CRC32C additional checksums IntegrityAuto sends on
 // dialects with client.FeatureChecksums. It shares what it learns with
-// the client under the API (ClientAPI implements negotiator), so that a
+// the client under the API (transferapi.Client implements negotiator), so that a
 // later upload and the client's own calls (object.Client.Put) send
 // Content-MD5 from the start, and the other way round.
 
-// negotiator is implemented by APIs over a client.Client (ClientAPI).
+// negotiator is implemented by APIs over a client.Client (transferapi.Client).
 type negotiator interface {
 	ChecksumSupport() client.ChecksumSupport
 	RecordChecksumSupport(s client.ChecksumSupport, op, detail string)
 }
 
 // payloadSigner is implemented by APIs whose requests sign their
-// payload's SHA-256 (ClientAPI over plain http, by default).
+// payload's SHA-256 (transferapi.Client over plain http, by default).
 type payloadSigner interface{ SignsPayloads() bool }
 
 // checksumsFallBack reports whether the API's client already knows that
@@ -377,7 +378,7 @@ func (u *uploadJob) createUpload(ctx context.Context) (string, bool, error) {
 	if u.fellBack.Load() {
 		alg = client.ChecksumNone
 	}
-	in := &CreateMultipartUploadInput{Bucket: u.in.Bucket, Key: u.in.Key, ChecksumAlgorithm: alg, ObjectOptions: u.initiateOptions()}
+	in := &transferapi.CreateMultipartUploadInput{Bucket: u.in.Bucket, Key: u.in.Key, ChecksumAlgorithm: alg, ObjectOptions: u.initiateOptions()}
 	id, err := u.api.CreateMultipartUpload(ctx, in)
 	tried := false
 	if err != nil && alg != client.ChecksumNone && ctx.Err() == nil && u.refusedChecksum(client.Checksum{Algorithm: alg}, err, &tried) {

@@ -171,7 +171,7 @@ func TestCRC32CResumeCorruptPart(t *testing.T) {
 	data := randomData(66, 4*kib)
 	ctx := context.Background()
 	id, _ := fake.CreateMultipartUpload(ctx, &CreateMultipartUploadInput{Bucket: "bkt", Key: "obj", ChecksumAlgorithm: client.ChecksumCRC32C})
-	ref := UploadRef{"bkt", "obj", id}
+	ref := UploadRef{Bucket: "bkt", Key: "obj", UploadID: id}
 	sums := partSums(data, kib)
 	fake.UploadPart(ctx, &UploadPartInput{UploadRef: ref, PartNumber: 1, Body: sec(data[:kib]), Checksum: sums[0]})
 	wrong := bytes.Repeat([]byte{7}, kib)
@@ -202,7 +202,7 @@ func TestCRC32CAdoptPlainUpload(t *testing.T) {
 	data := randomData(67, 4*kib)
 	ctx := context.Background()
 	id, _ := fake.CreateMultipartUpload(ctx, &CreateMultipartUploadInput{Bucket: "bkt", Key: "obj"})
-	fake.UploadPart(ctx, &UploadPartInput{UploadRef: UploadRef{"bkt", "obj", id}, PartNumber: 1, Body: sec(data[:kib])})
+	fake.UploadPart(ctx, &UploadPartInput{UploadRef: UploadRef{Bucket: "bkt", Key: "obj", UploadID: id}, PartNumber: 1, Body: sec(data[:kib])})
 	before := len(fake.callsOf("UploadPart"))
 	m, _ := New(fake, WithPartSize(kib), WithAdoptUploads(true))
 	task, _ := m.Upload(ctx, &UploadInput{Bucket: "bkt", Key: "obj", ReaderAt: bytes.NewReader(data), Size: int64(len(data))})

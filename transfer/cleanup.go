@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/transfer/transferapi"
 )
 
 // abortAttempts is how many times the clean-up sends an abort; each one is
@@ -29,7 +30,7 @@ func (t *Task) cleanupContext() (context.Context, context.CancelFunc) {
 // abortUpload aborts up, trying abortAttempts times while ctx lasts. An
 // upload already gone counts as aborted. An abort that still fails is an
 // error matching ErrUploadNotAborted that names the upload id.
-func abortUpload(ctx context.Context, api UploadAPI, up UploadRef) error {
+func abortUpload(ctx context.Context, api transferapi.UploadAPI, up transferapi.UploadRef) error {
 	var err error
 	for attempt := 0; attempt < abortAttempts; attempt++ {
 		if attempt > 0 {

@@ -5,7 +5,7 @@
 // A Manager runs tasks. Upload and Download return a *Task at once; the
 // work happens in the background:
 //
-//	m, err := transfer.New(transfer.NewClientAPI(c))
+//	m, err := transfer.NewFromClient(c) // c is a *client.Client
 //	task, err := m.Upload(ctx, &transfer.UploadInput{Bucket: "b", Key: "big.iso", File: "/data/big.iso"})
 //	res, err := task.Wait(ctx)
 //
@@ -68,7 +68,7 @@
 // checked nothing: the part counts as verified only when its ETag is its
 // MD5 (else it is sent again with Content-MD5), and the task's later
 // parts carry Content-MD5 too ("md5-parts" in Result.Verified). The
-// client under a ClientAPI remembers either (client.ChecksumSupport), for
+// client under a transferapi.Client remembers either (client.ChecksumSupport), for
 // later tasks and its own calls. Where the client signs payloads (SigV4
 // over plain http, client.PayloadSigning), each part's SHA-256 is
 // computed in the same read as its checksums and signed
@@ -80,7 +80,7 @@
 // wire could not verify it. Every ranged GET carries If-Match with the
 // object's ETag, and its answer must be the range asked for: a 206 whose
 // Content-Range starts and ends where asked and names the object's size,
-// with the same ETag (object.Client.Get and ClientAPI.GetObjectRange check
+// with the same ETag (object.Client.Get and transferapi.Client.GetObjectRange check
 // it); a server that ignores the range, shifts it or names another size
 // fails the range with client.ErrRangeMismatch, one that answers with
 // another ETag with ErrSourceChanged. The bytes are then checked against
@@ -152,10 +152,47 @@
 // server did not report is not counted. When nothing could be checked,
 // Verified is "" and Result.Unverified says why.
 //
+// # Streamed downloads
+//
+// DownloadInput.Writer streams an object into an io.Writer, with no
+// temporary file and no io.WriterAt, and Manager.Open returns a Reader
+// (an io.ReadCloser) of it. Both fetch ranges of PartSize,
+// PartParallelism at a time, into part buffers, and deliver them in
+// order: a fetched range waits for the earlier ones, and ranges are
+// handed out in order, so the earliest one not delivered is always in
+// flight. At most PartSize × (PartParallelism+1) bytes of buffers are in
+// use whatever the object's size: PartParallelism being fetched or
+// waiting their turn, one being written or read.
+//
+// The bytes are verified as a File download's are (Result.Verified,
+// Result.Unverified), once the last one is delivered: until Task.Wait
+// returns without error, or the Reader returns io.EOF, what was
+// delivered is unverified; a mismatch is Wait's error, or the Reader's
+// last Read error instead of io.EOF. A delivered range counts as done
+// (Progress.Bytes, Listener.PartDone); Pause lets the ranges in flight be
+// delivered, PauseNow drops them to fetch again on Resume, and Cancel (or
+// Reader.Close) stops the workers and waits for them. There is no
+// journal: a streamed download cannot be resumed by another process.
+//
+// # Progress
+//
+// Progress.Bytes counts what is done for good: bytes the server
+// acknowledged (uploads) or wrote to the destination (downloads), in
+// whole parts; a resumed transfer keeps them. Progress.Sent adds the
+// bytes of the parts in flight that have crossed the wire: as
+// transferapi.Client's transport reads a request body (a file section
+// sent with sendfile is sent, and counted, in 1 MiB chunks), or as a
+// range's bytes arrive. So a single PUT of a large file on a slow link,
+// or one large part, shows Sent moving at the progress interval long
+// before the server answers. A part given up (PauseNow, a failure) stops
+// counting, so Sent can go back; a part sent again counts the most any
+// attempt reached.
+//
 // # Dependencies
 //
-// The manager reaches the service only through the small interfaces
-// UploadAPI and DownloadAPI, so any implementation (or a test fake) can be
-// plugged in. NewClientAPI implements them with polystore's object,
-// multipart and bucket packages.
+// The manager reaches the service only through the small interface
+// transferapi.API (the calls it makes, with their inputs and outputs), so
+// any implementation (or a test fake) can be plugged in with New.
+// NewFromClient uses transferapi.NewClient, which implements it with
+// polystore's object, multipart and bucket packages.
 package transfer

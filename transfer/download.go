@@ -20,10 +20,12 @@ import (
 
 	"github.com/polystore/polystore/client"
 	"github.com/polystore/polystore/internal/integrity"
+	"github.com/polystore/polystore/transfer/transferapi"
 )
 
 // DownloadInput is the input of Manager.Download. Set exactly one
-// destination: File or WriterAt.
+// destination: File, WriterAt or Writer. (Manager.Open takes one with
+// none.)
 type DownloadInput struct {
 	Bucket    string
 	Key       string
@@ -37,6 +39,18 @@ type DownloadInput struct {
 	// goroutines at once. If it is also an io.ReaderAt, MD5 (and SHA)
 	// verification can read back ranges written before a pause.
 	WriterAt io.WriterAt
+	// Writer receives the object's bytes in order, from one goroutine at
+	// a time, with no temporary file: ranges are fetched in parallel
+	// into part buffers and written in turn, so memory stays at most
+	// PartSize × (PartParallelism+1) (see "Streamed downloads" in the
+	// package documentation). The bytes are verified as a File
+	// download's are, but only once the last one is written: until Wait
+	// returns without error, what the Writer received is unverified. A
+	// Write error fails the task; a Write in progress is not interrupted
+	// by Cancel or PauseNow, which wait for it. A streamed download cannot
+	// be resumed by another process (CheckpointDir and KeepParts do not
+	// apply).
+	Writer io.Writer
 }
 
 func (in *DownloadInput) check() error {
@@ -46,8 +60,14 @@ func (in *DownloadInput) check() error {
 	if in.Key == "" {
 		return client.InvalidArgument("Key", "must not be empty")
 	}
-	if (in.File == "") == (in.WriterAt == nil) {
-		return client.InvalidArgument("File", "set exactly one destination: File or WriterAt")
+	n := 0
+	for _, set := range []bool{in.File != "", in.WriterAt != nil, in.Writer != nil} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		return client.InvalidArgument("File", "set exactly one destination: File, WriterAt or Writer")
 	}
 	return nil
 }
@@ -55,13 +75,13 @@ func (in *DownloadInput) check() error {
 // downloadJob downloads one object in concurrent ranged GETs.
 type downloadJob struct {
 	t   *Task
-	api DownloadAPI
+	api transferapi.DownloadAPI
 	in  DownloadInput
 	o   *Options
 
 	// Set by prepare, then read-only.
 	prepared bool
-	info     *ObjectInfo
+	info     *transferapi.ObjectInfo
 	plan     integrity.Plan // what the bytes are checked against
 	local    bool           // ranges get a CRC-32C for the journal (not with IntegrityOff)
 	dest     io.WriterAt
@@ -69,6 +89,7 @@ type downloadJob struct {
 	jpath    string
 	jr       *journal
 	seq      *seqHasher
+	sink     *streamSink // a streamed download's in-order delivery
 
 	mu       sync.Mutex
 	partSize int64
@@ -143,8 +164,18 @@ func (h *rangeHasher) rec(n int64) *rangeRec {
 	return r
 }
 
-func newDownloadJob(t *Task, api DownloadAPI, in *DownloadInput) *downloadJob {
-	return &downloadJob{t: t, api: api, in: *in, o: &t.opts, ranges: map[int]*rangeRec{}, resumed: map[int]bool{}}
+func newDownloadJob(t *Task, api transferapi.DownloadAPI, in *DownloadInput) *downloadJob {
+	d := &downloadJob{t: t, api: api, in: *in, o: &t.opts, ranges: map[int]*rangeRec{}, resumed: map[int]bool{}}
+	if w := in.Writer; w != nil {
+		d.sink = newStreamSink(func(_ context.Context, p []byte) error {
+			n, err := w.Write(p)
+			if err == nil && n < len(p) {
+				err = io.ErrShortWrite
+			}
+			return err
+		})
+	}
+	return d
 }
 
 func (d *downloadJob) uploadID() string { return "" }
@@ -163,16 +194,22 @@ func (d *downloadJob) session(ctx context.Context) error {
 		d.prepared = true
 	}
 	d.t.setState(StateRunning)
-	d.mu.Lock()
-	d.todo = d.todo[:0]
-	for i := 0; i < d.n; i++ {
-		if d.ranges[i] == nil {
-			d.todo = append(d.todo, i)
+	if d.sink != nil {
+		if err := d.streamSession(ctx); err != nil {
+			return err
 		}
-	}
-	d.mu.Unlock()
-	if err := d.t.runParts(ctx, d.next, d.t.tracedParts(d.fetch)); err != nil {
-		return err
+	} else {
+		d.mu.Lock()
+		d.todo = d.todo[:0]
+		for i := 0; i < d.n; i++ {
+			if d.ranges[i] == nil {
+				d.todo = append(d.todo, i)
+			}
+		}
+		d.mu.Unlock()
+		if err := d.t.runParts(ctx, d.next, d.t.tracedParts(d.fetch)); err != nil {
+			return err
+		}
 	}
 	if ctx.Err() != nil {
 		return context.Cause(ctx)
@@ -200,7 +237,7 @@ func (d *downloadJob) next() (int, bool, error) {
 // prepare reads the object's attributes, finds a journal to resume from,
 // and opens the destination.
 func (d *downloadJob) prepare(ctx context.Context) error {
-	info, err := d.api.HeadObject(ctx, &HeadObjectInput{Bucket: d.in.Bucket, Key: d.in.Key, VersionID: d.in.VersionID})
+	info, err := d.api.HeadObject(ctx, &transferapi.HeadObjectInput{Bucket: d.in.Bucket, Key: d.in.Key, VersionID: d.in.VersionID})
 	if err != nil {
 		return err
 	}
@@ -222,13 +259,15 @@ func (d *downloadJob) prepare(ctx context.Context) error {
 		if known, err = d.openFile(); err != nil {
 			return err
 		}
-	} else {
+	} else if d.sink == nil {
 		d.dest = d.in.WriterAt
 	}
 	d.mu.Lock()
 	d.n = int(ceilDiv(info.Size, d.partSize))
 	d.mu.Unlock()
-	if d.plan.Sequential() {
+	if d.sink != nil {
+		d.newStreamPlan()
+	} else if d.plan.Sequential() {
 		ra, _ := d.dest.(io.ReaderAt)
 		d.seq = newSeqHasher(d.n, d.plan.Algo.New(), ra, d.rangeOf, d.readBackProgress)
 	}
@@ -253,14 +292,21 @@ func (d *downloadJob) prepare(ctx context.Context) error {
 func (d *downloadJob) fetch(ctx context.Context, i int) error {
 	off, n := d.rangeOf(i)
 	h := d.newRangeHasher()
-	var buf *[]byte
-	if d.seq != nil {
+	f := d.t.prog.startFlight(n)
+	var buf *[]byte // the range's bytes, for an in-order hash or delivery
+	if d.seq != nil || d.sink != nil {
 		buf = d.t.m.buffer(d.partSize)
-		defer d.t.m.putBuffer(buf)
 	}
+	handed := false // to the stream's delivery, which then owns f and buf
+	defer func() {
+		if !handed {
+			d.t.prog.endFlight(f)
+			d.t.m.putBuffer(buf)
+		}
+	}()
 	var written int64
 	for attempt := 1; ; attempt++ {
-		body, err := d.api.GetObjectRange(ctx, &GetObjectRangeInput{
+		body, err := d.api.GetObjectRange(ctx, &transferapi.GetObjectRangeInput{
 			Bucket: d.in.Bucket, Key: d.in.Key, VersionID: d.in.VersionID,
 			Offset: off + written, Length: n - written, IfMatch: d.info.ETag, ObjectSize: d.info.Size,
 		})
@@ -270,7 +316,7 @@ func (d *downloadJob) fetch(ctx context.Context, i int) error {
 			}
 			return &partError{number: i, err: err}
 		}
-		k, rerr, werr := d.copyRange(body, off, written, n, h, buf)
+		k, rerr, werr := d.copyRange(body, off, written, n, h, buf, f)
 		body.Close()
 		written += k
 		if written == n {
@@ -293,13 +339,20 @@ func (d *downloadJob) fetch(ctx context.Context, i int) error {
 			return err
 		}
 	}
+	rec := h.rec(n)
+	if d.sink != nil {
+		if err := d.sink.handOff(ctx, &streamItem{i: i, buf: buf, n: n, rec: rec, f: f}); err != nil {
+			return err
+		}
+		handed = true
+		return nil
+	}
 	if buf != nil {
 		if _, err := d.dest.WriteAt((*buf)[:n], off); err != nil {
 			return &partError{number: i, err: err}
 		}
 	}
-	rec := h.rec(n)
-	if err := d.ack(i, off, rec); err != nil {
+	if err := d.ack(i, f, rec); err != nil {
 		return err
 	}
 	if d.seq != nil {
@@ -309,9 +362,10 @@ func (d *downloadJob) fetch(ctx context.Context, i int) error {
 }
 
 // copyRange copies body into the range at off, from its byte written on,
-// into buf (MD5 mode) or straight to the destination, hashing as it goes.
+// into buf (MD5 mode) or straight to the destination, hashing as it goes
+// and counting the bytes received in f.
 // It returns the bytes copied and the read or write error that stopped it.
-func (d *downloadJob) copyRange(body io.Reader, off, written, n int64, h *rangeHasher, buf *[]byte) (int64, error, error) {
+func (d *downloadJob) copyRange(body io.Reader, off, written, n int64, h *rangeHasher, buf *[]byte, f *flight) (int64, error, error) {
 	var chunk []byte
 	if buf == nil {
 		bp := d.t.m.buffer(copyBufSize)
@@ -334,6 +388,9 @@ func (d *downloadJob) copyRange(body io.Reader, off, written, n int64, h *rangeH
 			}
 			h.Write(p)
 			k += int64(m)
+			if d.t.prog.flightSent(f, written+k) {
+				d.t.ev.markDirty(dirtyProgress)
+			}
 		}
 		if rerr == io.EOF {
 			return k, nil, nil
@@ -347,7 +404,7 @@ func (d *downloadJob) copyRange(body io.Reader, off, written, n int64, h *rangeH
 
 // ack records a written range: durably on disk and in the journal, then
 // as progress and a PartDone event.
-func (d *downloadJob) ack(i int, off int64, rec *rangeRec) error {
+func (d *downloadJob) ack(i int, f *flight, rec *rangeRec) error {
 	if d.jr != nil {
 		if err := d.f.Sync(); err != nil {
 			return &partError{number: i, err: err}
@@ -359,7 +416,7 @@ func (d *downloadJob) ack(i int, off int64, rec *rangeRec) error {
 	d.mu.Lock()
 	d.ranges[i] = rec
 	d.mu.Unlock()
-	d.t.prog.add(rec.size, 1)
+	d.t.prog.land(f, rec.size, 1)
 	d.t.ev.markDirty(dirtyProgress)
 	d.t.ev.push(event{kind: evPart, part: d.part(i, rec)})
 	d.t.partEvent(EventPartDone, i, rec.size, nil)
@@ -405,7 +462,9 @@ func (d *downloadJob) complete() error {
 		sum = c.Sum()
 	}
 	d.mu.Unlock()
-	if p.Sequential() {
+	if p.Sequential() && d.sink != nil {
+		sum = d.streamSum(p)
+	} else if p.Sequential() {
 		var ok bool
 		if sum, ok = d.seq.sum(); !ok {
 			res.Unverified = "the " + p.Algo.String() + " of the object needs its bytes in order, and ranges written before a pause could not be read back (the WriterAt is not an io.ReaderAt)"
@@ -486,7 +545,7 @@ func (d *downloadJob) checkpoint() *Checkpoint {
 
 // choosePlan picks what a download checks the object's bytes against
 // (integrity.Choose), or nothing with IntegrityOff.
-func choosePlan(info *ObjectInfo, mode Integrity) integrity.Plan {
+func choosePlan(info *transferapi.ObjectInfo, mode Integrity) integrity.Plan {
 	if mode == IntegrityOff {
 		return integrity.Off("integrity checks are off (IntegrityOff)")
 	}

@@ -7,8 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/polystore/polystore/client"
 	"github.com/polystore/polystore/internal/integrity"
@@ -131,48 +132,35 @@ func (d *downloadJob) resume(ctx context.Context, known []journalPart) error {
 	}
 	d.t.hash.start(time.Now())
 	defer d.t.hash.stop(time.Now())
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var first error
-	work := make(chan journalPart)
-	for w := 0; w < d.o.PartParallelism; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	// The ranges are hashed by an errgroup of PartParallelism workers;
+	// the first read error stops it.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(d.o.PartParallelism)
+	for _, p := range check {
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error {
 			bp := hashBufs.Get().(*[]byte)
 			defer hashBufs.Put(bp)
-			for p := range work {
-				off, n := d.rangeOf(p.Index)
-				h := d.newRangeHasher()
-				_, err := io.CopyBuffer(h, &progressReader{r: io.NewSectionReader(d.f, off, n), fn: func(k int64) {
-					d.t.hash.add(k, 0)
-					d.t.ev.markDirty(dirtyHash)
-				}}, *bp)
-				d.t.hash.add(0, 1)
-				if err != nil {
-					mu.Lock()
-					first = firstErr(first, err)
-					mu.Unlock()
-					continue
-				}
-				if want, _ := journalCRC32C(p); h.crc32c == want {
-					d.keep(p.Index, h.rec(n))
-				}
+			off, n := d.rangeOf(p.Index)
+			h := d.newRangeHasher()
+			_, err := io.CopyBuffer(h, &progressReader{r: io.NewSectionReader(d.f, off, n), fn: func(k int64) {
+				d.t.hash.add(k, 0)
+				d.t.ev.markDirty(dirtyHash)
+			}}, *bp)
+			d.t.hash.add(0, 1)
+			if err != nil {
+				return err
 			}
-		}()
+			if want, _ := journalCRC32C(p); h.crc32c == want {
+				d.keep(p.Index, h.rec(n))
+			}
+			return nil
+		})
 	}
-feed:
-	for _, p := range check {
-		select {
-		case work <- p:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(work)
-	wg.Wait()
-	if first != nil {
-		return first
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	return context.Cause(ctx)
 }
@@ -201,13 +189,6 @@ func journalCRC32C(p journalPart) (uint32, bool) {
 		return 0, false
 	}
 	return crc32cOf(c)
-}
-
-func firstErr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 // keep takes journaled range i as written.

@@ -56,7 +56,7 @@ func Example() {
 		log.Fatal(err)
 	}
 
-	m, err := transfer.New(transfer.NewClientAPI(c), transfer.WithPartSize(5<<20))
+	m, err := transfer.NewFromClient(c, transfer.WithPartSize(5<<20))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func ExampleListener() {
 	defer srv.Close()
 
 	var last transfer.Progress
-	m, _ := transfer.New(transfer.NewClientAPI(c), transfer.WithPartSize(5<<20),
+	m, _ := transfer.NewFromClient(c, transfer.WithPartSize(5<<20),
 		transfer.WithListener(transfer.Listener{
 			Progress: func(t *transfer.Task, p transfer.Progress) { last = p },
 		}))
@@ -115,7 +115,7 @@ func ExampleTask_Pause() {
 	defer srv.Close()
 
 	paused := make(chan struct{})
-	m, _ := transfer.New(transfer.NewClientAPI(c), transfer.WithPartSize(5<<20),
+	m, _ := transfer.NewFromClient(c, transfer.WithPartSize(5<<20),
 		transfer.WithListener(transfer.Listener{
 			StateChange: func(t *transfer.Task, from, to transfer.State) {
 				if to == transfer.StatePaused {
@@ -151,7 +151,7 @@ func ExampleTask_Cancel() {
 	srv, c := newExampleServer()
 	defer srv.Close()
 
-	m, _ := transfer.New(transfer.NewClientAPI(c), transfer.WithPartSize(5<<20))
+	m, _ := transfer.NewFromClient(c, transfer.WithPartSize(5<<20))
 	holdFirstPart(srv) // keeps the task running until we cancel it
 	data := bytes.Repeat([]byte{'z'}, 11<<20)
 	task, _ := m.Upload(ctx, &transfer.UploadInput{Bucket: "example", Key: "z", ReaderAt: bytes.NewReader(data), Size: int64(len(data))})
@@ -175,7 +175,7 @@ func ExampleWithCheckpointDir() {
 	src := filepath.Join(dir, "data.bin")
 	os.WriteFile(src, bytes.Repeat([]byte{'c'}, 6<<20), 0o644)
 
-	m, _ := transfer.New(transfer.NewClientAPI(c), transfer.WithCheckpointDir(filepath.Join(dir, "checkpoints")))
+	m, _ := transfer.NewFromClient(c, transfer.WithCheckpointDir(filepath.Join(dir, "checkpoints")))
 	task, _ := m.Upload(ctx, &transfer.UploadInput{Bucket: "example", Key: "data.bin", File: src})
 	res, err := task.Wait(ctx)
 	if err != nil {

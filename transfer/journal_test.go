@@ -222,10 +222,10 @@ func TestAdoptUploads(t *testing.T) {
 	ctx := context.Background()
 	// Someone else's unrelated upload of the same key, older.
 	other, _ := fake.CreateMultipartUpload(ctx, &CreateMultipartUploadInput{Bucket: "bkt", Key: "obj"})
-	fake.UploadPart(ctx, &UploadPartInput{UploadRef: UploadRef{"bkt", "obj", other}, PartNumber: 1, Body: sec(randomData(36, 2*kib))})
+	fake.UploadPart(ctx, &UploadPartInput{UploadRef: UploadRef{Bucket: "bkt", Key: "obj", UploadID: other}, PartNumber: 1, Body: sec(randomData(36, 2*kib))})
 	// The interrupted upload: 2 KiB parts 1-2 right, part 3 wrong.
 	id, _ := fake.CreateMultipartUpload(ctx, &CreateMultipartUploadInput{Bucket: "bkt", Key: "obj"})
-	ref := UploadRef{"bkt", "obj", id}
+	ref := UploadRef{Bucket: "bkt", Key: "obj", UploadID: id}
 	fake.UploadPart(ctx, &UploadPartInput{UploadRef: ref, PartNumber: 1, Body: sec(data[:2*kib])})
 	fake.UploadPart(ctx, &UploadPartInput{UploadRef: ref, PartNumber: 2, Body: sec(data[2*kib : 4*kib])})
 	fake.UploadPart(ctx, &UploadPartInput{UploadRef: ref, PartNumber: 3, Body: sec(make([]byte, 2*kib))})

@@ -6,16 +6,19 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/transfer/transferapi"
 )
 
 // Manager runs upload and download tasks over one API. It is safe for
 // concurrent use; every task it starts shares its file-level parallelism
 // limit and its part-buffer pool.
 type Manager struct {
-	api   API
+	api   transferapi.API
 	opts  Options
-	slots *slots
+	slots *semaphore.Weighted // file slots: FileParallelism
 	seq   atomic.Uint64
 
 	jmu      sync.Mutex
@@ -29,8 +32,9 @@ type Manager struct {
 }
 
 // New returns a manager that reaches the service through api (see
-// NewClientAPI), configured by optFns applied to the default Options.
-func New(api API, optFns ...func(*Options)) (*Manager, error) {
+// transferapi.NewClient, or NewFromClient for a client.Client), configured
+// by optFns applied to the default Options.
+func New(api transferapi.API, optFns ...func(*Options)) (*Manager, error) {
 	if api == nil {
 		return nil, client.InvalidArgument("API", "must not be nil")
 	}
@@ -44,7 +48,7 @@ func New(api API, optFns ...func(*Options)) (*Manager, error) {
 	if err := o.check(); err != nil {
 		return nil, err
 	}
-	return &Manager{api: api, opts: o, slots: newSlots(o.FileParallelism), bufFree: map[int64][]*[]byte{}, journals: map[string]bool{}}, nil
+	return &Manager{api: api, opts: o, slots: semaphore.NewWeighted(int64(o.FileParallelism)), bufFree: map[int64][]*[]byte{}, journals: map[string]bool{}}, nil
 }
 
 // Options returns a copy of the manager's options.
@@ -155,73 +159,33 @@ func (m *Manager) releaseJournal(path string) {
 	m.jmu.Unlock()
 }
 
-// slots is a first-come-first-served counting semaphore: the manager's
-// file-level parallelism.
-type slots struct {
-	mu    sync.Mutex
-	free  int
-	queue []*slotWaiter
-}
-
-type slotWaiter struct {
-	ch      chan struct{}
-	granted bool
-}
-
-func newSlots(n int) *slots { return &slots{free: n} }
-
-// acquire waits for a slot. It gives up, returning context.Cause(ctx) or
-// errPaused, when ctx ends or pause is closed.
-func (s *slots) acquire(ctx context.Context, pause <-chan struct{}) error {
-	select {
-	case <-pause:
+// acquireSlot waits for one of the manager's file slots, first come
+// first served (a semaphore.Weighted of FileParallelism). It gives up,
+// returning context.Cause(ctx) or errPaused, when ctx ends or pause is
+// closed first.
+func (m *Manager) acquireSlot(ctx context.Context, pause <-chan struct{}) error {
+	if closed(pause) {
 		return errPaused
-	default:
 	}
-	s.mu.Lock()
-	if s.free > 0 && len(s.queue) == 0 {
-		s.free--
-		s.mu.Unlock()
+	if m.slots.TryAcquire(1) {
 		return nil
 	}
-	w := &slotWaiter{ch: make(chan struct{})}
-	s.queue = append(s.queue, w)
-	s.mu.Unlock()
-	var err error
-	select {
-	case <-w.ch:
-		return nil
-	case <-ctx.Done():
-		err = context.Cause(ctx)
-	case <-pause:
-		err = errPaused
-	}
-	s.mu.Lock()
-	if w.granted {
-		s.mu.Unlock()
-		s.release()
-		return err
-	}
-	for i, q := range s.queue {
-		if q == w {
-			s.queue = append(s.queue[:i:i], s.queue[i+1:]...)
-			break
+	wctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		select {
+		case <-pause:
+			cancel(errPaused)
+		case <-stop:
 		}
+	}()
+	if err := m.slots.Acquire(wctx, 1); err != nil {
+		return context.Cause(wctx)
 	}
-	s.mu.Unlock()
-	return err
+	return nil
 }
 
-// release gives a slot to the first waiter, or back to the pool.
-func (s *slots) release() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.queue) > 0 {
-		w := s.queue[0]
-		s.queue = s.queue[1:]
-		w.granted = true
-		close(w.ch)
-		return
-	}
-	s.free++
-}
+// releaseSlot gives a file slot back, to the first task waiting.
+func (m *Manager) releaseSlot() { m.slots.Release(1) }

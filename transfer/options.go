@@ -167,8 +167,10 @@ type Options struct {
 // Progress and Checkpoint, but not Wait. Every callback has returned by
 // the time Wait returns.
 type Listener struct {
-	// Progress reports bytes acknowledged by the server, at most once
-	// per ProgressInterval, and once more at the end.
+	// Progress reports bytes acknowledged by the server (Progress.Bytes)
+	// and bytes sent or received so far (Progress.Sent, which moves
+	// within a part), at most once per ProgressInterval, and once more at
+	// the end.
 	Progress func(t *Task, p Progress)
 	// HashProgress reports local bytes re-verified against a resumed
 	// transfer, at most once per ProgressInterval.

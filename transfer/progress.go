@@ -12,8 +12,21 @@ import (
 type Progress struct {
 	// Bytes counts bytes the server acknowledged (uploads) or that were
 	// written to the destination (downloads), in whole parts; for hash
-	// progress, bytes re-verified. It never decreases.
+	// progress, bytes re-verified. It never decreases, and it is what a
+	// resumed transfer keeps.
 	Bytes int64
+	// Sent is Bytes plus the bytes of the parts in flight that have
+	// crossed the wire so far: for an upload, the bytes of each part (or
+	// single PUT) the transport has sent, as it sends them (a part sent
+	// again counts the most any of its attempts reached); for a download,
+	// the bytes of each range received. It moves within a part, so a large
+	// single PUT on a slow link shows progress long before the server
+	// acknowledges it; it goes back only when a part in flight is given up
+	// (PauseNow, a failure) and will be transferred again. For hash
+	// progress it equals Bytes. An implementation of transferapi.API
+	// other than transferapi.Client reports no bytes in flight (Sent then
+	// moves by whole parts).
+	Sent int64
 	// Total is the size of the object, or -1 while unknown (an io.Reader
 	// source before its end).
 	Total int64
@@ -59,6 +72,7 @@ type meter struct {
 	parts      int
 	totalParts int
 	base       int64         // bytes credited without transfer (resumed)
+	inflight   int64         // bytes of the flights in progress (Sent - Bytes)
 	active     time.Duration // time spent running before since
 	since      time.Time     // start of the current running period; zero if stopped
 }
@@ -72,6 +86,56 @@ func (m *meter) setTotals(total int64, totalParts int) {
 // add counts n transferred bytes and parts.
 func (m *meter) add(n int64, parts int) {
 	m.mu.Lock()
+	m.bytes += n
+	m.parts += parts
+	m.mu.Unlock()
+}
+
+// flight is one part (range, single PUT) in flight: how many of its bytes
+// have crossed the wire, the most any attempt reached.
+type flight struct {
+	size, sent int64
+	done       bool
+}
+
+// startFlight starts counting the bytes of a part of size bytes that
+// cross the wire before it lands.
+func (m *meter) startFlight(size int64) *flight { return &flight{size: size} }
+
+// flightSent records that n bytes of f have crossed the wire in the
+// current attempt. Calls after f ended are ignored (a failed attempt's
+// writer may run on).
+func (m *meter) flightSent(f *flight, n int64) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n = min(n, f.size)
+	if f.done || n <= f.sent {
+		return false
+	}
+	m.inflight += n - f.sent
+	f.sent = n
+	return true
+}
+
+// endFlight gives f up: its bytes no longer count as sent. It does
+// nothing if f has landed.
+func (m *meter) endFlight(f *flight) {
+	m.mu.Lock()
+	if !f.done {
+		f.done = true
+		m.inflight -= f.sent
+	}
+	m.mu.Unlock()
+}
+
+// land ends f as acknowledged: n bytes and parts become Bytes at once,
+// so that Sent does not dip in between. f may be nil.
+func (m *meter) land(f *flight, n int64, parts int) {
+	m.mu.Lock()
+	if f != nil && !f.done {
+		f.done = true
+		m.inflight -= f.sent
+	}
 	m.bytes += n
 	m.parts += parts
 	m.mu.Unlock()
@@ -115,7 +179,7 @@ func (m *meter) stop(now time.Time) {
 func (m *meter) snapshot(now time.Time) Progress {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	p := Progress{Bytes: m.bytes, Total: m.total, Parts: m.parts, TotalParts: m.totalParts}
+	p := Progress{Bytes: m.bytes, Sent: m.bytes + m.inflight, Total: m.total, Parts: m.parts, TotalParts: m.totalParts}
 	active := m.active
 	if !m.since.IsZero() {
 		active += now.Sub(m.since)

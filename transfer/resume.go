@@ -11,13 +11,16 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/transfer/transferapi"
 )
 
 // listParts returns the parts of upload id.
-func (u *uploadJob) listParts(ctx context.Context, id string) ([]ServerPart, error) {
-	var out []ServerPart
-	for p, err := range u.api.ListParts(ctx, UploadRef{Bucket: u.in.Bucket, Key: u.in.Key, UploadID: id}) {
+func (u *uploadJob) listParts(ctx context.Context, id string) ([]transferapi.ServerPart, error) {
+	var out []transferapi.ServerPart
+	for p, err := range u.api.ListParts(ctx, transferapi.UploadRef{Bucket: u.in.Bucket, Key: u.in.Key, UploadID: id}) {
 		if err != nil {
 			return nil, err
 		}
@@ -44,7 +47,7 @@ func (u *uploadJob) reconcile(ctx context.Context, known map[int]journalPart) er
 // listedCRC32C tells whether an upload found on the server takes CRC32C
 // checksums: its parts show them. An upload without parts shows nothing;
 // then guess is used.
-func listedCRC32C(listed []ServerPart, guess bool) bool {
+func listedCRC32C(listed []transferapi.ServerPart, guess bool) bool {
 	if len(listed) == 0 {
 		return guess
 	}
@@ -58,7 +61,7 @@ func listedCRC32C(listed []ServerPart, guess bool) bool {
 
 // inferPartSize adopts the part size of an upload found on the server
 // without a journal, when its first part shows a usable one.
-func (u *uploadJob) inferPartSize(listed []ServerPart) {
+func (u *uploadJob) inferPartSize(listed []transferapi.ServerPart) {
 	for _, p := range listed {
 		if p.PartNumber != u.first {
 			continue
@@ -76,7 +79,7 @@ func (u *uploadJob) inferPartSize(listed []ServerPart) {
 // candidate is a server part that may be kept.
 type candidate struct {
 	index int
-	sp    ServerPart
+	sp    transferapi.ServerPart
 	jp    journalPart
 	hasJ  bool
 }
@@ -85,7 +88,7 @@ type candidate struct {
 // reporting hash progress, and keeps the parts whose checksums match what
 // the server holds (MD5 vs ETag) and what the journal recorded (CRC-64,
 // MD5, ETag). It returns how many parts it kept.
-func (u *uploadJob) verify(ctx context.Context, listed []ServerPart, known map[int]journalPart) (int, error) {
+func (u *uploadJob) verify(ctx context.Context, listed []transferapi.ServerPart, known map[int]journalPart) (int, error) {
 	var cands []candidate
 	var total int64
 	for _, sp := range listed {
@@ -107,42 +110,33 @@ func (u *uploadJob) verify(ctx context.Context, listed []ServerPart, known map[i
 	u.t.hash.start(time.Now())
 	defer u.t.hash.stop(time.Now())
 
+	// The parts are hashed by an errgroup of PartParallelism workers; the
+	// first read error stops it.
 	var (
-		mu    sync.Mutex
-		kept  = map[int]*partRec{}
-		first error
-		wg    sync.WaitGroup
-		next  = make(chan candidate)
+		mu   sync.Mutex
+		kept = map[int]*partRec{}
 	)
-	for w := 0; w < u.o.PartParallelism; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for c := range next {
-				rec, err := u.verifyPart(c)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(u.o.PartParallelism)
+	for _, c := range cands {
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error {
+			rec, err := u.verifyPart(c)
+			if err != nil {
+				return err
+			}
+			if rec != nil {
 				mu.Lock()
-				switch {
-				case err != nil && first == nil:
-					first = err
-				case rec != nil:
-					kept[c.index] = rec
-				}
+				kept[c.index] = rec
 				mu.Unlock()
 			}
-		}()
+			return nil
+		})
 	}
-feed:
-	for _, c := range cands {
-		select {
-		case next <- c:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
-	wg.Wait()
-	if first != nil {
-		return 0, first
+	if err := g.Wait(); err != nil {
+		return 0, err
 	}
 	if err := ctx.Err(); err != nil {
 		return 0, context.Cause(ctx)
@@ -232,7 +226,7 @@ func (u *uploadJob) verifyPart(c candidate) (*partRec, error) {
 // adopt looks for an upload in progress for the key whose parts match
 // the source, newest first, and continues it.
 func (u *uploadJob) adopt(ctx context.Context) error {
-	var ups []ServerUpload
+	var ups []transferapi.ServerUpload
 	for up, err := range u.api.ListUploads(ctx, u.in.Bucket, u.in.Key) {
 		if err != nil {
 			if errors.Is(err, client.ErrNotSupported) {
@@ -244,7 +238,7 @@ func (u *uploadJob) adopt(ctx context.Context) error {
 			ups = append(ups, up)
 		}
 	}
-	slices.SortStableFunc(ups, func(a, b ServerUpload) int { return b.Initiated.Compare(a.Initiated) })
+	slices.SortStableFunc(ups, func(a, b transferapi.ServerUpload) int { return b.Initiated.Compare(a.Initiated) })
 	planned, plannedN := u.partSize, u.nparts
 	for _, up := range ups {
 		listed, err := u.listParts(ctx, up.UploadID)
@@ -319,7 +313,7 @@ func (u *uploadJob) loadCheckpoint(ctx context.Context) (map[int]journalPart, er
 	// longer match, are all sent again), so that it is not left behind.
 	if hdr.UploadID != "" && hdr.Bucket == u.in.Bucket && hdr.Key == u.in.Key {
 		actx, stop := u.t.cleanupContext()
-		aerr := abortUpload(actx, u.api, UploadRef{Bucket: hdr.Bucket, Key: hdr.Key, UploadID: hdr.UploadID})
+		aerr := abortUpload(actx, u.api, transferapi.UploadRef{Bucket: hdr.Bucket, Key: hdr.Key, UploadID: hdr.UploadID})
 		stop()
 		if ctx.Err() != nil {
 			return nil, context.Cause(ctx)

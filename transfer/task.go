@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/sendprogress"
 )
 
 // errPaused ends a session that stopped because the task was paused.
@@ -187,6 +188,13 @@ func (t *Task) Wait(ctx context.Context) (*Result, error) {
 	}
 }
 
+// outcome returns what Wait returns, once the task has ended.
+func (t *Task) outcome() (*Result, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.result, t.err
+}
+
 // Pause stops the task from starting new parts. Parts in flight finish
 // and count; then the task gives its file slot up and enters
 // StatePaused. Pausing a waiting task takes it out of the queue.
@@ -248,6 +256,17 @@ func (t *Task) setState(s State) {
 	}
 }
 
+// flightContext returns ctx carrying a sendprogress callback that counts
+// the bytes of f the client's transport sends (Progress.Sent) and has
+// them reported at the progress interval.
+func (t *Task) flightContext(ctx context.Context, f *flight) context.Context {
+	return sendprogress.With(ctx, func(n int64) {
+		if t.prog.flightSent(f, n) {
+			t.ev.markDirty(dirtyProgress)
+		}
+	})
+}
+
 // partContext returns the context of the parts of one session, which
 // PauseNow cancels with errPauseNow, and its release function.
 func (t *Task) partContext(ctx context.Context) (context.Context, func()) {
@@ -290,7 +309,7 @@ func (t *Task) run() {
 // loop runs sessions until the job ends.
 func (t *Task) loop() error {
 	for {
-		if err := t.m.slots.acquire(t.ctx, t.pauseSignal()); err != nil {
+		if err := t.m.acquireSlot(t.ctx, t.pauseSignal()); err != nil {
 			if errors.Is(err, errPaused) {
 				if err := t.waitResume(); err != nil {
 					return err
@@ -302,7 +321,7 @@ func (t *Task) loop() error {
 		t.prog.start(time.Now())
 		err := t.job.session(t.ctx)
 		t.prog.stop(time.Now())
-		t.m.slots.release()
+		t.m.releaseSlot()
 		switch {
 		case err == nil:
 			return nil

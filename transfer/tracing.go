@@ -8,10 +8,11 @@ import (
 	"github.com/polystore/polystore/client"
 )
 
-// Task tracing. A Manager whose API has a TracerProvider method (ClientAPI
-// does: the client's Options.TracerProvider) traces each task in a span
-// of its own, "transfer.upload" or "transfer.download", whose context is
-// the task's, so the spans of the task's requests are its children. The
+// Task tracing. A Manager whose API has a TracerProvider method
+// (transferapi.Client does: the client's Options.TracerProvider) traces
+// each task in a span of its own, "transfer.upload" or
+// "transfer.download", whose context is the task's, so the spans of the
+// task's requests are its children. The
 // span carries the bucket, key and task id, and at its end the bytes and
 // parts done, the parts resumed and resent, and the error kind; an event
 // marks each part done, failed or resent. Without a provider nothing is
@@ -41,12 +42,6 @@ const (
 	AttrResumedParts = "polystore.resumed_parts"
 	AttrResentParts  = "polystore.resent_parts"
 )
-
-// TracerProvider returns the client's Options.TracerProvider, which the
-// Manager traces tasks with (see SpanUpload).
-func (a *ClientAPI) TracerProvider() tracing.TracerProvider {
-	return a.c.Options().TracerProvider
-}
 
 // taskSpan is a task's span; its zero value traces nothing.
 type taskSpan struct{ span tracing.Span }

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/transfer/transferapi"
 )
 
 const mib = 1 << 20
@@ -23,7 +24,7 @@ const mib = 1 << 20
 // whose parts are sent by the task's workers.
 type uploadJob struct {
 	t   *Task
-	api API // uploads, and the HEAD that confirms a completed object
+	api transferapi.API // uploads, and the HEAD that confirms a completed object
 	d   *client.Dialect
 	in  UploadInput
 	o   *Options
@@ -112,17 +113,17 @@ func (sp *streamPart) release(m *Manager) {
 	m.putBuffer(sp.buf)
 }
 
-func newUploadJob(t *Task, api API, in *UploadInput) *uploadJob {
+func newUploadJob(t *Task, api transferapi.API, in *UploadInput) *uploadJob {
 	return &uploadJob{
 		t: t, api: api, d: api.Dialect(), in: *in, o: &t.opts,
 		parts: map[int]*partRec{}, pending: map[int]*streamPart{}, inflight: map[int]bool{},
 	}
 }
 
-func (u *uploadJob) ref() UploadRef {
+func (u *uploadJob) ref() transferapi.UploadRef {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	return UploadRef{Bucket: u.in.Bucket, Key: u.in.Key, UploadID: u.id}
+	return transferapi.UploadRef{Bucket: u.in.Bucket, Key: u.in.Key, UploadID: u.id}
 }
 
 func (u *uploadJob) uploadID() string {
@@ -393,6 +394,17 @@ func (u *uploadJob) allDone() bool {
 	return true
 }
 
+// partLen returns the size of part i.
+func (u *uploadJob) partLen(i int) int64 {
+	if u.src.size >= 0 {
+		_, n := u.partRange(i)
+		return n
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.pending[i].n
+}
+
 // partBody returns the content of part i and its checksums of kinds.
 func (u *uploadJob) partBody(i int, kinds sumKind) (*io.SectionReader, sums, error) {
 	if u.src.size >= 0 {
@@ -456,6 +468,9 @@ func (u *uploadJob) sendPart(ctx context.Context, i int) error {
 	}
 	number := u.first + i
 	fail := func(err error) error { return &partError{number: number, err: err} }
+	f := u.t.prog.startFlight(u.partLen(i))
+	defer u.t.prog.endFlight(f)
+	sctx := u.t.flightContext(ctx, f)
 	corrupted, blank := 0, false // sends that arrived corrupted; an answer without an ETag seen
 	refused := false             // sent again once for a refused CRC32C
 	for {
@@ -465,7 +480,7 @@ func (u *uploadJob) sendPart(ctx context.Context, i int) error {
 		if err != nil {
 			return err
 		}
-		in := &UploadPartInput{UploadRef: u.ref(), PartNumber: number, Body: body, PayloadSHA256: s.sha256}
+		in := &transferapi.UploadPartInput{UploadRef: u.ref(), PartNumber: number, Body: body, PayloadSHA256: s.sha256}
 		if sendMD5 {
 			in.ContentMD5 = s.md5
 		}
@@ -477,7 +492,7 @@ func (u *uploadJob) sendPart(ctx context.Context, i int) error {
 			// after a fallback too (with Content-MD5 then).
 			in.Checksum = s.checksum()
 		}
-		out, perr := u.api.UploadPart(ctx, in)
+		out, perr := u.api.UploadPart(sctx, in)
 		if perr == nil && out.ETag == "" {
 			perr = fmt.Errorf("transfer: the UploadPart answer has no ETag: %w", client.ErrMalformedResponse)
 		}
@@ -548,7 +563,7 @@ func (u *uploadJob) sendPart(ctx context.Context, i int) error {
 		if (in.ContentMD5 != nil && u.d.Has(client.FeatureContentMD5)) || (s.md5 != nil && strings.EqualFold(out.ETag, s.md5Hex())) {
 			proof |= sumMD5
 		}
-		return u.ack(i, body.Size(), out.ETag, s, proof)
+		return u.ack(i, f, body.Size(), out.ETag, s, proof)
 	}
 }
 
@@ -574,8 +589,8 @@ func (u *uploadJob) corrupted(n *int, err error) error {
 }
 
 // ack records an acknowledged part: journal first (fsynced), then the
-// progress and the PartDone event.
-func (u *uploadJob) ack(i int, n int64, etag string, s sums, proof sumKind) error {
+// progress (the part's flight lands) and the PartDone event.
+func (u *uploadJob) ack(i int, f *flight, n int64, etag string, s sums, proof sumKind) error {
 	rec := &partRec{size: n, etag: etag, sums: s, proof: proof}
 	if err := u.jr.append(rec.journal(i)); err != nil {
 		return err
@@ -588,7 +603,7 @@ func (u *uploadJob) ack(i int, n int64, etag string, s sums, proof sumKind) erro
 	}
 	off := int64(i) * u.partSize
 	u.mu.Unlock()
-	u.t.prog.add(n, 1)
+	u.t.prog.land(f, n, 1)
 	u.t.ev.markDirty(dirtyProgress)
 	u.t.ev.push(event{kind: evPart, part: rec.part(u.first+i, off)})
 	u.t.partEvent(EventPartDone, u.first+i, n, nil)
@@ -616,7 +631,7 @@ func (u *uploadJob) complete(ctx context.Context) error {
 		return err
 	}
 	u.mu.Lock()
-	parts := make([]CompletedPart, u.nparts)
+	parts := make([]transferapi.CompletedPart, u.nparts)
 	crc, hasCRC := uint64(0), true
 	withCRC32C := u.partCRC32C
 	var sums []client.Checksum
@@ -625,7 +640,7 @@ func (u *uploadJob) complete(ctx context.Context) error {
 	checked := 0                          // parts with any check
 	for i := 0; i < u.nparts; i++ {
 		p := u.parts[i]
-		parts[i] = CompletedPart{PartNumber: u.first + i, ETag: p.etag}
+		parts[i] = transferapi.CompletedPart{PartNumber: u.first + i, ETag: p.etag}
 		hasCRC = hasCRC && p.sums.hasCRC
 		if hasCRC {
 			crc = crc64Combine(crc, p.sums.crc, p.size)
@@ -648,7 +663,7 @@ func (u *uploadJob) complete(ctx context.Context) error {
 			return fmt.Errorf("transfer: a part has no CRC32C: %w", err)
 		}
 	}
-	in := &CompleteMultipartUploadInput{UploadRef: u.ref(), Parts: parts, ETag: u.completeETag()}
+	in := &transferapi.CompleteMultipartUploadInput{UploadRef: u.ref(), Parts: parts, ETag: u.completeETag()}
 	out, err := u.api.CompleteMultipartUpload(ctx, in)
 	if errors.Is(err, client.ErrMalformedResponse) && ctx.Err() == nil {
 		// An answer that proves nothing: ask again. A repeat of a
@@ -663,7 +678,7 @@ func (u *uploadJob) complete(ctx context.Context) error {
 		return err
 	}
 	if gone {
-		out = &CompleteMultipartUploadOutput{}
+		out = &transferapi.CompleteMultipartUploadOutput{}
 	}
 	want := objectFacts{size: size, etag: out.ETag, crc: crc, hasCRC: hasCRC, composite: composite}
 	if u.d.Object.MultipartETag {
@@ -746,8 +761,8 @@ type objectFacts struct {
 // the attributes and the strongest content fact that matched ("crc64",
 // "crc32c", "etag", or "" for none beyond the size); any mismatch is an
 // error matching ErrNotConfirmed.
-func (u *uploadJob) confirm(ctx context.Context, versionID string, want objectFacts) (*ObjectInfo, string, error) {
-	info, err := u.api.HeadObject(ctx, &HeadObjectInput{Bucket: u.in.Bucket, Key: u.in.Key, VersionID: versionID})
+func (u *uploadJob) confirm(ctx context.Context, versionID string, want objectFacts) (*transferapi.ObjectInfo, string, error) {
+	info, err := u.api.HeadObject(ctx, &transferapi.HeadObjectInput{Bucket: u.in.Bucket, Key: u.in.Key, VersionID: versionID})
 	if err != nil {
 		return nil, "", fmt.Errorf("%w: HEAD %s/%s after completing the upload: %w", ErrNotConfirmed, u.in.Bucket, u.in.Key, err)
 	}
@@ -787,7 +802,7 @@ func (u *uploadJob) confirm(ctx context.Context, versionID string, want objectFa
 
 // multipartETag computes the S3 ETag of an object completed from parts
 // whose ETags are hex MD5s.
-func multipartETag(parts []CompletedPart) (string, bool) {
+func multipartETag(parts []transferapi.CompletedPart) (string, bool) {
 	h := md5.New()
 	for _, p := range parts {
 		raw, err := hex.DecodeString(strings.Trim(p.ETag, `"`))
@@ -811,13 +826,16 @@ func (u *uploadJob) putSingle(ctx context.Context) error {
 		u.mu.Unlock()
 		body = io.NewSectionReader(sp.r, 0, sp.n)
 	}
+	f := u.t.prog.startFlight(body.Size())
+	defer u.t.prog.endFlight(f)
+	sctx := u.t.flightContext(ctx, f)
 	if !u.trailTried {
 		u.trailTried = true
 		u.trail.Store(u.wantCRC32C && u.o.TrailingChecksums && u.d.Has(client.FeatureTrailingChecksums))
 	}
 	var (
-		in        *PutObjectInput
-		out       *PutObjectOutput
+		in        *transferapi.PutObjectInput
+		out       *transferapi.PutObjectOutput
 		s         sums
 		corrupted int
 		refused   bool // sent again once for a refused CRC32C
@@ -829,7 +847,7 @@ func (u *uploadJob) putSingle(ctx context.Context) error {
 		if s, err = hashSection(io.NewSectionReader(body, 0, body.Size()), kinds, nil); err != nil {
 			return fmt.Errorf("transfer: reading the source: %w", err)
 		}
-		in = &PutObjectInput{Bucket: u.in.Bucket, Key: u.in.Key, Body: body, ObjectOptions: u.in.ObjectOptions, PayloadSHA256: s.sha256}
+		in = &transferapi.PutObjectInput{Bucket: u.in.Bucket, Key: u.in.Key, Body: body, ObjectOptions: u.in.ObjectOptions, PayloadSHA256: s.sha256}
 		if sendMD5 {
 			in.ContentMD5 = s.md5
 		}
@@ -839,7 +857,7 @@ func (u *uploadJob) putSingle(ctx context.Context) error {
 		case u.wantCRC32C && crc32c:
 			in.Checksum = s.checksum()
 		}
-		if out, err = u.api.PutObject(ctx, in); err != nil {
+		if out, err = u.api.PutObject(sctx, in); err != nil {
 			switch {
 			case ctx.Err() != nil:
 			case u.digestMismatch(err):
@@ -910,7 +928,7 @@ func (u *uploadJob) putSingle(ctx context.Context) error {
 		res.Unverified = "the server reported no checksum of the object, and the dialect checks no Content-MD5"
 	}
 	u.res = res
-	u.t.prog.add(body.Size(), 1)
+	u.t.prog.land(f, body.Size(), 1)
 	u.t.ev.markDirty(dirtyProgress)
 	u.t.ev.push(event{kind: evPart, part: Part{Number: u.first, Size: body.Size(), ETag: out.ETag, MD5: s.md5Hex(), CRC64: s.crc, HasCRC64: s.hasCRC, Checksum: in.Checksum}})
 	u.t.partEvent(EventPartDone, u.first, body.Size(), nil)
@@ -938,7 +956,7 @@ func (u *uploadJob) cleanup(ctx context.Context, err error, _ bool) error {
 		u.jr.close()
 		return nil
 	}
-	if aerr := abortUpload(ctx, u.api, UploadRef{Bucket: u.in.Bucket, Key: u.in.Key, UploadID: id}); aerr != nil {
+	if aerr := abortUpload(ctx, u.api, transferapi.UploadRef{Bucket: u.in.Bucket, Key: u.in.Key, UploadID: id}); aerr != nil {
 		// The journal stays: a later run with the same checkpoint
 		// directory resumes (or aborts) the upload it names.
 		u.jr.close()

@@ -41,7 +41,7 @@ type tool struct {
 }
 
 func newTool(c *client.Client, o options, w io.Writer) (*tool, error) {
-	m, err := transfer.New(transfer.NewClientAPI(c),
+	m, err := transfer.NewFromClient(c,
 		transfer.WithFileParallelism(o.parallel),
 		transfer.WithPartSize(o.partSize),
 		// Journals of acknowledged parts, so that the large files of an

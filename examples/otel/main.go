@@ -95,7 +95,7 @@ func run(w io.Writer) (*report, error) {
 	}
 	out.Body.Close()
 
-	m, err := transfer.New(transfer.NewClientAPI(c), transfer.WithPartSize(64<<10))
+	m, err := transfer.NewFromClient(c, transfer.WithPartSize(64<<10))
 	if err != nil {
 		return nil, err
 	}

@@ -134,7 +134,7 @@ func run(ctx context.Context, cfg config, stdout io.Writer, stdin io.Reader, int
 
 	rep := newReporter(cfg.progress, stdout, info.Size())
 	u := &uploader{rep: rep, paused: make(chan struct{}, 1)}
-	m, err := transfer.New(transfer.NewClientAPI(c),
+	m, err := transfer.NewFromClient(c,
 		transfer.WithPartSize(int64(cfg.partSize)),
 		transfer.WithPartParallelism(cfg.parallel),
 		// The journal of acknowledged parts that lets a new process resume.

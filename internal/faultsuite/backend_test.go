@@ -159,7 +159,7 @@ func (fx *fixture) setup(ctx context.Context, b *backend) error {
 	if _, err := bucket.NewClient(c).Create(ctx, &bucket.CreateInput{Bucket: fx.bucket}); err != nil {
 		return fmt.Errorf("creating bucket %s: %w", fx.bucket, err)
 	}
-	m, err := transfer.New(transfer.NewClientAPI(c), transfer.WithPartSize(b.partSize))
+	m, err := transfer.NewFromClient(c, transfer.WithPartSize(b.partSize))
 	if err != nil {
 		return err
 	}

@@ -80,7 +80,7 @@ const rangeOff = 1000
 func rangeLen(b *backend) int { return b.smallSize / 2 }
 
 func (r *run) manager() (*transfer.Manager, error) {
-	return transfer.New(transfer.NewClientAPI(r.c), transfer.WithPartSize(r.b.partSize))
+	return transfer.NewFromClient(r.c, transfer.WithPartSize(r.b.partSize))
 }
 
 var ops = map[string]*op{

@@ -115,10 +115,10 @@ func sortGroups(gs []*group) {
 			rank(a.field("server"), "minio", "discard") - rank(b.field("server"), "minio", "discard"),
 			rank(a.field("source"), "file", "-", "gen", "stream")/3 - rank(b.field("source"), "file", "-", "gen", "stream")/3,
 			int(sizeBytes(b.field("size")) - sizeBytes(a.field("size"))),
-			rank(a.field("op"), "upload", "download") - rank(b.field("op"), "upload", "download"),
+			rank(a.field("op"), "upload", "download", "stream") - rank(b.field("op"), "upload", "download", "stream"),
 			int(sizeBytes(a.field("part")) - sizeBytes(b.field("part"))),
 			int(a.runs[0].num("par") - b.runs[0].num("par")),
-			rank(a.field("client"), "polystore", "aws", "minio") - rank(b.field("client"), "polystore", "aws", "minio"),
+			rank(a.field("client"), "polystore", "polystore-open", "aws", "aws-tm", "minio") - rank(b.field("client"), "polystore", "polystore-open", "aws", "aws-tm", "minio"),
 			rank(a.field("client")+":"+a.field("integrity"), defaultModes...) - rank(b.field("client")+":"+b.field("integrity"), defaultModes...),
 		} {
 			if c != 0 {
@@ -270,6 +270,34 @@ func targets(w io.Writer, gs []*group) {
 		}
 		p, q := g.median("maxrss_mib"), a.median("maxrss_mib")
 		fmt.Fprintf(w, "| %s | %s | %s/%s | %.1f | %.1f | %s |\n", g.field("server"), g.field("size"), g.field("part"), g.field("par"), p, q, verdict(p <= q))
+	}
+	fmt.Fprintln(w)
+	streamTargets(w, gs)
+}
+
+// streamTargets judges the streamed downloads (-op stream, into
+// io.Discard): polystore's peak RSS at most aws transfermanager's
+// concurrent GetObject reader's, its CPU per GiB at most 0.8× that, for
+// the Writer (client polystore) and the Reader (polystore-open).
+func streamTargets(w io.Writer, gs []*group) {
+	fmt.Fprintln(w, "### 6. Streamed download into io.Discard: polystore peak RSS ≤ aws transfermanager's, CPU/GiB ≤ 0.8× (medians)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| server | size | part/par | polystore via | MiB/s (aws) | CPU s/GiB (aws) | CPU ratio | peak RSS MiB (aws) | verdict |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|")
+	for _, g := range gs {
+		if g.field("op") != "stream" || (g.field("client") != "polystore" && g.field("client") != "polystore-open") || g.field("integrity") != "auto" {
+			continue
+		}
+		a := find(gs, "server", g.field("server"), "op", "stream", "client", "aws-tm", "integrity", "auto", "size", g.field("size"), "part", g.field("part"), "par", g.field("par"))
+		if a == nil {
+			continue
+		}
+		via := map[string]string{"polystore": "Writer", "polystore-open": "Open"}[g.field("client")]
+		cpu, acpu := g.median("cpu_per_gib"), a.median("cpu_per_gib")
+		rss, arss := g.median("maxrss_mib"), a.median("maxrss_mib")
+		fmt.Fprintf(w, "| %s | %s | %s/%s | %s | %.0f (%.0f) | %.3f (%.3f) | %.2f | %.1f (%.1f) | %s |\n",
+			g.field("server"), g.field("size"), g.field("part"), g.field("par"), via,
+			g.median("mibps"), a.median("mibps"), cpu, acpu, cpu/acpu, rss, arss, verdict(rss <= arss && cpu <= 0.8*acpu))
 	}
 	fmt.Fprintln(w)
 }

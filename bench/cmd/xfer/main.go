@@ -165,6 +165,9 @@ func run(ctx context.Context, c config) (*result, error) {
 	if c.Key == "" {
 		c.Key = fmt.Sprintf("bench-%d", c.Size)
 	}
+	if c.Op == "stream" { // a streamed download (stream.go)
+		return runStream(ctx, c)
+	}
 	integrity, err := c.resolveIntegrity()
 	if err != nil {
 		return nil, err
@@ -326,7 +329,7 @@ func main() {
 	var c config
 	var size, part string
 	flag.StringVar(&c.Client, "client", "polystore", "client: polystore, aws or minio")
-	flag.StringVar(&c.Op, "op", "upload", "upload, download, or setup (create the bucket and the source file)")
+	flag.StringVar(&c.Op, "op", "upload", "upload, download, stream (a streamed download into io.Discard; see -dest), or setup (create the bucket and the source file)")
 	flag.StringVar(&size, "size", "100MiB", "object size (100MiB, 1GiB, 10GiB or a byte count)")
 	flag.StringVar(&part, "part", "8MiB", "part size, and download range size")
 	flag.IntVar(&c.Par, "par", 4, "parts in flight at once")

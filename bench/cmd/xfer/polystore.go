@@ -42,8 +42,7 @@ func newPolystore(c *config, integrity string) (transferer, error) {
 	if err != nil {
 		return nil, err
 	}
-	api := transfer.NewClientAPI(cl)
-	m, err := transfer.New(api,
+	m, err := transfer.NewFromClient(cl,
 		transfer.WithPartSize(c.Part), transfer.WithPartParallelism(c.Par), transfer.WithIntegrity(mode),
 		transfer.WithTrailingChecksums(integrity == "crc32c-trailer"))
 	if err != nil {

@@ -1,4 +1,4 @@
-package transfer
+package transferapi
 
 import (
 	"context"
@@ -7,50 +7,59 @@ import (
 	"iter"
 	"net/http"
 
+	"github.com/aws/smithy-go/tracing"
+
 	"github.com/polystore/polystore/bucket"
 	"github.com/polystore/polystore/client"
 	"github.com/polystore/polystore/multipart"
 	"github.com/polystore/polystore/object"
 )
 
-// ClientAPI implements API with polystore's object, multipart and bucket
+// Client implements API with polystore's object, multipart and bucket
 // packages over one client.Client.
-type ClientAPI struct {
+type Client struct {
 	c       *client.Client
 	objects *object.Client
 	uploads *multipart.Client
 	buckets *bucket.Client
 }
 
-var _ API = (*ClientAPI)(nil)
+var _ API = (*Client)(nil)
 
-// NewClientAPI returns the API of c, for New.
-func NewClientAPI(c *client.Client) *ClientAPI {
-	return &ClientAPI{c: c, objects: object.NewClient(c), uploads: multipart.NewClient(c), buckets: bucket.NewClient(c)}
+// NewClient returns the API of c, for transfer.New. (transfer.NewFromClient
+// does both.)
+func NewClient(c *client.Client) *Client {
+	return &Client{c: c, objects: object.NewClient(c), uploads: multipart.NewClient(c), buckets: bucket.NewClient(c)}
 }
 
 // Dialect returns the client's dialect.
-func (a *ClientAPI) Dialect() *client.Dialect { return a.c.Dialect() }
+func (a *Client) Dialect() *client.Dialect { return a.c.Dialect() }
 
 // ChecksumSupport returns what the client has learned of its server's
 // additional checksums (client.Client.ChecksumSupport): the manager
 // sends Content-MD5 instead where the server refuses or ignores them.
-func (a *ClientAPI) ChecksumSupport() client.ChecksumSupport { return a.c.ChecksumSupport() }
+func (a *Client) ChecksumSupport() client.ChecksumSupport { return a.c.ChecksumSupport() }
 
 // RecordChecksumSupport records what an upload showed of the server's
 // additional checksums, for the client's later requests
 // (client.Client.RecordChecksumSupport).
-func (a *ClientAPI) RecordChecksumSupport(s client.ChecksumSupport, op, detail string) {
+func (a *Client) RecordChecksumSupport(s client.ChecksumSupport, op, detail string) {
 	a.c.RecordChecksumSupport(s, op, detail)
 }
 
 // SignsPayloads reports whether the client signs request payloads
 // (client.Client.SignsPayloads): the manager then computes each part's
 // SHA-256 in the same read as its checksums.
-func (a *ClientAPI) SignsPayloads() bool { return a.c.SignsPayloads() }
+func (a *Client) SignsPayloads() bool { return a.c.SignsPayloads() }
+
+// TracerProvider returns the client's Options.TracerProvider, which the
+// transfer Manager traces tasks with (see transfer.SpanUpload).
+func (a *Client) TracerProvider() tracing.TracerProvider {
+	return a.c.Options().TracerProvider
+}
 
 // PutObject stores an object with object.Client.Put.
-func (a *ClientAPI) PutObject(ctx context.Context, in *PutObjectInput) (*PutObjectOutput, error) {
+func (a *Client) PutObject(ctx context.Context, in *PutObjectInput) (*PutObjectOutput, error) {
 	out, err := a.objects.Put(ctx, &object.PutInput{
 		Bucket: in.Bucket, Key: in.Key, Body: in.Body, Size: in.Body.Size(), ContentMD5: in.ContentMD5,
 		Checksum: in.Checksum, TrailingChecksum: in.TrailingChecksum, PayloadSHA256: in.PayloadSHA256,
@@ -65,7 +74,7 @@ func (a *ClientAPI) PutObject(ctx context.Context, in *PutObjectInput) (*PutObje
 }
 
 // CreateMultipartUpload starts an upload with multipart.Client.Initiate.
-func (a *ClientAPI) CreateMultipartUpload(ctx context.Context, in *CreateMultipartUploadInput) (string, error) {
+func (a *Client) CreateMultipartUpload(ctx context.Context, in *CreateMultipartUploadInput) (string, error) {
 	out, err := a.uploads.Initiate(ctx, &multipart.InitiateInput{
 		Bucket: in.Bucket, Key: in.Key, ChecksumAlgorithm: in.ChecksumAlgorithm,
 		ContentType: in.ContentType, ContentEncoding: in.ContentEncoding,
@@ -78,7 +87,7 @@ func (a *ClientAPI) CreateMultipartUpload(ctx context.Context, in *CreateMultipa
 }
 
 // UploadPart sends a part with multipart.Client.UploadPart.
-func (a *ClientAPI) UploadPart(ctx context.Context, in *UploadPartInput) (*UploadPartOutput, error) {
+func (a *Client) UploadPart(ctx context.Context, in *UploadPartInput) (*UploadPartOutput, error) {
 	out, err := a.uploads.UploadPart(ctx, &multipart.UploadPartInput{
 		Bucket: in.Bucket, Key: in.Key, UploadID: in.UploadID, PartNumber: in.PartNumber,
 		Body: in.Body, Size: in.Body.Size(), ContentMD5: in.ContentMD5, Checksum: in.Checksum,
@@ -92,7 +101,7 @@ func (a *ClientAPI) UploadPart(ctx context.Context, in *UploadPartInput) (*Uploa
 }
 
 // CompleteMultipartUpload completes with multipart.Client.Complete.
-func (a *ClientAPI) CompleteMultipartUpload(ctx context.Context, in *CompleteMultipartUploadInput) (*CompleteMultipartUploadOutput, error) {
+func (a *Client) CompleteMultipartUpload(ctx context.Context, in *CompleteMultipartUploadInput) (*CompleteMultipartUploadOutput, error) {
 	parts := make([]multipart.CompletedPart, len(in.Parts))
 	for i, p := range in.Parts {
 		parts[i] = multipart.CompletedPart{PartNumber: p.PartNumber, ETag: p.ETag, Checksum: p.Checksum}
@@ -107,13 +116,13 @@ func (a *ClientAPI) CompleteMultipartUpload(ctx context.Context, in *CompleteMul
 }
 
 // AbortMultipartUpload aborts with multipart.Client.Abort.
-func (a *ClientAPI) AbortMultipartUpload(ctx context.Context, up UploadRef) error {
+func (a *Client) AbortMultipartUpload(ctx context.Context, up UploadRef) error {
 	_, err := a.uploads.Abort(ctx, &multipart.AbortInput{Bucket: up.Bucket, Key: up.Key, UploadID: up.UploadID})
 	return err
 }
 
 // ListParts lists with multipart.Client.ListParts.
-func (a *ClientAPI) ListParts(ctx context.Context, up UploadRef) iter.Seq2[ServerPart, error] {
+func (a *Client) ListParts(ctx context.Context, up UploadRef) iter.Seq2[ServerPart, error] {
 	return func(yield func(ServerPart, error) bool) {
 		for p, err := range a.uploads.ListParts(ctx, &multipart.ListPartsInput{Bucket: up.Bucket, Key: up.Key, UploadID: up.UploadID}) {
 			if err != nil {
@@ -129,7 +138,7 @@ func (a *ClientAPI) ListParts(ctx context.Context, up UploadRef) iter.Seq2[Serve
 
 // ListUploads lists with bucket.Client.ListMultipartUploads, keeping the
 // uploads of exactly key.
-func (a *ClientAPI) ListUploads(ctx context.Context, bucketName, key string) iter.Seq2[ServerUpload, error] {
+func (a *Client) ListUploads(ctx context.Context, bucketName, key string) iter.Seq2[ServerUpload, error] {
 	return func(yield func(ServerUpload, error) bool) {
 		for u, err := range a.buckets.ListMultipartUploads(ctx, &bucket.ListMultipartUploadsInput{Bucket: bucketName, Prefix: key}) {
 			if err != nil {
@@ -148,7 +157,7 @@ func (a *ClientAPI) ListUploads(ctx context.Context, bucketName, key string) ite
 
 // HeadObject reads attributes with object.Client.Head, with the stored
 // additional checksum on dialects that have them.
-func (a *ClientAPI) HeadObject(ctx context.Context, in *HeadObjectInput) (*ObjectInfo, error) {
+func (a *Client) HeadObject(ctx context.Context, in *HeadObjectInput) (*ObjectInfo, error) {
 	d := a.c.Dialect()
 	hin := &object.HeadInput{Bucket: in.Bucket, Key: in.Key, VersionID: in.VersionID,
 		ChecksumMode: d.Has(client.FeatureChecksums) && a.c.ChecksumSupport() != client.ChecksumSupportRefused}
@@ -174,7 +183,7 @@ func (a *ClientAPI) HeadObject(ctx context.Context, in *HeadObjectInput) (*Objec
 // GetObjectRange reads a range with object.Client.Get, which checks that
 // the answer is the range asked for and has the ETag of IfMatch, and
 // checks the object's size. The manager verifies the bytes itself.
-func (a *ClientAPI) GetObjectRange(ctx context.Context, in *GetObjectRangeInput) (io.ReadCloser, error) {
+func (a *Client) GetObjectRange(ctx context.Context, in *GetObjectRangeInput) (io.ReadCloser, error) {
 	out, err := a.objects.Get(ctx, &object.GetInput{
 		Bucket: in.Bucket, Key: in.Key, VersionID: in.VersionID, Offset: in.Offset, Length: in.Length,
 		Conditions: object.Conditions{IfMatch: in.IfMatch}, DisableVerification: true,
