@@ -136,10 +136,7 @@ func (c *copyJob) session(ctx context.Context) error {
 // the dialect's limits. Nothing passes through the client, so large
 // parts cost no memory; fewer parts cost fewer requests.
 func serverPartSize(size, want int64, parallelism int, lim client.Limits) int64 {
-	ps := want
-	if even := ceilDiv(size, int64(4*max(parallelism, 1))); even > want {
-		ps = ceilDiv(even, mib) * mib
-	}
+	ps := max(want, ceilDiv(size, int64(4*max(parallelism, 1))))
 	if lim.MaxPartSize > 0 {
 		ps = min(ps, lim.MaxPartSize)
 	}
