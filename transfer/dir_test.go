@@ -302,7 +302,10 @@ func TestDirInvalid(t *testing.T) {
 			_, err := m.UploadDir(ctxT(t), &UploadDirInput{Dir: dir, Bucket: e.bucket, Symlinks: 7})
 			return err
 		}, "Symlinks"},
-		{func() error { _, err := m.Sync(ctxT(t), &SyncInput{Dir: dir, Bucket: e.bucket, Direction: 9}); return err }, "Direction"},
+		{func() error {
+			_, err := m.Sync(ctxT(t), &SyncInput{Dir: dir, Bucket: e.bucket, Direction: 9})
+			return err
+		}, "Direction"},
 		{func() error {
 			_, err := m.UploadDir(ctxT(t), &UploadDirInput{Dir: dir, Bucket: e.bucket}, WithIntegrity(IntegrityCRC64))
 			return err
