@@ -30,6 +30,8 @@ type dirJob struct {
 
 	// Set by prepare, then read-only.
 	prepared bool
+	resumed  bool            // a journal of an interrupted run was found
+	started  time.Time       // when this run's preparation began
 	gctx     context.Context // the children's: the task's, ended early by FailFast
 	gcancel  context.CancelCauseFunc
 	jr       *dirJournal
@@ -111,6 +113,7 @@ func (j *dirJob) record(fr FileResult) {
 // Sync, or a resumed run) is compared before it is transferred.
 func (j *dirJob) prepare(ctx context.Context) error {
 	s := &j.spec
+	j.started = time.Now()
 	j.gctx, j.gcancel = context.WithCancelCause(j.t.ctx)
 	done, resumed := map[string]dirRecord{}, false
 	if j.o.CheckpointDir != "" {
@@ -124,6 +127,7 @@ func (j *dirJob) prepare(ctx context.Context) error {
 			return err
 		}
 		j.jr, done, resumed = jr, recs, found
+		j.resumed = found
 	}
 	var remote map[string]ObjectEntry
 	if j.list != nil && (s.sync || resumed || !s.upload) {
@@ -368,6 +372,7 @@ func (j *dirJob) work(w *dirWorker) {
 		case err == nil && same:
 			fr.Action, fr.Reason = FileUnchanged, why
 			j.dropUploadJournal(it)
+			j.tidy(it)
 			if err := j.journal(it); err != nil {
 				j.finishFile(fr, err)
 				return
@@ -400,6 +405,7 @@ func (j *dirJob) work(w *dirWorker) {
 	res, err := child.Wait(context.Background())
 	fr.Result = res
 	if err == nil {
+		j.tidy(it)
 		err = j.journal(it)
 		j.mu.Lock()
 		j.moved += res.Size
@@ -534,6 +540,37 @@ func (j *dirJob) cleanup(_ context.Context, err error, cancelled bool) error {
 	}
 	j.jr.close()
 	return nil
+}
+
+// tidy clears, in a run resuming an interrupted one, what the crash may
+// have left of a file's upload once the file is done: a multipart upload
+// started just before the crash, before its journal was written (it is
+// still in progress, initiated before this run), and the temporary file
+// of that journal.
+func (j *dirJob) tidy(it *dirItem) {
+	if !j.resumed || !j.spec.upload || it.size < j.o.PartSize {
+		return
+	}
+	p := journalPath(j.o.CheckpointDir, "upload", j.spec.bucket, it.key, it.path)
+	if tmps, _ := filepath.Glob(p + ".*.tmp"); len(tmps) > 0 {
+		for _, tmp := range tmps {
+			os.Remove(tmp)
+		}
+	}
+	ctx, stop := j.t.cleanupContext()
+	defer stop()
+	var stale []string
+	for up, err := range j.api.ListUploads(ctx, j.spec.bucket, it.key) {
+		if err != nil {
+			return
+		}
+		if up.Key == it.key && !up.Initiated.IsZero() && up.Initiated.Before(j.started) {
+			stale = append(stale, up.UploadID)
+		}
+	}
+	for _, id := range stale {
+		_ = abortUpload(ctx, j.api, UploadRef{Bucket: j.spec.bucket, Key: it.key, UploadID: id})
+	}
 }
 
 // dropUploadJournal removes the journal of an upload of it that a
