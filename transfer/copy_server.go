@@ -116,7 +116,14 @@ func (c *copyJob) session(ctx context.Context) error {
 		c.todo = c.todo[1:]
 		return i, true, nil
 	}
-	if err := c.t.runParts(ctx, next, c.copyPart); err != nil {
+	err := c.t.runParts(ctx, next, c.copyPart)
+	if err != nil && ctx.Err() == nil && c.checksumsRefused(err) {
+		if err := c.withoutChecksums(ctx); err != nil {
+			return err
+		}
+		return c.session(ctx)
+	}
+	if err != nil {
 		return err
 	}
 	if ctx.Err() != nil {
@@ -177,22 +184,9 @@ func (c *copyJob) prepare(ctx context.Context) error {
 		return err
 	}
 	if c.uploadID() == "" {
-		alg := client.ChecksumNone
-		opts := copyOptions(info, &c.dst)
-		if c.withCRC32C {
-			alg = client.ChecksumCRC32C
-			opts = withPartSizeMeta(c.d, opts, c.partSize)
-		}
-		id, err := c.api.CreateMultipartUpload(ctx, &CreateMultipartUploadInput{Bucket: c.dst.Bucket, Key: c.dst.Key, ChecksumAlgorithm: alg, ObjectOptions: opts})
-		if err != nil {
+		if err := c.create(ctx); err != nil {
 			return err
 		}
-		c.mu.Lock()
-		c.id = id
-		c.mu.Unlock()
-	}
-	if err := c.writeCheckpoint(); err != nil {
-		return err
 	}
 	c.t.prog.setTotals(size, c.nparts)
 	var done int64
@@ -202,6 +196,57 @@ func (c *copyJob) prepare(ctx context.Context) error {
 	c.t.prog.credit(done, len(c.parts))
 	c.t.ev.markDirty(dirtyProgress)
 	return nil
+}
+
+// create starts the multipart upload (with CRC32C checksums, which the
+// server computes for each copied part, where withCRC32C) and writes
+// the journal.
+func (c *copyJob) create(ctx context.Context) error {
+	alg := client.ChecksumNone
+	opts := copyOptions(c.info, &c.dst)
+	if c.withCRC32C {
+		alg = client.ChecksumCRC32C
+		opts = withPartSizeMeta(c.d, opts, c.partSize)
+	}
+	id, err := c.api.CreateMultipartUpload(ctx, &CreateMultipartUploadInput{Bucket: c.dst.Bucket, Key: c.dst.Key, ChecksumAlgorithm: alg, ObjectOptions: opts})
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.id = id
+	c.mu.Unlock()
+	return c.writeCheckpoint()
+}
+
+// checksumsRefused reports whether the copies of a checksummed upload
+// failed because the server wants the client to send each part's
+// checksum, which a server-side copy cannot know (MinIO: "checksum
+// missing"): a refusal (400, 501) of the first part copies. The copy is
+// then started again in an upload without checksums.
+func (c *copyJob) checksumsRefused(err error) bool {
+	if !c.withCRC32C {
+		return false
+	}
+	c.mu.Lock()
+	none := len(c.parts) == 0
+	c.mu.Unlock()
+	var re *client.ResponseError
+	return none && errors.As(err, &re) && (re.StatusCode == 400 || re.StatusCode == 501) && !errors.Is(err, client.ErrPreconditionFailed)
+}
+
+// withoutChecksums aborts the checksummed upload and starts one without.
+func (c *copyJob) withoutChecksums(ctx context.Context) error {
+	actx, stop := c.t.cleanupContext()
+	aerr := abortUpload(actx, c.api, c.ref())
+	stop()
+	if aerr != nil {
+		return aerr
+	}
+	c.mu.Lock()
+	c.id = ""
+	c.mu.Unlock()
+	c.withCRC32C = false
+	return c.create(ctx)
 }
 
 // withPartSizeMeta adds the part size a download needs to verify a
@@ -502,6 +547,7 @@ func (c *copyJob) loadCheckpoint(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.id = hdr.UploadID
+	c.withCRC32C = hdr.Checksum == client.ChecksumCRC32C.String()
 	c.partSize = hdr.PartSize
 	c.nparts = max(int(ceilDiv(c.info.Size, c.partSize)), 1)
 	for i, jp := range known {
@@ -527,7 +573,7 @@ func (c *copyJob) loadCheckpoint(ctx context.Context) error {
 func (c *copyJob) journalMatches(h *journalHeader) bool {
 	return h.Op == "copy" && h.Bucket == c.dst.Bucket && h.Key == c.dst.Key && h.From == sourceName(&c.src) &&
 		h.VersionID == c.src.VersionID && h.ETag == c.info.ETag && h.Size == c.info.Size && h.UploadID != "" &&
-		validPartSize(h.PartSize, h.Size, c.d.Limits) && (h.Checksum == client.ChecksumCRC32C.String()) == c.withCRC32C
+		validPartSize(h.PartSize, h.Size, c.d.Limits) && (h.Checksum == "" || c.withCRC32C)
 }
 
 // writeCheckpoint (re)writes the journal with the parts kept so far.
