@@ -12,8 +12,12 @@
 // Every listing comes two ways: an iterator (ListObjects, ListBuckets,
 // ListObjectVersions, ListMultipartUploads) that fetches one page per
 // request and holds one page in memory, and a page method (ListObjectsPage,
-// ...) that returns one page and where to resume. Iterators stop with
-// ErrListingStalled rather than loop when a server does not advance.
+// ...) that returns one page and where to resume. Iterators always end:
+// a server that does not advance (a token or marker the listing has
+// already followed, a marker that goes back before what a page listed, the same page again, or
+// 100 truncated empty pages in a row) ends them with an error matching
+// client.ErrListingStalled (also bucket.ErrListingStalled), before any
+// entry is yielded twice.
 //
 // The differences between dialects (QingStor's JSON documents and
 // limit/marker/has_more paging, S3's v1 and v2 listings, COS's x-cos-grant-*

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/paging"
 )
 
 // InventoryFormat is the file format of inventory reports.
@@ -384,24 +385,24 @@ func (c *Client) ListInventoriesPage(ctx context.Context, in *ListInventoriesInp
 }
 
 // ListInventories iterates over a bucket's inventory configurations, one
-// page per request. It stops with ErrListingStalled if the server does
-// not advance.
+// page per request. It stops with client.ErrListingStalled, before
+// yielding anything twice, if the server does not advance.
 func (c *Client) ListInventories(ctx context.Context, in *ListInventoriesInput, optFns ...func(*client.Options)) iter.Seq2[InventoryConfiguration, error] {
 	if in == nil {
 		in = &ListInventoriesInput{}
 	}
 	base := *in
-	return pager[InventoryConfiguration]{
-		c: c.c, op: listInventoriesOp.Name, start: cursor{a: base.ContinuationToken},
-		fetch: func(ctx context.Context, cur cursor) (page[InventoryConfiguration], error) {
+	return paging.Pager[InventoryConfiguration]{
+		Dialect: c.c.Dialect().Name, Op: listInventoriesOp.Name, Start: paging.Cursor{A: base.ContinuationToken},
+		Fetch: func(ctx context.Context, cur paging.Cursor) (paging.Page[InventoryConfiguration], error) {
 			req := base
-			req.ContinuationToken = cur.a
+			req.ContinuationToken = cur.A
 			p, err := c.ListInventoriesPage(ctx, &req, optFns...)
 			if err != nil {
-				return page[InventoryConfiguration]{}, err
+				return paging.Page[InventoryConfiguration]{}, err
 			}
-			return page[InventoryConfiguration]{items: p.Inventories, next: cursor{a: p.NextContinuationToken}, more: p.IsTruncated}, nil
+			return paging.Page[InventoryConfiguration]{Items: p.Inventories, Next: paging.Cursor{A: p.NextContinuationToken}, More: p.IsTruncated}, nil
 		},
-		ident: func(inv InventoryConfiguration) string { return inv.ID },
-	}.seq(ctx)
+		Ident: func(inv InventoryConfiguration) string { return inv.ID },
+	}.Seq(ctx)
 }

@@ -41,6 +41,12 @@ func TestDecodeListBucketResultMatchesReflection(t *testing.T) {
 		`<ListBucketResult><Contents><Size>x</Size></Contents></ListBucketResult>`,
 		`<ListBucketResult><Contents>`,
 		`<ListBucketResult><Contents></ListBucketResult`,
+		`<ListBucketResult><Contents><Key>a</Key></Content></ListBucketResult>`, // mismatched end tag
+		`<ListBucketResult><s3:Key>a</s4:Key></ListBucketResult>`,               // mismatched prefix
+		`<ListBucketResult/><ListBucketResult><Contents><Key>b</Key></Contents></ListBucketResult>`,
+		`<ListBucketResult></ListBucketResult></ListBucketResult>`,
+		`<ListBucketResult/>trailing text`,
+		``,
 	} {
 		var res xmlListBucketResult
 		if err := decodeListBucketResult(strings.NewReader(bad), &res); err == nil {

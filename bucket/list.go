@@ -1,6 +1,7 @@
 package bucket
 
 import (
+	"bytes"
 	"context"
 	"encoding/xml"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/paging"
 )
 
 // ListAPI selects the object-listing API.
@@ -146,21 +148,32 @@ const maxListing = 64 << 20
 
 // decodeListBucketResult reads a ListBucketResult with a token loop
 // rather than reflection: listing is the hot path of large buckets, and
-// this halves the allocations per key. It accepts what
-// xml.Unmarshal into xmlListBucketResult accepts, ignoring namespaces
-// and unknown elements the same way.
+// this halves the allocations per key. It decodes what xml.Unmarshal into
+// xmlListBucketResult decodes, ignoring namespaces and unknown elements
+// the same way, and refuses every document xml.Unmarshal refuses
+// (mismatched or stray end tags, unclosed elements, bad syntax, numbers
+// and booleans that do not parse), as FuzzListingDecoder checks. It is
+// stricter than xml.Unmarshal in one way: the document must be exactly one
+// element, with only white space, comments, processing instructions and
+// directives around it, where xml.Unmarshal silently ignores whatever
+// follows the first element (such as a second root element) and any text
+// before it.
 func decodeListBucketResult(r io.Reader, res *xmlListBucketResult) error {
 	d := xml.NewDecoder(r)
 	var (
-		stack []string // local names of the open elements
-		text  []byte   // character data of the innermost element
-		cur   *xmlObject
+		stack = make([]listFrame, 0, 8) // the open elements, root first
+		text  = make([]byte, 0, 512)    // the character data of the open elements, each after its parent's
+		cur   *xmlObject                // the Contents element being read
+		done  bool                      // the root element has ended
 	)
 	for {
 		tok, err := d.RawToken()
 		if errors.Is(err, io.EOF) {
 			if len(stack) != 0 {
 				return io.ErrUnexpectedEOF
+			}
+			if !done {
+				return errors.New("the listing document has no root element")
 			}
 			return nil
 		}
@@ -169,34 +182,73 @@ func decodeListBucketResult(r io.Reader, res *xmlListBucketResult) error {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			stack = append(stack, t.Name.Local)
-			text = text[:0]
+			if done {
+				return fmt.Errorf("a second root element <%s> follows the listing document", t.Name.Local)
+			}
+			stack = append(stack, listFrame{name: t.Name, text: len(text)})
 			switch {
 			case len(stack) == 2 && t.Name.Local == "Contents":
 				res.Contents = append(res.Contents, xmlObject{})
 				cur = &res.Contents[len(res.Contents)-1]
-			case len(stack) == 3 && stack[1] == "Contents" && t.Name.Local == "Owner":
+			case len(stack) == 2 && t.Name.Local == "CommonPrefixes":
+				res.CommonPrefixes = append(res.CommonPrefixes, xmlPrefix{})
+			case len(stack) == 3 && stack[1].name.Local == "Contents" && t.Name.Local == "Owner" && cur.Owner == nil:
 				cur.Owner = &xmlOwner{}
 			}
 		case xml.CharData:
+			if len(stack) == 0 {
+				if !blank(t) {
+					return errors.New("text outside the listing document's root element")
+				}
+				continue
+			}
 			text = append(text, t...)
 		case xml.EndElement:
-			if len(stack) == 0 {
+			n := len(stack)
+			if n == 0 {
 				return fmt.Errorf("unexpected end element </%s>", t.Name.Local)
 			}
-			if err := setListField(res, cur, stack, text); err != nil {
+			top := stack[n-1]
+			if top.name != t.Name {
+				return fmt.Errorf("element <%s> closed by </%s>", qualified(top.name), qualified(t.Name))
+			}
+			if err := setListField(res, cur, stack, text[top.text:]); err != nil {
 				return err
 			}
-			stack = stack[:len(stack)-1]
-			text = text[:0]
+			text = text[:top.text]
+			stack = stack[:n-1]
+			done = n == 1
 		}
 	}
 }
 
+// listFrame is an open element of a listing document: its name as
+// written (prefix in Space) and where its own character data starts.
+type listFrame struct {
+	name xml.Name
+	text int
+}
+
+// qualified renders a raw element name as written.
+func qualified(n xml.Name) string {
+	if n.Space == "" {
+		return n.Local
+	}
+	return n.Space + ":" + n.Local
+}
+
+// blank reports whether b is only XML white space (and byte order marks),
+// the text allowed around a document's root element.
+func blank(b []byte) bool {
+	return len(bytes.Trim(b, " \t\r\n\uFEFF")) == 0
+}
+
 // setListField stores the text of the element that just ended, found by
-// its path below the root.
-func setListField(res *xmlListBucketResult, cur *xmlObject, path []string, text []byte) error {
-	name := path[len(path)-1]
+// its path below the root. Like xml.Unmarshal, it takes an element's own
+// character data (not its children's), reads empty numbers and booleans
+// as zero, and lets a repeated element overwrite the one before.
+func setListField(res *xmlListBucketResult, cur *xmlObject, path []listFrame, text []byte) error {
+	name := path[len(path)-1].name.Local
 	switch len(path) {
 	case 2:
 		switch name {
@@ -215,14 +267,14 @@ func setListField(res *xmlListBucketResult, cur *xmlObject, path []string, text 
 		case "EncodingType":
 			res.EncodingType = string(text)
 		case "IsTruncated":
-			v, err := strconv.ParseBool(strings.TrimSpace(string(text)))
+			v, err := parseBool(text)
 			if err != nil {
 				return fmt.Errorf("element IsTruncated: %w", err)
 			}
 			res.IsTruncated = v
 		}
 	case 3:
-		switch path[1] {
+		switch path[1].name.Local {
 		case "Contents":
 			switch name {
 			case "Key":
@@ -234,7 +286,7 @@ func setListField(res *xmlListBucketResult, cur *xmlObject, path []string, text 
 			case "StorageClass":
 				cur.StorageClass = string(text)
 			case "Size":
-				n, err := strconv.ParseInt(strings.TrimSpace(string(text)), 10, 64)
+				n, err := parseInt(text)
 				if err != nil {
 					return fmt.Errorf("element Size: %w", err)
 				}
@@ -242,11 +294,11 @@ func setListField(res *xmlListBucketResult, cur *xmlObject, path []string, text 
 			}
 		case "CommonPrefixes":
 			if name == "Prefix" {
-				res.CommonPrefixes = append(res.CommonPrefixes, xmlPrefix{Prefix: string(text)})
+				res.CommonPrefixes[len(res.CommonPrefixes)-1].Prefix = string(text)
 			}
 		}
 	case 4:
-		if path[1] == "Contents" && path[2] == "Owner" {
+		if path[1].name.Local == "Contents" && path[2].name.Local == "Owner" {
 			switch name {
 			case "ID":
 				cur.Owner.ID = string(text)
@@ -256,6 +308,22 @@ func setListField(res *xmlListBucketResult, cur *xmlObject, path []string, text 
 		}
 	}
 	return nil
+}
+
+// parseBool and parseInt read numbers and booleans as xml.Unmarshal does:
+// empty is zero, surrounding white space is ignored.
+func parseBool(b []byte) (bool, error) {
+	if len(b) == 0 {
+		return false, nil
+	}
+	return strconv.ParseBool(strings.TrimSpace(string(b)))
+}
+
+func parseInt(b []byte) (int64, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	return strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
 }
 
 // jsonListObjects is QingStor's GET Bucket answer.
@@ -477,26 +545,50 @@ func (c *Client) ListObjectsPage(ctx context.Context, in *ListObjectsInput, optF
 //
 // An error ends the iteration: a failed request, bad input (reported
 // before anything is sent), or a server that does not advance
-// (ErrListingStalled).
+// (client.ErrListingStalled: a token or marker seen before, a marker
+// before a key the page listed, the same page again, or 100 truncated
+// empty pages in a row), which ends the listing before anything is
+// yielded twice.
 func (c *Client) ListObjects(ctx context.Context, in *ListObjectsInput, optFns ...func(*client.Options)) iter.Seq2[ObjectSummary, error] {
 	var base ListObjectsInput
 	if in != nil {
 		base = *in
 	}
-	return pager[ObjectSummary]{
-		c: c.c, op: "ListObjects", start: cursor{a: base.ContinuationToken},
-		fetch: func(ctx context.Context, cur cursor) (page[ObjectSummary], error) {
+	d := c.c.Dialect()
+	order, start := paging.Opaque, paging.Cursor{A: base.ContinuationToken}
+	if !useV2(d, base.API) {
+		// v1 and QingStor markers are keys, and StartAfter is the first
+		// marker sent.
+		order = paging.Keys
+		if start.A == "" {
+			start.A = base.StartAfter
+		}
+	}
+	return paging.Pager[ObjectSummary]{
+		Dialect: d.Name, Op: "ListObjects", Start: start, Order: order,
+		Fetch: func(ctx context.Context, cur paging.Cursor) (paging.Page[ObjectSummary], error) {
 			req := base
-			req.ContinuationToken = cur.a
+			req.ContinuationToken = cur.A
 			p, err := c.ListObjectsPage(ctx, &req, optFns...)
 			if err != nil {
-				return page[ObjectSummary]{}, err
+				return paging.Page[ObjectSummary]{}, err
 			}
 			items := mergeNames(p.Objects, p.CommonPrefixes,
 				func(o *ObjectSummary) string { return o.Key },
 				func(s string) ObjectSummary { return ObjectSummary{Key: s, IsPrefix: true} })
-			return page[ObjectSummary]{items: items, next: cursor{a: p.NextToken}, more: p.IsTruncated}, nil
+			return paging.Page[ObjectSummary]{Items: items, Next: paging.Cursor{A: p.NextToken}, More: p.IsTruncated}, nil
 		},
-		ident: func(o ObjectSummary) string { return o.Key },
-	}.seq(ctx)
+		Ident: func(o ObjectSummary) string {
+			if o.IsPrefix {
+				return "prefix\x00" + o.Key
+			}
+			return o.Key
+		},
+		Key: func(o ObjectSummary) string {
+			if o.IsPrefix {
+				return ""
+			}
+			return o.Key
+		},
+	}.Seq(ctx)
 }

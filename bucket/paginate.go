@@ -1,104 +1,11 @@
 package bucket
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"iter"
+import "github.com/polystore/polystore/client"
 
-	"github.com/polystore/polystore/client"
-)
-
-// ErrListingStalled is returned, wrapped in a *client.OperationError, by
-// an iterator whose server answered a truncated page without a way
-// forward: with the continuation token or marker it had just been sent,
-// with none at all, or with the same page again. Following such an answer
-// would loop forever, so the iterator stops. Some S3-compatible servers do
-// this when they ignore a pagination parameter.
-var ErrListingStalled = errors.New("polystore: the listing did not advance")
-
-// cursor is where a listing resumes: a token or marker (a) and, for
-// listings paged by two markers, the second one (b).
-type cursor struct{ a, b string }
-
-// String renders the cursor for error messages.
-func (c cursor) String() string {
-	if c.b == "" {
-		return fmt.Sprintf("%q", c.a)
-	}
-	return fmt.Sprintf("%q/%q", c.a, c.b)
-}
-
-// page is one fetched page: its entries, where the next page starts and
-// whether there is one.
-type page[T any] struct {
-	items []T
-	next  cursor
-	more  bool
-}
-
-// pager runs a paginated listing as an iterator. It holds one page at a
-// time, so memory does not grow with the number of entries.
-type pager[T any] struct {
-	c     *client.Client
-	op    string
-	start cursor
-	// fetch returns the page that starts at cur.
-	fetch func(ctx context.Context, cur cursor) (page[T], error)
-	// ident names an entry; a page whose first entry is the previous
-	// page's first entry means the server ignored the cursor.
-	ident func(T) string
-}
-
-// seq returns the iterator. Each range over it starts again from the
-// beginning; breaking out of the loop stops without further requests.
-func (p pager[T]) seq(ctx context.Context) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		var zero T
-		cur := p.start
-		prevFirst, havePrev := "", false
-		for {
-			pg, err := p.fetch(ctx, cur)
-			if err != nil {
-				yield(zero, err)
-				return
-			}
-			if len(pg.items) > 0 && p.ident != nil {
-				first := p.ident(pg.items[0])
-				if havePrev && first == prevFirst {
-					yield(zero, p.stalled("the server sent the same page again after cursor %s", cur))
-					return
-				}
-				prevFirst, havePrev = first, true
-			}
-			for _, it := range pg.items {
-				if !yield(it, nil) {
-					return
-				}
-			}
-			if !pg.more {
-				return
-			}
-			switch {
-			case pg.next == (cursor{}):
-				yield(zero, p.stalled("the server marked the page truncated but sent nothing to resume from"))
-				return
-			case pg.next == cur:
-				yield(zero, p.stalled("the server sent back the cursor %s it was given", cur))
-				return
-			}
-			cur = pg.next
-		}
-	}
-}
-
-func (p pager[T]) stalled(format string, args ...any) error {
-	return &client.OperationError{
-		Dialect: p.c.Dialect().Name,
-		Op:      p.op,
-		Err:     fmt.Errorf("%w: %s", ErrListingStalled, fmt.Sprintf(format, args...)),
-	}
-}
+// ErrListingStalled is client.ErrListingStalled, the error (wrapped in a
+// *client.OperationError) that ends an iterator whose server does not
+// advance. It is kept here for code that matched it under this name.
+var ErrListingStalled = client.ErrListingStalled
 
 // mergeNames interleaves a page's objects and common prefixes in name
 // order. Both lists come sorted from the server; the merge keeps their

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/paging"
 )
 
 // ListBucketsInput is the input of ListBuckets and ListBucketsPage.
@@ -246,25 +247,38 @@ func (c *Client) ListBucketsPage(ctx context.Context, in *ListBucketsInput, optF
 
 // ListBuckets lists the account's buckets as an iterator, one page per
 // request. Memory holds one page at a time; breaking out of the loop
-// sends no further request.
+// sends no further request. A server that does not advance (a token,
+// marker or offset seen before, a marker before a name the page listed,
+// an offset that does not grow, the same page again, 100 truncated empty
+// pages in a row) ends the listing with client.ErrListingStalled before
+// anything is yielded twice.
 func (c *Client) ListBuckets(ctx context.Context, in *ListBucketsInput, optFns ...func(*client.Options)) iter.Seq2[BucketSummary, error] {
 	var base ListBucketsInput
 	if in != nil {
 		base = *in
 	}
-	return pager[BucketSummary]{
-		c: c.c, op: "ListBuckets", start: cursor{a: base.ContinuationToken},
-		fetch: func(ctx context.Context, cur cursor) (page[BucketSummary], error) {
+	d := c.c.Dialect()
+	order := paging.Opaque
+	switch d.Bucket.Service.Pagination {
+	case client.PaginateMarker:
+		order = paging.Keys // markers are bucket names
+	case client.PaginateOffset:
+		order = paging.Numbers
+	}
+	return paging.Pager[BucketSummary]{
+		Dialect: d.Name, Op: "ListBuckets", Start: paging.Cursor{A: base.ContinuationToken}, Order: order,
+		Fetch: func(ctx context.Context, cur paging.Cursor) (paging.Page[BucketSummary], error) {
 			req := base
-			req.ContinuationToken = cur.a
+			req.ContinuationToken = cur.A
 			p, err := c.ListBucketsPage(ctx, &req, optFns...)
 			if err != nil {
-				return page[BucketSummary]{}, err
+				return paging.Page[BucketSummary]{}, err
 			}
-			return page[BucketSummary]{items: p.Buckets, next: cursor{a: p.NextToken}, more: p.IsTruncated}, nil
+			return paging.Page[BucketSummary]{Items: p.Buckets, Next: paging.Cursor{A: p.NextToken}, More: p.IsTruncated}, nil
 		},
-		ident: func(b BucketSummary) string { return b.Name },
-	}.seq(ctx)
+		Ident: func(b BucketSummary) string { return b.Name },
+		Key:   func(b BucketSummary) string { return b.Name },
+	}.Seq(ctx)
 }
 
 // ListLocationsInput is the input of ListLocations.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/paging"
 )
 
 // ListMultipartUploadsInput is the input of ListMultipartUploads and
@@ -187,30 +188,40 @@ func (c *Client) ListMultipartUploadsPage(ctx context.Context, in *ListMultipart
 // ListMultipartUploads lists a bucket's multipart uploads in progress and
 // (with a Delimiter) common prefixes as an iterator, one page per request.
 // Common prefixes come as entries with IsPrefix set, after the page's
-// uploads. Memory holds one page at a time.
+// uploads. Memory holds one page at a time. A server that does not
+// advance (markers seen before or before what a page listed, the same page again, 100
+// truncated empty pages in a row) ends the listing with
+// client.ErrListingStalled before anything is yielded twice.
 func (c *Client) ListMultipartUploads(ctx context.Context, in *ListMultipartUploadsInput, optFns ...func(*client.Options)) iter.Seq2[MultipartUpload, error] {
 	var base ListMultipartUploadsInput
 	if in != nil {
 		base = *in
 	}
-	return pager[MultipartUpload]{
-		c: c.c, op: "ListMultipartUploads", start: cursor{a: base.KeyMarker, b: base.UploadIDMarker},
-		fetch: func(ctx context.Context, cur cursor) (page[MultipartUpload], error) {
+	return paging.Pager[MultipartUpload]{
+		Dialect: c.c.Dialect().Name, Op: "ListMultipartUploads", Order: paging.Keys,
+		Start: paging.Cursor{A: base.KeyMarker, B: base.UploadIDMarker},
+		Fetch: func(ctx context.Context, cur paging.Cursor) (paging.Page[MultipartUpload], error) {
 			req := base
-			req.KeyMarker, req.UploadIDMarker = cur.a, cur.b
+			req.KeyMarker, req.UploadIDMarker = cur.A, cur.B
 			p, err := c.ListMultipartUploadsPage(ctx, &req, optFns...)
 			if err != nil {
-				return page[MultipartUpload]{}, err
+				return paging.Page[MultipartUpload]{}, err
 			}
 			items := p.Uploads
 			for _, pre := range p.CommonPrefixes {
 				items = append(items, MultipartUpload{Key: pre, IsPrefix: true})
 			}
-			return page[MultipartUpload]{
-				items: items, more: p.IsTruncated,
-				next: cursor{a: p.NextKeyMarker, b: p.NextUploadIDMarker},
+			return paging.Page[MultipartUpload]{
+				Items: items, More: p.IsTruncated,
+				Next: paging.Cursor{A: p.NextKeyMarker, B: p.NextUploadIDMarker},
 			}, nil
 		},
-		ident: func(u MultipartUpload) string { return u.Key + "\x00" + u.UploadID },
-	}.seq(ctx)
+		Ident: func(u MultipartUpload) string { return u.Key + "\x00" + u.UploadID },
+		Key: func(u MultipartUpload) string {
+			if u.IsPrefix {
+				return ""
+			}
+			return u.Key
+		},
+	}.Seq(ctx)
 }

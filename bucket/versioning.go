@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/paging"
 )
 
 // VersioningStatus is a bucket's versioning state.
@@ -386,30 +387,45 @@ func (c *Client) ListObjectVersionsPage(ctx context.Context, in *ListObjectVersi
 // ListObjectVersions lists a bucket's object versions, delete markers and
 // (with a Delimiter) common prefixes as an iterator, one page per request.
 // Common prefixes come as entries with IsPrefix set, after the page's
-// versions. Memory holds one page at a time.
+// versions. Memory holds one page at a time. A server that does not
+// advance (markers seen before or before what a page listed, the same page again, 100
+// truncated empty pages in a row) ends the listing with
+// client.ErrListingStalled before anything is yielded twice.
 func (c *Client) ListObjectVersions(ctx context.Context, in *ListObjectVersionsInput, optFns ...func(*client.Options)) iter.Seq2[ObjectVersion, error] {
 	var base ListObjectVersionsInput
 	if in != nil {
 		base = *in
 	}
-	return pager[ObjectVersion]{
-		c: c.c, op: "ListObjectVersions", start: cursor{a: base.KeyMarker, b: base.VersionIDMarker},
-		fetch: func(ctx context.Context, cur cursor) (page[ObjectVersion], error) {
+	return paging.Pager[ObjectVersion]{
+		Dialect: c.c.Dialect().Name, Op: "ListObjectVersions", Order: paging.Keys,
+		Start: paging.Cursor{A: base.KeyMarker, B: base.VersionIDMarker},
+		Fetch: func(ctx context.Context, cur paging.Cursor) (paging.Page[ObjectVersion], error) {
 			req := base
-			req.KeyMarker, req.VersionIDMarker = cur.a, cur.b
+			req.KeyMarker, req.VersionIDMarker = cur.A, cur.B
 			p, err := c.ListObjectVersionsPage(ctx, &req, optFns...)
 			if err != nil {
-				return page[ObjectVersion]{}, err
+				return paging.Page[ObjectVersion]{}, err
 			}
 			items := p.Versions
 			for _, pre := range p.CommonPrefixes {
 				items = append(items, ObjectVersion{Key: pre, IsPrefix: true})
 			}
-			return page[ObjectVersion]{
-				items: items, more: p.IsTruncated,
-				next: cursor{a: p.NextKeyMarker, b: p.NextVersionIDMarker},
+			return paging.Page[ObjectVersion]{
+				Items: items, More: p.IsTruncated,
+				Next: paging.Cursor{A: p.NextKeyMarker, B: p.NextVersionIDMarker},
 			}, nil
 		},
-		ident: func(v ObjectVersion) string { return v.Key + "\x00" + v.VersionID },
-	}.seq(ctx)
+		Ident: func(v ObjectVersion) string {
+			if v.IsPrefix {
+				return "prefix\x00" + v.Key
+			}
+			return v.Key + "\x00" + v.VersionID
+		},
+		Key: func(v ObjectVersion) string {
+			if v.IsPrefix {
+				return ""
+			}
+			return v.Key
+		},
+	}.Seq(ctx)
 }

@@ -30,6 +30,18 @@ var (
 // io.ReaderAt, io.ReadSeeker or []byte to make bodies replayable.
 var ErrBodyNotReplayable = errors.New("polystore: request body cannot be replayed for a retry")
 
+// ErrListingStalled ends a listing iterator (bucket.Client.ListObjects,
+// multipart.Client.ListParts, ...) whose server does not lead it forward:
+// a page marked truncated with nothing to resume from, a token or marker
+// the listing had already followed, a marker that does not advance, the
+// same page again, or a long run of truncated empty pages. Following such
+// a server would loop forever, so the iterator stops, before yielding
+// anything twice, with an *OperationError that wraps ErrListingStalled and
+// names what happened and where:
+//
+//	if errors.Is(err, client.ErrListingStalled) { ... }
+var ErrListingStalled = errors.New("polystore: the listing did not advance")
+
 // ResponseError is a failed response from the service. It implements
 // smithy.APIError and matches a kind sentinel (ErrNotFound, ...) with
 // errors.Is.

@@ -84,12 +84,30 @@ func sendRewritten(c *call) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	status, body := w.fn(w.status, w.dst.Header(), w.body)
+	// The recorder gave the headers the vendor's spelling (ETag,
+	// x-amz-meta-color); the rewrite edits them with http.Header's
+	// methods, which expect Go's canonical form, so they go back to it
+	// for the rewrite and are spelled again after.
+	h := w.dst.Header()
+	canonicalHeader(h)
+	status, body := w.fn(w.status, h, w.body)
 	if !w.head && status != http.StatusNoContent && status != http.StatusNotModified {
-		w.dst.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		h.Set("Content-Length", strconv.Itoa(len(body)))
 	}
+	c.s.wire.respell(h)
 	w.dst.WriteHeader(status)
 	if !w.head && len(body) > 0 {
 		_, _ = w.dst.Write(body)
+	}
+}
+
+// canonicalHeader renames h's keys to Go's canonical form, merging
+// spellings of one name.
+func canonicalHeader(h http.Header) {
+	for k, v := range h {
+		if ck := http.CanonicalHeaderKey(k); ck != k {
+			delete(h, k)
+			h[ck] = append(h[ck], v...)
+		}
 	}
 }

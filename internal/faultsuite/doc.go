@@ -38,10 +38,8 @@
 //
 //	faults: N runs, C corrupted, H hung
 //
-// and fails if C or H is not zero or if any run broke another rule. Runs
-// matching the knownBroken table (suite_test.go) are run and logged, and
-// counted on a second summary line, but do not fail the test; each entry
-// names the fix it waits for. TestJudge shows that a hang, wrong bytes,
+// and fails if C or H is not zero or if any run broke another rule.
+// TestJudge shows that a hang, wrong bytes,
 // too many requests and a fault that never struck are each caught.
 //
 // Stall faults run with a client whose Timeouts.Stall and
