@@ -29,14 +29,18 @@ func sends(reqs []storagetest.Request, d client.Dialect) map[string]int {
 }
 
 // TestDirControl pauses, pauses now, resumes and cancels a directory
-// upload while two of its files each have a part in flight: the pause
+// upload (UploadDir, and a Sync upload) while two of its files each have a part in flight: the pause
 // covers the whole group (no file or part starts while it is paused),
 // Resume finishes it with no part sent twice, and Cancel aborts the
 // files' multipart uploads.
 func TestDirControl(t *testing.T) {
 	for _, d := range allDialects {
-		for _, name := range []string{"pause", "pause-now", "cancel"} {
-			t.Run(d.Name+"/"+name, func(t *testing.T) {
+		for _, c := range []struct{ kind, name string }{
+			{"upload-dir", "pause"}, {"upload-dir", "pause-now"}, {"upload-dir", "cancel"},
+			{"sync", "pause"}, {"sync", "pause-now"}, {"sync", "cancel"},
+		} {
+			name := c.name
+			t.Run(d.Name+"/"+c.kind+"/"+name, func(t *testing.T) {
 				t.Parallel()
 				e := newSTEnv(t, d)
 				files := map[string][]byte{}
@@ -47,10 +51,19 @@ func TestDirControl(t *testing.T) {
 				}
 				src := writeTree(t, files)
 				g, rec := newGate(), newRecorder()
-				api := &gatedAPI{API: e.api, hold: g.hold}
+				api := &struct {
+					*gatedAPI
+					ListAPI
+				}{&gatedAPI{API: e.api, hold: g.hold}, e.api}
 				m, _ := New(api, WithPartSize(stPartSize), WithPartParallelism(1), WithFileParallelism(2),
 					WithListener(rec.listener()), WithProgressInterval(-1))
-				task, err := m.UploadDir(ctxT(t), &UploadDirInput{Dir: src, Bucket: e.bucket, Prefix: "up"})
+				var task *Task
+				var err error
+				if c.kind == "sync" {
+					task, err = m.Sync(ctxT(t), &SyncInput{Dir: src, Bucket: e.bucket, Prefix: "up"})
+				} else {
+					task, err = m.UploadDir(ctxT(t), &UploadDirInput{Dir: src, Bucket: e.bucket, Prefix: "up"})
+				}
 				if err != nil {
 					t.Fatal(err)
 				}
