@@ -30,6 +30,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -56,6 +57,7 @@ type config struct {
 	bucket                       string
 	size, part                   int64
 	par                          int
+	cpuprofile                   string
 }
 
 // counter is an http.RoundTripper that counts requests.
@@ -92,6 +94,7 @@ func main() {
 	flag.StringVar(&size, "size", "1GiB", "copy: object size")
 	flag.StringVar(&part, "part", "8MiB", "part size")
 	flag.IntVar(&c.par, "par", 4, "files at once, and parts per file")
+	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the measurement to this file")
 	flag.Parse()
 	var err error
 	if c.size, err = gen.ParseSize(size); err == nil {
@@ -119,6 +122,17 @@ func run(ctx context.Context, c *config) error {
 		}
 		return setupObject(ctx, c, sc, "xcopy-src")
 	}
+	if c.cpuprofile != "" {
+		f, err := os.Create(c.cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	cnt := newCounter()
 	var files int
 	var bytes int64
@@ -143,6 +157,9 @@ func run(ctx context.Context, c *config) error {
 		return fmt.Errorf("%s %s: %w", c.client, c.op, err)
 	}
 	cpu := tv(ru.Utime) + tv(ru.Stime)
+	if c.op != "upload-dir" {
+		c.set = "-" // the file sets are only for directory uploads
+	}
 	verified := "-"
 	if c.op != "upload-dir" {
 		if verified, err = verify(ctx, c, bytes); err != nil {
