@@ -13,13 +13,14 @@
 #   cross-dialect copy of XCOPY_SIZE, storagetest(QingStor) → MinIO, polystore Copy.
 # Result lines go to $OUT/dir-results.txt.
 #
-# Environment: REPS=3 (COPY_REPS=$REPS for the copies), PAR=4, COPY_SIZE=6GiB, XCOPY_SIZE=1GiB, PART=8MiB,
+# Environment: REPS=3 (COPY_REPS=$REPS for the copies; 0 skips them), SETS="small large", PAR=4, COPY_SIZE=6GiB, XCOPY_SIZE=1GiB, PART=8MiB,
 #   OUT=/tmp/polystore-bench-results, WORK=/tmp/polystore-bench-dir, MINIO=path.
 set -euo pipefail
 
 bench=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPS=${REPS:-3}
 COPY_REPS=${COPY_REPS:-$REPS}
+SETS=${SETS:-small large}
 PAR=${PAR:-4}
 PART=${PART:-8MiB}
 COPY_SIZE=${COPY_SIZE:-6GiB}
@@ -92,7 +93,7 @@ measure() {
   fi
 }
 
-for set in small large; do
+for set in $SETS; do
   [ -d "$WORK/$set" ] || "$x" -op setup-tree -set "$set" -dir "$WORK/$set"
   for rep in $(seq "$REPS"); do
     for cl in polystore aws; do
@@ -101,14 +102,14 @@ for set in small large; do
   done
 done
 
-"$x" -op setup-copy -size "$COPY_SIZE" -endpoint "$minio" -part "$PART"
+[ "$COPY_REPS" -gt 0 ] && "$x" -op setup-copy -size "$COPY_SIZE" -endpoint "$minio" -part "$PART"
 for rep in $(seq "$COPY_REPS"); do
   for cl in polystore minio; do
     measure -op copy -client "$cl" -size "$COPY_SIZE"
   done
 done
 
-"$x" -op setup-xcopy -size "$XCOPY_SIZE" -src-endpoint "$qs"
+[ "$COPY_REPS" -gt 0 ] && "$x" -op setup-xcopy -size "$XCOPY_SIZE" -src-endpoint "$qs"
 for rep in $(seq "$COPY_REPS"); do
   measure -op xcopy -size "$XCOPY_SIZE"
 done

@@ -1,8 +1,10 @@
 package transfer
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"hash/crc32"
 	"maps"
 	"os"
 	"path/filepath"
@@ -64,7 +66,17 @@ type dirItem struct {
 	check  bool
 	crc    uint32 // the local file's CRC-32C, once computed (hasCRC)
 	hasCRC bool
+	// data is the content of a small file to upload, read once for both
+	// its CRC-32C and its PUT (see smallFileSize).
+	data []byte
 }
+
+// smallFileSize is the size up to which a directory upload reads a file
+// into memory once, to hash it for its recorded CRC-32C and send it from
+// the same bytes, rather than open and read it twice (once to hash, once
+// to send): most of the client's cost per small file. At most one such
+// buffer per file slot is held.
+const smallFileSize = 256 << 10
 
 // dirWorker runs one item; child is its transfer once started.
 type dirWorker struct {
@@ -234,6 +246,19 @@ func (j *dirJob) prepare(ctx context.Context) error {
 	return nil
 }
 
+// singlePut reports whether a file of size bytes is small enough to be
+// read into memory once (smallFileSize) and goes in a single PUT.
+func (j *dirJob) singlePut(size int64) bool {
+	thr := j.childOpt.MultipartThreshold
+	if thr == 0 {
+		thr = j.childOpt.PartSize
+		if thr <= 0 {
+			thr = DefaultPartSize
+		}
+	}
+	return size <= smallFileSize && size < thr
+}
+
 // childProgress adds a child's progress to the group's.
 func (j *dirJob) childProgress(c *Task, p Progress) {
 	j.mu.Lock()
@@ -354,6 +379,17 @@ func (j *dirJob) work(w *dirWorker) {
 	fr := FileResult{Path: it.rel, Key: it.key, Size: it.size, Action: FileDownloaded}
 	if s.upload {
 		fr.Action = FileUploaded
+		if !it.hasCRC && j.singlePut(it.size) {
+			data, err := os.ReadFile(it.path)
+			if err != nil {
+				j.finishFile(fr, err)
+				return
+			}
+			if int64(len(data)) == it.size { // else it changed since the walk: read it as a file
+				it.data, it.crc, it.hasCRC = data, crc32.Checksum(data, castagnoli), true
+				defer func() { it.data = nil }()
+			}
+		}
 		if !it.hasCRC {
 			crc, err := fileCRC32C(it.path)
 			if err != nil {
@@ -465,6 +501,9 @@ func (j *dirJob) newChild(it *dirItem) (*Task, error) {
 			opts.Metadata = meta
 		}
 		in := &UploadInput{Bucket: s.bucket, Key: it.key, File: it.path, ObjectOptions: opts}
+		if it.data != nil {
+			in.File, in.ReaderAt, in.Size = "", bytes.NewReader(it.data), int64(len(it.data))
+		}
 		if err := in.check(); err != nil {
 			return nil, err
 		}
