@@ -126,6 +126,11 @@ type Limits struct {
 	MaxKeyLength    int   // bytes of UTF-8
 	MaxMetadataSize int   // bytes of user metadata (names + values); 0 = no limit
 	MaxDeleteKeys   int   // keys per delete-multiple request
+
+	// MaxCopySize is the largest object one server-side copy request
+	// (CopyObject) copies; a larger one is copied in parts
+	// (UploadPartCopy). 0 means no limit.
+	MaxCopySize int64
 }
 
 // SignerConfig is what a dialect's default signer is built from.

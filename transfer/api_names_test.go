@@ -24,6 +24,13 @@ type (
 	HeadObjectInput               = transferapi.HeadObjectInput
 	ObjectInfo                    = transferapi.ObjectInfo
 	GetObjectRangeInput           = transferapi.GetObjectRangeInput
+	CopyAPI                       = transferapi.CopyAPI
+	CopyObjectInput               = transferapi.CopyObjectInput
+	CopyObjectOutput              = transferapi.CopyObjectOutput
+	UploadPartCopyInput           = transferapi.UploadPartCopyInput
+	UploadPartCopyOutput          = transferapi.UploadPartCopyOutput
+	ListAPI                       = transferapi.ListAPI
+	ObjectEntry                   = transferapi.ObjectEntry
 )
 
 // NewClientAPI is transferapi.NewClient.

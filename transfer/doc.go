@@ -191,8 +191,52 @@
 // # Dependencies
 //
 // The manager reaches the service only through the small interface
-// transferapi.API (the calls it makes, with their inputs and outputs), so
-// any implementation (or a test fake) can be plugged in with New.
+// transferapi.API (the calls it makes, with their inputs and outputs; for
+// server-side copies and directory listings also transferapi.CopyAPI and
+// transferapi.ListAPI), so any implementation (or a test fake) can be
+// plugged in with New.
 // NewFromClient uses transferapi.NewClient, which implements it with
 // polystore's object, multipart and bucket packages.
+//
+// # Copies
+//
+// Manager.Copy copies an object as a task. Within one service (the
+// manager's own API, CopySource.API nil) the service copies it and no
+// byte passes through the client: one CopyObject up to the dialect's
+// single-copy limit (client.Limits.MaxCopySize, 5 GiB on S3), else a
+// multipart upload of UploadPartCopy ranges, PartParallelism at a time,
+// each naming the source's ETag (If-Match). Between clients (another
+// account, region or dialect: CopySource.API set) the copy streams
+// ranged GETs into a multipart upload with memory bounded by PartSize ×
+// (PartParallelism + 2) and a little more, checks the bytes read against
+// the checksum the source publishes, and lets the destination verify
+// each part. The copy keeps the source's content headers and user
+// metadata unless CopyDestination.ReplaceMetadata; CopySource.VersionID
+// copies a version. With CheckpointDir a multipart copy of either kind is
+// journaled: after a crash the same Copy sends only the parts not yet
+// acknowledged. Pause, Resume and Cancel work as for uploads.
+//
+// # Directory transfers and Sync
+//
+// Manager.UploadDir, DownloadDir and Sync transfer a tree as one group
+// task: Pause, PauseNow, Resume, Cancel and Progress cover every file;
+// the files take the manager's file slots (Options.FileParallelism,
+// default 3, shared with its other tasks), each as an Upload or Download
+// would, large ones in parts. Include and Exclude are globs over the
+// paths below the directory ("*.log", "cache/**"); Symlinks chooses
+// SymlinksFollow (the default), SymlinksSkip or SymlinksError; Prefix
+// maps the tree under a key prefix. A failed file does not stop the
+// others unless FailFast: the task then fails with a *DirError, and
+// Result.Files (or DirError.Files) holds every file's outcome.
+//
+// Every uploaded object records the CRC-32C of its file in its metadata
+// ("polystore-crc32c"). Sync skips a file whose counterpart has the same
+// size and that checksum (or, for objects without it, the checksum the
+// service publishes), so a second Sync sends nothing; with
+// SyncInput.Delete (off by default) it then deletes what the source side
+// lacks, within the filters, once no file failed. With CheckpointDir the
+// group journals the files done: after a crash the same call skips them
+// without a request and resumes the started files from their own
+// journals, so no file and no part is sent twice.
+
 package transfer

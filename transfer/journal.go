@@ -59,6 +59,9 @@ type journalHeader struct {
 	LastModified time.Time `json:"lastModified,omitzero"`
 	Dest         string    `json:"dest,omitempty"`
 	Temp         string    `json:"temp,omitempty"`
+	// Copies: the source ("bucket/key"); VersionID, ETag and
+	// LastModified are then the source's.
+	From string `json:"from,omitempty"`
 }
 
 // journalPart is one acknowledged part (upload) or written range
@@ -71,6 +74,10 @@ type journalPart struct {
 	CRC64 string `json:"crc64,omitempty"` // decimal; "" if not computed
 	// CRC32C is the part's additional checksum (base64), or "".
 	CRC32C string `json:"crc32c,omitempty"`
+	// Src, in a copy's journal, records the digest of the part's bytes
+	// as read from the source, for the check against the source's
+	// published checksum (a line of its own, before the part's upload).
+	Src string `json:"src,omitempty"`
 }
 
 // sourceIdent identifies an upload's source file.

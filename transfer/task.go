@@ -118,6 +118,11 @@ type Result struct {
 	Checksum client.Checksum
 	// File is the destination of a file download.
 	File string
+	// Files are the outcomes of a directory task's files (UploadDir,
+	// DownloadDir, Sync), in path order. For such a task Size counts the
+	// bytes transferred, Parts the files transferred, ResumedParts the
+	// files found unchanged, and Key is the prefix.
+	Files []FileResult
 }
 
 // Checkpoint is a snapshot of what a task has done, enough to resume it:

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -145,4 +146,27 @@ func compareTrees(a, b string) error {
 		}
 	}
 	return nil
+}
+
+// localFile is a regular file of a tree.
+type localFile struct {
+	rel  string // path from the tree's root, with "/"
+	path string
+}
+
+// scanTree lists the regular files under root, in lexical order.
+func scanTree(root string) ([]localFile, error) {
+	var files []localFile
+	err := filepath.WalkDir(root, func(path string, e fs.DirEntry, err error) error {
+		if err != nil || !e.Type().IsRegular() {
+			return err
+		}
+		rel, err := filepath.Rel(root, path)
+		if err != nil {
+			return err
+		}
+		files = append(files, localFile{rel: filepath.ToSlash(rel), path: path})
+		return nil
+	})
+	return files, err
 }

@@ -5,12 +5,15 @@
 //	go run ./examples/backup backup -src DIR -bucket B -prefix P -real
 //	go run ./examples/backup restore -bucket B -prefix P -dst DIR -real
 //
-// A backup uploads the files that are new or changed and skips the others:
-// each object carries the SHA-256 of its content in its metadata, and a
+// The program is a thin layer over the transfer manager's Sync: a backup
+// is a Sync upload, a restore a Sync download. A backup uploads the files
+// that are new or changed and skips the others: each object carries the
+// CRC-32C of its content in its metadata (recorded by the manager), and a
 // file is unchanged when the object under its name has the same size and
 // checksum. Files are uploaded in parallel, large ones in parts; an
 // interrupted backup (Ctrl-C) keeps its finished files and the parts of
-// the unfinished ones, and the next run goes on from there. A restore
+// the unfinished ones, and the next run goes on from there. With -delete a
+// backup also removes the objects whose files are gone. A restore
 // downloads the objects under the prefix, skips files that are already
 // there, and checks every file it writes against its checksum.
 package main
@@ -138,6 +141,7 @@ func (c *config) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.prefix, "prefix", "backup/", "the key prefix of the backup's objects")
 	fs.IntVar(&c.parallel, "parallel", 4, "files transferred at once")
 	fs.Int64Var(&c.partSize, "part-size", 8<<20, "part size in bytes of large files (raised to the dialect's minimum)")
+	fs.BoolVar(&c.delete, "delete", false, "backup: also delete the objects under the prefix whose files are gone (only when no file failed)")
 	fs.StringVar(&c.checkpointDir, "checkpoint-dir", "", "directory of the journals that let interrupted transfers resume (default: polystore/backup in the user cache directory)")
 	c.server.addFlags(fs)
 }

@@ -56,7 +56,8 @@ func cli(t *testing.T, srv *storagetest.Server, checkpoints string, args ...stri
 
 // TestBackupAndRestore backs a tree up twice (the second run skips every
 // file), changes one file (only it is sent again), restores into another
-// directory and compares the trees byte for byte.
+// directory and compares the trees byte for byte; a file deleted locally
+// is deleted from the backup only with -delete.
 func TestBackupAndRestore(t *testing.T) {
 	for _, d := range dialects {
 		t.Run(d, func(t *testing.T) {
@@ -101,6 +102,25 @@ func TestBackupAndRestore(t *testing.T) {
 			// A second restore finds every file in place.
 			out, err = cli(t, srv, checkpoints, "restore", "-dst", dst, "-prefix", "home/")
 			expect(t, out, err, "restore: 5 files, 0 downloaded (0 B), 5 unchanged")
+
+			// A file deleted locally stays in the backup, unless -delete.
+			if err := os.Remove(filepath.Join(src, "photos", "2024", "cat.raw")); err != nil {
+				t.Fatal(err)
+			}
+			out, err = cli(t, srv, checkpoints, "backup", "-src", src, "-prefix", "home")
+			expect(t, out, err, "backup: 4 files, 0 uploaded (0 B), 4 unchanged, 0 failed")
+			srv.ResetLog()
+			out, err = cli(t, srv, checkpoints, "backup", "-src", src, "-prefix", "home", "-delete")
+			expect(t, out, err, "deleted home/photos/2024/cat.raw", "4 unchanged, 1 deleted, 0 failed")
+			if n := countWrites(srv); n != 0 {
+				t.Errorf("the backup with -delete wrote %d times", n)
+			}
+			again := t.TempDir()
+			out, err = cli(t, srv, checkpoints, "restore", "-dst", again, "-prefix", "home/")
+			expect(t, out, err, "restore: 4 files, 4 downloaded")
+			if err := compareTrees(src, again); err != nil {
+				t.Fatal(err)
+			}
 		})
 	}
 }

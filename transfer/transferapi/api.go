@@ -237,6 +237,9 @@ type ObjectInfo struct {
 	// without the dialect's prefix. Downloads read the part size
 	// polystore records there for objects it uploads in parts.
 	Metadata map[string]string
+	// ContentType, ContentEncoding, ContentDisposition and CacheControl
+	// are the object's content headers, which copies keep.
+	ContentType, ContentEncoding, ContentDisposition, CacheControl string
 }
 
 // GetObjectRangeInput is the input of DownloadAPI.GetObjectRange.

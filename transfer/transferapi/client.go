@@ -177,6 +177,8 @@ func (a *Client) HeadObject(ctx context.Context, in *HeadObjectInput) (*ObjectIn
 		Size: out.ContentLength, ETag: out.ETag, LastModified: out.LastModified, VersionID: out.VersionID,
 		CRC64: out.CRC64, HasCRC64: out.HasCRC64, Checksum: out.Checksum,
 		OpaqueETag: out.OpaqueETag, Encryption: out.Encryption, Metadata: out.Metadata,
+		ContentType: out.ContentType, ContentEncoding: out.ContentEncoding,
+		ContentDisposition: out.ContentDisposition, CacheControl: out.CacheControl,
 	}, nil
 }
 

@@ -1,0 +1,420 @@
+// Command xferdir measures one directory upload, server-side copy or
+// cross-dialect copy with one client and prints one RESULT line: wall
+// seconds, the process's own CPU seconds and peak RSS (getrusage), and
+// the HTTP requests the client sent (counted by its transport). Each
+// measurement is its own process, so the figures are the client's.
+//
+//	xferdir -op setup-tree -set small -dir /tmp/bench/small    # 10,000 files of 4–64 KiB
+//	xferdir -op setup-tree -set large -dir /tmp/bench/large    # 100 files of 8 MiB
+//	xferdir -op upload-dir -client polystore|aws -dir D -endpoint URL -prefix P
+//	xferdir -op setup-copy -size 6GiB -endpoint URL            # the copy source, uploaded from a stream
+//	xferdir -op copy -client polystore|minio -size 6GiB -endpoint URL
+//	xferdir -op setup-xcopy -size 1GiB -src-endpoint URL        # on a QingStor storageserver
+//	xferdir -op xcopy -size 1GiB -src-endpoint URL -endpoint URL
+//
+// Directory uploads compare polystore's Manager.UploadDir with
+// aws-sdk-go-v2's feature/s3/transfermanager UploadDirectory (v0.5.11),
+// both with their default integrity, -par files at once and -par parts
+// per file. Copies compare polystore's Manager.Copy (server-side) with
+// minio-go's ComposeObject. The cross-dialect copy streams an object of a
+// QingStor storagetest server (examples/storageserver, another process)
+// into MinIO with Manager.Copy and CopySource.API.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/minio/minio-go/v7"
+	miniocreds "github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/polystore/polystore/bench/internal/gen"
+	"github.com/polystore/polystore/bucket"
+	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/storagetest"
+	"github.com/polystore/polystore/transfer"
+	"github.com/polystore/polystore/transfer/transferapi"
+)
+
+type config struct {
+	op, client, set, dir, prefix string
+	endpoint, srcEndpoint        string
+	region, accessKey, secretKey string
+	bucket                       string
+	size, part                   int64
+	par                          int
+	cpuprofile                   string
+}
+
+// counter is an http.RoundTripper that counts requests.
+type counter struct {
+	n    atomic.Int64
+	next http.RoundTripper
+}
+
+func (c *counter) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.next.RoundTrip(r)
+}
+
+func newCounter() *counter {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	return &counter{next: t}
+}
+
+func main() {
+	var c config
+	var size, part string
+	flag.StringVar(&c.op, "op", "upload-dir", "setup-tree, upload-dir, setup-copy, copy, setup-xcopy, xcopy")
+	flag.StringVar(&c.client, "client", "polystore", "upload-dir: polystore or aws; copy: polystore or minio")
+	flag.StringVar(&c.set, "set", "small", "setup-tree: small (10,000 files of 4–64 KiB) or large (100 files of 8 MiB)")
+	flag.StringVar(&c.dir, "dir", "", "the directory tree")
+	flag.StringVar(&c.prefix, "prefix", "dir/", "upload-dir: key prefix")
+	flag.StringVar(&c.endpoint, "endpoint", "", "MinIO URL")
+	flag.StringVar(&c.srcEndpoint, "src-endpoint", "", "xcopy: the QingStor storageserver URL")
+	flag.StringVar(&c.region, "region", "us-east-1", "region")
+	flag.StringVar(&c.accessKey, "access-key", "polystore-test", "MinIO access key")
+	flag.StringVar(&c.secretKey, "secret-key", "polystore-test-secret-key", "MinIO secret key")
+	flag.StringVar(&c.bucket, "bucket", "benchdir", "bucket")
+	flag.StringVar(&size, "size", "1GiB", "copy: object size")
+	flag.StringVar(&part, "part", "8MiB", "part size")
+	flag.IntVar(&c.par, "par", 4, "files at once, and parts per file")
+	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the measurement to this file")
+	flag.Parse()
+	var err error
+	if c.size, err = gen.ParseSize(size); err == nil {
+		c.part, err = gen.ParseSize(part)
+	}
+	if err == nil {
+		err = run(context.Background(), &c)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "xferdir:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, c *config) error {
+	switch c.op {
+	case "setup-tree":
+		return setupTree(c)
+	case "setup-copy":
+		return setupObject(ctx, c, minioClient(c, nil), "copy-src")
+	case "setup-xcopy":
+		sc, err := qingstorClient(c, nil)
+		if err != nil {
+			return err
+		}
+		return setupObject(ctx, c, sc, "xcopy-src")
+	}
+	if c.cpuprofile != "" {
+		f, err := os.Create(c.cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	cnt := newCounter()
+	var files int
+	var bytes int64
+	start := time.Now()
+	var err error
+	switch c.op {
+	case "upload-dir":
+		files, bytes, err = uploadDir(ctx, c, cnt)
+	case "copy":
+		bytes, err = copyObject(ctx, c, cnt)
+		files = 1
+	case "xcopy":
+		bytes, err = crossCopy(ctx, c, cnt)
+		files = 1
+	default:
+		err = fmt.Errorf("unknown op %q", c.op)
+	}
+	elapsed := time.Since(start).Seconds()
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", c.client, c.op, err)
+	}
+	cpu := tv(ru.Utime) + tv(ru.Stime)
+	if c.op != "upload-dir" {
+		c.set = "-" // the file sets are only for directory uploads
+	}
+	verified := "-"
+	if c.op != "upload-dir" {
+		if verified, err = verify(ctx, c, bytes); err != nil {
+			return fmt.Errorf("%s %s: verification: %w", c.client, c.op, err)
+		}
+	} else {
+		verified = fmt.Sprintf("%d-objects-listed", files)
+	}
+	fmt.Printf("RESULT op=%s client=%s set=%s files=%d bytes=%d seconds=%.3f files_per_s=%.1f mibps=%.1f cpu=%.3f cpu_ms_per_file=%.3f maxrss_mib=%.1f requests=%d verified=%s\n",
+		c.op, c.client, c.set, files, bytes, elapsed, float64(files)/elapsed, float64(bytes)/(1<<20)/elapsed,
+		cpu, 1000*cpu/float64(max(files, 1)), float64(ru.Maxrss)/1024, cnt.n.Load(), verified)
+	return nil
+}
+
+func tv(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+
+// setupTree writes the file set: pseudo-random content (PCG, seed 1),
+// sizes drawn uniformly from 4–64 KiB (small) or 8 MiB each (large).
+func setupTree(c *config) error {
+	if c.dir == "" {
+		return errors.New("-dir is required")
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	n, lo, hi := 10000, int64(4<<10), int64(64<<10)
+	if c.set == "large" {
+		n, lo, hi = 100, 8<<20, 8<<20
+	}
+	buf := make([]byte, hi)
+	for i := range n {
+		size := lo + r.Int64N(hi-lo+1)
+		for j := range buf[:size] {
+			buf[j] = byte(r.Uint32())
+		}
+		p := filepath.Join(c.dir, fmt.Sprintf("d%02d", i%100), fmt.Sprintf("f%05d.bin", i))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, buf[:size], 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func minioClient(c *config, rt http.RoundTripper) *client.Client {
+	opts := []func(*client.Options){
+		client.WithEndpoint(c.endpoint), client.WithRegion(c.region),
+		client.WithStaticCredentials(c.accessKey, c.secretKey, ""),
+	}
+	if rt != nil {
+		opts = append(opts, client.WithHTTPClient(&http.Client{Transport: rt}))
+	}
+	cl, err := client.New(client.S3, opts...)
+	if err != nil {
+		panic(err) // static options
+	}
+	return cl
+}
+
+func qingstorClient(c *config, rt http.RoundTripper) (*client.Client, error) {
+	srv := storagetest.NewServer(client.QingStor) // only for its region name
+	region := srv.Region()
+	srv.Close()
+	opts := []func(*client.Options){
+		client.WithEndpoint(c.srcEndpoint), client.WithRegion(region),
+		client.WithStaticCredentials(storagetest.DefaultAccessKey, storagetest.DefaultSecretKey, ""),
+	}
+	if rt != nil {
+		opts = append(opts, client.WithHTTPClient(&http.Client{Transport: rt}))
+	}
+	return client.New(client.QingStor, opts...)
+}
+
+// setupObject creates the bucket and uploads the source object from a
+// stream (an io.Reader of unknown size).
+func setupObject(ctx context.Context, c *config, cl *client.Client, key string) error {
+	_, err := bucket.NewClient(cl).Create(ctx, &bucket.CreateInput{Bucket: c.bucket})
+	if err != nil && !errors.Is(err, client.ErrConflict) {
+		return err
+	}
+	m, err := transfer.New(transferapi.NewClient(cl), transfer.WithPartSize(16<<20), transfer.WithPartParallelism(4))
+	if err != nil {
+		return err
+	}
+	task, err := m.Upload(ctx, &transfer.UploadInput{Bucket: c.bucket, Key: key, Reader: gen.New(1, c.size).Stream()})
+	if err != nil {
+		return err
+	}
+	_, err = task.Wait(ctx)
+	return err
+}
+
+// uploadDir uploads c.dir under c.prefix and returns the files and bytes.
+func uploadDir(ctx context.Context, c *config, cnt *counter) (int, int64, error) {
+	switch c.client {
+	case "polystore":
+		cl := minioClient(c, cnt)
+		if _, err := bucket.NewClient(cl).Create(ctx, &bucket.CreateInput{Bucket: c.bucket}); err != nil && !errors.Is(err, client.ErrConflict) {
+			return 0, 0, err
+		}
+		m, err := transfer.New(transferapi.NewClient(cl), transfer.WithPartSize(c.part),
+			transfer.WithFileParallelism(c.par), transfer.WithPartParallelism(c.par))
+		if err != nil {
+			return 0, 0, err
+		}
+		task, err := m.UploadDir(ctx, &transfer.UploadDirInput{Dir: c.dir, Bucket: c.bucket, Prefix: c.prefix})
+		if err != nil {
+			return 0, 0, err
+		}
+		res, err := task.Wait(ctx)
+		if err != nil {
+			return 0, 0, err
+		}
+		return len(res.Files), res.Size, nil
+	case "aws":
+		s3c := s3.New(s3.Options{
+			Region: c.region, BaseEndpoint: aws.String(c.endpoint), UsePathStyle: true,
+			Credentials: credentials.NewStaticCredentialsProvider(c.accessKey, c.secretKey, ""),
+			HTTPClient:  &http.Client{Transport: cnt},
+		})
+		if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(c.bucket)}); err != nil {
+			var owned interface{ ErrorCode() string }
+			if !errors.As(err, &owned) || (owned.ErrorCode() != "BucketAlreadyOwnedByYou" && owned.ErrorCode() != "BucketAlreadyExists") {
+				return 0, 0, err
+			}
+		}
+		tm := transfermanager.New(s3c, func(o *transfermanager.Options) {
+			o.Concurrency = c.par
+			o.PartSizeBytes = c.part
+		})
+		out, err := tm.UploadDirectory(ctx, &transfermanager.UploadDirectoryInput{
+			Bucket: aws.String(c.bucket), Source: aws.String(c.dir), Recursive: aws.Bool(true), KeyPrefix: aws.String(strings.TrimSuffix(c.prefix, "/")), // it adds the "/"
+		})
+		if err != nil {
+			return 0, 0, err
+		}
+		if out.ObjectsFailed > 0 {
+			return 0, 0, fmt.Errorf("%d objects failed", out.ObjectsFailed)
+		}
+		var total int64
+		err = filepath.WalkDir(c.dir, func(_ string, e os.DirEntry, err error) error {
+			if err == nil && e.Type().IsRegular() {
+				info, ierr := e.Info()
+				if ierr != nil {
+					return ierr
+				}
+				total += info.Size()
+			}
+			return err
+		})
+		return int(out.ObjectsUploaded), total, err
+	}
+	return 0, 0, fmt.Errorf("unknown client %q", c.client)
+}
+
+// copyObject copies copy-src to copy-dst-CLIENT on MinIO, server-side.
+func copyObject(ctx context.Context, c *config, cnt *counter) (int64, error) {
+	dst := "copy-dst-" + c.client
+	switch c.client {
+	case "polystore":
+		m, err := transfer.New(transferapi.NewClient(minioClient(c, cnt)), transfer.WithPartSize(c.part), transfer.WithPartParallelism(c.par))
+		if err != nil {
+			return 0, err
+		}
+		task, err := m.Copy(ctx, &transfer.CopySource{Bucket: c.bucket, Key: "copy-src"}, &transfer.CopyDestination{Bucket: c.bucket, Key: dst})
+		if err != nil {
+			return 0, err
+		}
+		res, err := task.Wait(ctx)
+		if err != nil {
+			return 0, err
+		}
+		return res.Size, nil
+	case "minio":
+		mc, err := minio.New(c.endpoint[len("http://"):], &minio.Options{
+			Creds: miniocreds.NewStaticV4(c.accessKey, c.secretKey, ""), Region: c.region, Transport: cnt,
+		})
+		if err != nil {
+			return 0, err
+		}
+		info, err := mc.ComposeObject(ctx, minio.CopyDestOptions{Bucket: c.bucket, Object: dst},
+			minio.CopySrcOptions{Bucket: c.bucket, Object: "copy-src"})
+		if err != nil {
+			return 0, err
+		}
+		return info.Size, nil
+	}
+	return 0, fmt.Errorf("unknown client %q", c.client)
+}
+
+// crossCopy copies xcopy-src of the QingStor server to xcopy-dst on MinIO
+// through this process.
+func crossCopy(ctx context.Context, c *config, cnt *counter) (int64, error) {
+	c.client = "polystore"
+	dstc := minioClient(c, cnt)
+	if _, err := bucket.NewClient(dstc).Create(ctx, &bucket.CreateInput{Bucket: c.bucket}); err != nil && !errors.Is(err, client.ErrConflict) {
+		return 0, err
+	}
+	srcc, err := qingstorClient(c, cnt)
+	if err != nil {
+		return 0, err
+	}
+	m, err := transfer.New(transferapi.NewClient(dstc), transfer.WithPartSize(c.part), transfer.WithPartParallelism(c.par))
+	if err != nil {
+		return 0, err
+	}
+	task, err := m.Copy(ctx, &transfer.CopySource{API: transferapi.NewClient(srcc), Bucket: c.bucket, Key: "xcopy-src"},
+		&transfer.CopyDestination{Bucket: c.bucket, Key: "xcopy-dst"})
+	if err != nil {
+		return 0, err
+	}
+	res, err := task.Wait(ctx)
+	if err != nil {
+		return 0, err
+	}
+	fmt.Fprintf(os.Stderr, "xcopy verified: %s\n", res.Verified)
+	return res.Size, nil
+}
+
+// verify checks the copy after the measurement: its size, and for the
+// cross-dialect copy every byte (a download into a gen.Checker).
+func verify(ctx context.Context, c *config, n int64) (string, error) {
+	if n != c.size {
+		return "", fmt.Errorf("copied %d bytes, want %d", n, c.size)
+	}
+	key := "copy-dst-" + c.client
+	if c.op == "xcopy" {
+		key = "xcopy-dst"
+	}
+	api := transferapi.NewClient(minioClient(c, nil))
+	info, err := api.HeadObject(ctx, &transferapi.HeadObjectInput{Bucket: c.bucket, Key: key})
+	if err != nil {
+		return "", err
+	}
+	if info.Size != c.size {
+		return "", fmt.Errorf("%s has %d bytes, want %d", key, info.Size, c.size)
+	}
+	if c.op != "xcopy" {
+		return "size", nil
+	}
+	m, err := transfer.New(api, transfer.WithPartSize(16<<20))
+	if err != nil {
+		return "", err
+	}
+	chk := gen.NewChecker(gen.New(1, c.size))
+	task, err := m.Download(ctx, &transfer.DownloadInput{Bucket: c.bucket, Key: key, WriterAt: chk})
+	if err != nil {
+		return "", err
+	}
+	if _, err := task.Wait(ctx); err != nil {
+		return "", err
+	}
+	if _, err := chk.Done(); err != nil {
+		return "", err
+	}
+	return "bytes", nil
+}
