@@ -238,5 +238,4 @@
 // group journals the files done: after a crash the same call skips them
 // without a request and resumes the started files from their own
 // journals, so no file and no part is sent twice.
-
 package transfer
