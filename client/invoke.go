@@ -68,6 +68,9 @@ func Invoke[In, Out any](ctx context.Context, c *Client, op *Op[In, Out], in *In
 	if err != nil {
 		return nil, err
 	}
+	if err := addChecksumRequired(stack, d, op.Name); err != nil {
+		return nil, &OperationError{Dialect: d.Name, Op: op.Name, Err: err}
+	}
 	err = stack.Deserialize.Add(middleware.DeserializeMiddlewareFunc("Decode",
 		func(ctx context.Context, mi middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
 			mo, md, err := next.HandleDeserialize(ctx, mi)

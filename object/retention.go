@@ -2,8 +2,6 @@ package object
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/base64"
 	"net/http"
 	"strconv"
 	"strings"
@@ -121,13 +119,6 @@ func checkRetentionTarget(d *client.Dialect, bucket, key string) error {
 	return checkBucketKey(d, bucket, key)
 }
 
-// emptyMD5 is the Content-MD5 of an empty body, which IBM requires on
-// legal hold requests.
-var emptyMD5 = func() string {
-	sum := md5.Sum(nil)
-	return base64.StdEncoding.EncodeToString(sum[:])
-}()
-
 // legalHoldOp builds the POST ?legalHold&{param}={id} operation.
 func legalHoldOp[In, Out any](name string, param func(w *client.RetentionWire) string, fields func(in *In) (bucket, key, id string), rid func(out *Out) *string) client.Op[In, Out] {
 	return client.Op[In, Out]{
@@ -147,7 +138,8 @@ func legalHoldOp[In, Out any](name string, param func(w *client.RetentionWire) s
 			r.Method, r.Bucket, r.Key = http.MethodPost, bucket, key
 			r.Query.Set(w.LegalHoldSubresource, "")
 			r.Query.Set(param(w), id)
-			r.Header.Set("Content-MD5", emptyMD5)
+			// The Content-MD5 of the empty body IBM requires comes
+			// from the dialect's ChecksumRequired.
 			return nil
 		},
 		Deserialize: func(d *client.Dialect, resp *http.Response, out *Out) error {

@@ -1,0 +1,173 @@
+package client
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// ChecksumNeed says whether the request of an operation must carry an
+// integrity header: Content-MD5, an additional checksum
+// (x-amz-checksum-*), a trailing checksum (x-amz-trailer) or a signed
+// payload hash (a hex x-amz-content-sha256). Dialect.ChecksumRequired
+// gives it per operation; the zero value is ChecksumOptional.
+type ChecksumNeed int
+
+// Checksum needs.
+const (
+	// ChecksumOptional: the request may go without an integrity header.
+	ChecksumOptional ChecksumNeed = iota
+	// ChecksumRequired: the request must carry one, whatever its body,
+	// the empty body included (the S3 model's httpChecksumRequired and
+	// requestChecksumRequired operations). A body that can be read only
+	// once cannot be hashed before it is sent: such a request is refused
+	// with an *InvalidArgumentError on Body before anything is sent.
+	ChecksumRequired
+	// ChecksumWithBody: the request must carry one when it has a body;
+	// a request without one goes without (COS requires Content-MD5 on
+	// "PUT and POST requests that have a request body"). A one-shot body
+	// is refused as under ChecksumRequired.
+	ChecksumWithBody
+	// ChecksumIfReplayable: the request carries one whenever its body
+	// can be read twice; a one-shot body is sent without. IBM refuses an
+	// upload (PutObject, UploadPart) without one to a bucket with a
+	// retention policy, which the client cannot see; IBM's SDKs add
+	// Content-MD5 to every upload whose body they can rewind, and so does
+	// polystore.
+	ChecksumIfReplayable
+)
+
+// String names the need: "optional", "required", "with-body" or
+// "if-replayable".
+func (n ChecksumNeed) String() string {
+	switch n {
+	case ChecksumOptional:
+		return "optional"
+	case ChecksumRequired:
+		return "required"
+	case ChecksumWithBody:
+		return "with-body"
+	case ChecksumIfReplayable:
+		return "if-replayable"
+	}
+	return fmt.Sprintf("ChecksumNeed(%d)", int(n))
+}
+
+// Values returns every checksum need.
+func (ChecksumNeed) Values() []ChecksumNeed {
+	return []ChecksumNeed{ChecksumOptional, ChecksumRequired, ChecksumWithBody, ChecksumIfReplayable}
+}
+
+// EmptyContentMD5 is the Content-MD5 of an empty body,
+// "1B2M2Y8AsgTpgAmY7PhCfg==".
+const EmptyContentMD5 = "1B2M2Y8AsgTpgAmY7PhCfg=="
+
+// HasIntegrityHeader reports whether h carries a header with which the
+// service checks the request body: Content-MD5, an additional checksum
+// (HeaderPrefix + "checksum-crc32c", ...), a trailing checksum
+// (HeaderPrefix + "trailer") or a signed payload hash (a 64-digit hex
+// HeaderPrefix + "content-sha256"). The checksum-algorithm and
+// checksum-mode headers are not: they carry no digest.
+func (d *Dialect) HasIntegrityHeader(h http.Header) bool {
+	if h.Get("Content-MD5") != "" || h.Get(d.HeaderPrefix+"trailer") != "" {
+		return true
+	}
+	for _, a := range ChecksumAlgorithm(0).Values()[1:] {
+		if h.Get(d.HeaderPrefix+a.headerSuffix()) != "" {
+			return true
+		}
+	}
+	return isHexSHA256(h.Get(d.HeaderPrefix + "content-sha256"))
+}
+
+func isHexSHA256(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// ChecksumNeedOf returns how much the dialect needs an integrity header
+// on the request of operation op (an Op.Name).
+func (d *Dialect) ChecksumNeedOf(op string) ChecksumNeed { return d.ChecksumRequired[op] }
+
+// addChecksumRequired adds to stack the Serialize step
+// "ChecksumRequired", after the operation's own serialization: when the
+// dialect's ChecksumRequired says op needs an integrity header and the
+// request carries none, it sets the Content-MD5 of the body (of the empty
+// body too). Presigned requests do not get it: their holder sends the
+// body.
+func addChecksumRequired(stack *middleware.Stack, d *Dialect, op string) error {
+	need := d.ChecksumNeedOf(op)
+	if need == ChecksumOptional {
+		return nil
+	}
+	return stack.Serialize.Add(middleware.SerializeMiddlewareFunc("ChecksumRequired",
+		func(ctx context.Context, in middleware.SerializeInput, next middleware.SerializeHandler) (middleware.SerializeOutput, middleware.Metadata, error) {
+			req := in.Request.(*smithyhttp.Request)
+			body, _ := middleware.GetStackValue(ctx, bodyKey{}).(*Body)
+			if err := setRequiredChecksum(d, need, req.Header, body); err != nil {
+				return middleware.SerializeOutput{}, middleware.Metadata{}, withOp(err, op)
+			}
+			return next.HandleSerialize(ctx, in)
+		}), middleware.After)
+}
+
+// setRequiredChecksum sets the Content-MD5 of body in h when need asks
+// for one and h has no integrity header.
+func setRequiredChecksum(d *Dialect, need ChecksumNeed, h http.Header, body *Body) error {
+	if need == ChecksumOptional || d.HasIntegrityHeader(h) {
+		return nil
+	}
+	empty := body == nil || body.size == 0
+	switch {
+	case empty && need == ChecksumWithBody:
+		return nil
+	case empty:
+		h.Set("Content-MD5", EmptyContentMD5)
+		return nil
+	case !body.replayable:
+		if need == ChecksumIfReplayable {
+			return nil
+		}
+		return InvalidArgument("Body", "the %s dialect requires an integrity header (Content-MD5 or a checksum) on this request, and a body that can be read only once cannot be hashed before it is sent; pass an io.ReaderAt or io.Seeker, or the body's checksum", d.Name)
+	}
+	sum, err := bodyMD5(body)
+	if err != nil {
+		return err
+	}
+	h.Set("Content-MD5", sum)
+	return nil
+}
+
+// bodyMD5 returns the base64 MD5 of a replayable body, read once more.
+func bodyMD5(b *Body) (string, error) {
+	r, err := b.open()
+	if err != nil {
+		return "", err
+	}
+	if c, ok := r.(io.Closer); ok {
+		defer c.Close()
+	}
+	h := md5.New()
+	n, err := io.Copy(h, r)
+	if err != nil {
+		return "", fmt.Errorf("reading Body for its Content-MD5: %w", err)
+	}
+	if n != b.size {
+		return "", fmt.Errorf("reading Body for its Content-MD5: got %d bytes, want %d", n, b.size)
+	}
+	return base64.StdEncoding.EncodeToString(h.Sum(nil)), nil
+}
