@@ -69,13 +69,20 @@ func (ChecksumNeed) Values() []ChecksumNeed {
 const EmptyContentMD5 = "1B2M2Y8AsgTpgAmY7PhCfg=="
 
 // HasIntegrityHeader reports whether h carries a header with which the
-// service checks the request body: Content-MD5, an additional checksum
-// (HeaderPrefix + "checksum-crc32c", ...), a trailing checksum
-// (HeaderPrefix + "trailer") or a signed payload hash (a 64-digit hex
-// HeaderPrefix + "content-sha256"). The checksum-algorithm and
-// checksum-mode headers are not: they carry no digest.
+// service checks the request body: Content-MD5 and, on dialects with
+// FeatureChecksums, an additional checksum (HeaderPrefix +
+// "checksum-crc32c", ...), a trailing checksum (HeaderPrefix +
+// "trailer") or a signed payload hash (a 64-digit hex HeaderPrefix +
+// "content-sha256"). The checksum-algorithm and checksum-mode headers
+// are not: they carry no digest.
 func (d *Dialect) HasIntegrityHeader(h http.Header) bool {
-	if h.Get("Content-MD5") != "" || h.Get(d.HeaderPrefix+"trailer") != "" {
+	if h.Get("Content-MD5") != "" {
+		return true
+	}
+	if !d.Has(FeatureChecksums) {
+		return false
+	}
+	if h.Get(d.HeaderPrefix+"trailer") != "" {
 		return true
 	}
 	for _, a := range ChecksumAlgorithm(0).Values()[1:] {
@@ -97,6 +104,17 @@ func isHexSHA256(s string) bool {
 		}
 	}
 	return true
+}
+
+// RequireChecksum makes sure a request with headers h and body body
+// (nil for none) carries an integrity header: when h has none it sets
+// the Content-MD5 of the body, of the empty body too. A body that can be
+// read only once cannot be hashed before it is sent: that is an
+// *InvalidArgumentError on "Body". Operations call it from Serialize
+// when their input makes a checksum required (IBM: a PUT with retention
+// headers), after setting their own checksum headers.
+func (d *Dialect) RequireChecksum(h http.Header, body *Body) error {
+	return setRequiredChecksum(d, ChecksumRequired, h, body)
 }
 
 // ChecksumNeedOf returns how much the dialect needs an integrity header

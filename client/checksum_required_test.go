@@ -202,6 +202,15 @@ func TestHasIntegrityHeader(t *testing.T) {
 	if d.HasIntegrityHeader(http.Header{}) {
 		t.Error("an empty header has an integrity header")
 	}
+	// COS has no additional checksums: only Content-MD5 counts.
+	cos := client.COS
+	for name, want := range map[string]bool{"Content-MD5": true, "x-cos-checksum-crc32": false, "x-amz-checksum-crc32": false} {
+		h := http.Header{}
+		h.Set(name, "x")
+		if got := cos.HasIntegrityHeader(h); got != want {
+			t.Errorf("COS %s: HasIntegrityHeader = %v, want %v", name, got, want)
+		}
+	}
 }
 
 // TestChecksumRequiredOneShotBody: a body that can be read only once is

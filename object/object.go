@@ -112,7 +112,12 @@ type PutInput struct {
 	// configuration (Retention-Period, Retention-Expiration-Date and
 	// Retention-Legal-Hold-ID); other dialects refuse it with
 	// client.ErrNotSupported. It goes with a single PUT only: an
-	// unknown-length Body longer than one part is refused.
+	// unknown-length Body longer than one part is refused. IBM requires
+	// an integrity header with it: unless ContentMD5 or Checksum is set,
+	// Put sends the Content-MD5 of Body, read once more before sending (a
+	// Body that can be read only once is refused on "Body"). On IBM every
+	// PUT whose Body can be read twice carries its Content-MD5, as a
+	// bucket with a retention policy refuses uploads without one.
 	Retention *client.Retention
 }
 
@@ -196,6 +201,11 @@ var putOp = client.Op[PutInput, PutOutput]{
 				return client.NotSupported(d, "TrailingChecksum", "trailing checksums with this signer")
 			}
 			d.SetTrailingChecksum(r, in.TrailingChecksum, in.ContentEncoding)
+		}
+		if in.Retention != nil && d.Object.Retention.UploadChecksum {
+			// IBM refuses retention headers without an integrity
+			// header.
+			return d.RequireChecksum(r.Header, r.Body)
 		}
 		return nil
 	},

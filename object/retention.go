@@ -3,6 +3,7 @@ package object
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -174,15 +175,19 @@ func (c *Client) RemoveLegalHold(ctx context.Context, in *RemoveLegalHoldInput, 
 	return client.Invoke(ctx, c.c, &removeLegalHoldOp, in, optFns...)
 }
 
-// xmlRetentionState is IBM's answer to GET ?legalHold. IBM's reference
-// wraps the holds in <LegalHoldSet>; its SDK models name the list
-// LegalHolds, so both are read.
+// xmlRetentionState is IBM's answer to GET ?legalHold, read in every
+// shape IBM documents or its SDKs parse: IBM's reference wraps the holds
+// in <LegalHoldSet><LegalHold>; ibm-cos-sdk-java's parser reads
+// <LegalHolds><LegalHold>; the model ibm-cos-sdk-go and -python decode
+// with (models/apis/s3/2006-03-01/api-2.json: LegalHolds, a list of
+// LegalHold that is not flattened) reads <LegalHolds><member>.
 type xmlRetentionState struct {
 	CreateTime                    string         `xml:"CreateTime"`
 	RetentionPeriod               string         `xml:"RetentionPeriod"`
 	RetentionPeriodExpirationDate string         `xml:"RetentionPeriodExpirationDate"`
 	LegalHoldSet                  []xmlLegalHold `xml:"LegalHoldSet>LegalHold"`
 	LegalHolds                    []xmlLegalHold `xml:"LegalHolds>LegalHold"`
+	LegalHoldMembers              []xmlLegalHold `xml:"LegalHolds>member"`
 }
 
 type xmlLegalHold struct {
@@ -227,7 +232,7 @@ var listLegalHoldsOp = client.Op[ListLegalHoldsInput, ListLegalHoldsOutput]{
 		if n, err := strconv.ParseInt(strings.TrimSpace(doc.RetentionPeriod), 10, 64); err == nil {
 			st.Period = time.Duration(n) * time.Second
 		}
-		for _, h := range append(doc.LegalHoldSet, doc.LegalHolds...) {
+		for _, h := range slices.Concat(doc.LegalHoldSet, doc.LegalHolds, doc.LegalHoldMembers) {
 			st.LegalHolds = append(st.LegalHolds, LegalHold{ID: strings.TrimSpace(h.ID), Date: retentionTime(h.Date)})
 		}
 		out.Retention = st

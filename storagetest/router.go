@@ -196,6 +196,10 @@ func (s *Server) resolve(c *call) (*route, error) {
 // run names the call's operation and runs its handler.
 func (s *Server) run(c *call, rt *route) {
 	c.op = rt.opFor(c)
+	if err := c.checkRequiredChecksum(); err != nil {
+		c.writeError(err)
+		return
+	}
 	if err := rt.h(c); err != nil {
 		c.writeError(err)
 	}
