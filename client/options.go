@@ -66,6 +66,21 @@ type Options struct {
 	// APIOptions edit each operation's smithy-go middleware stack, to add
 	// or replace steps.
 	APIOptions []func(*middleware.Stack) error
+
+	// defaultedRegion is the Dialect.DefaultRegion that New (or a call)
+	// put in Region because none was given; "" when the caller gave one.
+	defaultedRegion string
+}
+
+// RegionDefaulted reports whether Region holds the dialect's
+// DefaultRegion because no region was given: none was set with
+// WithRegion and none was found in the dialect's RegionEnv variables.
+// A per-call option that sets Region to another value makes it false;
+// one that sets the default's own value again leaves it true. QingStor
+// lists the buckets of every zone on its global host when the zone was
+// not chosen (bucket.Client.ListBuckets).
+func (o Options) RegionDefaulted() bool {
+	return o.defaultedRegion != "" && o.Region == o.defaultedRegion
 }
 
 // RetryPolicy says when and how failed attempts are retried. The zero

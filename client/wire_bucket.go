@@ -56,6 +56,15 @@ type ServiceListWire struct {
 	// "Location"). RegionParam and RegionHeader both "" means filtering
 	// by region is unsupported.
 	RegionHeader string
+	// GlobalEndpoint, if set, is the endpoint that lists the buckets of
+	// every region, where a regional endpoint lists only its own
+	// (QingStor: "https://qingstor.com"; GET Service "can be sent to the
+	// global endpoint (qingstor.com) to list the buckets of every zone, or
+	// to a zone's endpoint (pek3.qingstor.com) to list that zone's"). A
+	// listing goes there when the client has no custom endpoint and its
+	// region was not chosen (Options.RegionDefaulted), or when it filters
+	// by another region than the client's.
+	GlobalEndpoint string
 }
 
 // ObjectListWire holds the wire facts of listing objects (GET Bucket).
@@ -611,11 +620,12 @@ var cosBucketWire = BucketWire{
 var qingstorBucketWire = BucketWire{
 	Shape: ShapeQingStorJSON,
 	Service: ServiceListWire{
-		Pagination:   PaginateOffset,
-		CursorParam:  "offset",
-		SizeParam:    "limit",
-		MaxPageSize:  1000,
-		RegionHeader: "Location",
+		Pagination:     PaginateOffset,
+		CursorParam:    "offset",
+		SizeParam:      "limit",
+		MaxPageSize:    1000,
+		RegionHeader:   "Location",
+		GlobalEndpoint: "https://qingstor.com",
 	},
 	Objects: ObjectListWire{
 		MarkerParam: "marker",
