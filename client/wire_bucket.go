@@ -79,6 +79,21 @@ type ObjectListWire struct {
 	// EncodingParam asks the server to URL-encode names in the response
 	// ("encoding-type=url"); "" when the dialect never encodes them.
 	EncodingParam string
+	// RawCommonPrefixes says the server, asked for encoding-type=url,
+	// encodes keys (and answers EncodingType url) but leaves the
+	// CommonPrefixes of ListObjects unencoded, so they are taken as they
+	// come: decoding them again would turn a prefix holding '+' or '%'
+	// into another one, or fail. IBM COS is known to (rclone turns
+	// URL-encoded listings off for it); so does Ceph RGW before the fix to
+	// its tracker issue 41870 (ceph/ceph#30970, 2019, backported to
+	// Nautilus). To talk to such a server copy S3 and set it:
+	//
+	//	ceph := client.S3
+	//	ceph.Name = "ceph"
+	//	ceph.Bucket.Objects.RawCommonPrefixes = true
+	//
+	// Default false (S3, COS: prefixes are encoded like keys).
+	RawCommonPrefixes bool
 	// ListTypeParam selects ListObjectsV2 ("list-type=2") on dialects
 	// with FeatureListObjectsV2.
 	ListTypeParam string
@@ -522,6 +537,9 @@ var ibmBucketWire = func() BucketWire {
 		PrefixParam: "prefix",
 	}
 	w.Location = LocationWire{Subresource: "location"}
+	// IBM encodes the keys of an encoding-type=url listing but not its
+	// CommonPrefixes.
+	w.Objects.RawCommonPrefixes = true
 	w.Create = CreateWire{
 		ObjectLockHeader:          "x-amz-bucket-object-lock-enabled",
 		ProvisioningCode:          true,
