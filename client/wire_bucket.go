@@ -331,6 +331,16 @@ type MirrorWire struct {
 	Supported bool
 }
 
+// PolicyWire holds the wire facts of bucket policies (?policy, a JSON
+// document). The zero value means the dialect has none.
+type PolicyWire struct {
+	// Supported says the dialect has bucket policies. IBM COS has none:
+	// access is granted with IAM policies, and neither its bucket API
+	// reference nor its SDK model nor its list of IAM actions has a bucket
+	// policy operation.
+	Supported bool
+}
+
 // StatsWire holds the wire facts of bucket statistics. The zero value
 // means the dialect has none.
 type StatsWire struct {
@@ -403,6 +413,8 @@ type BucketWire struct {
 	Location LocationWire
 	// Create is creating a bucket.
 	Create CreateWire
+	// Policy is bucket policies.
+	Policy PolicyWire
 	// PolicyEmptyKey, if set, names the top-level field of a policy
 	// document whose absence or emptiness means "no policy" (QingStor
 	// answers {"statement": []} rather than a not-found error).
@@ -482,6 +494,7 @@ var s3BucketWire = BucketWire{
 		},
 	},
 	CORS:       CORSWire{RuleIDs: true, MaxRules: 100},
+	Policy:     PolicyWire{Supported: true},
 	Versioning: VersioningWire{Enabled: "Enabled", Suspended: "Suspended"},
 	Location: LocationWire{
 		Subresource: "location",
@@ -580,7 +593,9 @@ var ibmBucketWire = func() BucketWire {
 		BackupTypes: []string{"continuous"},
 	}
 	// IBM Cloud has no bucket tagging or default-encryption API (Key
-	// Protect is chosen at creation).
+	// Protect is chosen at creation), and no bucket policies: access is
+	// IAM's (docs/dialects.md).
+	w.Policy = PolicyWire{}
 	w.Tagging = TaggingWire{}
 	w.Encryption = EncryptionWire{}
 	return w
@@ -616,6 +631,7 @@ var cosBucketWire = BucketWire{
 		},
 	},
 	CORS:       CORSWire{RuleIDs: true, MaxRules: 100},
+	Policy:     PolicyWire{Supported: true},
 	Versioning: VersioningWire{Enabled: "Enabled", Suspended: "Suspended"},
 	Location:   LocationWire{Subresource: "location"},
 	Lifecycle: LifecycleWire{
@@ -673,6 +689,7 @@ var qingstorBucketWire = BucketWire{
 		Enabled: "ENABLED", Suspended: "SUSPENDED", Unset: []string{"DISABLED"},
 	},
 	Location:       LocationWire{Subresource: "stats"},
+	Policy:         PolicyWire{Supported: true},
 	PolicyEmptyKey: "statement",
 	Locations: LocationsWire{
 		Supported:   true,
