@@ -66,6 +66,14 @@ type Options struct {
 	// APIOptions edit each operation's smithy-go middleware stack, to add
 	// or replace steps.
 	APIOptions []func(*middleware.Stack) error
+	// PresignUnsignedHost makes presigned URLs whose signature leaves the
+	// host out, for URLs served through a CDN or a custom domain in front
+	// of the bucket: cos-go-sdk-v5's GetPresignedURL with signHost false.
+	// Only signers that can do so take it (signer.COS); with any other
+	// Presign fails with an error matching ErrNotSupported. Anyone
+	// holding such a URL can send it to any host that serves the bucket.
+	// Default false: the host is signed.
+	PresignUnsignedHost bool
 
 	// defaultedRegion is the Dialect.DefaultRegion that New (or a call)
 	// put in Region because none was given; "" when the caller gave one.
@@ -173,6 +181,12 @@ func WithClock(now func() time.Time) func(*Options) { return func(o *Options) { 
 // WithServiceInstanceID sets IBM's service instance id.
 func WithServiceInstanceID(id string) func(*Options) {
 	return func(o *Options) { o.ServiceInstanceID = id }
+}
+
+// WithPresignUnsignedHost sets Options.PresignUnsignedHost: presigned
+// URLs that do not sign the host (COS), for a CDN or custom domain.
+func WithPresignUnsignedHost() func(*Options) {
+	return func(o *Options) { o.PresignUnsignedHost = true }
 }
 
 // WithAPIOptions appends middleware stack edits.

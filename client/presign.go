@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/aws/smithy-go/middleware"
@@ -68,7 +69,7 @@ func Presign[In, Out any](ctx context.Context, c *Client, op *Op[In, Out], in *I
 	if o.Clock != nil {
 		now = o.Clock
 	}
-	h := middleware.DecorateHandler(presigner{ps: ps, now: now(), expires: expires, dialect: d, op: op.Name}, stack)
+	h := middleware.DecorateHandler(presigner{ps: ps, now: now(), expires: expires, dialect: d, op: op.Name, unsignedHost: o.PresignUnsignedHost}, stack)
 	res, _, err := h.Handle(ctx, in)
 	if err != nil {
 		return nil, err
@@ -83,6 +84,15 @@ type presigner struct {
 	expires time.Duration
 	dialect *Dialect
 	op      string
+	// unsignedHost asks for a signature without the host
+	// (Options.PresignUnsignedHost).
+	unsignedHost bool
+}
+
+// unsignedHostPresigner is a presigner that can leave the host out of a
+// signature (signer.COS).
+type unsignedHostPresigner interface {
+	PresignUnsignedHost(ctx context.Context, r *http.Request, now time.Time, expires time.Duration) (*url.URL, http.Header, error)
 }
 
 func (p presigner) Handle(ctx context.Context, input any) (any, middleware.Metadata, error) {
@@ -92,7 +102,16 @@ func (p presigner) Handle(ctx context.Context, input any) (any, middleware.Metad
 	if err := checkRequestHeaders(p.dialect, p.op, req.Header); err != nil {
 		return nil, md, err // the holder of the URL could not send it
 	}
-	u, h, err := p.ps.Presign(ctx, req, p.now, p.expires)
+	presign := p.ps.Presign
+	if p.unsignedHost {
+		hp, ok := p.ps.(unsignedHostPresigner)
+		if !ok {
+			return nil, md, &InvalidArgumentError{Op: p.op, Field: "PresignUnsignedHost", kind: ErrNotSupported,
+				Reason: "the configured signer always signs the host (only COS q-sign can leave it out)"}
+		}
+		presign = hp.PresignUnsignedHost
+	}
+	u, h, err := presign(ctx, req, p.now, p.expires)
 	if err != nil {
 		var ee *signer.ExpiryError
 		switch {
