@@ -16,6 +16,9 @@ type Body struct {
 	open       func() (io.Reader, error)
 	size       int64
 	replayable bool
+	// integrityOff: the call turned integrity checks off
+	// (IntegrityOff), which a ChecksumIfReplayable need respects.
+	integrityOff bool
 }
 
 // Size returns the body length in bytes.

@@ -35,11 +35,13 @@ const (
 	// is refused as under ChecksumRequired.
 	ChecksumWithBody
 	// ChecksumIfReplayable: the request carries one whenever its body
-	// can be read twice; a one-shot body is sent without. IBM refuses an
+	// can be read twice, unless the call turned integrity off
+	// (IntegrityOff); a one-shot body is sent without. IBM refuses an
 	// upload (PutObject, UploadPart) without one to a bucket with a
 	// retention policy, which the client cannot see; IBM's SDKs add
-	// Content-MD5 to every upload whose body they can rewind, and so does
-	// polystore.
+	// Content-MD5 to every upload whose body they can rewind. The default
+	// integrity (IntegrityAuto) gives such uploads their CRC32C already;
+	// this need covers the rest.
 	ChecksumIfReplayable
 )
 
@@ -71,10 +73,13 @@ const EmptyContentMD5 = "1B2M2Y8AsgTpgAmY7PhCfg=="
 // HasIntegrityHeader reports whether h carries a header with which the
 // service checks the request body: Content-MD5 and, on dialects with
 // FeatureChecksums, an additional checksum (HeaderPrefix +
-// "checksum-crc32c", ...), a trailing checksum (HeaderPrefix +
-// "trailer") or a signed payload hash (a 64-digit hex HeaderPrefix +
-// "content-sha256"). The checksum-algorithm and checksum-mode headers
-// are not: they carry no digest.
+// "checksum-crc32c", ...) or a trailing checksum (HeaderPrefix +
+// "trailer"). A signed payload hash (a hex x-amz-content-sha256) is
+// not: the vendors list Content-MD5 and the x-amz-checksum-* headers as
+// what a checksum-required request must carry (IBM's API reference,
+// S3's "Content-MD5 OR x-amz-checksum-* HTTP header is required"), not
+// the signature's hash. Nor are the checksum-algorithm and
+// checksum-mode headers: they carry no digest.
 func (d *Dialect) HasIntegrityHeader(h http.Header) bool {
 	if h.Get("Content-MD5") != "" {
 		return true
@@ -90,20 +95,7 @@ func (d *Dialect) HasIntegrityHeader(h http.Header) bool {
 			return true
 		}
 	}
-	return isHexSHA256(h.Get(d.HeaderPrefix + "content-sha256"))
-}
-
-func isHexSHA256(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
-			return false
-		}
-	}
-	return true
+	return false
 }
 
 // RequireChecksum makes sure a request with headers h and body body
@@ -151,6 +143,8 @@ func setRequiredChecksum(d *Dialect, need ChecksumNeed, h http.Header, body *Bod
 	}
 	empty := body == nil || body.size == 0
 	switch {
+	case need == ChecksumIfReplayable && body != nil && body.integrityOff:
+		return nil
 	case empty && need == ChecksumWithBody:
 		return nil
 	case empty:

@@ -186,7 +186,7 @@ func TestHasIntegrityHeader(t *testing.T) {
 		{"x-amz-checksum-crc32", "x", true},
 		{"x-amz-checksum-crc64nvme", "x", true},
 		{"x-amz-trailer", "x-amz-checksum-crc32c", true},
-		{"x-amz-content-sha256", strings.Repeat("ab", 32), true},
+		{"x-amz-content-sha256", strings.Repeat("ab", 32), false}, // a signed payload hash is not one
 		{"x-amz-content-sha256", "UNSIGNED-PAYLOAD", false},
 		{"x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER", false},
 		{"x-amz-checksum-algorithm", "CRC32C", false},

@@ -74,6 +74,19 @@ type Options struct {
 	// holding such a URL can send it to any host that serves the bucket.
 	// Default false: the host is signed.
 	PresignUnsignedHost bool
+	// Integrity is what single PUTs (object.Client.Put) and parts
+	// (multipart.Client.UploadPart) carry for the server to verify their
+	// body when the call names no checksum of its own; a call's own
+	// Integrity field overrides it. The zero value is IntegrityAuto: the
+	// cheapest checksum the dialect verifies (see Integrity).
+	// IntegrityOff sends none.
+	Integrity Integrity
+	// PayloadSigning says whether SigV4 requests sign their body's
+	// SHA-256 (x-amz-content-sha256). The zero value,
+	// PayloadSigningAuto, signs it when the endpoint is plain http, where
+	// nothing else authenticates the body, and sends UNSIGNED-PAYLOAD
+	// over https. See PayloadSigning.
+	PayloadSigning PayloadSigning
 
 	// defaultedRegion is the Dialect.DefaultRegion that New (or a call)
 	// put in Region because none was given; "" when the caller gave one.

@@ -211,36 +211,54 @@ func TestRetentionNotSupported(t *testing.T) {
 type onlyReader struct{ io.Reader }
 
 // TestRetentionPutCarriesContentMD5: IBM requires an integrity header
-// with retention headers (and on every upload to a protected bucket).
-// Put sends the body's Content-MD5, unless the caller gave a checksum;
-// a body that can be read only once is refused with retention set,
-// before anything is sent.
+// (Content-MD5 or an x-amz-checksum-* header, immutable.md) with
+// retention headers and on every upload to a protected bucket. Put's
+// default integrity gives it one (the CRC32C; no second header is
+// added), with integrity off it sends the body's Content-MD5, and a body
+// that can be read only once is refused with retention set, before
+// anything is sent.
 func TestRetentionPutCarriesContentMD5(t *testing.T) {
 	ctx := context.Background()
 	srv, objects, bkt := protectedIBM(t)
+	d := &client.IBM
 	data := "retained content"
 	sum := md5.Sum([]byte(data))
 	want := base64.StdEncoding.EncodeToString(sum[:])
+	wantCRC := client.ComputeChecksum(client.ChecksumCRC32C, []byte(data))
+	retain := func() *client.Retention { return &client.Retention{Period: 24 * time.Hour} }
 
-	if _, err := objects.Put(ctx, &object.PutInput{Bucket: bkt, Key: "a", Body: strings.NewReader(data),
-		Retention: &client.Retention{Period: 24 * time.Hour}}); err != nil {
+	// The default integrity: one integrity header, the CRC32C.
+	if _, err := objects.Put(ctx, &object.PutInput{Bucket: bkt, Key: "a", Body: strings.NewReader(data), Retention: retain()}); err != nil {
+		t.Fatal(err)
+	}
+	h := lastRequest(t, srv).Header
+	if got, _ := d.ResponseChecksum(h); !got.Equal(wantCRC) || h.Get("Content-MD5") != "" {
+		t.Errorf("PUT with retention: checksum %v, Content-MD5 %q; want the CRC32C %v alone", got, h.Get("Content-MD5"), wantCRC)
+	}
+	// Integrity off with retention headers: nothing else guards the
+	// body, so Put still sends its Content-MD5 (the server would refuse
+	// the PUT without).
+	if _, err := objects.Put(ctx, &object.PutInput{Bucket: bkt, Key: "b", Body: strings.NewReader(data), Integrity: client.IntegrityOff,
+		Retention: retain()}); err != nil {
 		t.Fatal(err)
 	}
 	if got := lastRequest(t, srv).Header.Get("Content-MD5"); got != want {
-		t.Errorf("PUT with retention: Content-MD5 %q, want %q", got, want)
+		t.Errorf("PUT with retention and integrity off: Content-MD5 %q, want %q", got, want)
 	}
-	// Without Retention, into the protected bucket: the server refuses
-	// uploads without an integrity header, so Put sends one too.
-	if _, err := objects.Put(ctx, &object.PutInput{Bucket: bkt, Key: "b", Body: strings.NewReader(data)}); err != nil {
-		t.Fatal(err)
+	// Integrity off without them is the caller's choice: nothing is
+	// added, and the protected bucket refuses the upload.
+	_, err := objects.Put(ctx, &object.PutInput{Bucket: bkt, Key: "c", Body: strings.NewReader(data), Integrity: client.IntegrityOff})
+	if h := lastRequest(t, srv).Header; d.HasIntegrityHeader(h) {
+		t.Errorf("PUT with integrity off carried an integrity header: %v", h)
 	}
-	if got := lastRequest(t, srv).Header.Get("Content-MD5"); got != want {
-		t.Errorf("PUT into a protected bucket: Content-MD5 %q, want %q", got, want)
+	var re *client.ResponseError
+	if !errors.As(err, &re) || re.Code != "MissingContentMD5" {
+		t.Errorf("PUT into a protected bucket with integrity off: %v, want the server's MissingContentMD5", err)
 	}
 	// A checksum of the caller's own is an integrity header: no MD5.
 	crc := client.ComputeChecksum(client.ChecksumCRC32C, []byte(data))
-	if _, err := objects.Put(ctx, &object.PutInput{Bucket: bkt, Key: "c", Body: strings.NewReader(data), Checksum: crc,
-		Retention: &client.Retention{Period: 24 * time.Hour}}); err != nil {
+	if _, err := objects.Put(ctx, &object.PutInput{Bucket: bkt, Key: "e", Body: strings.NewReader(data), Checksum: crc,
+		Retention: retain()}); err != nil {
 		t.Fatal(err)
 	}
 	if got := lastRequest(t, srv).Header.Get("Content-MD5"); got != "" {
@@ -248,7 +266,7 @@ func TestRetentionPutCarriesContentMD5(t *testing.T) {
 	}
 
 	before := len(srv.Requests())
-	_, err := objects.Put(ctx, &object.PutInput{Bucket: bkt, Key: "d", Body: onlyReader{strings.NewReader(data)}, Size: int64(len(data)),
+	_, err = objects.Put(ctx, &object.PutInput{Bucket: bkt, Key: "d", Body: onlyReader{strings.NewReader(data)}, Size: int64(len(data)),
 		Retention: &client.Retention{Period: 24 * time.Hour}})
 	var ia *client.InvalidArgumentError
 	if !errors.As(err, &ia) || ia.Field != "Body" || ia.Op != "PutObject" {

@@ -10,9 +10,9 @@ import "github.com/polystore/polystore/client"
 // POSTs, QingStor's Delete Multiple Objects) is refused 400
 // MissingContentMD5 ("Missing required header for this request:
 // Content-MD5", S3's answer) when it carries no integrity header:
-// Content-MD5, an additional checksum, a trailing checksum, or a signed
-// payload hash (a hex X-Amz-Content-Sha256, which IBM accepts in place
-// of the others). client.ChecksumWithBody operations are refused only
+// Content-MD5, an additional checksum or a trailing checksum
+// (client.Dialect.HasIntegrityHeader; a signed payload hash is not one).
+// client.ChecksumWithBody operations are refused only
 // when they have a body; client.ChecksumIfReplayable ones are the
 // client's courtesy, not the server's rule, and are checked by
 // requireUploadChecksum instead.

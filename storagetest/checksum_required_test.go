@@ -27,11 +27,11 @@ func TestChecksumRequiredOperations(t *testing.T) {
 		case need == client.ChecksumWithBody: // COS: a canned ACL has no body
 			mustStatus(t, e.doNoMD5(http.MethodPut, e.bucket, "", acl, cannedACL, nil), http.StatusOK)
 		case need == client.ChecksumRequired: // S3, IBM: the empty body too
-			// SigV4 signs the empty body's SHA-256 unless told
-			// otherwise, which counts as an integrity check.
+			// Neither an unsigned payload nor the signed SHA-256 of
+			// the empty body counts as an integrity check.
 			unsigned := h(e.hdr("acl"), "private", "X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
 			e.want(e.doNoMD5(http.MethodPut, e.bucket, "", acl, unsigned, nil), http.StatusBadRequest, 0, "MissingContentMD5", "", "")
-			mustStatus(t, e.doNoMD5(http.MethodPut, e.bucket, "", acl, cannedACL, nil), http.StatusOK)
+			e.want(e.doNoMD5(http.MethodPut, e.bucket, "", acl, cannedACL, nil), http.StatusBadRequest, 0, "MissingContentMD5", "", "")
 			mustStatus(t, e.do(http.MethodPut, e.bucket, "", acl, cannedACL, nil), http.StatusOK)
 			crc := client.ComputeChecksum(client.ChecksumCRC32, nil).String()
 			mustStatus(t, e.doNoMD5(http.MethodPut, e.bucket, "", acl, h(e.hdr("acl"), "private", "X-Amz-Checksum-Crc32", crc), nil), http.StatusOK)
@@ -80,7 +80,8 @@ func TestProtectedBucketUploadsNeedChecksum(t *testing.T) {
 	mustStatus(t, e.do(http.MethodPut, e.bucket, "b", nil, h("Retention-Period", "86400"), data), http.StatusOK)
 	crc := client.ComputeChecksum(client.ChecksumCRC32C, data).String()
 	mustStatus(t, e.doNoMD5(http.MethodPut, e.bucket, "c", nil, h("X-Amz-Checksum-Crc32c", crc), data), http.StatusOK)
-	mustStatus(t, e.doNoMD5(http.MethodPut, e.bucket, "d", nil, h("X-Amz-Content-Sha256", sha256hex(data)), data), http.StatusOK)
+	// A signed payload hash is no integrity header.
+	e.want(e.doNoMD5(http.MethodPut, e.bucket, "d", nil, h("X-Amz-Content-Sha256", sha256hex(data)), data), http.StatusBadRequest, 0, "MissingContentMD5", "", "")
 
 	// Parts too.
 	id := e.initiate("mp", nil)
