@@ -1,15 +1,11 @@
 package client
 
 import (
-	"context"
 	"crypto/md5"
 	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
-
-	"github.com/aws/smithy-go/middleware"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // ChecksumNeed says whether the request of an operation must carry an
@@ -113,28 +109,6 @@ func (d *Dialect) RequireChecksum(h http.Header, body *Body) error {
 // on the request of operation op (an Op.Name).
 func (d *Dialect) ChecksumNeedOf(op string) ChecksumNeed { return d.ChecksumRequired[op] }
 
-// addChecksumRequired adds to stack the Serialize step
-// "ChecksumRequired", after the operation's own serialization: when the
-// dialect's ChecksumRequired says op needs an integrity header and the
-// request carries none, it sets the Content-MD5 of the body (of the empty
-// body too). Presigned requests do not get it: their holder sends the
-// body.
-func addChecksumRequired(stack *middleware.Stack, d *Dialect, op string) error {
-	need := d.ChecksumNeedOf(op)
-	if need == ChecksumOptional {
-		return nil
-	}
-	return stack.Serialize.Add(middleware.SerializeMiddlewareFunc("ChecksumRequired",
-		func(ctx context.Context, in middleware.SerializeInput, next middleware.SerializeHandler) (middleware.SerializeOutput, middleware.Metadata, error) {
-			req := in.Request.(*smithyhttp.Request)
-			body, _ := middleware.GetStackValue(ctx, bodyKey{}).(*Body)
-			if err := setRequiredChecksum(d, need, req.Header, body); err != nil {
-				return middleware.SerializeOutput{}, middleware.Metadata{}, withOp(err, op)
-			}
-			return next.HandleSerialize(ctx, in)
-		}), middleware.After)
-}
-
 // setRequiredChecksum sets the Content-MD5 of body in h when need asks
 // for one and h has no integrity header.
 func setRequiredChecksum(d *Dialect, need ChecksumNeed, h http.Header, body *Body) error {
@@ -166,7 +140,7 @@ func setRequiredChecksum(d *Dialect, need ChecksumNeed, h http.Header, body *Bod
 
 // bodyMD5 returns the base64 MD5 of a replayable body, read once more.
 func bodyMD5(b *Body) (string, error) {
-	r, err := b.open()
+	r, err := b.reader()
 	if err != nil {
 		return "", err
 	}

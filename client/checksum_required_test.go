@@ -291,7 +291,7 @@ func TestChecksumRequiredIsAStep(t *testing.T) {
 	c := headerRecorderClient(t, client.S3, rec)
 	removed := false
 	_, err := client.Invoke(ctx, c, rawOp("PutBucketAcl"), &rawIn{}, client.WithAPIOptions(func(s *middleware.Stack) error {
-		_, err := s.Serialize.Remove("ChecksumRequired")
+		_, err := s.Serialize.Remove(client.StepChecksumRequired)
 		removed = err == nil
 		return err
 	}))
