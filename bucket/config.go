@@ -117,11 +117,14 @@ type DeletePolicyOutput struct {
 	RequestID string
 }
 
+// policyFeature is bucket policies; IBM has none (IAM policies instead).
+var policyFeature = feature{"bucket policies", func(w *client.BucketWire) bool { return w.Policy.Supported }}
+
 var putPolicyOp = client.Op[PutPolicyInput, PutPolicyOutput]{
 	Name:       "PutBucketPolicy",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *PutPolicyInput) error {
-		if err := checkBucket(d, in.Bucket); err != nil {
+		if err := policyFeature.check(d, in.Bucket); err != nil {
 			return err
 		}
 		if strings.TrimSpace(in.Policy) == "" {
@@ -148,7 +151,10 @@ var putPolicyOp = client.Op[PutPolicyInput, PutPolicyOutput]{
 }
 
 // PutPolicy replaces a bucket's access policy. The document must be a
-// JSON object; the service checks the rest.
+// JSON object; the service checks the rest. IBM COS has no bucket
+// policies (access is granted with IAM policies): it is refused with
+// client.ErrNotSupported before any request, as are GetPolicy and
+// DeletePolicy.
 func (c *Client) PutPolicy(ctx context.Context, in *PutPolicyInput, optFns ...func(*client.Options)) (*PutPolicyOutput, error) {
 	return client.Invoke(ctx, c.c, &putPolicyOp, in, optFns...)
 }
@@ -156,7 +162,7 @@ func (c *Client) PutPolicy(ctx context.Context, in *PutPolicyInput, optFns ...fu
 var getPolicyOp = client.Op[GetPolicyInput, GetPolicyOutput]{
 	Name:       "GetBucketPolicy",
 	Idempotent: true,
-	Validate:   func(d *client.Dialect, in *GetPolicyInput) error { return checkBucket(d, in.Bucket) },
+	Validate:   func(d *client.Dialect, in *GetPolicyInput) error { return policyFeature.check(d, in.Bucket) },
 	Serialize: func(_ *client.Dialect, _ *client.Options, in *GetPolicyInput, r *client.Request) error {
 		subresource(r, http.MethodGet, in.Bucket, "policy")
 		return nil
@@ -213,7 +219,7 @@ func (c *Client) GetPolicy(ctx context.Context, in *GetPolicyInput, optFns ...fu
 var deletePolicyOp = client.Op[DeletePolicyInput, DeletePolicyOutput]{
 	Name:       "DeleteBucketPolicy",
 	Idempotent: true,
-	Validate:   func(d *client.Dialect, in *DeletePolicyInput) error { return checkBucket(d, in.Bucket) },
+	Validate:   func(d *client.Dialect, in *DeletePolicyInput) error { return policyFeature.check(d, in.Bucket) },
 	Serialize: func(_ *client.Dialect, _ *client.Options, in *DeletePolicyInput, r *client.Request) error {
 		subresource(r, http.MethodDelete, in.Bucket, "policy")
 		return nil

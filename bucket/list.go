@@ -470,7 +470,9 @@ func decodeObjectsPage(d *client.Dialect, resp *http.Response, out *ObjectsPage)
 	if len(res.CommonPrefixes) > 0 {
 		out.CommonPrefixes = make([]string, len(res.CommonPrefixes))
 		for i := range res.CommonPrefixes {
-			dec.s(&res.CommonPrefixes[i].Prefix)
+			if !d.Bucket.Objects.RawCommonPrefixes {
+				dec.s(&res.CommonPrefixes[i].Prefix)
+			}
 			out.CommonPrefixes[i] = res.CommonPrefixes[i].Prefix
 		}
 	}

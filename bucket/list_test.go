@@ -14,6 +14,8 @@ import (
 
 	"github.com/polystore/polystore/bucket"
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/object"
+	"github.com/polystore/polystore/storagetest"
 )
 
 // fakeServer answers with canned bodies chosen by a function of the
@@ -415,4 +417,85 @@ func TestListBucketsPagination(t *testing.T) {
 			t.Errorf("second page %+v, %v", p, err)
 		}
 	})
+}
+
+// TestListObjectsRawCommonPrefixes: a server that answers EncodingType
+// url with encoded keys but raw CommonPrefixes (IBM COS, old Ceph RGW)
+// must not have its prefixes decoded: "a+b/" would become "a b/" and
+// "100%/" an error. Dialects with RawCommonPrefixes take them as they
+// come; others decode them like keys.
+func TestListObjectsRawCommonPrefixes(t *testing.T) {
+	body := `<?xml version="1.0" encoding="UTF-8"?>
+<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+  <Name>b</Name><Prefix></Prefix><Delimiter>/</Delimiter><EncodingType>url</EncodingType><IsTruncated>false</IsTruncated>
+  <Contents><Key>top%2Bfile%25.txt</Key><Size>1</Size></Contents>
+  <CommonPrefixes><Prefix>a+b/</Prefix></CommonPrefixes>
+  <CommonPrefixes><Prefix>100%/</Prefix></CommonPrefixes>
+</ListBucketResult>`
+	ceph := client.S3
+	ceph.Name = "ceph"
+	ceph.Bucket.Objects.RawCommonPrefixes = true
+	if !client.IBM.Bucket.Objects.RawCommonPrefixes || client.S3.Bucket.Objects.RawCommonPrefixes || client.COS.Bucket.Objects.RawCommonPrefixes {
+		t.Fatal("RawCommonPrefixes: want IBM only among the built-in dialects")
+	}
+	for _, d := range []client.Dialect{client.IBM, ceph} {
+		t.Run(d.Name, func(t *testing.T) {
+			var f fakeServer
+			ep := f.start(t, "application/xml", func(url.Values) string { return body })
+			b := newClient(t, d, ep)
+			p, err := b.ListObjectsPage(context.Background(), &bucket.ListObjectsInput{Bucket: "photos", Delimiter: "/", API: bucket.ListAPIV1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if q := f.queries[0]; q.Get("encoding-type") != "url" {
+				t.Errorf("encoding-type not asked: %v", q)
+			}
+			if len(p.Objects) != 1 || p.Objects[0].Key != "top+file%.txt" {
+				t.Errorf("objects %+v: the key is still decoded", p.Objects)
+			}
+			if !slices.Equal(p.CommonPrefixes, []string{"a+b/", "100%/"}) {
+				t.Errorf("prefixes %q, want them as sent", p.CommonPrefixes)
+			}
+		})
+	}
+	// S3 encodes prefixes: the same body read as S3 shows the
+	// double-decoding a wrong setting causes.
+	var f fakeServer
+	ep := f.start(t, "application/xml", func(url.Values) string { return body })
+	_, err := newClient(t, client.S3, ep).ListObjectsPage(context.Background(), &bucket.ListObjectsInput{Bucket: "photos", Delimiter: "/", API: bucket.ListAPIV1})
+	if err == nil {
+		t.Error("S3 read a raw \"100%/\" prefix as URL-encoded without an error")
+	}
+}
+
+// TestListObjectsRawCommonPrefixesEndToEnd lists keys whose prefixes hold
+// '+' and '%' through storagetest, which encodes IBM's keys but not its
+// CommonPrefixes, and S3's both: every dialect reads them back as stored.
+func TestListObjectsRawCommonPrefixesEndToEnd(t *testing.T) {
+	ctx := context.Background()
+	for _, d := range []client.Dialect{client.IBM, client.S3} {
+		t.Run(d.Name, func(t *testing.T) {
+			srv := storagetest.NewServer(d)
+			defer srv.Close()
+			c, err := srv.Client()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := bucket.NewClient(c).Create(ctx, &bucket.CreateInput{Bucket: "raw-prefixes"}); err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range []string{"a+b/x", "100%/y", "a b/z"} {
+				if _, err := object.NewClient(c).Put(ctx, &object.PutInput{Bucket: "raw-prefixes", Key: k, Body: strings.NewReader(k)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p, err := bucket.NewClient(c).ListObjectsPage(ctx, &bucket.ListObjectsInput{Bucket: "raw-prefixes", Delimiter: "/"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := []string{"100%/", "a b/", "a+b/"}; !slices.Equal(p.CommonPrefixes, want) {
+				t.Errorf("prefixes %q, want %q", p.CommonPrefixes, want)
+			}
+		})
+	}
 }

@@ -203,12 +203,26 @@ var listBucketsOp = client.Op[ListBucketsInput, BucketsPage]{
 // ListBucketsPage lists one page of the account's buckets. Dialects page
 // the listing differently (S3 continuation tokens, IBM and COS markers,
 // QingStor offsets since 2019-09-04); NextToken hides the difference.
+// On QingStor, whose zone endpoints list only their own zone's buckets,
+// a client whose zone was not chosen (no WithRegion, no QINGSTOR_ZONE:
+// Options.RegionDefaulted) lists on the global endpoint qingstor.com,
+// which lists every zone's, as does a listing filtered by another zone
+// than the client's; a custom endpoint is always used as it is.
 // With IBM, Options.ServiceInstanceID is sent as ibm-service-instance-id
 // and the extended listing (?extended) is requested, so each bucket
 // carries its LocationConstraint.
 func (c *Client) ListBucketsPage(ctx context.Context, in *ListBucketsInput, optFns ...func(*client.Options)) (*BucketsPage, error) {
 	if in == nil {
 		in = &ListBucketsInput{}
+	}
+	if ep := c.c.Dialect().Bucket.Service.GlobalEndpoint; ep != "" {
+		region := in.Region
+		optFns = append(optFns[:len(optFns):len(optFns)], func(o *client.Options) {
+			if o.Endpoint == "" && (o.RegionDefaulted() || region != "" && region != o.Region) {
+				o.Endpoint = ep
+				o.Addressing = client.PathStyle
+			}
+		})
 	}
 	out, err := client.Invoke(ctx, c.c, &listBucketsOp, in, optFns...)
 	if err != nil {

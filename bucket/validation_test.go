@@ -69,6 +69,10 @@ func TestBadInputSendsNothing(t *testing.T) {
 			srv, hits := countingServer(t)
 			b := newClient(t, d, srv.URL)
 			name := validBucket(d)
+			policyField := "Policy"
+			if !d.Bucket.Policy.Supported {
+				policyField = "Dialect" // refused before the document is read
+			}
 			cases := []struct {
 				name  string
 				field string
@@ -124,11 +128,11 @@ func TestBadInputSendsNothing(t *testing.T) {
 					_, err := b.PutCORS(ctx, &bucket.PutCORSInput{Bucket: name, Rules: []bucket.CORSRule{{AllowedOrigins: []string{"*"}, AllowedMethods: []string{"PATCH"}}}})
 					return err
 				}},
-				{"policy not json", "Policy", func() error {
+				{"policy not json", policyField, func() error {
 					_, err := b.PutPolicy(ctx, &bucket.PutPolicyInput{Bucket: name, Policy: "{nope"})
 					return err
 				}},
-				{"policy empty", "Policy", func() error { _, err := b.PutPolicy(ctx, &bucket.PutPolicyInput{Bucket: name}); return err }},
+				{"policy empty", policyField, func() error { _, err := b.PutPolicy(ctx, &bucket.PutPolicyInput{Bucket: name}); return err }},
 				{"versioning unset", "Status", func() error {
 					_, err := b.PutVersioning(ctx, &bucket.PutVersioningInput{Bucket: name})
 					return err
@@ -223,9 +227,13 @@ func TestUnsupportedSendsNothing(t *testing.T) {
 		_, err := b.PutACL(ctx, &bucket.PutACLInput{Bucket: name, Grants: []bucket.Grant{{Grantee: bucket.Grantee{Group: bucket.GroupLogDelivery}, Permission: bucket.PermissionWrite}}})
 		return err
 	}}
+	policy := check{"Dialect", func(b *bucket.Client, name string) error {
+		_, err := b.GetPolicy(ctx, &bucket.GetPolicyInput{Bucket: name})
+		return err
+	}}
 	want := map[string][]check{
 		client.S3.Name:       {class, kp, locations},
-		client.IBM.Name:      {locations, region, authRead},
+		client.IBM.Name:      {locations, region, authRead, policy},
 		client.COS.Name:      {v2, class, kp, lock, location, locations, prefix, email, logGroup},
 		client.QingStor.Name: {v2, owner, class, kp, lock, location, prefix, corsID, authRead, readACP, email, logGroup},
 	}

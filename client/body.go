@@ -15,6 +15,9 @@ import (
 type Body struct {
 	size       int64
 	replayable bool
+	// integrityOff: the call turned integrity checks off
+	// (IntegrityOff), which a ChecksumIfReplayable need respects.
+	integrityOff bool
 
 	// One of these gives each attempt its reader (see reader): a
 	// section of ra from off, a copy of an in-memory reader (mem, from

@@ -371,6 +371,7 @@ func (p *PreparedBody) prepare(body *Body) error {
 	case in.ContentMD5 != nil || !in.Checksum.IsZero() || in.TrailingChecksum != ChecksumNone:
 		p.contentMD5, p.checksum, p.trailing = in.ContentMD5, in.Checksum, in.TrailingChecksum
 	case choice == IntegrityOff:
+		body.integrityOff = true
 		p.note = "integrity checks are off (IntegrityOff)"
 	case choice == IntegrityMD5 || p.fallback:
 		kinds = sumMD5

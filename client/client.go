@@ -130,6 +130,7 @@ func (c *Client) resolve(o *Options) error {
 	}
 	if o.Region == "" {
 		o.Region = d.DefaultRegion
+		o.defaultedRegion = o.Region
 	}
 	if o.Region == "" {
 		return InvalidArgument(regionField(d), "must be set for the %s dialect", d.Name)

@@ -209,6 +209,16 @@ type Dialect struct {
 	// BadDigest; QingStor: bad_digest. A malformed checksum (S3's
 	// InvalidDigest) is not listed: sending it again cannot help.
 	DigestMismatchCodes map[string]bool
+	// ChecksumRequired says, by operation name (Op.Name: "PutBucketAcl",
+	// "DeleteObjects", ...), which requests the vendor requires to carry
+	// an integrity header (Content-MD5, an additional checksum, a
+	// trailing checksum or a signed payload hash), and how strictly (see
+	// ChecksumNeed). When such a request carries none, the client sets
+	// the Content-MD5 of its body (of the empty body too) before signing
+	// it; presigned requests are left alone. Operations not listed go as
+	// their Serialize built them. docs/dialects.md names the vendor
+	// source of every entry.
+	ChecksumRequired map[string]ChecksumNeed
 	// ChecksumRefusalCodes are the error codes of a 400 answer with which
 	// a server may refuse a request for carrying an additional checksum
 	// (x-amz-checksum-*) it does not take; a 501 always may. When the

@@ -78,6 +78,79 @@ var s3DigestMismatch = map[string]bool{
 	"BadDigest": true, "XAmzContentChecksumMismatch": true, "XAmzContentSHA256Mismatch": true,
 }
 
+// s3ChecksumRequired are the operations the S3 API model marks
+// httpChecksumRequired / requestChecksumRequired: those aws-sdk-go-v2's
+// service/s3 (v1.114.8) builds with RequireChecksum: true. The SDK sends
+// a CRC32 additional checksum on them, older SDKs Content-MD5; S3 refuses
+// them without either ("Missing required header for this request:
+// Content-MD5").
+var s3ChecksumRequired = checksumNeeds(ChecksumRequired,
+	"CreateBucketMetadataConfiguration", "CreateBucketMetadataTableConfiguration",
+	"DeleteObjects", "PutBucketAcl", "PutBucketCors", "PutBucketEncryption",
+	"PutBucketLifecycleConfiguration", "PutBucketLogging", "PutBucketOwnershipControls",
+	"PutBucketPolicy", "PutBucketReplication", "PutBucketRequestPayment", "PutBucketTagging",
+	"PutBucketVersioning", "PutBucketWebsite", "PutObjectAcl", "PutObjectLegalHold",
+	"PutObjectLockConfiguration", "PutObjectRetention", "PutObjectTagging", "PutPublicAccessBlock",
+	"UpdateBucketMetadataAnnotationTableConfiguration", "UpdateBucketMetadataInventoryTableConfiguration",
+	"UpdateBucketMetadataJournalTableConfiguration", "UpdateObjectEncryption",
+)
+
+// ibmChecksumRequired are the operations IBM's S3 API model
+// (ibm-cos-sdk-go v1.14.1, models/apis/s3/2006-03-01/api-2.json) marks
+// httpChecksumRequired, for which its SDK adds Content-MD5 (among them
+// CompleteMultipartUpload and PutBucketProtectionConfiguration, which
+// S3's model does not mark); the legal hold calls of Immutable Object
+// Storage; and uploads (PutObject, UploadPart), which a bucket with a
+// retention policy refuses without an integrity header (immutable.md:
+// "required as an integrity check for the payload for any type of object
+// upload request against a bucket with a retention policy") and to
+// which IBM's SDK adds Content-MD5 whenever it can rewind the body.
+var ibmChecksumRequired = mergeNeeds(
+	checksumNeeds(ChecksumRequired,
+		"CompleteMultipartUpload", "DeleteObjects", "ListBucketReplicationFailures",
+		"PutBucketAcl", "PutBucketCors", "PutBucketLifecycleConfiguration", "PutBucketLogging",
+		"PutBucketProtectionConfiguration", "PutBucketReplication", "PutBucketReplicationReattempt",
+		"PutBucketVersioning", "PutBucketWebsite", "PutObjectAcl", "PutObjectLegalHold",
+		"PutObjectLockConfiguration", "PutObjectRetention", "PutObjectTagging", "PutPublicAccessBlock",
+		"AddLegalHold", "RemoveLegalHold"),
+	checksumNeeds(ChecksumIfReplayable, "PutObject", "UploadPart"),
+)
+
+// cosChecksumRequired: COS's common request headers make Content-MD5
+// mandatory "for PUT and POST requests that have a request body
+// (excluding POST Object)"; cos-go-sdk-v5 adds it to every XML document
+// it sends. Object data (PutObject, UploadPart, AppendObject) is not
+// listed: COS accepts it without, its SDKs send it without, and polystore
+// checks it with CRC-64 (x-cos-hash-crc64ecma) instead.
+var cosChecksumRequired = checksumNeeds(ChecksumWithBody,
+	"DeleteObjects", "CompleteMultipartUpload", "PutBucketAcl", "PutObjectAcl", "PutBucketCors",
+	"PutBucketLifecycleConfiguration", "PutBucketPolicy", "PutBucketTagging", "PutBucketVersioning",
+	"PutBucketReferer", "PutBucketEncryption", "PutBucketWebsite", "PutBucketInventoryConfiguration",
+)
+
+// qingstorChecksumRequired: QingStor's Delete Multiple Objects requires
+// Content-MD5 (its API reference; qingstor-sdk-go adds it to that call
+// alone).
+var qingstorChecksumRequired = checksumNeeds(ChecksumRequired, "DeleteObjects")
+
+func checksumNeeds(n ChecksumNeed, ops ...string) map[string]ChecksumNeed {
+	m := make(map[string]ChecksumNeed, len(ops))
+	for _, op := range ops {
+		m[op] = n
+	}
+	return m
+}
+
+func mergeNeeds(ms ...map[string]ChecksumNeed) map[string]ChecksumNeed {
+	out := make(map[string]ChecksumNeed)
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
+
 var s3Params = ParamNames{VersionID: "versionId", UploadID: "uploadId", PartNumber: "partNumber"}
 
 var s3Limits = Limits{
@@ -119,6 +192,7 @@ var S3 = Dialect{
 	ThrottleCodes:    s3Throttle,
 	// Temporary credentials refused as expired (S3 answers these 400).
 	RefusedCredentialCodes: map[string]bool{"ExpiredToken": true, "InvalidToken": true, "TokenRefreshRequired": true},
+	ChecksumRequired:       s3ChecksumRequired,
 	Features: FeatureVersioning | FeaturePostPolicy | FeatureMultipartCopy | FeatureListObjectsV2 |
 		FeatureContentMD5 | FeaturePresign | FeatureChecksums | FeatureTrailingChecksums,
 	Limits:         s3Limits,
@@ -178,6 +252,7 @@ var IBM = func() Dialect {
 	// trailers.
 	d.Features &^= FeatureTrailingChecksums
 	d.Features |= FeatureRetention
+	d.ChecksumRequired = ibmChecksumRequired
 	// IBM COS answers a request whose IAM bearer token has expired or
 	// been revoked like one it denies: 403 AccessDenied (users of IBM's
 	// SDKs report exactly this an hour after start, when token refresh
@@ -226,8 +301,9 @@ var COS = Dialect{
 		"RequestIsExpired":         ErrAccessDenied,
 		"ServiceUnavailable":       ErrThrottled,
 	}),
-	RetryableCodes: s3Retryable,
-	ThrottleCodes:  mergeBools(s3Throttle, map[string]bool{"ServiceUnavailable": true}),
+	RetryableCodes:   s3Retryable,
+	ThrottleCodes:    mergeBools(s3Throttle, map[string]bool{"ServiceUnavailable": true}),
+	ChecksumRequired: cosChecksumRequired,
 	Features: FeatureAppend | FeatureVersioning | FeaturePostPolicy | FeatureMultipartCopy |
 		FeatureCRC64 | FeatureContentMD5 | FeaturePresign,
 	Limits: Limits{
@@ -307,8 +383,9 @@ var QingStor = Dialect{
 		"max_requests_exceeded": true, "too_many_requests": true, "internal_server_error": true,
 		"service_unavailable": true, "request_expired": true,
 	},
-	ThrottleCodes: map[string]bool{"max_requests_exceeded": true, "too_many_requests": true},
-	Features:      FeatureAppend | FeatureVersioning | FeaturePostPolicy | FeatureMultipartCopy | FeatureMove | FeatureFetch | FeatureContentMD5 | FeaturePresign,
+	ThrottleCodes:    map[string]bool{"max_requests_exceeded": true, "too_many_requests": true},
+	ChecksumRequired: qingstorChecksumRequired,
+	Features:         FeatureAppend | FeatureVersioning | FeaturePostPolicy | FeatureMultipartCopy | FeatureMove | FeatureFetch | FeatureContentMD5 | FeaturePresign,
 	Limits: Limits{
 		FirstPartNumber: 0,
 		MaxParts:        10000,

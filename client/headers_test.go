@@ -47,7 +47,7 @@ func headerCases() []headerCase {
 		}}
 	}
 	noCopyConditions := func(d *client.Dialect) bool { return d.Object.CopySourceConditionPrefix == "" }
-	noACLs := func(d *client.Dialect) bool { return len(d.Object.CannedACLs) == 0 }
+	noGrants := func(d *client.Dialect) bool { return len(d.Object.GrantPermissions) == 0 }
 	noKeyProtect := func(d *client.Dialect) bool { return d.Bucket.Create.KeyProtectRootKeyHeader == "" }
 	noInstance := func(d *client.Dialect) bool { return d.ServiceInstanceHeader == "" }
 	return []headerCase{
@@ -62,7 +62,7 @@ func headerCases() []headerCase {
 			_, err := object.NewClient(c).Put(ctx, &object.PutInput{Bucket: b, Key: "k", Metadata: map[string]string{"co\nlor": "blue"}})
 			return err
 		}},
-		{name: "Put grantee", field: "Grants[0].Grantee", skip: noACLs, call: func(ctx context.Context, c *client.Client, b, v string) error {
+		{name: "Put grantee", field: "Grants[0].Grantee", skip: noGrants, call: func(ctx context.Context, c *client.Client, b, v string) error {
 			g := client.Grant{Grantee: client.Grantee{Type: client.GranteeCanonicalUser, ID: "id" + v}, Permission: client.PermissionRead}
 			_, err := object.NewClient(c).Put(ctx, &object.PutInput{Bucket: b, Key: "k", Grants: []client.Grant{g}})
 			return err

@@ -72,6 +72,14 @@ type Options struct {
 	// given APIOptions of its own (WithAPIOptions as a per-call option)
 	// builds its stack afresh.
 	APIOptions []func(*middleware.Stack) error
+	// PresignUnsignedHost makes presigned URLs whose signature leaves the
+	// host out, for URLs served through a CDN or a custom domain in front
+	// of the bucket: cos-go-sdk-v5's GetPresignedURL with signHost false.
+	// Only signers that can do so take it (signer.COS); with any other
+	// Presign fails with an error matching ErrNotSupported. Anyone
+	// holding such a URL can send it to any host that serves the bucket.
+	// Default false: the host is signed.
+	PresignUnsignedHost bool
 	// TracerProvider, if set, gets a span per operation call and one per
 	// attempt (see package doc, "Tracing and metrics"), and transfer
 	// tasks of a transfer.Manager over the client a span each. Nil
@@ -96,6 +104,21 @@ type Options struct {
 	// nothing else authenticates the body, and sends UNSIGNED-PAYLOAD
 	// over https. See PayloadSigning.
 	PayloadSigning PayloadSigning
+
+	// defaultedRegion is the Dialect.DefaultRegion that New (or a call)
+	// put in Region because none was given; "" when the caller gave one.
+	defaultedRegion string
+}
+
+// RegionDefaulted reports whether Region holds the dialect's
+// DefaultRegion because no region was given: none was set with
+// WithRegion and none was found in the dialect's RegionEnv variables.
+// A per-call option that sets Region to another value makes it false;
+// one that sets the default's own value again leaves it true. QingStor
+// lists the buckets of every zone on its global host when the zone was
+// not chosen (bucket.Client.ListBuckets).
+func (o Options) RegionDefaulted() bool {
+	return o.defaultedRegion != "" && o.Region == o.defaultedRegion
 }
 
 // RetryPolicy says when and how failed attempts are retried. The zero
@@ -188,6 +211,12 @@ func WithClock(now func() time.Time) func(*Options) { return func(o *Options) { 
 // WithServiceInstanceID sets IBM's service instance id.
 func WithServiceInstanceID(id string) func(*Options) {
 	return func(o *Options) { o.ServiceInstanceID = id }
+}
+
+// WithPresignUnsignedHost sets Options.PresignUnsignedHost: presigned
+// URLs that do not sign the host (COS), for a CDN or custom domain.
+func WithPresignUnsignedHost() func(*Options) {
+	return func(o *Options) { o.PresignUnsignedHost = true }
 }
 
 // WithAPIOptions appends middleware stack edits.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/aws/smithy-go/middleware"
@@ -56,7 +57,7 @@ func Presign[In, Out any](ctx context.Context, c *Client, op *Op[In, Out], in *I
 	if cs.o.Clock != nil {
 		now = cs.o.Clock
 	}
-	cs.presignAt = presignState{ps: ps, now: now(), expires: expires}
+	cs.presignAt = presignState{ps: ps, now: now(), expires: expires, unsignedHost: cs.o.PresignUnsignedHost}
 	res, _, err := st.h.Handle(cs, in)
 	if err != nil {
 		return nil, err
@@ -73,6 +74,15 @@ type presignState struct {
 	ps      signer.Presigner
 	now     time.Time
 	expires time.Duration
+	// unsignedHost asks for a signature without the host
+	// (Options.PresignUnsignedHost).
+	unsignedHost bool
+}
+
+// unsignedHostPresigner is a presigner that can leave the host out of a
+// signature (signer.COS).
+type unsignedHostPresigner interface {
+	PresignUnsignedHost(ctx context.Context, r *http.Request, now time.Time, expires time.Duration) (*url.URL, http.Header, error)
 }
 
 // presigner is the handler at the end of a presign stack, in place of
@@ -88,7 +98,16 @@ func (presigner) Handle(ctx context.Context, input any) (any, middleware.Metadat
 	if err := checkHeaders(d, op, req.Header); err != nil {
 		return nil, md, err // the holder of the URL could not send it
 	}
-	u, h, err := p.ps.Presign(ctx, req, p.now, p.expires)
+	presign := p.ps.Presign
+	if p.unsignedHost {
+		hp, ok := p.ps.(unsignedHostPresigner)
+		if !ok {
+			return nil, md, &InvalidArgumentError{Op: op, Field: "PresignUnsignedHost", kind: ErrNotSupported,
+				Reason: "the configured signer always signs the host (only COS q-sign can leave it out)"}
+		}
+		presign = hp.PresignUnsignedHost
+	}
+	u, h, err := presign(ctx, req, p.now, p.expires)
 	if err != nil {
 		var ee *signer.ExpiryError
 		switch {

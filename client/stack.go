@@ -40,6 +40,12 @@ const (
 	StepValidate = "Validate"
 	// StepSerialize (Serialize) builds the HTTP request.
 	StepSerialize = "Serialize"
+	// StepChecksumRequired (Serialize, after StepSerialize) gives the
+	// request the Content-MD5 of its body when the dialect requires an
+	// integrity header on the operation and the request carries none
+	// (Dialect.ChecksumRequired). Only operations with such a need have
+	// it, and presigned requests do not.
+	StepChecksumRequired = "ChecksumRequired"
 	// StepUserAgent (Build) sets the User-Agent header.
 	StepUserAgent = "UserAgent"
 	// StepDecode (Finalize, once per call) reads the final answer into
@@ -118,6 +124,12 @@ func sameAPIOptions(a, b []func(*middleware.Stack) error) bool {
 func buildStack[In, Out any](c *Client, op *Op[In, Out], apiOptions []func(*middleware.Stack) error, presign bool) (*opStack, error) {
 	d := &c.dialect
 	info := opInfo{name: op.Name, idempotent: op.Idempotent, errorIn200: op.ErrorIn200, keepBody: op.KeepBody}
+	// The integrity header the dialect requires on op's requests
+	// (checksum_required.go); a presigned request's holder sends the body.
+	need := d.ChecksumNeedOf(op.Name)
+	if presign {
+		need = ChecksumOptional
+	}
 	s := middleware.NewStack(op.Name, smithyhttp.NewStackRequest)
 	s.Initialize.Add(middleware.InitializeMiddlewareFunc(StepValidate,
 		func(ctx context.Context, mi middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
@@ -137,6 +149,15 @@ func buildStack[In, Out any](c *Client, op *Op[In, Out], apiOptions []func(*midd
 			}
 			return next.HandleSerialize(ctx, mi)
 		}), middleware.After)
+	if need != ChecksumOptional {
+		s.Serialize.Add(middleware.SerializeMiddlewareFunc(StepChecksumRequired,
+			func(ctx context.Context, mi middleware.SerializeInput, next middleware.SerializeHandler) (middleware.SerializeOutput, middleware.Metadata, error) {
+				if err := setRequiredChecksum(d, need, mi.Request.(*smithyhttp.Request).Header, callFrom(ctx).body); err != nil {
+					return middleware.SerializeOutput{}, middleware.Metadata{}, withOp(err, op.Name)
+				}
+				return next.HandleSerialize(ctx, mi)
+			}), middleware.After)
+	}
 	s.Build.Add(middleware.BuildMiddlewareFunc(StepUserAgent,
 		func(ctx context.Context, mi middleware.BuildInput, next middleware.BuildHandler) (middleware.BuildOutput, middleware.Metadata, error) {
 			cs := callFrom(ctx)

@@ -56,6 +56,15 @@ type ServiceListWire struct {
 	// "Location"). RegionParam and RegionHeader both "" means filtering
 	// by region is unsupported.
 	RegionHeader string
+	// GlobalEndpoint, if set, is the endpoint that lists the buckets of
+	// every region, where a regional endpoint lists only its own
+	// (QingStor: "https://qingstor.com"; GET Service "can be sent to the
+	// global endpoint (qingstor.com) to list the buckets of every zone, or
+	// to a zone's endpoint (pek3.qingstor.com) to list that zone's"). A
+	// listing goes there when the client has no custom endpoint and its
+	// region was not chosen (Options.RegionDefaulted), or when it filters
+	// by another region than the client's.
+	GlobalEndpoint string
 }
 
 // ObjectListWire holds the wire facts of listing objects (GET Bucket).
@@ -70,6 +79,21 @@ type ObjectListWire struct {
 	// EncodingParam asks the server to URL-encode names in the response
 	// ("encoding-type=url"); "" when the dialect never encodes them.
 	EncodingParam string
+	// RawCommonPrefixes says the server, asked for encoding-type=url,
+	// encodes keys (and answers EncodingType url) but leaves the
+	// CommonPrefixes of ListObjects unencoded, so they are taken as they
+	// come: decoding them again would turn a prefix holding '+' or '%'
+	// into another one, or fail. IBM COS is known to (rclone turns
+	// URL-encoded listings off for it); so does Ceph RGW before the fix to
+	// its tracker issue 41870 (ceph/ceph#30970, 2019, backported to
+	// Nautilus). To talk to such a server copy S3 and set it:
+	//
+	//	ceph := client.S3
+	//	ceph.Name = "ceph"
+	//	ceph.Bucket.Objects.RawCommonPrefixes = true
+	//
+	// Default false (S3, COS: prefixes are encoded like keys).
+	RawCommonPrefixes bool
 	// ListTypeParam selects ListObjectsV2 ("list-type=2") on dialects
 	// with FeatureListObjectsV2.
 	ListTypeParam string
@@ -307,6 +331,16 @@ type MirrorWire struct {
 	Supported bool
 }
 
+// PolicyWire holds the wire facts of bucket policies (?policy, a JSON
+// document). The zero value means the dialect has none.
+type PolicyWire struct {
+	// Supported says the dialect has bucket policies. IBM COS has none:
+	// access is granted with IAM policies, and neither its bucket API
+	// reference nor its SDK model nor its list of IAM actions has a bucket
+	// policy operation.
+	Supported bool
+}
+
 // StatsWire holds the wire facts of bucket statistics. The zero value
 // means the dialect has none.
 type StatsWire struct {
@@ -379,6 +413,8 @@ type BucketWire struct {
 	Location LocationWire
 	// Create is creating a bucket.
 	Create CreateWire
+	// Policy is bucket policies.
+	Policy PolicyWire
 	// PolicyEmptyKey, if set, names the top-level field of a policy
 	// document whose absence or emptiness means "no policy" (QingStor
 	// answers {"statement": []} rather than a not-found error).
@@ -458,6 +494,7 @@ var s3BucketWire = BucketWire{
 		},
 	},
 	CORS:       CORSWire{RuleIDs: true, MaxRules: 100},
+	Policy:     PolicyWire{Supported: true},
 	Versioning: VersioningWire{Enabled: "Enabled", Suspended: "Suspended"},
 	Location: LocationWire{
 		Subresource: "location",
@@ -513,6 +550,9 @@ var ibmBucketWire = func() BucketWire {
 		PrefixParam: "prefix",
 	}
 	w.Location = LocationWire{Subresource: "location"}
+	// IBM encodes the keys of an encoding-type=url listing but not its
+	// CommonPrefixes.
+	w.Objects.RawCommonPrefixes = true
 	w.Create = CreateWire{
 		ObjectLockHeader:          "x-amz-bucket-object-lock-enabled",
 		ProvisioningCode:          true,
@@ -553,7 +593,9 @@ var ibmBucketWire = func() BucketWire {
 		BackupTypes: []string{"continuous"},
 	}
 	// IBM Cloud has no bucket tagging or default-encryption API (Key
-	// Protect is chosen at creation).
+	// Protect is chosen at creation), and no bucket policies: access is
+	// IAM's (docs/dialects.md).
+	w.Policy = PolicyWire{}
 	w.Tagging = TaggingWire{}
 	w.Encryption = EncryptionWire{}
 	return w
@@ -589,6 +631,7 @@ var cosBucketWire = BucketWire{
 		},
 	},
 	CORS:       CORSWire{RuleIDs: true, MaxRules: 100},
+	Policy:     PolicyWire{Supported: true},
 	Versioning: VersioningWire{Enabled: "Enabled", Suspended: "Suspended"},
 	Location:   LocationWire{Subresource: "location"},
 	Lifecycle: LifecycleWire{
@@ -611,11 +654,12 @@ var cosBucketWire = BucketWire{
 var qingstorBucketWire = BucketWire{
 	Shape: ShapeQingStorJSON,
 	Service: ServiceListWire{
-		Pagination:   PaginateOffset,
-		CursorParam:  "offset",
-		SizeParam:    "limit",
-		MaxPageSize:  1000,
-		RegionHeader: "Location",
+		Pagination:     PaginateOffset,
+		CursorParam:    "offset",
+		SizeParam:      "limit",
+		MaxPageSize:    1000,
+		RegionHeader:   "Location",
+		GlobalEndpoint: "https://qingstor.com",
 	},
 	Objects: ObjectListWire{
 		MarkerParam: "marker",
@@ -645,6 +689,7 @@ var qingstorBucketWire = BucketWire{
 		Enabled: "ENABLED", Suspended: "SUSPENDED", Unset: []string{"DISABLED"},
 	},
 	Location:       LocationWire{Subresource: "stats"},
+	Policy:         PolicyWire{Supported: true},
 	PolicyEmptyKey: "statement",
 	Locations: LocationsWire{
 		Supported:   true,

@@ -68,7 +68,8 @@ type ObjectWire struct {
 	// dialect has no object ACLs: PutACL, GetACL and ACL fields are
 	// refused with ErrNotSupported.
 	CannedACLs []CannedACL
-	// GrantPermissions lists the permissions object grants may give.
+	// GrantPermissions lists the permissions object grants may give;
+	// empty means grants are refused with ErrNotSupported (IBM).
 	GrantPermissions []Permission
 	// AllUsersURI is the grantee URI of the group of everyone (anonymous
 	// included), as ACL documents name it.
@@ -483,6 +484,9 @@ func (d *Dialect) CheckACL(acl CannedACL, grants []Grant) error {
 			return InvalidArgument("ACL", "%q is not one of the %s canned ACLs %v", acl, d.Name, d.Object.CannedACLs)
 		}
 	}
+	if len(grants) > 0 && len(d.Object.GrantPermissions) == 0 {
+		return NotSupported(d, "Grants", "object ACL grants")
+	}
 	for i, g := range grants {
 		found := false
 		for _, ok := range d.Object.GrantPermissions {
@@ -709,6 +713,12 @@ var (
 	ibmObjectWire = func() ObjectWire {
 		w := s3ObjectWire
 		w.Retention = ibmRetentionWire
+		// IBM documents object ACLs as x-amz-acl: public-read (on PUT
+		// and PUT ?acl) and private again, and says "ACLs (other than
+		// public-read) are unsupported" (public-access.md,
+		// credentials.md): no grants, no other canned ACL.
+		w.CannedACLs = []CannedACL{ACLPrivate, ACLPublicRead}
+		w.GrantPermissions = nil
 		return w
 	}()
 	cosObjectWire = ObjectWire{

@@ -27,6 +27,18 @@ type RetentionWire struct {
 	// DateLayout spells the dates of ExpirationHeader and
 	// NewExpirationHeader (IBM: ISO 8601, "2020-11-28T03:10:01Z").
 	DateLayout string
+	// UploadChecksum says an upload (PUT, UploadPart) to a bucket with a
+	// protection configuration, and so every PUT with retention headers,
+	// must carry an integrity header, Content-MD5 or an additional
+	// checksum (IBM's immutable.md: "required as an integrity check for
+	// the payload for any type of object upload request against a bucket
+	// with a retention policy"). A PUT with Retention set gets the
+	// Content-MD5 of its body; a body that can be read only once is then
+	// refused before anything is sent. Uploads without Retention get one
+	// whenever the body can be read twice (Dialect.ChecksumRequired:
+	// ChecksumIfReplayable), since the client cannot tell whether the
+	// bucket is protected.
+	UploadChecksum bool
 
 	// LegalHoldSubresource selects the legal holds of an object
 	// ("legalHold"): GET lists them, POST with AddParam or RemoveParam
@@ -70,6 +82,7 @@ var ibmRetentionWire = RetentionWire{
 	ExpirationHeader:       "Retention-Expiration-Date",
 	LegalHoldHeader:        "Retention-Legal-Hold-ID",
 	DateLayout:             "2006-01-02T15:04:05Z",
+	UploadChecksum:         true,
 	LegalHoldSubresource:   "legalHold",
 	AddParam:               "add",
 	RemoveParam:            "remove",

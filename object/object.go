@@ -133,7 +133,15 @@ type PutInput struct {
 	// configuration (Retention-Period, Retention-Expiration-Date and
 	// Retention-Legal-Hold-ID); other dialects refuse it with
 	// client.ErrNotSupported. It goes with a single PUT only: an
-	// unknown-length Body longer than one part is refused.
+	// unknown-length Body longer than one part is refused. IBM requires
+	// an integrity header with it (Content-MD5 or an x-amz-checksum-*
+	// header, immutable.md): the default integrity (Integrity) gives it
+	// one, and when nothing else does (IntegrityOff) Put sends the
+	// Content-MD5 of Body, read once more before sending; a Body that can
+	// be read only once carries none and is refused on "Body" before
+	// anything is sent. On IBM every PUT whose Body can be read twice
+	// carries an integrity header, as a bucket with a retention policy
+	// refuses uploads without one (client.ChecksumIfReplayable).
 	Retention *client.Retention
 
 	// prepared is the body with its checksums, as Put sends it.
@@ -217,6 +225,12 @@ var putOp = client.Op[PutInput, PutOutput]{
 			r.Method, r.Bucket, r.Key = http.MethodPut, in.Bucket, in.Key
 			d.SetObjectOptions(r.Header, in.options())
 			in.prepared.Apply(r)
+			if in.Retention != nil && d.Object.Retention.UploadChecksum {
+				// IBM refuses retention headers without an integrity
+				// header: a one-shot body that carries none is
+				// refused here, before sending.
+				return d.RequireChecksum(r.Header, r.Body)
+			}
 			return nil
 		}
 		size := in.Size
@@ -243,6 +257,11 @@ var putOp = client.Op[PutInput, PutOutput]{
 			d.SetTrailingChecksum(r, in.TrailingChecksum, in.ContentEncoding)
 		} else if in.PayloadSHA256 != nil {
 			r.Header.Set("X-Amz-Content-Sha256", hex.EncodeToString(in.PayloadSHA256))
+		}
+		if in.Retention != nil && d.Object.Retention.UploadChecksum {
+			// IBM refuses retention headers without an integrity
+			// header.
+			return d.RequireChecksum(r.Header, r.Body)
 		}
 		return nil
 	},

@@ -27,6 +27,18 @@ import (
 // holder must send unchanged, such as Range, Content-Type, Content-MD5 or
 // SSE-C keys; the other x-amz-* headers travel in the URL where the scheme
 // allows it.
+//
+// On COS, client.WithPresignUnsignedHost() as a per-call option leaves the
+// host out of the signature, as cos-go-sdk-v5's GetPresignedURL does with
+// signHost false, so that the URL can be served through a CDN or a custom
+// domain in front of the bucket:
+//
+//	p, err := objects.PresignGet(ctx, in, time.Hour, client.WithPresignUnsignedHost())
+//
+// Signers that always sign the host (SigV4, SigV2, QingStor) refuse it with
+// client.ErrNotSupported. Presigned requests never get the Content-MD5
+// that client.Dialect.ChecksumRequired adds to sent ones: the holder sends
+// the body.
 
 // PresignGet presigns a GET of the object. in may name a version, a byte
 // range, conditions, response header overrides

@@ -2,9 +2,8 @@ package object
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/base64"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -121,13 +120,6 @@ func checkRetentionTarget(d *client.Dialect, bucket, key string) error {
 	return checkBucketKey(d, bucket, key)
 }
 
-// emptyMD5 is the Content-MD5 of an empty body, which IBM requires on
-// legal hold requests.
-var emptyMD5 = func() string {
-	sum := md5.Sum(nil)
-	return base64.StdEncoding.EncodeToString(sum[:])
-}()
-
 // legalHoldOp builds the POST ?legalHold&{param}={id} operation.
 func legalHoldOp[In, Out any](name string, param func(w *client.RetentionWire) string, fields func(in *In) (bucket, key, id string), rid func(out *Out) *string) client.Op[In, Out] {
 	return client.Op[In, Out]{
@@ -147,7 +139,8 @@ func legalHoldOp[In, Out any](name string, param func(w *client.RetentionWire) s
 			r.Method, r.Bucket, r.Key = http.MethodPost, bucket, key
 			r.Query.Set(w.LegalHoldSubresource, "")
 			r.Query.Set(param(w), id)
-			r.Header.Set("Content-MD5", emptyMD5)
+			// The Content-MD5 of the empty body IBM requires comes
+			// from the dialect's ChecksumRequired.
 			return nil
 		},
 		Deserialize: func(d *client.Dialect, resp *http.Response, out *Out) error {
@@ -182,15 +175,19 @@ func (c *Client) RemoveLegalHold(ctx context.Context, in *RemoveLegalHoldInput, 
 	return client.Invoke(ctx, c.c, &removeLegalHoldOp, in, optFns...)
 }
 
-// xmlRetentionState is IBM's answer to GET ?legalHold. IBM's reference
-// wraps the holds in <LegalHoldSet>; its SDK models name the list
-// LegalHolds, so both are read.
+// xmlRetentionState is IBM's answer to GET ?legalHold, read in every
+// shape IBM documents or its SDKs parse: IBM's reference wraps the holds
+// in <LegalHoldSet><LegalHold>; ibm-cos-sdk-java's parser reads
+// <LegalHolds><LegalHold>; the model ibm-cos-sdk-go and -python decode
+// with (models/apis/s3/2006-03-01/api-2.json: LegalHolds, a list of
+// LegalHold that is not flattened) reads <LegalHolds><member>.
 type xmlRetentionState struct {
 	CreateTime                    string         `xml:"CreateTime"`
 	RetentionPeriod               string         `xml:"RetentionPeriod"`
 	RetentionPeriodExpirationDate string         `xml:"RetentionPeriodExpirationDate"`
 	LegalHoldSet                  []xmlLegalHold `xml:"LegalHoldSet>LegalHold"`
 	LegalHolds                    []xmlLegalHold `xml:"LegalHolds>LegalHold"`
+	LegalHoldMembers              []xmlLegalHold `xml:"LegalHolds>member"`
 }
 
 type xmlLegalHold struct {
@@ -235,7 +232,7 @@ var listLegalHoldsOp = client.Op[ListLegalHoldsInput, ListLegalHoldsOutput]{
 		if n, err := strconv.ParseInt(strings.TrimSpace(doc.RetentionPeriod), 10, 64); err == nil {
 			st.Period = time.Duration(n) * time.Second
 		}
-		for _, h := range append(doc.LegalHoldSet, doc.LegalHolds...) {
+		for _, h := range slices.Concat(doc.LegalHoldSet, doc.LegalHolds, doc.LegalHoldMembers) {
 			st.LegalHolds = append(st.LegalHolds, LegalHold{ID: strings.TrimSpace(h.ID), Date: retentionTime(h.Date)})
 		}
 		out.Retention = st

@@ -87,7 +87,7 @@ func TestWireHeaders(t *testing.T) {
 				t.Errorf("get query: %v", r.Query)
 			}
 
-			if len(d.Object.CannedACLs) > 0 {
+			if len(d.Object.GrantPermissions) > 0 {
 				_, _ = objects.Put(ctx, &object.PutInput{Bucket: dst, Key: "k", ACL: client.ACLPrivate, Grants: []client.Grant{
 					{Grantee: client.Grantee{ID: "user-1"}, Permission: client.PermissionRead},
 					{Grantee: client.Grantee{ID: "user-2"}, Permission: client.PermissionRead},

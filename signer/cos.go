@@ -114,6 +114,16 @@ type COSOptions struct {
 	// into one "sign" query parameter (the SDKs' SignMerged) instead of
 	// separate q-* parameters.
 	PresignMerged bool
+
+	// PresignUnsignedHost makes Presign and PresignWithTimes leave the
+	// host out of the signature (and of q-header-list), as cos-go-sdk-v5's
+	// GetPresignedURL does when its signHost argument is false: the URL
+	// then works under any host name that reaches the bucket, a CDN or
+	// custom domain in front of it. The SDK warns that this may make the
+	// request fail or weaken it: anyone holding the URL can send it to
+	// another host that serves the bucket. Default false: the host is
+	// signed. PresignUnsignedHost (the method) does the same for one URL.
+	PresignUnsignedHost bool
 }
 
 // COS signs requests for Tencent Cloud Object Storage with q-sign. It
@@ -295,9 +305,23 @@ func (c *COS) Presign(ctx context.Context, r *http.Request, now time.Time, expir
 	return c.PresignWithTimes(ctx, r, NewCOSTimes(now, expires))
 }
 
+// PresignUnsignedHost is Presign with the host left out of the signature
+// whatever COSOptions.PresignUnsignedHost says: see there.
+func (c *COS) PresignUnsignedHost(ctx context.Context, r *http.Request, now time.Time, expires time.Duration) (*url.URL, http.Header, error) {
+	if err := checkExpiry(expires, 0); err != nil {
+		return nil, nil, err
+	}
+	return c.presign(ctx, r, NewCOSTimes(now, expires), false)
+}
+
 // PresignWithTimes is Presign with explicit q-sign-time and q-key-time
 // windows.
 func (c *COS) PresignWithTimes(ctx context.Context, r *http.Request, t COSTimes) (*url.URL, http.Header, error) {
+	return c.presign(ctx, r, t, !c.opts.PresignUnsignedHost)
+}
+
+// presign signs r in its URL; signHost says whether the host is signed.
+func (c *COS) presign(ctx context.Context, r *http.Request, t COSTimes, signHost bool) (*url.URL, http.Header, error) {
 	if r.URL == nil {
 		return nil, nil, errors.New("signer: cos: request has no URL")
 	}
@@ -316,6 +340,10 @@ func (c *COS) PresignWithTimes(ctx context.Context, r *http.Request, t COSTimes)
 	in := cosInputOf(r)
 	in.rawQuery = u.RawQuery
 	filter := cosHeaderFilter(c.opts.SignedHeaders)
+	if !signHost {
+		signed := filter
+		filter = func(name string) bool { return name != "host" && signed(name) }
+	}
 	canon := cosCanonicalize(in, filter, nil, false)
 	auth := cosFinish(canon, creds.AccessKeyID, creds.SecretAccessKey,
 		cosWindow(t.SignStart, t.SignEnd), cosWindow(t.KeyStart, t.KeyEnd))

@@ -53,6 +53,7 @@ func (s *Server) newCall(w http.ResponseWriter, r *http.Request) *call {
 	s.wire.setRequestIDs(w.Header(), c.reqID)
 	c.entry = s.log.add(Request{
 		Method: r.Method,
+		Host:   r.Host,
 		Bucket: c.bucket,
 		Key:    c.key,
 		Query:  redactQuery(c.query),

@@ -306,8 +306,13 @@ func (r *listResult) xmlForm(w *wire) any {
 			StorageClass: o.storageClass,
 		})
 	}
+	// IBM COS (and old Ceph RGW) encode keys but not CommonPrefixes.
+	encPrefix := enc
+	if w.d.Bucket.Objects.RawCommonPrefixes {
+		encPrefix = func(s string) string { return s }
+	}
 	for _, p := range r.page.prefixes {
-		out.CommonPrefixes = append(out.CommonPrefixes, xmlCommonPrefix{Prefix: enc(p)})
+		out.CommonPrefixes = append(out.CommonPrefixes, xmlCommonPrefix{Prefix: encPrefix(p)})
 	}
 	return out
 }

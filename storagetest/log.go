@@ -13,6 +13,9 @@ import (
 type Request struct {
 	// Method is the HTTP method.
 	Method string
+	// Host is the request's Host, port included ("127.0.0.1:PORT",
+	// "bucket.localhost:PORT", ...).
+	Host string
 	// Bucket and Key are decoded from the request path; both are empty
 	// for service requests, and Key is empty for bucket requests.
 	Bucket, Key string

@@ -40,6 +40,11 @@ func (s *Server) opListBuckets(c *call) error {
 	}
 	switch {
 	case s.wire.fl == flavorQingStor:
+		// A zone's host lists that zone's buckets; the global host
+		// (the bare domain) every zone's.
+		if zone, global := s.hostZone(c.r.Host); !global {
+			res.buckets = slices.DeleteFunc(res.buckets, func(b bucketInfo) bool { return b.region != zone })
+		}
 		if loc := c.r.Header.Get("Location"); loc != "" {
 			res.buckets = slices.DeleteFunc(res.buckets, func(b bucketInfo) bool { return b.region != loc })
 		}
@@ -114,6 +119,11 @@ func (s *Server) opCreateBucket(c *call) error {
 		return err
 	}
 	cfg := bucketConfig{region: s.opts.Region}
+	if s.wire.fl == flavorQingStor {
+		if zone, global := s.hostZone(c.r.Host); !global {
+			cfg.region = zone
+		}
+	}
 	body, err := c.readConfigBody(false)
 	if err != nil {
 		return err
@@ -231,14 +241,13 @@ func (r *locationResult) jsonForm(*wire) any {
 	}{r.value}
 }
 
-// opListLocations is QingStor's GET /?location: the zones, here the
-// server's one.
+// opListLocations is QingStor's GET /?location: the server's zones.
 func (s *Server) opListLocations(c *call) error {
-	c.result(http.StatusOK, &locationsResult{zone: s.opts.Region})
+	c.result(http.StatusOK, &locationsResult{zones: s.zones()})
 	return nil
 }
 
-type locationsResult struct{ zone string }
+type locationsResult struct{ zones []string }
 
 func (r *locationsResult) xmlForm(*wire) any { return struct{}{} }
 
@@ -249,9 +258,13 @@ func (r *locationsResult) jsonForm(*wire) any {
 		Endpoint      string `json:"endpoint"`
 		EngineVersion string `json:"engine_version"`
 	}
+	ls := make([]location, 0, len(r.zones))
+	for _, z := range r.zones {
+		ls = append(ls, location{ID: z, Name: z, Endpoint: z + ".qingstor.com", EngineVersion: "v2"})
+	}
 	return struct {
 		Locations []location `json:"locations"`
-	}{[]location{{ID: r.zone, Name: r.zone, Endpoint: r.zone + ".qingstor.com", EngineVersion: "v2"}}}
+	}{ls}
 }
 
 // opGetBucketStatistics is QingStor's GET /bucket?stats: the bucket's

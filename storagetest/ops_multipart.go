@@ -127,6 +127,9 @@ func (s *Server) opUploadPart(c *call) error {
 	if err := c.checkSSE(proto, false); err != nil {
 		return err
 	}
+	if err := c.requireUploadChecksum(false); err != nil {
+		return err
+	}
 	sum, err := c.requestChecksum()
 	if err != nil {
 		return err

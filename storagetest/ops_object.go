@@ -50,6 +50,9 @@ func (s *Server) opPutObject(c *call) error {
 	if err != nil {
 		return err
 	}
+	if err := c.requireUploadChecksum(rq.present); err != nil {
+		return err
+	}
 	obj, err := c.readObject()
 	if err != nil {
 		return err

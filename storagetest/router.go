@@ -79,9 +79,6 @@ func (s *Server) routeTable() []route {
 		{method: get, level: levelBucket, sub: "cors", op: "GetBucketCors", h: s.opGetBucketCORS},
 		{method: put, level: levelBucket, sub: "cors", op: "PutBucketCors", h: s.opPutBucketCORS},
 		{method: del, level: levelBucket, sub: "cors", op: "DeleteBucketCors", h: s.opDeleteBucketCORS},
-		{method: get, level: levelBucket, sub: "policy", op: "GetBucketPolicy", h: s.opGetBucketPolicy},
-		{method: put, level: levelBucket, sub: "policy", op: "PutBucketPolicy", h: s.opPutBucketPolicy},
-		{method: del, level: levelBucket, sub: "policy", op: "DeleteBucketPolicy", h: s.opDeleteBucketPolicy},
 		{method: get, level: levelBucket, sub: "uploads", op: "ListMultipartUploads", h: s.opListMultipartUploads},
 		{method: post, level: levelBucket, sub: "delete", op: "DeleteObjects", h: s.opDeleteObjects},
 
@@ -103,6 +100,13 @@ func (s *Server) routeTable() []route {
 		{method: get, level: levelObject, op: "GetObject", h: s.opGetObject},
 		{method: head, level: levelObject, op: "HeadObject", h: s.opHeadObject},
 		{method: del, level: levelObject, op: "DeleteObject", h: s.opDeleteObject},
+	}
+	if s.dialect.Bucket.Policy.Supported {
+		rts = append(rts,
+			route{method: get, level: levelBucket, sub: "policy", op: "GetBucketPolicy", h: s.opGetBucketPolicy},
+			route{method: put, level: levelBucket, sub: "policy", op: "PutBucketPolicy", h: s.opPutBucketPolicy},
+			route{method: del, level: levelBucket, sub: "policy", op: "DeleteBucketPolicy", h: s.opDeleteBucketPolicy},
+		)
 	}
 	if s.dialect.Has(client.FeatureVersioning) {
 		rts = append(rts,
@@ -196,6 +200,10 @@ func (s *Server) resolve(c *call) (*route, error) {
 // run names the call's operation and runs its handler.
 func (s *Server) run(c *call, rt *route) {
 	c.op = rt.opFor(c)
+	if err := c.checkRequiredChecksum(); err != nil {
+		c.writeError(err)
+		return
+	}
 	if err := rt.h(c); err != nil {
 		c.writeError(err)
 	}

@@ -37,6 +37,13 @@ type Options struct {
 	// dialect's DefaultRegion, or "ap-beijing" for COS (and any dialect
 	// without a default region).
 	Region string
+	// Zones are the QingStor zones the server serves besides Region, as
+	// hosts <zone>.<VirtualHostDomain> (and <bucket>.<zone>.<domain>). A
+	// bucket belongs to the zone of the host it was created through
+	// (Region for the server's address); GET Service on a zone's host
+	// lists that zone's buckets, on the bare domain (the global host, as
+	// qingstor.com) every zone's. Other dialects ignore it.
+	Zones []string
 	// Clock is the server's notion of now, for signature and token expiry
 	// checks and for object and bucket timestamps. Default time.Now.
 	Clock func() time.Time

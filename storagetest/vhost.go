@@ -37,18 +37,53 @@ func (s *Server) vhostBucket(host string) (string, bool) {
 		return "", false
 	}
 	bucket := host[:len(host)-len(domain)-1]
-	if s.wire.fl == flavorQingStor && s.opts.Region != "" {
-		if strings.EqualFold(bucket, s.opts.Region) {
-			return "", false // zone.domain: path style
-		}
-		if b, ok := cutSuffixFold(bucket, "."+s.opts.Region); ok {
-			bucket = b
+	if s.wire.fl == flavorQingStor {
+		for _, zone := range s.zones() {
+			if strings.EqualFold(bucket, zone) {
+				return "", false // zone.domain: path style
+			}
+			if b, ok := cutSuffixFold(bucket, "."+zone); ok {
+				bucket = b
+				break
+			}
 		}
 	}
 	if bucket == "" {
 		return "", false
 	}
 	return bucket, true
+}
+
+// zones are the QingStor zones the server serves: Region, then
+// Options.Zones.
+func (s *Server) zones() []string {
+	zs := make([]string, 0, 1+len(s.opts.Zones))
+	if s.opts.Region != "" {
+		zs = append(zs, s.opts.Region)
+	}
+	return append(zs, s.opts.Zones...)
+}
+
+// hostZone returns the QingStor zone a request's Host names:
+// <zone>.<domain> or <bucket>.<zone>.<domain> for one of the server's
+// zones; global is true for the bare domain (qingstor.com's stand-in),
+// and any other host (the server's address) is Region's.
+func (s *Server) hostZone(host string) (zone string, global bool) {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	domain := s.opts.VirtualHostDomain
+	if strings.EqualFold(host, domain) {
+		return "", true
+	}
+	if sub, ok := cutSuffixFold(host, "."+domain); ok {
+		for _, zone := range s.zones() {
+			if strings.EqualFold(sub, zone) || strings.HasSuffix(strings.ToLower(sub), "."+strings.ToLower(zone)) {
+				return zone, false
+			}
+		}
+	}
+	return s.opts.Region, false
 }
 
 func cutSuffixFold(s, suffix string) (string, bool) {

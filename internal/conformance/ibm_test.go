@@ -8,5 +8,12 @@ import (
 
 func TestIBMStoragetest(t *testing.T) { onStoragetest(t, client.IBM) }
 
-// IBM with HMAC keys speaks S3 with SigV4, which MinIO serves.
-func TestIBMHMACMinIO(t *testing.T) { onMinIO(t, client.IBM, minioGaps) }
+// IBM with HMAC keys speaks S3 with SigV4, which MinIO serves. MinIO
+// encodes the CommonPrefixes of an encoding-type=url listing like its
+// keys, which IBM COS does not (client.ObjectListWire.RawCommonPrefixes):
+// the dialect is copied with that fact set to MinIO's.
+func TestIBMHMACMinIO(t *testing.T) {
+	d := client.IBM
+	d.Bucket.Objects.RawCommonPrefixes = false
+	onMinIO(t, d, minioGaps)
+}
