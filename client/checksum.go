@@ -112,6 +112,34 @@ func (a ChecksumAlgorithm) headerSuffix() string {
 	return "checksum-" + strings.ToLower(checksumNames[a])
 }
 
+// lowerNames are the algorithms' names in lower case ("crc32c"), as
+// Verified strings spell them.
+var lowerNames = func() (n [len(checksumNames)]string) {
+	for i, name := range checksumNames {
+		n[i] = strings.ToLower(name)
+	}
+	return n
+}()
+
+// amzChecksumHeaders are the canonical names of the x-amz-checksum-*
+// headers, built once: requests and answers carry them often enough
+// that building them each time shows in allocation profiles.
+var amzChecksumHeaders = func() (h [len(checksumNames)]string) {
+	for a := ChecksumCRC32; a <= ChecksumCRC64NVME; a++ {
+		h[a] = http.CanonicalHeaderKey("x-amz-" + a.headerSuffix())
+	}
+	return h
+}()
+
+// checksumHeader is the canonical name of the header carrying a checksum
+// in a (valid) algorithm, such as "X-Amz-Checksum-Crc32c".
+func (d *Dialect) checksumHeader(a ChecksumAlgorithm) string {
+	if d.HeaderPrefix == "x-amz-" {
+		return amzChecksumHeaders[a]
+	}
+	return http.CanonicalHeaderKey(d.HeaderPrefix + a.headerSuffix())
+}
+
 // Checksum is a digest of an object's or a part's content in one of the
 // additional checksum algorithms. The zero value means no checksum.
 type Checksum struct {
@@ -251,7 +279,7 @@ func (d *Dialect) SetChecksum(h http.Header, c Checksum) {
 	if c.IsZero() {
 		return
 	}
-	h.Set(d.HeaderPrefix+c.Algorithm.headerSuffix(), c.String())
+	h[d.checksumHeader(c.Algorithm)] = []string{c.String()}
 }
 
 // SetChecksumAlgorithm sets the header declaring the checksum algorithm
@@ -270,8 +298,8 @@ func (d *Dialect) ResponseChecksum(h http.Header) (Checksum, bool) {
 	if !d.Has(FeatureChecksums) {
 		return Checksum{}, false
 	}
-	for _, a := range ChecksumAlgorithm(0).Values()[1:] {
-		if v := h.Get(d.HeaderPrefix + a.headerSuffix()); v != "" {
+	for a := ChecksumCRC32; a <= ChecksumCRC64NVME; a++ {
+		if v := h.Get(d.checksumHeader(a)); v != "" {
 			if c, err := ParseChecksum(a, v); err == nil {
 				return c, true
 			}

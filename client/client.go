@@ -9,6 +9,12 @@
 // handshake, response header, body stall), never as a whole, and an
 // attempt that times out is retried like a connection error; the last
 // one's failure is a *TimeoutError matching ErrTimeout.
+//
+// Writes carry what lets the server verify their body
+// (Options.Integrity: by default the cheapest checksum the dialect
+// verifies, negotiated with S3-compatible servers that refuse or ignore
+// additional checksums, see ChecksumSupport), and over plain http SigV4
+// requests sign their body's SHA-256 (Options.PayloadSigning).
 package client
 
 import (
@@ -33,6 +39,9 @@ type Client struct {
 	opts    Options
 	base    http.RoundTripper
 	signer  signer.Signer // built once: signers cache derived keys
+	// neg is what the client learned of its server (negotiate.go),
+	// shared with the clients With derives for the same endpoint.
+	neg *negotiation
 }
 
 // New returns a client for dialect d. It checks the options (region form,
@@ -43,7 +52,7 @@ func New(d Dialect, optFns ...func(*Options)) (*Client, error) {
 	for _, fn := range optFns {
 		fn(&o)
 	}
-	c := &Client{dialect: d, opts: o}
+	c := &Client{dialect: d, opts: o, neg: new(negotiation)}
 	if err := c.resolve(&c.opts); err != nil {
 		return nil, err
 	}
@@ -118,6 +127,9 @@ func (c *Client) resolve(o *Options) error {
 	if o.Signer == nil && d.NewSigner == nil {
 		return InvalidArgument("Signer", "the %s dialect has no default signer; set Options.Signer", d.Name)
 	}
+	if err := checkBodyOptions(o); err != nil {
+		return err
+	}
 	o.Retry = o.Retry.withDefaults()
 	o.Timeouts = o.Timeouts.withDefaults()
 	return nil
@@ -144,6 +156,9 @@ func (c *Client) With(optFns ...func(*Options)) (*Client, error) {
 	d := *c
 	d.opts = o
 	d.signer = d.newSigner(&d.opts)
+	if o.Endpoint != c.opts.Endpoint {
+		d.neg = new(negotiation) // another server
+	}
 	return &d, nil
 }
 

@@ -202,6 +202,15 @@ type Dialect struct {
 	// BadDigest; QingStor: bad_digest. A malformed checksum (S3's
 	// InvalidDigest) is not listed: sending it again cannot help.
 	DigestMismatchCodes map[string]bool
+	// ChecksumRefusalCodes are the error codes of a 400 answer with which
+	// a server may refuse a request for carrying an additional checksum
+	// (x-amz-checksum-*) it does not take; a 501 always may. When the
+	// request sent without it (with Content-MD5 instead) then succeeds,
+	// the client stops sending them (see ChecksumSupport). S3 lists
+	// InvalidArgument (Backblaze B2), InvalidRequest (S3 itself, before
+	// 2025, on a part of an upload created without a checksum) and
+	// NotImplemented (Cloudflare R2).
+	ChecksumRefusalCodes map[string]bool
 	// Features lists optional capabilities.
 	Features Feature
 	// Limits are the dialect's size and count limits.

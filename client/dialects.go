@@ -139,7 +139,8 @@ var S3 = Dialect{
 	},
 
 	// IBM inherits these: it copies S3.
-	DigestMismatchCodes: s3DigestMismatch,
+	DigestMismatchCodes:  s3DigestMismatch,
+	ChecksumRefusalCodes: s3ChecksumRefusals,
 }
 
 // IBM is IBM Cloud Object Storage. Its default signer is SigV4 with HMAC

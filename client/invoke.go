@@ -225,6 +225,9 @@ func (s *sender) Handle(ctx context.Context, input any) (any, middleware.Metadat
 		return nil, md, err // net/http would refuse it, after every retry
 	}
 	body, _ := middleware.GetStackValue(ctx, bodyKey{}).(*Body)
+	if err := s.c.signPayload(s.o, s.signer, req.Header, body); err != nil { // bodycheck.go
+		return nil, md, &OperationError{Dialect: d.Name, Op: s.op, Err: err}
+	}
 
 	wd := &watchdog{next: s.c.base, t: s.o.Timeouts, dialect: d.Name, op: s.op}
 	if t, ok := s.c.base.(*http.Transport); ok {

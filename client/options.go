@@ -66,6 +66,19 @@ type Options struct {
 	// APIOptions edit each operation's smithy-go middleware stack, to add
 	// or replace steps.
 	APIOptions []func(*middleware.Stack) error
+	// Integrity is what single PUTs (object.Client.Put) and parts
+	// (multipart.Client.UploadPart) carry for the server to verify their
+	// body when the call names no checksum of its own; a call's own
+	// Integrity field overrides it. The zero value is IntegrityAuto: the
+	// cheapest checksum the dialect verifies (see Integrity).
+	// IntegrityOff sends none.
+	Integrity Integrity
+	// PayloadSigning says whether SigV4 requests sign their body's
+	// SHA-256 (x-amz-content-sha256). The zero value,
+	// PayloadSigningAuto, signs it when the endpoint is plain http, where
+	// nothing else authenticates the body, and sends UNSIGNED-PAYLOAD
+	// over https. See PayloadSigning.
+	PayloadSigning PayloadSigning
 }
 
 // RetryPolicy says when and how failed attempts are retried. The zero

@@ -22,6 +22,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -189,6 +190,26 @@ type UploadPartInput struct {
 	// matching client.ErrTrailerIgnored (the server did not decode the
 	// framing: upload the part again without TrailingChecksum).
 	TrailingChecksum client.ChecksumAlgorithm
+	// Integrity is what the part carries for the server to verify it when
+	// none of ContentMD5, ComputeContentMD5, Checksum and TrailingChecksum
+	// is set: client.IntegrityDefault takes the client's
+	// Options.Integrity, whose default, client.IntegrityAuto, is the
+	// cheapest checksum the dialect verifies (a CRC32C additional checksum
+	// on S3 and IBM, falling back to Content-MD5 on a server that refuses
+	// or ignores it; the CRC-64 on COS; Content-MD5 on QingStor).
+	// client.IntegrityOff sends none. S3 takes a part's CRC32C whether or
+	// not the upload was initiated with a ChecksumAlgorithm (since 2025;
+	// such a checksum is verified, not kept for Complete); a server that
+	// still refuses it ("Checksum Type mismatch") gets Content-MD5.
+	// UploadPartOutput.Verified says what the server verified.
+	Integrity client.Integrity
+	// PayloadSHA256 is the part's raw SHA-256, if the caller has it: a
+	// SigV4 request whose payload is signed (client.PayloadSigning; by
+	// default over plain http) signs it instead of computing it.
+	PayloadSHA256 []byte
+
+	// prepared is the body with its checksums, as UploadPart sends it.
+	prepared *client.PreparedBody
 }
 
 // UploadPartOutput is the result of UploadPart.
@@ -201,8 +222,15 @@ type UploadPartOutput struct {
 	HasCRC64 bool
 	// Checksum is the part's additional checksum as the server reports
 	// it, for CompletedPart.Checksum.
-	Checksum  client.Checksum
-	RequestID string
+	Checksum client.Checksum
+	// Verified names what the server verified the part with: "crc32c"
+	// (or another additional checksum it echoed), "md5" (Content-MD5, or
+	// an ETag equal to the part's MD5), "crc64" (COS's CRC-64, equal to
+	// the part's). It is "" when nothing did, and Unverified then says
+	// why.
+	Verified   string
+	Unverified string
+	RequestID  string
 }
 
 var uploadPartOp = client.Op[UploadPartInput, UploadPartOutput]{
@@ -233,9 +261,23 @@ var uploadPartOp = client.Op[UploadPartInput, UploadPartOutput]{
 		if err := d.CheckTrailingChecksum("TrailingChecksum", in.TrailingChecksum, in.Checksum); err != nil {
 			return err
 		}
+		if err := client.CheckIntegrity("Integrity", in.Integrity); err != nil {
+			return err
+		}
+		if err := client.CheckPayloadSHA256("PayloadSHA256", in.PayloadSHA256); err != nil {
+			return err
+		}
 		return checkSSE(d, "SSE", in.SSE)
 	},
 	Serialize: func(d *client.Dialect, o *client.Options, in *UploadPartInput, r *client.Request) error {
+		if in.prepared != nil {
+			r.Method, r.Bucket, r.Key = http.MethodPut, in.Bucket, in.Key
+			r.Query.Set(d.Params.UploadID, in.UploadID)
+			r.Query.Set(d.Params.PartNumber, strconv.Itoa(in.PartNumber))
+			d.SetSSECustomer(r.Header, in.SSE, false)
+			in.prepared.Apply(r)
+			return nil
+		}
 		size := in.Size
 		if size == 0 {
 			size = -1
@@ -266,6 +308,8 @@ var uploadPartOp = client.Op[UploadPartInput, UploadPartOutput]{
 				return client.NotSupported(d, "TrailingChecksum", "trailing checksums with this signer")
 			}
 			d.SetTrailingChecksum(r, in.TrailingChecksum, "")
+		} else if in.PayloadSHA256 != nil {
+			r.Header.Set("X-Amz-Content-Sha256", hex.EncodeToString(in.PayloadSHA256))
 		}
 		return nil
 	},
@@ -281,20 +325,6 @@ var uploadPartOp = client.Op[UploadPartInput, UploadPartOutput]{
 		out.RequestID = d.RequestID(resp.Header)
 		return nil
 	},
-}
-
-// UploadPart uploads one part of a multipart upload and returns its ETag
-// (and CRC-64 where the dialect reports one). The body is never buffered.
-// A successful answer without an ETag header is returned as a
-// *client.MalformedResponseError (client.ErrMalformedResponse), naming
-// the status and request id: the part may or may not be stored, and
-// cannot be listed in Complete; send it again.
-func (c *Client) UploadPart(ctx context.Context, in *UploadPartInput, optFns ...func(*client.Options)) (*UploadPartOutput, error) {
-	out, err := invoke(ctx, c.c, &uploadPartOp, in, optFns)
-	if err == nil && in.TrailingChecksum != client.ChecksumNone && out.Checksum.Algorithm != in.TrailingChecksum {
-		return nil, &client.OperationError{Dialect: c.c.Dialect().Name, Op: uploadPartOp.Name, Err: client.ErrTrailerIgnored}
-	}
-	return out, err
 }
 
 // bodyMD5 computes the MD5 of size bytes of r from its current offset

@@ -180,11 +180,20 @@ func TestGetVerifiesBody(t *testing.T) {
 			type stored struct {
 				key, verified string
 			}
-			puts := []stored{{"plain", "md5"}}
+			// "plain" carries no checksum (IntegrityOff): its ETag (or
+			// COS's CRC-64) verifies it. "default" carries what Put sends
+			// by default: a CRC32C on S3 and IBM.
+			puts := []stored{{"plain", "md5"}, {"default", "md5"}}
 			if d.Has(client.FeatureCRC64) {
-				puts[0].verified = "crc64"
+				puts[0].verified, puts[1].verified = "crc64", "crc64"
 			}
-			if _, err := objects.Put(context.Background(), &object.PutInput{Bucket: b, Key: "plain", Body: bytes.NewReader(content)}); err != nil {
+			if d.Has(client.FeatureChecksums) {
+				puts[1].verified = "crc32c"
+			}
+			if _, err := objects.Put(context.Background(), &object.PutInput{Bucket: b, Key: "plain", Body: bytes.NewReader(content), Integrity: client.IntegrityOff}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := objects.Put(context.Background(), &object.PutInput{Bucket: b, Key: "default", Body: bytes.NewReader(content)}); err != nil {
 				t.Fatal(err)
 			}
 			if d.Has(client.FeatureChecksums) {
@@ -237,7 +246,7 @@ func TestGetKMSObject(t *testing.T) {
 			put := func(key string, sum client.Checksum) {
 				t.Helper()
 				c, _ := srv.Client(client.WithAPIOptions(addHeader("x-amz-server-side-encryption", "aws:kms")))
-				if _, err := object.NewClient(c).Put(context.Background(), &object.PutInput{Bucket: b, Key: key, Body: bytes.NewReader(content), Checksum: sum}); err != nil {
+				if _, err := object.NewClient(c).Put(context.Background(), &object.PutInput{Bucket: b, Key: key, Body: bytes.NewReader(content), Checksum: sum, Integrity: client.IntegrityOff}); err != nil {
 					t.Fatal(err)
 				}
 			}

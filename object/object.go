@@ -20,12 +20,19 @@
 // it with client.ErrChecksumMismatch instead of io.EOF.
 // GetInput.DisableVerification turns that check off; GetOutput.Verified
 // names it.
+//
+// Put sends by default the cheapest checksum the dialect verifies (a
+// CRC32C on S3 and IBM, Content-MD5 instead on a server that refuses or
+// ignores it; the CRC-64 checked on COS; Content-MD5 on QingStor);
+// PutInput.Integrity changes that, and PutOutput.Verified names what the
+// server verified.
 package object
 
 import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -108,12 +115,28 @@ type PutInput struct {
 	// client.ErrTrailerIgnored: the server did not decode the framing and
 	// the object must be written again without TrailingChecksum.
 	TrailingChecksum client.ChecksumAlgorithm
+	// Integrity is what the body carries for the server to verify it when
+	// none of ContentMD5, Checksum and TrailingChecksum is set:
+	// client.IntegrityDefault takes the client's Options.Integrity, whose
+	// default, client.IntegrityAuto, is the cheapest checksum the dialect
+	// verifies (a CRC32C additional checksum on S3 and IBM, falling back
+	// to Content-MD5 on a server that refuses or ignores it; the CRC-64
+	// on COS; Content-MD5 on QingStor). client.IntegrityOff sends none.
+	// PutOutput.Verified says what the server verified.
+	Integrity client.Integrity
+	// PayloadSHA256 is the body's raw SHA-256, if the caller has it: a
+	// SigV4 request whose payload is signed (client.PayloadSigning; by
+	// default over plain http) signs it instead of computing it.
+	PayloadSHA256 []byte
 	// Retention protects the object in an IBM bucket with a protection
 	// configuration (Retention-Period, Retention-Expiration-Date and
 	// Retention-Legal-Hold-ID); other dialects refuse it with
 	// client.ErrNotSupported. It goes with a single PUT only: an
 	// unknown-length Body longer than one part is refused.
 	Retention *client.Retention
+
+	// prepared is the body with its checksums, as Put sends it.
+	prepared *client.PreparedBody
 }
 
 func (in *PutInput) options() *client.ObjectOptions {
@@ -137,6 +160,15 @@ type PutOutput struct {
 	// Checksum is the additional checksum the server verified and stored,
 	// when the request carried one and the server reports it.
 	Checksum client.Checksum
+	// Verified names what the server verified the body with: "crc32c"
+	// (or another additional checksum it echoed), "md5" (Content-MD5, or
+	// an ETag equal to the body's MD5), "crc64" (COS's CRC-64, equal to
+	// the body's). It is "" when nothing did, and Unverified then says
+	// why (IntegrityOff; a one-shot stream; a server that ignored the
+	// checksum). For a body sent as a multipart upload it names the
+	// check every part passed.
+	Verified   string
+	Unverified string
 	// UploadID is set when an unknown-length body was sent as a multipart
 	// upload.
 	UploadID  string
@@ -171,9 +203,21 @@ var putOp = client.Op[PutInput, PutOutput]{
 		if err := d.CheckTrailingChecksum("TrailingChecksum", in.TrailingChecksum, in.Checksum); err != nil {
 			return err
 		}
+		if err := client.CheckIntegrity("Integrity", in.Integrity); err != nil {
+			return err
+		}
+		if err := client.CheckPayloadSHA256("PayloadSHA256", in.PayloadSHA256); err != nil {
+			return err
+		}
 		return d.CheckObjectOptions(in.options())
 	},
 	Serialize: func(d *client.Dialect, o *client.Options, in *PutInput, r *client.Request) error {
+		if in.prepared != nil {
+			r.Method, r.Bucket, r.Key = http.MethodPut, in.Bucket, in.Key
+			d.SetObjectOptions(r.Header, in.options())
+			in.prepared.Apply(r)
+			return nil
+		}
 		size := in.Size
 		if size == 0 {
 			size = -1
@@ -196,6 +240,8 @@ var putOp = client.Op[PutInput, PutOutput]{
 				return client.NotSupported(d, "TrailingChecksum", "trailing checksums with this signer")
 			}
 			d.SetTrailingChecksum(r, in.TrailingChecksum, in.ContentEncoding)
+		} else if in.PayloadSHA256 != nil {
+			r.Header.Set("X-Amz-Content-Sha256", hex.EncodeToString(in.PayloadSHA256))
 		}
 		return nil
 	},
@@ -218,16 +264,6 @@ func (c *Client) Put(ctx context.Context, in *PutInput, optFns ...func(*client.O
 		return c.putStream(ctx, in, optFns)
 	}
 	return c.putOne(ctx, in, optFns)
-}
-
-// putOne runs one PutObject request, checking that a trailing checksum
-// was acknowledged.
-func (c *Client) putOne(ctx context.Context, in *PutInput, optFns []func(*client.Options)) (*PutOutput, error) {
-	out, err := client.Invoke(ctx, c.c, &putOp, in, optFns...)
-	if err == nil && in.TrailingChecksum != client.ChecksumNone && out.Checksum.Algorithm != in.TrailingChecksum {
-		return nil, &client.OperationError{Dialect: c.c.Dialect().Name, Op: putOp.Name, Err: client.ErrTrailerIgnored}
-	}
-	return out, err
 }
 
 // lengthKnown reports whether client.NewBody can find r's length.
@@ -319,6 +355,10 @@ type GetInput struct {
 	// against the checksum its answer publishes (see Get): Body is then
 	// the server's bytes as they come. Verification is on by default.
 	DisableVerification bool
+
+	// noChecksumMode: the server refuses x-amz-checksum-mode, so Get
+	// does not ask for the checksum by default.
+	noChecksumMode bool
 }
 
 // ObjectType says whether an object can be appended to.
@@ -434,7 +474,7 @@ var getOp = client.Op[GetInput, GetOutput]{
 		in.Conditions.apply(r.Header, "")
 		in.Override.apply(r.Query)
 		d.SetSSECustomer(r.Header, in.SSE, false)
-		setChecksumMode(d, r.Header, in.ChecksumMode || (in.whole() && !in.DisableVerification && d.Has(client.FeatureChecksums)))
+		setChecksumMode(d, r.Header, in.ChecksumMode || in.defaultChecksumMode(d))
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *GetOutput) error {
@@ -474,7 +514,7 @@ var getOp = client.Op[GetInput, GetOutput]{
 // cannot be checked (the published checksums are of the whole object).
 // DisableVerification turns the check off.
 func (c *Client) Get(ctx context.Context, in *GetInput, optFns ...func(*client.Options)) (*GetOutput, error) {
-	out, err := client.Invoke(ctx, c.c, &getOp, in, optFns...)
+	out, in, err := c.getNegotiated(ctx, in, optFns) // put_integrity.go
 	if err != nil {
 		return nil, err
 	}

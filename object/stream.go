@@ -216,6 +216,7 @@ func (c *Client) putMultipart(ctx context.Context, in *PutInput, ch *chunker, n 
 
 	last := d.Limits.FirstPartNumber + d.Limits.MaxParts - 1
 	var parts []multipart.CompletedPart
+	var checks partChecks
 	for number, more := d.Limits.FirstPartNumber, true; ; number++ {
 		if d.Limits.MaxParts > 0 && number > last {
 			return nil, withOp(client.InvalidArgument("Body", "is longer than %d parts of %d bytes, the %s limit; raise PartSize", d.Limits.MaxParts, len(ch.buf), d.Name), putOp.Name)
@@ -223,12 +224,13 @@ func (c *Client) putMultipart(ctx context.Context, in *PutInput, ch *chunker, n 
 		body := fence(ch.buf[:n])
 		part, err := mp.UploadPart(ctx, &multipart.UploadPartInput{
 			Bucket: in.Bucket, Key: in.Key, UploadID: up.UploadID, PartNumber: number,
-			Body: body, Size: int64(n), SSE: in.SSE,
+			Body: body, Size: int64(n), SSE: in.SSE, Integrity: in.Integrity,
 		}, optFns...)
 		body.release() // the buffer is refilled next
 		if err != nil {
 			return nil, err
 		}
+		checks.add(part.Verified, part.Unverified)
 		parts = append(parts, multipart.CompletedPart{PartNumber: number, ETag: part.ETag})
 		if !more {
 			break
@@ -244,10 +246,48 @@ func (c *Client) putMultipart(ctx context.Context, in *PutInput, ch *chunker, n 
 	if err != nil {
 		return nil, err
 	}
+	verified, unverified := checks.result()
 	return &PutOutput{
 		ETag: done.ETag, VersionID: done.VersionID, CRC64: done.CRC64, HasCRC64: done.HasCRC64,
-		UploadID: up.UploadID, RequestID: done.RequestID,
+		UploadID: up.UploadID, RequestID: done.RequestID, Verified: verified, Unverified: unverified,
 	}, nil
+}
+
+// partChecks sums up what the parts of an upload were verified with.
+type partChecks struct {
+	verified   string // the check of the first verified part
+	mixed      bool   // another part passed another check
+	checked, n int
+	unverified string // why the first unverified part was not
+}
+
+func (pc *partChecks) add(verified, unverified string) {
+	pc.n++
+	switch {
+	case verified == "":
+		if pc.unverified == "" {
+			pc.unverified = unverified
+		}
+		return
+	case pc.checked == 0:
+		pc.verified = verified
+	case verified != pc.verified:
+		pc.mixed = true
+	}
+	pc.checked++
+}
+
+// result is PutOutput's Verified and Unverified for the upload: the check
+// every part passed, "parts" when each passed one but not the same, or
+// why a part was not verified.
+func (pc *partChecks) result() (string, string) {
+	switch {
+	case pc.n == 0 || pc.checked < pc.n:
+		return "", fmt.Sprintf("%d of %d parts were verified; another: %s", pc.checked, pc.n, pc.unverified)
+	case pc.mixed:
+		return "parts", ""
+	}
+	return pc.verified, ""
 }
 
 // withOp records the operation name on an input error.

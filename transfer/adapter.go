@@ -32,11 +32,29 @@ func NewClientAPI(c *client.Client) *ClientAPI {
 // Dialect returns the client's dialect.
 func (a *ClientAPI) Dialect() *client.Dialect { return a.c.Dialect() }
 
+// ChecksumSupport returns what the client has learned of its server's
+// additional checksums (client.Client.ChecksumSupport): the manager
+// sends Content-MD5 instead where the server refuses or ignores them.
+func (a *ClientAPI) ChecksumSupport() client.ChecksumSupport { return a.c.ChecksumSupport() }
+
+// RecordChecksumSupport records what an upload showed of the server's
+// additional checksums, for the client's later requests
+// (client.Client.RecordChecksumSupport).
+func (a *ClientAPI) RecordChecksumSupport(s client.ChecksumSupport, op, detail string) {
+	a.c.RecordChecksumSupport(s, op, detail)
+}
+
+// SignsPayloads reports whether the client signs request payloads
+// (client.Client.SignsPayloads): the manager then computes each part's
+// SHA-256 in the same read as its checksums.
+func (a *ClientAPI) SignsPayloads() bool { return a.c.SignsPayloads() }
+
 // PutObject stores an object with object.Client.Put.
 func (a *ClientAPI) PutObject(ctx context.Context, in *PutObjectInput) (*PutObjectOutput, error) {
 	out, err := a.objects.Put(ctx, &object.PutInput{
 		Bucket: in.Bucket, Key: in.Key, Body: in.Body, Size: in.Body.Size(), ContentMD5: in.ContentMD5,
-		Checksum: in.Checksum, TrailingChecksum: in.TrailingChecksum,
+		Checksum: in.Checksum, TrailingChecksum: in.TrailingChecksum, PayloadSHA256: in.PayloadSHA256,
+		Integrity:   client.IntegrityOff, // the manager chose the checksums
 		ContentType: in.ContentType, ContentEncoding: in.ContentEncoding,
 		ContentDisposition: in.ContentDisposition, CacheControl: in.CacheControl, Metadata: in.Metadata,
 	})
@@ -64,7 +82,8 @@ func (a *ClientAPI) UploadPart(ctx context.Context, in *UploadPartInput) (*Uploa
 	out, err := a.uploads.UploadPart(ctx, &multipart.UploadPartInput{
 		Bucket: in.Bucket, Key: in.Key, UploadID: in.UploadID, PartNumber: in.PartNumber,
 		Body: in.Body, Size: in.Body.Size(), ContentMD5: in.ContentMD5, Checksum: in.Checksum,
-		TrailingChecksum: in.TrailingChecksum,
+		TrailingChecksum: in.TrailingChecksum, PayloadSHA256: in.PayloadSHA256,
+		Integrity: client.IntegrityOff, // the manager chose the checksums
 	})
 	if err != nil {
 		return nil, err
@@ -131,8 +150,17 @@ func (a *ClientAPI) ListUploads(ctx context.Context, bucketName, key string) ite
 // additional checksum on dialects that have them.
 func (a *ClientAPI) HeadObject(ctx context.Context, in *HeadObjectInput) (*ObjectInfo, error) {
 	d := a.c.Dialect()
-	out, err := a.objects.Head(ctx, &object.HeadInput{Bucket: in.Bucket, Key: in.Key, VersionID: in.VersionID,
-		ChecksumMode: d.Has(client.FeatureChecksums)})
+	hin := &object.HeadInput{Bucket: in.Bucket, Key: in.Key, VersionID: in.VersionID,
+		ChecksumMode: d.Has(client.FeatureChecksums) && a.c.ChecksumSupport() != client.ChecksumSupportRefused}
+	out, err := a.objects.Head(ctx, hin)
+	if err != nil && hin.ChecksumMode && d.ChecksumRefused(err) {
+		// A server that refuses additional checksums may refuse to be
+		// asked for one (Backblaze B2 refuses x-amz-checksum-mode).
+		hin.ChecksumMode = false
+		if out, err = a.objects.Head(ctx, hin); err == nil {
+			a.c.RecordChecksumSupport(client.ChecksumSupportRefused, "HeadObject", "refused a HEAD with x-amz-checksum-mode, and took it without")
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

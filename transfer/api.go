@@ -89,6 +89,10 @@ type PutObjectInput struct {
 	// did not echo it with client.ErrTrailerIgnored: the manager then
 	// sends the checksum in a header.
 	TrailingChecksum client.ChecksumAlgorithm
+	// PayloadSHA256 is Body's raw SHA-256, computed with its other
+	// digests when the API signs payloads (see ClientAPI.SignsPayloads),
+	// or nil.
+	PayloadSHA256 []byte
 	ObjectOptions
 }
 
@@ -134,6 +138,8 @@ type UploadPartInput struct {
 	// TrailingChecksum is as in PutObjectInput; the echo is
 	// UploadPartOutput.Checksum.
 	TrailingChecksum client.ChecksumAlgorithm
+	// PayloadSHA256 is as in PutObjectInput.
+	PayloadSHA256 []byte
 }
 
 // UploadPartOutput is the result of UploadAPI.UploadPart.

@@ -1,14 +1,19 @@
 package transfer
 
 import (
+	"context"
 	"crypto/md5"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"hash"
 	"hash/crc32"
 	"hash/crc64"
 	"io"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/polystore/polystore/client"
@@ -27,6 +32,10 @@ const (
 	sumMD5 sumKind = 1 << iota
 	sumCRC
 	sumCRC32C
+	// sumSHA256 is the SHA-256 a signed payload carries
+	// (x-amz-content-sha256), computed in the same read as the part's
+	// checksums when the API signs payloads.
+	sumSHA256
 )
 
 // sums are the checksums of one part.
@@ -36,6 +45,7 @@ type sums struct {
 	hasCRC    bool
 	crc32c    uint32
 	hasCRC32C bool
+	sha256    []byte // raw, nil if not computed
 }
 
 // checksum returns the CRC32C as an additional checksum, or the zero
@@ -68,6 +78,7 @@ type hasher struct {
 	md5    hash.Hash
 	crc    hash.Hash64
 	crc32c hash.Hash32
+	sha256 hash.Hash
 	w      io.Writer
 }
 
@@ -85,6 +96,10 @@ func newHasher(kinds sumKind) *hasher {
 	if kinds&sumCRC32C != 0 {
 		h.crc32c = crc32.New(castagnoli)
 		ws = append(ws, h.crc32c)
+	}
+	if kinds&sumSHA256 != 0 {
+		h.sha256 = sha256.New()
+		ws = append(ws, h.sha256)
 	}
 	switch len(ws) {
 	case 0:
@@ -109,6 +124,9 @@ func (h *hasher) sums() sums {
 	}
 	if h.crc32c != nil {
 		s.crc32c, s.hasCRC32C = h.crc32c.Sum32(), true
+	}
+	if h.sha256 != nil {
+		s.sha256 = h.sha256.Sum(nil)
 	}
 	return s
 }
@@ -226,4 +244,147 @@ func square(dst, m *[64]uint64) {
 	for i := range dst {
 		dst[i] = apply(m, m[i])
 	}
+}
+
+// Checksum negotiation: what the manager does on a server that refuses
+// or ignores the CRC32C additional checksums IntegrityAuto sends on
+// dialects with client.FeatureChecksums. It shares what it learns with
+// the client under the API (ClientAPI implements negotiator), so that a
+// later upload and the client's own calls (object.Client.Put) send
+// Content-MD5 from the start, and the other way round.
+
+// negotiator is implemented by APIs over a client.Client (ClientAPI).
+type negotiator interface {
+	ChecksumSupport() client.ChecksumSupport
+	RecordChecksumSupport(s client.ChecksumSupport, op, detail string)
+}
+
+// payloadSigner is implemented by APIs whose requests sign their
+// payload's SHA-256 (ClientAPI over plain http, by default).
+type payloadSigner interface{ SignsPayloads() bool }
+
+// checksumsFallBack reports whether the API's client already knows that
+// its server refuses or ignores additional checksums.
+func (u *uploadJob) checksumsFallBack() bool {
+	n, ok := u.api.(negotiator)
+	if !ok {
+		return false
+	}
+	s := n.ChecksumSupport()
+	return s == client.ChecksumSupportRefused || s == client.ChecksumSupportIgnored
+}
+
+// signsPayloads reports whether the API signs payloads: parts then get
+// their SHA-256 computed with their checksums.
+func (u *uploadJob) signsPayloads() bool {
+	ps, ok := u.api.(payloadSigner)
+	return ok && ps.SignsPayloads()
+}
+
+// record tells the API's client what an answer showed.
+func (u *uploadJob) record(s client.ChecksumSupport, op, detail string) {
+	if n, ok := u.api.(negotiator); ok {
+		n.RecordChecksumSupport(s, op, detail)
+	}
+}
+
+// negotiable reports whether a CRC32C the server refuses or ignores may
+// be replaced by Content-MD5: the integrity mode is IntegrityAuto (not
+// IntegrityCRC32C, which asks for it) and the dialect checks Content-MD5.
+func (u *uploadJob) negotiable() bool {
+	return u.o.Integrity == IntegrityAuto && u.d.Has(client.FeatureContentMD5)
+}
+
+// fallBack makes the task's later requests carry Content-MD5 instead of
+// a CRC32C. It reports whether this call changed it.
+func (u *uploadJob) fallBack() bool { return u.fellBack.CompareAndSwap(false, true) }
+
+// refusedChecksum reports whether err, the answer to a request that
+// carried a CRC32C header, may be the server refusing it; the task then
+// falls back to Content-MD5, to be confirmed by the next success
+// (confirmFallback). A part is sent again once for it.
+func (u *uploadJob) refusedChecksum(in client.Checksum, err error, tried *bool) bool {
+	if *tried || in.IsZero() || !u.negotiable() || !u.d.ChecksumRefused(err) {
+		return false
+	}
+	*tried = true
+	var re *client.ResponseError
+	code := "a refusal"
+	if errors.As(err, &re) {
+		code = strconv.Itoa(re.StatusCode) + " " + re.Code
+	}
+	u.refusal.CompareAndSwap(nil, &code)
+	u.fallBack()
+	return true
+}
+
+// confirmFallback records, after a request with Content-MD5 succeeded,
+// the refusal that made the task fall back, once.
+func (u *uploadJob) confirmFallback(op string) {
+	if p := u.refusal.Load(); p != nil && u.refusalRecorded.CompareAndSwap(false, true) {
+		u.record(client.ChecksumSupportRefused, op, "answered "+*p+" to a request with an additional checksum, and took it with Content-MD5")
+	}
+}
+
+// ignoredChecksum handles a successful answer that does not echo the
+// CRC32C header its request carried: the server ignored it. The task and
+// the client fall back to Content-MD5. It reports whether the bytes
+// still count as checked: their MD5 (computed now if need be, into s)
+// is the answer's ETag.
+func (u *uploadJob) ignoredChecksum(op, etag string, s *sums, body *io.SectionReader) (bool, error) {
+	u.record(client.ChecksumSupportIgnored, op, "a successful answer without x-amz-checksum-crc32c")
+	if u.negotiable() {
+		u.fallBack()
+	}
+	if s.md5 == nil {
+		ms, err := hashSection(io.NewSectionReader(body, 0, body.Size()), sumMD5, nil)
+		if err != nil {
+			return false, fmt.Errorf("transfer: reading the source: %w", err)
+		}
+		s.md5 = ms.md5
+	}
+	return strings.EqualFold(etag, s.md5Hex()), nil
+}
+
+// requestPlan adjusts the checksums of the task's next request: after a
+// fallback it carries Content-MD5, and a CRC32C header only where the
+// server requires one (a part of an upload declared with CRC32C:
+// crc32c is false for the others); a signed payload adds its SHA-256 to
+// what is computed. It returns the kinds to compute and whether
+// Content-MD5 and a CRC32C header may go.
+func (u *uploadJob) requestPlan(kinds sumKind) (sumKind, bool, bool) {
+	md5, crc32c := u.sendMD5, true
+	if u.fellBack.Load() {
+		kinds |= sumMD5
+		md5, crc32c = true, false
+	}
+	if u.signs {
+		kinds |= sumSHA256
+	}
+	return kinds, md5, crc32c
+}
+
+// createUpload starts the multipart upload, declaring CRC32C as its
+// checksum algorithm where the integrity mode wants it. A server that
+// refuses the declaration under IntegrityAuto (a 501, or a 400 with one
+// of the dialect's ChecksumRefusalCodes: Backblaze B2 answers 400
+// InvalidArgument "Unsupported header 'x-amz-checksum-algorithm'") gets
+// the request again without it; when that succeeds, the task and the
+// client fall back to Content-MD5. It returns the upload id and whether
+// the upload takes CRC32C checksums.
+func (u *uploadJob) createUpload(ctx context.Context) (string, bool, error) {
+	alg := u.checksumAlgorithm()
+	if u.fellBack.Load() {
+		alg = client.ChecksumNone
+	}
+	in := &CreateMultipartUploadInput{Bucket: u.in.Bucket, Key: u.in.Key, ChecksumAlgorithm: alg, ObjectOptions: u.initiateOptions()}
+	id, err := u.api.CreateMultipartUpload(ctx, in)
+	tried := false
+	if err != nil && alg != client.ChecksumNone && ctx.Err() == nil && u.refusedChecksum(client.Checksum{Algorithm: alg}, err, &tried) {
+		in.ChecksumAlgorithm = client.ChecksumNone
+		if id, err = u.api.CreateMultipartUpload(ctx, in); err == nil {
+			u.confirmFallback("CreateMultipartUpload")
+		}
+	}
+	return id, in.ChecksumAlgorithm != client.ChecksumNone, err
 }

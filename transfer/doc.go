@@ -61,6 +61,19 @@
 // sent and sends it as an aws-chunked trailer (S3), reading the source
 // once.
 //
+// A server that refuses the CRC32C under IntegrityAuto (a 501, or a 400
+// with one of the dialect's ChecksumRefusalCodes, as Backblaze B2 answers
+// x-amz-checksum-algorithm) gets the request again, and the task's later
+// ones, with Content-MD5 instead; one that takes it and echoes none has
+// checked nothing: the part counts as verified only when its ETag is its
+// MD5 (else it is sent again with Content-MD5), and the task's later
+// parts carry Content-MD5 too ("md5-parts" in Result.Verified). The
+// client under a ClientAPI remembers either (client.ChecksumSupport), for
+// later tasks and its own calls. Where the client signs payloads (SigV4
+// over plain http, client.PayloadSigning), each part's SHA-256 is
+// computed in the same read as its checksums and signed
+// (x-amz-content-sha256), and no trailers are sent.
+//
 // # Verified downloads
 //
 // No byte of a download reaches its destination as a success unless the

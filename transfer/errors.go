@@ -12,8 +12,10 @@ import (
 // context.Canceled with errors.Is.
 var ErrCanceled = fmt.Errorf("transfer: task cancelled: %w", context.Canceled)
 
-// ErrChecksumMismatch is matched (errors.Is) by every *ChecksumError.
-var ErrChecksumMismatch = errors.New("transfer: checksum mismatch")
+// ErrChecksumMismatch is matched (errors.Is) by every *ChecksumError. It
+// is client.ErrChecksumMismatch, which object.Client.Get's checksum errors
+// match too: one sentinel for bytes that do not match their checksum.
+var ErrChecksumMismatch = client.ErrChecksumMismatch
 
 // ErrJournalInUse reports that another task of the same manager is
 // already using the checkpoint journal of a transfer (the same file to
@@ -97,11 +99,8 @@ func (e *ChecksumError) Error() string {
 	return fmt.Sprintf("transfer: %s %s mismatch: server has %s, local is %s", e.What, e.Algorithm, e.Want, e.Got)
 }
 
-// Is matches ErrChecksumMismatch, and client.ErrChecksumMismatch as
-// object.Client.Get's checksum errors do.
-func (e *ChecksumError) Is(target error) bool {
-	return target == ErrChecksumMismatch || target == client.ErrChecksumMismatch
-}
+// Is matches ErrChecksumMismatch (client.ErrChecksumMismatch).
+func (e *ChecksumError) Is(target error) bool { return target == ErrChecksumMismatch }
 
 // partError tags a part failure with its wire number.
 type partError struct {

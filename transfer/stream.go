@@ -42,16 +42,14 @@ func (u *uploadJob) prepareStream(ctx context.Context) error {
 		u.mu.Unlock()
 		u.t.prog.setTotals(sp.n, 1)
 	}
-	id, err := u.api.CreateMultipartUpload(ctx, &CreateMultipartUploadInput{
-		Bucket: u.in.Bucket, Key: u.in.Key, ChecksumAlgorithm: u.checksumAlgorithm(), ObjectOptions: u.initiateOptions(),
-	})
+	id, crc32c, err := u.createUpload(ctx)
 	if err != nil {
 		return err
 	}
 	u.mu.Lock()
 	u.id = id
 	u.mu.Unlock()
-	u.setPartCRC32C(u.wantCRC32C)
+	u.setPartCRC32C(crc32c)
 	return nil
 }
 

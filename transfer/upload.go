@@ -43,10 +43,20 @@ type uploadJob struct {
 	// trailTried: a single PUT has decided once.
 	trail, trailOK atomic.Bool
 	trailTried     bool
-	single         bool
-	first          int // the dialect's first part number
-	jpath          string
-	jr             *journal
+	// signs: the API signs payloads, so requests carry their SHA-256
+	// (computed with the checksums) and no trailers.
+	signs bool
+	// fellBack: the server refused or ignored a CRC32C, and the task's
+	// later requests carry Content-MD5 instead (checksum.go); refusal is
+	// the answer that made it, recorded with the client once a request
+	// with Content-MD5 succeeds (refusalRecorded).
+	fellBack        atomic.Bool
+	refusal         atomic.Pointer[string]
+	refusalRecorded atomic.Bool
+	single          bool
+	first           int // the dialect's first part number
+	jpath           string
+	jr              *journal
 
 	mu sync.Mutex
 	// partCRC32C: the multipart upload in id was created with CRC32C
@@ -177,7 +187,7 @@ func (u *uploadJob) resolveIntegrity() {
 		switch {
 		case u.d.Has(client.FeatureCRC64):
 			u.kinds = sumCRC
-		case u.d.Has(client.FeatureChecksums):
+		case u.d.Has(client.FeatureChecksums) && !u.checksumsFallBack():
 			u.kinds, u.wantCRC32C = sumCRC32C, true
 		default:
 			u.kinds, u.sendMD5 = sumMD5, u.d.Has(client.FeatureContentMD5)
@@ -191,6 +201,7 @@ func (u *uploadJob) resolveIntegrity() {
 	}
 	u.kinds |= u.verifiableKinds()
 	u.baseKinds, u.baseSendMD5 = u.kinds, u.sendMD5
+	u.signs = u.signsPayloads()
 }
 
 // setPartCRC32C records whether the multipart upload takes CRC32C
@@ -332,16 +343,14 @@ func (u *uploadJob) prepare(ctx context.Context) error {
 		u.mu.Lock()
 		u.partSize, u.nparts = ps, n
 		u.mu.Unlock()
-		id, err := u.api.CreateMultipartUpload(ctx, &CreateMultipartUploadInput{
-			Bucket: u.in.Bucket, Key: u.in.Key, ChecksumAlgorithm: u.checksumAlgorithm(), ObjectOptions: u.initiateOptions(),
-		})
+		id, crc32c, err := u.createUpload(ctx)
 		if err != nil {
 			return err
 		}
 		u.mu.Lock()
 		u.id = id
 		u.mu.Unlock()
-		u.setPartCRC32C(u.wantCRC32C)
+		u.setPartCRC32C(crc32c)
 	}
 	if err := u.writeCheckpoint(); err != nil {
 		return err
@@ -409,7 +418,7 @@ func (u *uploadJob) partBody(i int, kinds sumKind) (*io.SectionReader, sums, err
 // a trailing checksum, computed while the body is sent (one read of the
 // part instead of two), and the checksums still to compute beforehand.
 func (u *uploadJob) trailing() (bool, sumKind) {
-	if u.trail.Load() {
+	if u.trail.Load() && !u.fellBack.Load() && !u.signs {
 		return true, u.kinds &^ sumCRC32C
 	}
 	return false, u.kinds
@@ -448,20 +457,24 @@ func (u *uploadJob) sendPart(ctx context.Context, i int) error {
 	number := u.first + i
 	fail := func(err error) error { return &partError{number: number, err: err} }
 	corrupted, blank := 0, false // sends that arrived corrupted; an answer without an ETag seen
+	refused := false             // sent again once for a refused CRC32C
 	for {
 		trail, kinds := u.trailing()
+		kinds, sendMD5, _ := u.requestPlan(kinds)
 		body, s, err := u.partBody(i, kinds)
 		if err != nil {
 			return err
 		}
-		in := &UploadPartInput{UploadRef: u.ref(), PartNumber: number, Body: body}
-		if u.sendMD5 {
+		in := &UploadPartInput{UploadRef: u.ref(), PartNumber: number, Body: body, PayloadSHA256: s.sha256}
+		if sendMD5 {
 			in.ContentMD5 = s.md5
 		}
 		switch {
 		case trail:
 			in.TrailingChecksum = client.ChecksumCRC32C
 		case u.crc32cParts():
+			// An upload declared with CRC32C takes it on every part,
+			// after a fallback too (with Content-MD5 then).
 			in.Checksum = s.checksum()
 		}
 		out, perr := u.api.UploadPart(ctx, in)
@@ -479,6 +492,8 @@ func (u *uploadJob) sendPart(ctx context.Context, i int) error {
 				continue
 			case trail && u.trailRefused(perr):
 				continue // again, with the checksum in a header
+			case !trail && u.refusedChecksum(in.Checksum, perr, &refused):
+				continue // again, with Content-MD5 instead
 			case errors.Is(perr, client.ErrMalformedResponse) && !blank:
 				// The answer proves nothing; a part sent again
 				// replaces whatever the first one stored.
@@ -515,6 +530,20 @@ func (u *uploadJob) sendPart(ctx context.Context, i int) error {
 				return fail(err)
 			}
 			continue
+		}
+		if in.ContentMD5 != nil && in.Checksum.IsZero() {
+			u.confirmFallback("UploadPart")
+		}
+		if !trail && in.Checksum.Algorithm == client.ChecksumCRC32C && out.Checksum.IsZero() {
+			// The server ignored the CRC32C: its ETag may still be the
+			// part's MD5; if not, the part goes again with Content-MD5.
+			ok, err := u.ignoredChecksum("UploadPart", out.ETag, &s, body)
+			if err != nil {
+				return err
+			}
+			if !ok && in.ContentMD5 == nil && u.fellBack.Load() {
+				continue
+			}
 		}
 		if (in.ContentMD5 != nil && u.d.Has(client.FeatureContentMD5)) || (s.md5 != nil && strings.EqualFold(out.ETag, s.md5Hex())) {
 			proof |= sumMD5
@@ -789,21 +818,23 @@ func (u *uploadJob) putSingle(ctx context.Context) error {
 		out       *PutObjectOutput
 		s         sums
 		corrupted int
+		refused   bool // sent again once for a refused CRC32C
 	)
 	for {
 		trail, kinds := u.trailing()
+		kinds, sendMD5, crc32c := u.requestPlan(kinds)
 		var err error
 		if s, err = hashSection(io.NewSectionReader(body, 0, body.Size()), kinds, nil); err != nil {
 			return fmt.Errorf("transfer: reading the source: %w", err)
 		}
-		in = &PutObjectInput{Bucket: u.in.Bucket, Key: u.in.Key, Body: body, ObjectOptions: u.in.ObjectOptions}
-		if u.sendMD5 {
+		in = &PutObjectInput{Bucket: u.in.Bucket, Key: u.in.Key, Body: body, ObjectOptions: u.in.ObjectOptions, PayloadSHA256: s.sha256}
+		if sendMD5 {
 			in.ContentMD5 = s.md5
 		}
 		switch {
 		case trail:
 			in.TrailingChecksum = client.ChecksumCRC32C
-		case u.wantCRC32C:
+		case u.wantCRC32C && crc32c:
 			in.Checksum = s.checksum()
 		}
 		if out, err = u.api.PutObject(ctx, in); err != nil {
@@ -816,8 +847,13 @@ func (u *uploadJob) putSingle(ctx context.Context) error {
 				continue
 			case trail && u.trailRefused(err):
 				continue // again, with the checksum in a header
+			case !trail && u.refusedChecksum(in.Checksum, err, &refused):
+				continue // again, with Content-MD5 instead
 			}
 			return err
+		}
+		if in.ContentMD5 != nil && in.Checksum.IsZero() {
+			u.confirmFallback("PutObject")
 		}
 		if trail {
 			if _, ok := crc32cOf(out.Checksum); !ok {
@@ -839,6 +875,17 @@ func (u *uploadJob) putSingle(ctx context.Context) error {
 				return cerr
 			}
 			continue
+		}
+		if !trail && in.Checksum.Algorithm == client.ChecksumCRC32C && out.Checksum.IsZero() {
+			// The server ignored the CRC32C: its ETag may still be the
+			// body's MD5; if not, the object goes again with Content-MD5.
+			ok, err := u.ignoredChecksum("PutObject", out.ETag, &s, body)
+			if err != nil {
+				return err
+			}
+			if !ok && in.ContentMD5 == nil && u.fellBack.Load() {
+				continue
+			}
 		}
 		break
 	}

@@ -26,9 +26,11 @@ func uploadFake(t *testing.T, fake API, data []byte, optFns ...func(*Options)) (
 
 // TestVerifiedHonest: Result.Verified names only checks that took place.
 // A composite the server does not report is not "crc32c"; parts whose
-// CRC32C the server echoed make "crc32c-parts"; with no echo at all and
-// no MD5, nothing is verified and Unverified says why; with IntegrityOff
-// likewise. Every multipart result was confirmed by a HEAD.
+// CRC32C the server echoed make "crc32c-parts"; with no echo at all the
+// server ignored the checksums: the parts' ETags, their MD5s, and the
+// Content-MD5 the later parts carry verify them ("md5-parts"), never
+// "crc32c"; with IntegrityOff nothing is verified and Unverified says
+// why. Every multipart result was confirmed by a HEAD.
 func TestVerifiedHonest(t *testing.T) {
 	data := randomData(90, 3*kib+5)
 	cases := []struct {
@@ -46,7 +48,7 @@ func TestVerifiedHonest(t *testing.T) {
 		{"no checksum echoed", client.S3, func(f *fakeAPI) {
 			f.completeChecksum = func(client.Checksum) client.Checksum { return client.Checksum{} }
 			f.noPartEcho = true
-		}, nil, "", "0 of its 4 parts"},
+		}, nil, "md5-parts", ""},
 		{"crc64", client.COS, nil, nil, "crc64", ""},
 		{"md5 parts", client.QingStor, nil, nil, "md5-parts", ""},
 		{"off", client.S3, nil, []func(*Options){WithIntegrity(IntegrityOff)}, "", "IntegrityOff"},
@@ -73,15 +75,15 @@ func TestVerifiedHonest(t *testing.T) {
 	}
 
 	// A single PUT whose checksum the server does not echo: not
-	// "crc32c".
+	// "crc32c", but its ETag is its MD5.
 	fake := newFake(smallDialect(client.S3))
 	fake.noPartEcho = true
 	res, err := uploadFake(t, newFakeNoPutEcho(fake), data[:100])
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Verified != "" || res.Unverified == "" {
-		t.Errorf("single PUT without an echo: Verified %q, Unverified %q", res.Verified, res.Unverified)
+	if res.Verified != "md5" || res.Unverified != "" {
+		t.Errorf("single PUT without an echo: Verified %q, Unverified %q, want md5", res.Verified, res.Unverified)
 	}
 }
 

@@ -1,0 +1,428 @@
+// Package versitygwtest starts real versitygw servers (the Versity S3
+// Gateway, github.com/versity/versitygw) on 127.0.0.1 for tests: a second
+// S3 implementation next to MinIO (internal/miniotest), with its own
+// answers to the same requests.
+//
+// The binary is pinned to [Version]. It is built once with `go install`
+// into the per-user cache directory MinIO uses, and reused afterwards:
+//
+//	$POLYSTORE_CACHE/versitygw-<Version>/versitygw            (if POLYSTORE_CACHE is set)
+//	<os.UserCacheDir()>/polystore/versitygw-<Version>/versitygw (otherwise)
+//
+// scripts/tools.sh pre-builds it into the same place (about two minutes
+// of two CPUs the first time). Installation is serialised between
+// processes with an exclusive flock(2) on <cache>/versitygw.lock.
+//
+// Each [Start] launches a private server for one test, with the posix
+// backend on an empty temporary directory (and bucket versioning in a
+// second one), listening on 127.0.0.1 only, and stops it when the test
+// finishes. Nothing else is turned on: no admin or WebUI listener, no
+// metrics, event, audit-log or IAM service connections (those need flags
+// or VGW_* variables, which are removed from its environment), so the
+// server sends nothing anywhere.
+//
+// If versitygw cannot be installed or started the test fails. Outside CI
+// (the CI environment variable is not "true"), POLYSTORE_SKIP_VERSITYGW=1
+// (or POLYSTORE_SKIP_MINIO=1, which skips every real-server test) skips
+// such tests instead, without building anything.
+package versitygwtest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const (
+	// Module is the Go package versitygw is installed from.
+	Module = "github.com/versity/versitygw/cmd/versitygw"
+	// Version is the pinned versitygw module version.
+	Version = "v1.8.0"
+
+	// AccessKey is the root access key of every test server.
+	AccessKey = "polystore-test"
+	// SecretKey is the root secret key of every test server.
+	SecretKey = "polystore-test-secret-key"
+	// Region is the region test servers report.
+	Region = "us-east-1"
+)
+
+const (
+	readyTimeout   = 60 * time.Second
+	pollInterval   = 50 * time.Millisecond
+	stopGrace      = 10 * time.Second
+	startAttempts  = 3
+	maxOutputBytes = 64 << 10
+	healthPath     = "/polystore-health"
+)
+
+// Server is a running versitygw listening on 127.0.0.1.
+type Server struct {
+	// URL is the server's base URL, "http://127.0.0.1:PORT".
+	URL string
+	// Addr is the listen address, "127.0.0.1:PORT".
+	Addr string
+	// AccessKey, SecretKey and Region are the package constants.
+	AccessKey, SecretKey, Region string
+	// DataDir is the posix backend's directory: one subdirectory per
+	// bucket.
+	DataDir string
+
+	cmd      *exec.Cmd
+	exited   chan struct{}
+	waitErr  error
+	output   *limitedBuffer
+	stopOnce sync.Once
+}
+
+// Output returns what the server has written so far (the first 64 KiB).
+func (s *Server) Output() string { return s.output.String() }
+
+// PID returns the server process's id.
+func (s *Server) PID() int { return s.cmd.Process.Pid }
+
+// Start launches a new versitygw with empty directories, stopped when t
+// and its subtests finish. It installs versitygw first if needed. On
+// failure it calls t.Fatal (or t.Skip, see the package documentation).
+func Start(t testing.TB) *Server {
+	t.Helper()
+	if disabled() {
+		t.Skip("versitygwtest: POLYSTORE_SKIP_VERSITYGW=1 or POLYSTORE_SKIP_MINIO=1, skipping a test that needs versitygw")
+	}
+	bin, err := ensureBinary(t.Logf)
+	if err != nil {
+		fail(t, err)
+	}
+	srv, err := launch(bin, t.TempDir())
+	if err != nil {
+		fail(t, err)
+	}
+	t.Cleanup(func() {
+		if err := srv.stop(); err != nil {
+			t.Logf("versitygwtest: stopping versitygw: %v", err)
+		}
+	})
+	return srv
+}
+
+func disabled() bool {
+	if os.Getenv("CI") == "true" {
+		return false
+	}
+	return os.Getenv("POLYSTORE_SKIP_VERSITYGW") == "1" || os.Getenv("POLYSTORE_SKIP_MINIO") == "1"
+}
+
+func fail(t testing.TB, err error) {
+	t.Helper()
+	hint := ""
+	if os.Getenv("CI") != "true" {
+		hint = "\n(set POLYSTORE_SKIP_VERSITYGW=1 to skip versitygw-backed tests locally)"
+	}
+	t.Fatalf("%v%s", err, hint)
+}
+
+// cacheDir returns the polystore tool cache root.
+func cacheDir() (string, error) {
+	if dir := os.Getenv("POLYSTORE_CACHE"); dir != "" {
+		return filepath.Abs(dir)
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("versitygwtest: locating cache dir (set POLYSTORE_CACHE): %w", err)
+	}
+	return filepath.Join(base, "polystore"), nil
+}
+
+// BinaryPath returns where the pinned binary lives (or will live) in the
+// cache. It installs nothing.
+func BinaryPath() (string, error) {
+	root, err := cacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(root, "versitygw-"+Version, "versitygw"), nil
+}
+
+func isExecutableFile(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular() && fi.Size() > 0 && fi.Mode().Perm()&0o111 != 0
+}
+
+// ensureBinary returns the pinned binary, installing it under an
+// exclusive inter-process lock if it is not cached yet.
+func ensureBinary(logf func(string, ...any)) (string, error) {
+	bin, err := BinaryPath()
+	if err != nil {
+		return "", err
+	}
+	if isExecutableFile(bin) {
+		return bin, nil
+	}
+	root := filepath.Dir(filepath.Dir(bin))
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return "", fmt.Errorf("versitygwtest: creating cache dir: %w", err)
+	}
+	lockPath := filepath.Join(root, "versitygw.lock")
+	lock, err := os.OpenFile(lockPath, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return "", fmt.Errorf("versitygwtest: opening lock file: %w", err)
+	}
+	defer lock.Close() // releases the lock
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		progress(logf, "versitygwtest: waiting for another process to install versitygw (lock %s)", lockPath)
+		for {
+			err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX)
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, syscall.EINTR) {
+				return "", fmt.Errorf("versitygwtest: locking %s: %w", lockPath, err)
+			}
+		}
+	}
+	if isExecutableFile(bin) { // installed while we waited
+		return bin, nil
+	}
+	return bin, install(bin, logf)
+}
+
+// install builds versitygw into a temporary GOBIN next to the final
+// place and renames it into place. The caller holds the lock.
+func install(bin string, logf func(string, ...any)) error {
+	gobin := filepath.Dir(bin)
+	root := filepath.Dir(gobin)
+	progress(logf, "versitygwtest: installing versitygw %s into %s (first run takes ~2-4 minutes)", Version, gobin)
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		if goroot := os.Getenv("GOROOT"); goroot != "" {
+			goTool = filepath.Join(goroot, "bin", "go")
+		} else {
+			return fmt.Errorf("versitygwtest: installing versitygw needs the go command: %w", err)
+		}
+	}
+	tmpBin, err := os.MkdirTemp(root, ".versitygw-install-")
+	if err != nil {
+		return fmt.Errorf("versitygwtest: creating temp GOBIN: %w", err)
+	}
+	defer os.RemoveAll(tmpBin)
+	workDir, err := os.MkdirTemp("", "polystore-versitygw-build-")
+	if err != nil {
+		return fmt.Errorf("versitygwtest: creating build dir: %w", err)
+	}
+	defer os.RemoveAll(workDir)
+	start := time.Now()
+	var out bytes.Buffer
+	cmd := exec.Command(goTool, "install", Module+"@"+Version)
+	cmd.Dir = workDir // outside any module: no go.mod or go.work is consulted
+	cmd.Env = append(os.Environ(), "GOBIN="+tmpBin, "GOWORK=off")
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		s := out.String()
+		if len(s) > 8<<10 {
+			s = "[...]" + s[len(s)-8<<10:]
+		}
+		return fmt.Errorf("versitygwtest: go install %s@%s: %w\n%s", Module, Version, err, s)
+	}
+	if err := os.MkdirAll(gobin, 0o755); err != nil {
+		return fmt.Errorf("versitygwtest: creating %s: %w", gobin, err)
+	}
+	if err := os.Rename(filepath.Join(tmpBin, "versitygw"), bin); err != nil {
+		return fmt.Errorf("versitygwtest: moving the binary into place: %w", err)
+	}
+	progress(logf, "versitygwtest: installed versitygw in %s", time.Since(start).Round(time.Second))
+	return nil
+}
+
+func progress(logf func(string, ...any), format string, args ...any) {
+	fmt.Fprintf(os.Stderr, format+"\n", args...)
+	if logf != nil {
+		logf(format, args...)
+	}
+}
+
+// launch starts versitygw on dir and waits until it answers. A port taken
+// between picking and binding makes it try again with another.
+func launch(bin, dir string) (*Server, error) {
+	var lastErr error
+	for attempt := 0; attempt < startAttempts; attempt++ {
+		srv, err := launchOnce(bin, filepath.Join(dir, "attempt-"+strconv.Itoa(attempt)))
+		if err == nil {
+			return srv, nil
+		}
+		lastErr = err
+		var be *bindError
+		if !errors.As(err, &be) {
+			return nil, err
+		}
+	}
+	return nil, lastErr
+}
+
+type bindError struct{ err error }
+
+func (e *bindError) Error() string { return e.err.Error() }
+func (e *bindError) Unwrap() error { return e.err }
+
+// env is the server's environment: the test process's, without any
+// VGW_* or ROOT_* variable that could turn on a connection elsewhere or
+// change the keys.
+func env() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "VGW_") || strings.HasPrefix(kv, "ROOT_") || strings.HasPrefix(kv, "WEBHOOK=") || strings.HasPrefix(kv, "LOGFILE=") {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+func launchOnce(bin, dir string) (*Server, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("versitygwtest: picking a port: %w", err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	dataDir := filepath.Join(dir, "data")
+	versionDir := filepath.Join(dir, "versions")
+	for _, d := range []string{dataDir, versionDir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, fmt.Errorf("versitygwtest: %w", err)
+		}
+	}
+	srv := &Server{
+		URL: "http://" + addr, Addr: addr, AccessKey: AccessKey, SecretKey: SecretKey, Region: Region, DataDir: dataDir,
+		exited: make(chan struct{}), output: &limitedBuffer{limit: maxOutputBytes},
+	}
+	cmd := exec.Command(bin,
+		"--port", addr,
+		"--access", AccessKey,
+		"--secret", SecretKey,
+		"--region", Region,
+		"--health", healthPath,
+		"--quiet",
+		"posix", "--versioning-dir", versionDir, dataDir)
+	cmd.Env = env()
+	cmd.Stdout, cmd.Stderr = srv.output, srv.output
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("versitygwtest: starting %s: %w", bin, err)
+	}
+	srv.cmd = cmd
+	go func() {
+		srv.waitErr = cmd.Wait()
+		close(srv.exited)
+	}()
+	if err := srv.waitReady(); err != nil {
+		if stopErr := srv.stop(); stopErr != nil {
+			err = fmt.Errorf("%w (stopping it: %v)", err, stopErr)
+		}
+		out := srv.Output()
+		err = fmt.Errorf("versitygwtest: versitygw on %s did not become ready: %w\n--- versitygw output ---\n%s", addr, err, out)
+		if strings.Contains(out, "address already in use") {
+			return nil, &bindError{err}
+		}
+		return nil, err
+	}
+	return srv, nil
+}
+
+// waitReady polls the health endpoint until it answers 200, the process
+// exits or the deadline passes.
+func (s *Server) waitReady() error {
+	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
+	defer cancel()
+	client := &http.Client{Timeout: 2 * time.Second}
+	ticker := time.NewTicker(pollInterval)
+	defer ticker.Stop()
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+healthPath, nil)
+		if err != nil {
+			return err
+		}
+		if resp, err := client.Do(req); err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-s.exited:
+			return fmt.Errorf("process exited early: %v", s.waitErr)
+		case <-ctx.Done():
+			return fmt.Errorf("not ready after %v", readyTimeout)
+		case <-ticker.C:
+		}
+	}
+}
+
+// stop ends the server (SIGTERM, then SIGKILL after a grace period) and
+// waits for it. It is safe to call more than once.
+func (s *Server) stop() error {
+	var err error
+	s.stopOnce.Do(func() {
+		select {
+		case <-s.exited:
+			return
+		default:
+		}
+		if e := s.cmd.Process.Signal(syscall.SIGTERM); e != nil && !errors.Is(e, os.ErrProcessDone) {
+			err = e
+		}
+		timer := time.NewTimer(stopGrace)
+		defer timer.Stop()
+		select {
+		case <-s.exited:
+		case <-timer.C:
+			err = errors.New("did not exit after SIGTERM; killed")
+			s.cmd.Process.Kill()
+			<-s.exited
+		}
+	})
+	return err
+}
+
+// limitedBuffer is a goroutine-safe writer keeping the first limit bytes.
+type limitedBuffer struct {
+	mu        sync.Mutex
+	buf       bytes.Buffer
+	limit     int
+	truncated bool
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if room := b.limit - b.buf.Len(); room < len(p) {
+		b.truncated = true
+		if room > 0 {
+			b.buf.Write(p[:room])
+		}
+	} else {
+		b.buf.Write(p)
+	}
+	return len(p), nil
+}
+
+func (b *limitedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.truncated {
+		return b.buf.String() + "\n[... output truncated ...]"
+	}
+	return b.buf.String()
+}
