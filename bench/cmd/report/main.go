@@ -276,7 +276,11 @@ func targets(w io.Writer, gs []*group) {
 
 func main() {
 	noTargets := flag.Bool("table-only", false, "print only the table")
+	ops := flag.Bool("ops", false, "the input is cmd/ops's: print its small-object and listing tables")
 	flag.Parse()
+	if *ops {
+		keyFields = opsKeyFields
+	}
 	var in io.Reader = os.Stdin
 	if flag.NArg() > 0 {
 		var rs []io.Reader
@@ -295,6 +299,10 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "report:", err)
 		os.Exit(1)
+	}
+	if *ops {
+		opsReport(os.Stdout, gs)
+		return
 	}
 	sortGroups(gs)
 	table(os.Stdout, gs)

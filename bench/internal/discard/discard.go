@@ -231,6 +231,10 @@ func (s *Server) bucketOp(w http.ResponseWriter, r *http.Request, q map[string][
 	case http.MethodPut, http.MethodHead, http.MethodDelete:
 		w.WriteHeader(http.StatusOK)
 		return nil
+	case http.MethodGet:
+		if _, ok := q["uploads"]; !ok && len(q["versions"]) == 0 {
+			return s.list(w, r, q) // made-up listings: listing.go
+		}
 	}
 	return s.fail(w, r, http.StatusNotImplemented, "NotImplemented", "bucket operation "+r.Method+" "+r.URL.RawQuery)
 }
