@@ -115,7 +115,13 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		if err := run(c.conc, per, func(w, i int) error { return p.put(ctx, key(w, i), body) }); err != nil {
+		store := func(w, i int) error { return p.put(ctx, key(w, i), body) }
+		workers, each := c.conc, per
+		if c.op != "delete" { // the 64 keys GET and HEAD read
+			workers, each = 8, 8
+			store = func(w, i int) error { return p.put(ctx, fmt.Sprintf("ops/g%02d-%d", w*8+i, c.size), body) }
+		}
+		if err := run(workers, each, store); err != nil {
 			log.Fatal("ops: storing the objects: ", err)
 		}
 	}
