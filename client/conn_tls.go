@@ -120,7 +120,11 @@ func bulkDialTLS(t *http.Transport) func(ctx context.Context, network, addr stri
 			}
 			cfg.ServerName = host
 		}
-		tc := tls.Client(raw, cfg)
+		under := raw
+		if bc, ok := raw.(*bulkConn); ok {
+			under = &readAheadConn{bulkConn: bc}
+		}
+		tc := tls.Client(under, cfg)
 		trace := httptrace.ContextClientTrace(ctx)
 		if trace != nil && trace.TLSHandshakeStart != nil {
 			trace.TLSHandshakeStart()
@@ -149,4 +153,52 @@ func bulkDialTLS(t *http.Transport) func(ctx context.Context, network, addr stri
 		}
 		return &tlsBulkConn{Conn: tc, raw: bc}, nil
 	}
+}
+
+// The read side: a *tls.Conn reads its records from the connection under
+// it with reads about one record (16 KiB) long, so a download over TLS
+// costs a system call per 16 KiB. readAheadConn reads what the socket
+// holds, up to readAheadSize, in one call and serves the TLS connection's
+// reads from that; its buffer is pooled and held only while it holds
+// unread bytes, so an idle connection keeps none.
+
+// readAheadSize is how much readAheadConn reads per system call.
+const readAheadSize = 64 << 10
+
+var readAheadBufs = sync.Pool{New: func() any { b := make([]byte, readAheadSize); return &b }}
+
+// readAheadConn is the connection under a tlsBulkConn's *tls.Conn.
+type readAheadConn struct {
+	*bulkConn
+	buf  *[]byte // nil when empty
+	r, w int     // unread bytes: (*buf)[r:w]
+	err  error   // the error that came with the last bytes read
+}
+
+// Read serves p from the buffer, filling it with one read of the
+// connection when empty; a p as large as the buffer is read directly.
+func (c *readAheadConn) Read(p []byte) (int, error) {
+	if c.buf == nil {
+		if err := c.err; err != nil {
+			c.err = nil
+			return 0, err
+		}
+		if len(p) >= readAheadSize {
+			return c.bulkConn.Read(p)
+		}
+		bp := readAheadBufs.Get().(*[]byte)
+		n, err := c.bulkConn.Read(*bp)
+		if n == 0 {
+			readAheadBufs.Put(bp)
+			return 0, err
+		}
+		c.buf, c.r, c.w, c.err = bp, 0, n, err
+	}
+	n := copy(p, (*c.buf)[c.r:c.w])
+	c.r += n
+	if c.r == c.w {
+		readAheadBufs.Put(c.buf)
+		c.buf = nil
+	}
+	return n, nil
 }

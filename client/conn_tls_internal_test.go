@@ -126,3 +126,92 @@ func TestHeldWritesKeepOrder(t *testing.T) {
 		t.Fatalf("received %q, want abcd", b)
 	}
 }
+
+// TestTLSReadAhead: over HTTPS a response body reaches the client intact
+// through the readAheadConn under the TLS connection, and once the body
+// is read the connection holds no read-ahead buffer.
+func TestTLSReadAhead(t *testing.T) {
+	data := bytes.Repeat([]byte("0123456789abcdef"), 200_000) // 3.2 MB: about 200 records
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write(data)
+	}))
+	defer srv.Close()
+	tr := tlsTestTransport(t, srv)
+	var conn net.Conn
+	ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
+		GotConn: func(i httptrace.GotConnInfo) { conn = i.Conn },
+	})
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || !bytes.Equal(b, data) {
+		t.Fatalf("received %d bytes (%v), not the %d sent", len(b), err, len(data))
+	}
+	tc, ok := conn.(*tlsBulkConn)
+	if !ok {
+		t.Fatalf("the connection is a %T, want *tlsBulkConn", conn)
+	}
+	ra, ok := tc.NetConn().(*readAheadConn)
+	if !ok {
+		t.Fatalf("under the TLS connection is a %T, want *readAheadConn", tc.NetConn())
+	}
+	if ra.buf != nil {
+		t.Errorf("the idle connection holds %d read-ahead bytes", ra.w-ra.r)
+	}
+}
+
+// TestReadAheadConn: small reads are served from one read of the socket,
+// in order; a read as large as the buffer goes to the socket directly;
+// the end of the stream comes after the last byte.
+func TestReadAheadConn(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	data := bytes.Repeat([]byte("abcdefghij"), 30_000) // 300 kB
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		c.Write(data)
+		c.Close()
+	}()
+	conn, err := bulkDial(nil, 0)(context.Background(), "tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ra := &readAheadConn{bulkConn: conn.(*bulkConn)}
+	var got []byte
+	small := make([]byte, 1000)
+	large := make([]byte, readAheadSize)
+	for i := 0; ; i++ {
+		p := small
+		if i%7 == 6 && ra.buf == nil {
+			p = large
+		}
+		n, err := ra.Read(p)
+		got = append(got, p[:n]...)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(got, data) {
+		t.Fatalf("read %d bytes, not the %d sent (or out of order)", len(got), len(data))
+	}
+	if ra.buf != nil {
+		t.Error("the buffer is held after the end of the stream")
+	}
+}
