@@ -42,7 +42,7 @@ type Options struct {
 	// bodies in large writes (sendfile for file parts on plain HTTP;
 	// over HTTPS, 256 KiB sealed per socket write and up to 64 KiB read
 	// per system call; Response.TLS is nil on its HTTP/1.1 HTTPS
-	// connections). A given transport is used as it is. Its Timeout,
+	// connections). A given transport is used as it is. HTTPClient.Timeout,
 	// if any, bounds each attempt as a whole (connecting, sending, and
 	// reading the response body, streamed GET bodies included) and ends
 	// it with a *TimeoutError of kind TimeoutAttempt, which is retried;
