@@ -13,10 +13,82 @@ import (
 // io.Reader is sent once and never read into memory, so a request that
 // needs a retry after its body was consumed fails with ErrBodyNotReplayable.
 type Body struct {
-	open       func() (io.Reader, error)
 	size       int64
 	replayable bool
+
+	// One of these gives each attempt its reader (see reader): a
+	// section of ra from off, a copy of an in-memory reader (mem, from
+	// off, to its end), a file section (file, from off), or open.
+	ra   io.ReaderAt
+	mem  inMemory
+	file *os.File
+	off  int64
+	open func() (io.Reader, error)
 }
+
+// inMemory is a reader net/http recognises as in memory (*bytes.Reader
+// or *strings.Reader; see smallBody).
+type inMemory interface {
+	io.Reader
+	io.Seeker
+	Size() int64
+}
+
+// smallBody is the size up to which a body held in memory is handed to
+// net/http as a *bytes.Reader or *strings.Reader: net/http then writes
+// it with the request headers in one write (for other bodies it
+// flushes the headers first, in case the body blocks), and so the
+// request goes out in one TCP segment instead of two. Such a body is not
+// watched by the send stall timeout: it fits the socket's send buffer
+// (Linux starts a TCP socket with 16 KiB), so writing it cannot stall,
+// and a server that does not read it does not answer, which
+// Timeouts.ResponseHeader catches.
+const smallBody = 8 << 10
+
+// writeBufferSize is the write buffer of the client's own transport's
+// connections: a small body and its request's headers fit it, so that
+// net/http writes them together (its default, 4 KiB, would split a 4 KiB
+// body from its headers).
+const writeBufferSize = smallBody + 8<<10
+
+// reader returns a reader of the body for one attempt.
+func (b *Body) reader() (io.Reader, error) {
+	switch {
+	case b.mem != nil:
+		return b.memReader()
+	case b.file != nil:
+		return &fileSection{f: b.file, off: b.off, n: b.size}, nil
+	case b.ra != nil:
+		return io.NewSectionReader(b.ra, b.off, b.size), nil
+	case b.open != nil:
+		return b.open()
+	}
+	return strings.NewReader(""), nil
+}
+
+// memReader returns a copy of b.mem positioned at b.off: a reader of the
+// same in-memory type, which net/http recognises.
+func (b *Body) memReader() (io.Reader, error) {
+	var r inMemory
+	switch v := b.mem.(type) {
+	case *bytes.Reader:
+		c := *v
+		r = &c
+	case *strings.Reader:
+		c := *v
+		r = &c
+	default:
+		return io.NewSectionReader(b.mem.(io.ReaderAt), b.off, b.size), nil
+	}
+	if _, err := r.Seek(b.off, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// inMemorySmall reports whether each attempt's reader is a small
+// in-memory reader (see smallBody).
+func (b *Body) inMemorySmall() bool { return b.mem != nil && b.size <= smallBody }
 
 // Size returns the body length in bytes.
 func (b *Body) Size() int64 { return b.size }
@@ -43,11 +115,18 @@ func SectionBody(r io.ReaderAt, off, n int64) *Body {
 			}
 		}
 	}
-	return &Body{
-		open:       func() (io.Reader, error) { return io.NewSectionReader(r, off, n), nil },
-		size:       n,
-		replayable: true,
+	b := &Body{ra: r, off: off, size: n, replayable: true}
+	switch v := r.(type) {
+	case *bytes.Reader:
+		if off >= 0 && off+n == v.Size() {
+			b.mem = v // the rest of the reader: a copy of it serves
+		}
+	case *strings.Reader:
+		if off >= 0 && off+n == v.Size() {
+			b.mem = v
+		}
 	}
+	return b
 }
 
 // NewBody picks the cheapest replayable form for r: a section of an
@@ -119,21 +198,5 @@ func StreamBody(r io.Reader, size int64) *Body {
 			return io.LimitReader(r, size), nil
 		},
 		size: size,
-	}
-}
-
-// readerFunc adapts b to go-retryablehttp's ReaderFunc, skipping the probe
-// call that NewRequest makes.
-func (b *Body) readerFunc() func() (io.Reader, error) {
-	probed := false
-	return func() (io.Reader, error) {
-		if !probed {
-			probed = true
-			return strings.NewReader(""), nil
-		}
-		if b.open == nil {
-			return strings.NewReader(""), nil
-		}
-		return b.open()
 	}
 }

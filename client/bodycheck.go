@@ -1,7 +1,6 @@
 package client
 
 import (
-	"bytes"
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/base64"
@@ -219,7 +218,9 @@ func (c *Client) signPayload(o *Options, sg signer.Signer, h http.Header, body *
 	if err != nil {
 		return fmt.Errorf("reading the body to sign its SHA-256: %w", err)
 	}
-	h.Set(payloadHashHeader, hex.EncodeToString(s.sha256))
+	var hx [2 * sha256.Size]byte
+	hex.Encode(hx[:], s.sha256[:])
+	h.Set(payloadHashHeader, string(hx[:]))
 	return nil
 }
 
@@ -275,6 +276,11 @@ type PreparedBody struct {
 	hasCRC64      bool
 	liveCRC64     hash.Hash64 // a one-shot body's CRC-64, computed while it is sent
 	crc32c        [4]byte     // checksum's Value, when computed here
+	md5Sum        [md5.Size]byte
+	sha256Sum     [sha256.Size]byte
+	// vals back the header values Apply sets (the checksum, the
+	// payload's SHA-256), so that setting them allocates only the strings.
+	vals [2]string
 
 	// defaulted: checksum or trailing was chosen by IntegrityAuto, so a
 	// refusal falls back to Content-MD5. fallback: this body is that
@@ -292,9 +298,13 @@ type PreparedBody struct {
 // and SHA-256 it needs, in one pass. optFns are the call's options. Bad
 // input is an *InvalidArgumentError, before anything is read.
 func (c *Client) PrepareBody(in *BodyInput, optFns ...func(*Options)) (*PreparedBody, error) {
-	o, err := c.callOptions(optFns)
-	if err != nil {
-		return nil, withOp(err, in.Op)
+	o := &c.opts // without per-call options, the client's, not a copy
+	if len(optFns) > 0 {
+		co, err := c.callOptions(optFns)
+		if err != nil {
+			return nil, withOp(err, in.Op)
+		}
+		o = &co
 	}
 	d := &c.dialect
 	if err := CheckIntegrity("Integrity", in.Integrity); err != nil {
@@ -303,7 +313,7 @@ func (c *Client) PrepareBody(in *BodyInput, optFns ...func(*Options)) (*Prepared
 	if err := CheckPayloadSHA256("PayloadSHA256", in.PayloadSHA256); err != nil {
 		return nil, withOp(err, in.Op)
 	}
-	if in.TrailingChecksum != ChecksumNone && !d.CanTrail(&o) {
+	if in.TrailingChecksum != ChecksumNone && !d.CanTrail(o) {
 		return nil, withOp(NotSupported(d, "TrailingChecksum", "trailing checksums with this signer"), in.Op)
 	}
 	size := in.Size
@@ -314,7 +324,7 @@ func (c *Client) PrepareBody(in *BodyInput, optFns ...func(*Options)) (*Prepared
 	if err != nil {
 		return nil, withOp(err, in.Op)
 	}
-	p := &PreparedBody{c: c, d: d, in: *in, integrity: o.Integrity, canTrail: d.CanTrail(&o), signs: c.signsPayload(&o, c.callSigner(&o))}
+	p := &PreparedBody{c: c, d: d, in: *in, integrity: o.Integrity, canTrail: d.CanTrail(o), signs: c.signsPayload(o, c.callSigner(o))}
 	if o.Endpoint == c.opts.Endpoint {
 		p.neg = c.neg
 	}
@@ -393,7 +403,7 @@ func (p *PreparedBody) prepare(body *Body) error {
 		p.liveCRC64 = crc64.New(crc64ECMA)
 		inner := body
 		p.body = &Body{size: inner.size, open: func() (io.Reader, error) {
-			r, err := inner.open()
+			r, err := inner.reader()
 			if err != nil {
 				return nil, err
 			}
@@ -417,13 +427,15 @@ func (p *PreparedBody) prepare(body *Body) error {
 		p.checksum = Checksum{Algorithm: ChecksumCRC32C, Value: p.crc32c[:]}
 	}
 	if kinds&sumMD5 != 0 {
-		p.contentMD5 = s.md5
+		p.md5Sum = s.md5
+		p.contentMD5 = p.md5Sum[:]
 	}
 	if kinds&sumCRC64 != 0 {
 		p.crc64, p.hasCRC64 = s.crc64, true
 	}
 	if kinds&sumSHA256 != 0 {
-		p.payloadSHA256 = s.sha256
+		p.sha256Sum = s.sha256
+		p.payloadSHA256 = p.sha256Sum[:]
 	}
 	return nil
 }
@@ -455,12 +467,18 @@ func (p *PreparedBody) Apply(r *Request) {
 	if p.contentMD5 != nil {
 		r.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(p.contentMD5))
 	}
-	p.d.SetChecksum(r.Header, p.checksum)
+	if !p.checksum.IsZero() { // as Dialect.SetChecksum does
+		p.vals[0] = p.checksum.String()
+		r.Header[p.d.checksumHeader(p.checksum.Algorithm)] = p.vals[0:1:1]
+	}
 	switch {
 	case p.trailing != ChecksumNone:
 		p.d.SetTrailingChecksum(r, p.trailing, p.in.ContentEncoding)
 	case p.payloadSHA256 != nil:
-		r.Header.Set(payloadHashHeader, hex.EncodeToString(p.payloadSHA256))
+		var hx [2 * sha256.Size]byte
+		hex.Encode(hx[:], p.payloadSHA256)
+		p.vals[1] = string(hx[:])
+		r.Header[payloadHashHeader] = p.vals[1:2:2]
 	}
 }
 
@@ -554,7 +572,7 @@ func (p *PreparedBody) etagIsMD5(etag string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("reading the body to compare its MD5 with the ETag: %w", err)
 	}
-	return strings.EqualFold(etag, hex.EncodeToString(s.md5)), nil
+	return strings.EqualFold(etag, hex.EncodeToString(s.md5[:])), nil
 }
 
 // record notes s in the client's negotiation, if it keeps one.
@@ -600,66 +618,106 @@ func (p *PreparedBody) Fallback(err error) *PreparedBody {
 
 // bodySums are the digests hashBody computes.
 type bodySums struct {
-	crc32c      uint32
-	crc64       uint64
-	md5, sha256 []byte
+	crc32c uint32
+	crc64  uint64
+	md5    [md5.Size]byte
+	sha256 [sha256.Size]byte
 }
 
 var crc64ECMA = crc64.MakeTable(crc64.ECMA)
 
-// hashBufs are the buffers hashBody reads bodies through.
-var hashBufs = sync.Pool{New: func() any { b := make([]byte, 128<<10); return &b }}
+// hashState is what hashBody reads and hashes through, pooled: a
+// buffer, and the MD5 and SHA-256 hashes with room for their sums, so
+// that hashing a body allocates nothing.
+type hashState struct {
+	buf        []byte
+	md5, sha   hash.Hash
+	out        [sha256.Size]byte
+	md5Started bool
+	shaStarted bool
+}
+
+var hashStates = sync.Pool{New: func() any { return &hashState{buf: make([]byte, 128<<10)} }}
 
 // hashBody reads a replayable body once and computes the digests of
-// kinds.
+// kinds. A body over an io.ReaderAt (bytes, a file) is read with ReadAt,
+// without a reader of its own.
 func hashBody(b *Body, kinds int) (bodySums, error) {
 	var s bodySums
-	if b.size == 0 || b.open == nil {
-		b = &Body{open: func() (io.Reader, error) { return bytes.NewReader(nil), nil }}
-	}
-	r, err := b.open()
-	if err != nil {
-		return s, err
-	}
-	var mh, sh hash.Hash
+	st := hashStates.Get().(*hashState)
+	defer hashStates.Put(st)
 	if kinds&sumMD5 != 0 {
-		mh = md5.New()
+		if st.md5 == nil {
+			st.md5 = md5.New()
+		}
+		st.md5.Reset()
 	}
 	if kinds&sumSHA256 != 0 {
-		sh = sha256.New()
+		if st.sha == nil {
+			st.sha = sha256.New()
+		}
+		st.sha.Reset()
 	}
-	bp := hashBufs.Get().(*[]byte)
-	defer hashBufs.Put(bp)
-	buf := *bp
-	for {
-		n, err := r.Read(buf)
-		if n > 0 {
-			chunk := buf[:n]
-			if kinds&sumCRC32C != 0 {
-				s.crc32c = crc32.Update(s.crc32c, castagnoli, chunk)
+	add := func(chunk []byte) {
+		if kinds&sumCRC32C != 0 {
+			s.crc32c = crc32.Update(s.crc32c, castagnoli, chunk)
+		}
+		if kinds&sumCRC64 != 0 {
+			s.crc64 = crc64.Update(s.crc64, crc64ECMA, chunk)
+		}
+		if kinds&sumMD5 != 0 {
+			st.md5.Write(chunk)
+		}
+		if kinds&sumSHA256 != 0 {
+			st.sha.Write(chunk)
+		}
+	}
+	var ra io.ReaderAt
+	switch {
+	case b.size <= 0:
+	case b.file != nil:
+		ra = b.file
+	case b.ra != nil:
+		ra = b.ra
+	}
+	switch {
+	case b.size <= 0:
+	case ra != nil:
+		for off, end := b.off, b.off+b.size; off < end; {
+			n, err := ra.ReadAt(st.buf[:min(int64(len(st.buf)), end-off)], off)
+			add(st.buf[:n])
+			off += int64(n)
+			if err == io.EOF && off < end || err != nil && err != io.EOF {
+				if err == io.EOF {
+					err = io.ErrUnexpectedEOF
+				}
+				return bodySums{}, err
 			}
-			if kinds&sumCRC64 != 0 {
-				s.crc64 = crc64.Update(s.crc64, crc64ECMA, chunk)
-			}
-			if mh != nil {
-				mh.Write(chunk)
-			}
-			if sh != nil {
-				sh.Write(chunk)
+			if n == 0 && err == nil {
+				return bodySums{}, io.ErrNoProgress
 			}
 		}
-		if err == io.EOF {
-			break
-		}
+	default:
+		r, err := b.reader()
 		if err != nil {
-			return bodySums{}, err
+			return s, err
+		}
+		for {
+			n, err := r.Read(st.buf)
+			add(st.buf[:n])
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return bodySums{}, err
+			}
 		}
 	}
-	if mh != nil {
-		s.md5 = mh.Sum(nil)
+	if kinds&sumMD5 != 0 {
+		copy(s.md5[:], st.md5.Sum(st.out[:0]))
 	}
-	if sh != nil {
-		s.sha256 = sh.Sum(nil)
+	if kinds&sumSHA256 != 0 {
+		copy(s.sha256[:], st.sha.Sum(st.out[:0]))
 	}
 	return s, nil
 }

@@ -15,11 +15,39 @@
 // verifies, negotiated with S3-compatible servers that refuse or ignore
 // additional checksums, see ChecksumSupport), and over plain http SigV4
 // requests sign their body's SHA-256 (Options.PayloadSigning).
+//
+// # The middleware stack
+//
+// The pipeline is a smithy-go middleware stack, built once per client and
+// operation and shared by its calls (StepRetry lists the steps). The
+// retry loop is the Retry step of the Finalize phase, as in
+// aws-sdk-go-v2, and the steps after it run once per attempt: signing,
+// the watchdog of the timeouts, the body rewind, and any step added with
+// Options.APIOptions to Finalize (After) or Deserialize; AttemptNumber
+// tells such a step which attempt it runs in. The retry policy
+// (RetryPolicy: which answers are transient, throttling, ErrorIn200,
+// Retry-After, refused credentials refreshed once, full-jitter backoff)
+// is polystore's own code; go-retryablehttp, which drove it before, is
+// not used, because its Client drives an *http.Client itself and cannot
+// run inside a stack whose steps must run per attempt.
+//
+// # Tracing and metrics
+//
+// Options.TracerProvider and Options.MeterProvider take smithy-go's
+// interfaces (tracing.TracerProvider, metrics.MeterProvider; smithy-go's
+// smithyoteltracing and smithyotelmetrics adapt OpenTelemetry's). Nil,
+// the default, traces and records nothing and costs nothing. Each call
+// has a span named after its operation with AttrDialect, AttrOperation,
+// AttrBucket, AttrStatus, AttrRequestID, AttrAttempts, AttrRetries and,
+// on failure, AttrErrorKind (ErrorKindOf), and a child span SpanAttempt
+// per attempt (AttrAttempt, AttrStatus, AttrRequestID, AttrErrorKind).
+// The metrics are MetricCallDuration, MetricCallAttempts,
+// MetricCallThrottles, MetricBytesSent and MetricBytesReceived, with the
+// dialect and operation as attributes.
 package client
 
 import (
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -42,6 +70,10 @@ type Client struct {
 	// neg is what the client learned of its server (negotiate.go),
 	// shared with the clients With derives for the same endpoint.
 	neg *negotiation
+
+	// Built once for opts (see derive): compiled stacks, and what every
+	// call would otherwise work out again.
+	derived
 }
 
 // New returns a client for dialect d. It checks the options (region form,
@@ -62,6 +94,7 @@ func New(d Dialect, optFns ...func(*Options)) (*Client, error) {
 	} else {
 		c.base = newTransport(c.opts.Timeouts)
 	}
+	c.derive()
 	return c, nil
 }
 
@@ -72,10 +105,18 @@ func New(d Dialect, optFns ...func(*Options)) (*Client, error) {
 func newTransport(to Timeouts) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 64 // parallel part uploads reuse connections
+	// No transparent gzip: net/http would ask for it and then decompress
+	// an object stored with Content-Encoding: gzip, which object stores
+	// send as stored, so that its length and checksums no longer match
+	// (aws-sdk-go-v2 turns it off too). Not asking also spares the header
+	// net/http adds to every request.
+	t.DisableCompression = true
 	d := &net.Dialer{KeepAlive: 30 * time.Second}
 	t.DialContext = bulkDial(d.DialContext, to.Dial)
 	t.TLSHandshakeTimeout = max(to.TLSHandshake, 0) // 0: none
 	t.DialTLSContext = bulkDialTLS(t)
+	// Room for the headers and a small body (smallBody) in one write.
+	t.WriteBufferSize = writeBufferSize
 	return t
 }
 
@@ -156,6 +197,7 @@ func (c *Client) With(optFns ...func(*Options)) (*Client, error) {
 	d := *c
 	d.opts = o
 	d.signer = d.newSigner(&d.opts)
+	d.derive()
 	if o.Endpoint != c.opts.Endpoint {
 		d.neg = new(negotiation) // another server
 	}
@@ -212,52 +254,72 @@ var userAgent = func() string {
 	return "polystore-go/" + v
 }()
 
-// requestURL builds the URL of a request for bucket and key (either may be
-// empty). The path is escaped with the rules every signer expects: all but
-// A-Z a-z 0-9 - _ . ~ and '/' is percent-encoded.
-func (c *Client) requestURL(o *Options, bucket, key string, query url.Values) (*url.URL, error) {
+// requestURL builds in u the URL of a request for bucket and key (either
+// may be empty). The path is escaped with the rules every signer expects:
+// all but A-Z a-z 0-9 - _ . ~ and '/' is percent-encoded. The base URL
+// comes parsed from the client (derive) unless the call's endpoint or
+// region are its own.
+func (c *Client) requestURL(u *url.URL, o *Options, bucket, key string, query url.Values) error {
 	d := &c.dialect
 	style := o.Addressing
-	var base string
-	if o.Endpoint != "" {
-		base = strings.TrimRight(o.Endpoint, "/")
-		if style == AddressingDefault {
+	if style == AddressingDefault {
+		style = d.Addressing
+		if o.Endpoint != "" {
 			style = PathStyle
 		}
-	} else {
-		if style == AddressingDefault {
-			style = d.Addressing
-		}
-		if bucket != "" && style == VirtualHost {
-			base = expand(d.Endpoint, bucket, o.Region)
-		} else {
-			base = expand(d.PathEndpoint, "", o.Region)
-		}
 	}
-	u, err := url.Parse(base)
-	if err != nil {
-		return nil, InvalidArgument("Endpoint", "%v", err)
+	vhost := bucket != "" && style == VirtualHost
+	fromTemplate := vhost && o.Endpoint == "" // the bucket is in the dialect's template
+	path, vb := c.bases(o)
+	var base *baseURL
+	switch {
+	case fromTemplate && vb != nil && vb.ok:
+		base = vb
+		*u = vb.u
+		u.Host = vb.pre + bucket + vb.post
+	case !fromTemplate && path != nil && path.ok:
+		base = path
+		*u = path.u
+	default:
+		var s string
+		switch {
+		case o.Endpoint != "":
+			s = strings.TrimRight(o.Endpoint, "/")
+		case fromTemplate:
+			s = expand(d.Endpoint, bucket, o.Region)
+		default:
+			s = expand(d.PathEndpoint, "", o.Region)
+		}
+		pu, err := url.Parse(s)
+		if err != nil {
+			return InvalidArgument("Endpoint", "%v", err)
+		}
+		base = &baseURL{ok: true, u: *pu, rawPath: strings.TrimRight(pu.EscapedPath(), "/")}
+		*u = base.u
 	}
-	if bucket != "" && style == VirtualHost && o.Endpoint != "" {
+	if vhost && o.Endpoint != "" {
 		u.Host = bucket + "." + u.Host
 	}
-	rawPath := strings.TrimRight(u.EscapedPath(), "/")
-	if bucket != "" && style == PathStyle {
-		rawPath += "/" + bucket
-	}
+	slash := ""
 	if key != "" || bucket == "" {
-		rawPath += "/"
+		slash = "/"
 	}
-	rawPath += EscapePath(key)
+	var rawPath string
+	if bucket != "" && style == PathStyle {
+		rawPath = base.rawPath + "/" + bucket + slash + EscapePath(key)
+	} else {
+		rawPath = base.rawPath + slash + EscapePath(key)
+	}
 	if rawPath == "" {
 		rawPath = "/"
 	}
 	u.RawPath = rawPath
+	var err error
 	if u.Path, err = url.PathUnescape(rawPath); err != nil {
-		return nil, err
+		return err
 	}
 	u.RawQuery = EncodeQuery(query)
-	return u, nil
+	return nil
 }
 
 // EscapePath percent-encodes an object key for a URL path: every byte but
@@ -317,27 +379,4 @@ func escape(s string, keepSlash bool) string {
 func unreserved(c byte, keepSlash bool) bool {
 	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' ||
 		c == '-' || c == '_' || c == '.' || c == '~' || (keepSlash && c == '/')
-}
-
-// loggingTransport logs each attempt at debug level: never headers, never
-// the query (which may carry presigned credentials), never bodies.
-type loggingTransport struct {
-	next    http.RoundTripper
-	log     *slog.Logger
-	dialect *Dialect
-	op      string
-}
-
-func (t *loggingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	start := time.Now()
-	resp, err := t.next.RoundTrip(r)
-	attrs := []any{"dialect", t.dialect.Name, "op", t.op, "method", r.Method,
-		"host", r.URL.Host, "path", r.URL.EscapedPath(), "elapsed", time.Since(start)}
-	if err != nil {
-		t.log.LogAttrs(r.Context(), slog.LevelDebug, "polystore attempt failed", slog.Group("", attrs...), slog.String("error", err.Error()))
-		return nil, err
-	}
-	t.log.LogAttrs(r.Context(), slog.LevelDebug, "polystore attempt", slog.Group("", attrs...),
-		slog.Int("status", resp.StatusCode), slog.String("request_id", t.dialect.requestID(resp.Header)))
-	return resp, nil
 }

@@ -97,7 +97,7 @@ func TestBulkConnFileSection(t *testing.T) {
 	bc := conn.(*bulkConn)
 	const off, n = 1000, 3_000_000
 	body := SectionBody(f, off, n)
-	r, err := body.open()
+	r, err := body.reader()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,11 @@
 package client
 
 import (
+	"net/http"
 	"strconv"
 	"strings"
 
+	"github.com/polystore/polystore/internal/httpheader"
 	"github.com/polystore/polystore/signer"
 )
 
@@ -251,15 +253,46 @@ func (d *Dialect) Has(f Feature) bool { return d.Features&f == f }
 func (d *Dialect) String() string { return d.Name }
 
 func (d *Dialect) requestID(h interface{ Get(string) string }) string {
+	hh, isHeader := h.(http.Header)
 	for _, name := range d.RequestIDHeaders {
-		if v := h.Get(name); v != "" {
+		var v string
+		if isHeader {
+			v = httpheader.Get(hh, name, "") // no canonical name built per response
+		} else {
+			v = h.Get(name)
+		}
+		if v != "" {
 			return v
 		}
 	}
 	return ""
 }
 
-// expand substitutes {bucket} and {region} in a template.
+// expand substitutes {bucket} and {region} in a template (without
+// building a strings.Replacer, which costs more than the substitution).
 func expand(tmpl, bucket, region string) string {
-	return strings.NewReplacer("{bucket}", bucket, "{region}", region).Replace(tmpl)
+	if !strings.Contains(tmpl, "{") {
+		return tmpl
+	}
+	var b strings.Builder
+	b.Grow(len(tmpl) + len(bucket) + len(region))
+	for {
+		i := strings.IndexByte(tmpl, '{')
+		if i < 0 {
+			b.WriteString(tmpl)
+			return b.String()
+		}
+		b.WriteString(tmpl[:i])
+		switch rest := tmpl[i:]; {
+		case strings.HasPrefix(rest, "{bucket}"):
+			b.WriteString(bucket)
+			tmpl = rest[len("{bucket}"):]
+		case strings.HasPrefix(rest, "{region}"):
+			b.WriteString(region)
+			tmpl = rest[len("{region}"):]
+		default:
+			b.WriteByte('{')
+			tmpl = rest[1:]
+		}
+	}
 }

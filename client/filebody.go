@@ -57,11 +57,7 @@ func (s *fileSection) read(p []byte) (int, error) {
 
 // fileSectionBody returns a replayable body of n bytes of f from off.
 func fileSectionBody(f *os.File, off, n int64) *Body {
-	return &Body{
-		open:       func() (io.Reader, error) { return &fileSection{f: f, off: off, n: n}, nil },
-		size:       n,
-		replayable: true,
-	}
+	return &Body{file: f, off: off, size: n, replayable: true}
 }
 
 // Close does nothing: the file belongs to the caller. Being an

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/polystore/polystore/internal/httpheader"
 )
 
 // ErrRangeMismatch is matched (errors.Is) by every *RangeError: the
@@ -100,11 +102,11 @@ func IsMD5Hex(s string) bool {
 // "cos/kms", ...), "SSE-C" when it names a customer-provided key, or ""
 // when it reports none.
 func (d *Dialect) Encryption(h http.Header) string {
-	if p := d.Object.SSECustomerPrefix; p != "" && h.Get(p+"algorithm") != "" {
+	if p := d.Object.SSECustomerPrefix; p != "" && httpheader.Get(h, p, "algorithm") != "" {
 		return "SSE-C"
 	}
 	if name := d.Object.EncryptionHeader; name != "" {
-		return strings.TrimSpace(h.Get(name))
+		return strings.TrimSpace(httpheader.Get(h, name, ""))
 	}
 	return ""
 }

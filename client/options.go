@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/aws/smithy-go/metrics"
 	"github.com/aws/smithy-go/middleware"
+	"github.com/aws/smithy-go/tracing"
 	"github.com/polystore/polystore/signer"
 )
 
@@ -68,8 +70,23 @@ type Options struct {
 	// creating and listing buckets with IAM credentials.
 	ServiceInstanceID string
 	// APIOptions edit each operation's smithy-go middleware stack, to add
-	// or replace steps.
+	// or replace steps (see StepRetry for the steps and when each runs).
+	// The client's APIOptions run once per operation, when the client
+	// first runs it, and the stack is reused for every later call; a call
+	// given APIOptions of its own (WithAPIOptions as a per-call option)
+	// builds its stack afresh.
 	APIOptions []func(*middleware.Stack) error
+	// TracerProvider, if set, gets a span per operation call and one per
+	// attempt (see package doc, "Tracing and metrics"), and transfer
+	// tasks of a transfer.Manager over the client a span each. Nil
+	// traces nothing and costs nothing. Use smithy-go's OpenTelemetry
+	// adapter (github.com/aws/smithy-go/tracing/smithyoteltracing) to
+	// export to OpenTelemetry.
+	TracerProvider tracing.TracerProvider
+	// MeterProvider, if set, records the calls' metrics: duration,
+	// attempts, throttling answers, request and response body bytes
+	// (see package doc). Nil records nothing and costs nothing.
+	MeterProvider metrics.MeterProvider
 	// Integrity is what single PUTs (object.Client.Put) and parts
 	// (multipart.Client.UploadPart) carry for the server to verify their
 	// body when the call names no checksum of its own; a call's own
@@ -180,4 +197,14 @@ func WithServiceInstanceID(id string) func(*Options) {
 // WithAPIOptions appends middleware stack edits.
 func WithAPIOptions(fns ...func(*middleware.Stack) error) func(*Options) {
 	return func(o *Options) { o.APIOptions = append(o.APIOptions[:len(o.APIOptions):len(o.APIOptions)], fns...) }
+}
+
+// WithTracerProvider sets Options.TracerProvider.
+func WithTracerProvider(tp tracing.TracerProvider) func(*Options) {
+	return func(o *Options) { o.TracerProvider = tp }
+}
+
+// WithMeterProvider sets Options.MeterProvider.
+func WithMeterProvider(mp metrics.MeterProvider) func(*Options) {
+	return func(o *Options) { o.MeterProvider = mp }
 }

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -31,65 +32,60 @@ type PresignedRequest struct {
 // that cannot presign (IBM IAM bearer tokens) gives an error matching
 // ErrNotSupported and signer.ErrPresignNotSupported: use HMAC keys.
 func Presign[In, Out any](ctx context.Context, c *Client, op *Op[In, Out], in *In, expires time.Duration, optFns ...func(*Options)) (*PresignedRequest, error) {
-	o, sg, err := c.prepare(optFns)
+	cs, err := c.newCall(ctx, optFns)
 	if err != nil {
 		return nil, withOp(err, op.Name)
 	}
-	d := &c.dialect
 	if expires <= 0 {
 		return nil, &InvalidArgumentError{Op: op.Name, Field: "Expires", Reason: "must be positive, got " + expires.String(), kind: ErrInvalidArgument}
 	}
-	ps, ok := sg.(signer.Presigner)
+	ps, ok := cs.signer.(signer.Presigner)
 	if !ok {
 		return nil, &InvalidArgumentError{Op: op.Name, Field: "Signer", kind: ErrNotSupported, Err: signer.ErrPresignNotSupported,
 			Reason: "the configured signer cannot presign URLs"}
 	}
-	stack, err := buildStack(c, op, in, &o)
+	st, err := stackFor(cs, op, true)
 	if err != nil {
 		return nil, err
 	}
-	// A presigned request is sent by someone else with their own user agent.
-	if _, err := stack.Build.Remove("UserAgent"); err != nil {
-		return nil, &OperationError{Dialect: d.Name, Op: op.Name, Err: err}
+	if in == nil {
+		in = new(In)
 	}
-	err = stack.Deserialize.Add(middleware.DeserializeMiddlewareFunc("PresignResult",
-		func(ctx context.Context, mi middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
-			mo, md, err := next.HandleDeserialize(ctx, mi)
-			mo.Result = mo.RawResponse
-			return mo, md, err
-		}), middleware.After)
-	if err != nil {
-		return nil, &OperationError{Dialect: d.Name, Op: op.Name, Err: err}
-	}
-	if err := applyAPIOptions(stack, &o, d, op.Name); err != nil {
-		return nil, err
-	}
+	cs.setOp(&st.info)
 	now := time.Now
-	if o.Clock != nil {
-		now = o.Clock
+	if cs.o.Clock != nil {
+		now = cs.o.Clock
 	}
-	h := middleware.DecorateHandler(presigner{ps: ps, now: now(), expires: expires, dialect: d, op: op.Name}, stack)
-	res, _, err := h.Handle(ctx, in)
+	cs.presignAt = presignState{ps: ps, now: now(), expires: expires}
+	res, _, err := st.h.Handle(cs, in)
 	if err != nil {
 		return nil, err
 	}
-	return res.(*PresignedRequest), nil
+	p, ok := res.(*PresignedRequest)
+	if !ok {
+		return nil, &OperationError{Dialect: c.dialect.Name, Op: op.Name, Err: fmt.Errorf("a step of the stack returned a %T result, not a presigned request", res)}
+	}
+	return p, nil
 }
 
-// presigner is the terminal handler of a presign stack.
-type presigner struct {
+// presignState is what the presigner needs of a call.
+type presignState struct {
 	ps      signer.Presigner
 	now     time.Time
 	expires time.Duration
-	dialect *Dialect
-	op      string
 }
 
-func (p presigner) Handle(ctx context.Context, input any) (any, middleware.Metadata, error) {
+// presigner is the handler at the end of a presign stack, in place of
+// the transport: it signs the request in its URL.
+type presigner struct{}
+
+func (presigner) Handle(ctx context.Context, input any) (any, middleware.Metadata, error) {
 	var md middleware.Metadata
-	req := input.(*smithyhttp.Request).Request.Clone(ctx)
+	cs := callFrom(ctx)
+	p, d, op := &cs.presignAt, &cs.c.dialect, cs.op.name
+	req := input.(*smithyhttp.Request).Request // the call's own: nobody else holds it
 	req.Body, req.ContentLength = nil, 0
-	if err := checkRequestHeaders(p.dialect, p.op, req.Header); err != nil {
+	if err := checkHeaders(d, op, req.Header); err != nil {
 		return nil, md, err // the holder of the URL could not send it
 	}
 	u, h, err := p.ps.Presign(ctx, req, p.now, p.expires)
@@ -97,13 +93,13 @@ func (p presigner) Handle(ctx context.Context, input any) (any, middleware.Metad
 		var ee *signer.ExpiryError
 		switch {
 		case errors.As(err, &ee):
-			return nil, md, &InvalidArgumentError{Op: p.op, Field: "Expires", Reason: ee.Error(), kind: ErrInvalidArgument, Err: err}
+			return nil, md, &InvalidArgumentError{Op: op, Field: "Expires", Reason: ee.Error(), kind: ErrInvalidArgument, Err: err}
 		case errors.Is(err, signer.ErrPresignNotSupported):
-			return nil, md, &InvalidArgumentError{Op: p.op, Field: "Signer", Reason: err.Error(), kind: ErrNotSupported, Err: err}
+			return nil, md, &InvalidArgumentError{Op: op, Field: "Signer", Reason: err.Error(), kind: ErrNotSupported, Err: err}
 		case errors.Is(err, signer.ErrNoCredentials):
-			return nil, md, &InvalidArgumentError{Op: p.op, Field: "Credentials", Reason: "presigning needs credentials", kind: ErrInvalidArgument, Err: err}
+			return nil, md, &InvalidArgumentError{Op: op, Field: "Credentials", Reason: "presigning needs credentials", kind: ErrInvalidArgument, Err: err}
 		}
-		return nil, md, &OperationError{Dialect: p.dialect.Name, Op: p.op, Err: err}
+		return nil, md, &OperationError{Dialect: d.Name, Op: op, Err: err}
 	}
 	if h == nil {
 		h = http.Header{}

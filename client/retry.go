@@ -11,11 +11,292 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/polystore/polystore/signer"
 )
 
 // maxErrorBody caps how much of an error response is read.
 const maxErrorBody = 64 << 10
+
+// The retry policy runs as the Retry step (StepRetry), the loop in the
+// middle of the stack's Finalize step, as in aws-sdk-go-v2: each turn
+// hands a fresh copy of the request to the per-attempt steps (BodyRewind,
+// Signing, Watchdog and any a caller added), classifies what comes back,
+// and waits out a full-jitter backoff (or the server's Retry-After)
+// before the next. go-retryablehttp, which ran the loop before, is no
+// longer used: its Client drives an *http.Client itself and so cannot
+// sit inside a middleware stack whose steps must run per attempt, and
+// the pieces it could still lend (CheckRetry, Backoff) were polystore's
+// own functions already.
+
+// retryStep is the Retry step.
+type retryStep struct{}
+
+// ID returns StepRetry.
+func (retryStep) ID() string { return StepRetry }
+
+// HandleFinalize runs attempts of the request until one is not to be
+// retried or the policy's attempts are spent. The last answer goes up to
+// Decode; a failure is returned as an *OperationError (an
+// *InvalidArgumentError for missing credentials).
+func (retryStep) HandleFinalize(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+	cs := callFrom(ctx)
+	base, ok := in.Request.(*smithyhttp.Request)
+	if !ok {
+		return next.HandleFinalize(ctx, in)
+	}
+	d, op := &cs.c.dialect, cs.op
+	if err := checkHeaders(d, op.name, base.Header); err != nil {
+		return middleware.FinalizeOutput{}, middleware.Metadata{}, err // net/http would refuse it, after every retry
+	}
+	// A signed payload's SHA-256 (over plain http, see PayloadSigning) is
+	// computed once per call, here, and kept in the header every attempt
+	// starts from: the body every attempt sends is the same.
+	if err := cs.c.signPayload(cs.o, cs.signer, base.Header, cs.body); err != nil { // bodycheck.go
+		return middleware.FinalizeOutput{}, middleware.Metadata{}, &OperationError{Dialect: d.Name, Op: op.name, Err: err}
+	}
+	rc := retryClassifier{dialect: d, policy: cs.o.Retry, idempotent: op.idempotent, errorIn200: op.errorIn200}
+	limit := rc.policy.MaxAttempts
+	refreshed := false
+	// The first attempt sends the request itself; a later one a copy of
+	// it as it was before the first attempt's steps changed its header.
+	// The first attempt's transport may still be reading that header
+	// (net/http can write a request after RoundTrip returned), so later
+	// attempts never touch it.
+	cs.snapshot(base.Header)
+	for n := 1; ; n++ {
+		cs.attempt = n
+		req := base
+		if n > 1 {
+			ar := &attemptReq{sreq: *base, hreq: *base.Request}
+			ar.hreq.Header = cs.pristineHeader()
+			ar.sreq.Request = &ar.hreq
+			cs.cur, req = ar, &ar.sreq
+		}
+		cs.inAttempt = true
+		out, md, err := next.HandleFinalize(ctx, middleware.FinalizeInput{Request: req})
+		cs.cur, cs.inAttempt = nil, false
+		var resp *http.Response
+		if sr, ok := out.Result.(*smithyhttp.Response); ok && sr != nil {
+			resp = sr.Response
+		}
+		switch {
+		case err != nil && resp != nil: // a step failed the attempt after its answer came
+			closeBody(resp)
+			resp = nil
+		case err == nil && resp == nil:
+			return out, md, nil // a step of the caller's answered
+		}
+		retry, cerr := rc.check(ctx, resp, err)
+		if !retry && cerr == nil && err == nil && resp.StatusCode < 300 && !op.keepBody {
+			// Read a decoded response inside the retry loop, so that a
+			// stall or a reset while it arrives is retried like one
+			// while connecting.
+			if err = bufferResponse(resp); err != nil {
+				closeBody(resp)
+				resp = nil
+				retry, cerr = rc.check(ctx, nil, err)
+			}
+		}
+		if rc.throttled {
+			cs.tel.throttled(ctx)
+		}
+		if !retry && cerr == nil && err == nil && !refreshed && cs.refresh(ctx, resp) {
+			// The service refused credentials the signer has now
+			// refreshed: send the request once more, signed anew.
+			refreshed = true
+			limit++
+			drainClose(resp.Body)
+			continue
+		}
+		if !retry || n >= limit {
+			if cerr != nil {
+				err = cerr
+			}
+			if err != nil {
+				closeBody(resp)
+				return middleware.FinalizeOutput{}, md, cs.sendError(err)
+			}
+			return out, md, nil
+		}
+		wait := rc.wait(n-1, resp)
+		if l := cs.o.Logger; l != nil {
+			status := 0
+			if resp != nil {
+				status = resp.StatusCode
+			}
+			l.DebugContext(ctx, "polystore retry", "dialect", d.Name, "op", op.name, "attempt", n+1, "wait", wait, "status", status)
+		}
+		if resp != nil {
+			drainClose(resp.Body)
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return middleware.FinalizeOutput{}, md, cs.sendError(err)
+		}
+	}
+}
+
+// snapshot records h, the request's header as Build left it, for
+// attempts after the first (pristineHeader). Small headers (all of
+// polystore's requests) are recorded in the call itself, without
+// allocating; a larger one is cloned.
+func (cs *call) snapshot(h http.Header) {
+	cs.snapN, cs.snapBig = 0, nil
+	if len(h) > len(cs.snap) {
+		cs.snapBig = h.Clone()
+		return
+	}
+	for k, v := range h {
+		cs.snap[cs.snapN] = headerField{k, v[:len(v):len(v)]}
+		cs.snapN++
+	}
+}
+
+// pristineHeader returns a new header holding the snapshot. The value
+// slices are shared, clipped so that an Add copies them: a step changes
+// a header's values by replacing the slice (Set), never in place.
+func (cs *call) pristineHeader() http.Header {
+	if cs.snapBig != nil {
+		return cs.snapBig.Clone()
+	}
+	h := make(http.Header, cs.snapN)
+	for _, f := range cs.snap[:cs.snapN] {
+		h[f.k] = f.v
+	}
+	return h
+}
+
+// headerField is one field of a header snapshot.
+type headerField struct {
+	k string
+	v []string
+}
+
+// sleep waits d, or until ctx ends (then it returns ctx's error).
+func sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func closeBody(resp *http.Response) {
+	if resp != nil && resp.Body != nil {
+		resp.Body.Close()
+	}
+}
+
+// sendError is the error of a call whose last attempt failed with err.
+func (cs *call) sendError(err error) error {
+	d, op := &cs.c.dialect, cs.op.name
+	if errors.Is(err, signer.ErrNoCredentials) {
+		return &InvalidArgumentError{Op: op, Field: "Credentials", kind: ErrInvalidArgument, Err: signer.ErrNoCredentials,
+			Reason: "none found; set them with client.WithCredentials or the " + d.Name + " dialect's environment variables " + envNames(d)}
+	}
+	var ia *InvalidArgumentError
+	if errors.As(err, &ia) {
+		return err
+	}
+	var oe *OperationError
+	if errors.As(err, &oe) { // already names the operation (a body read timeout)
+		return oe
+	}
+	return &OperationError{Dialect: d.Name, Op: op, Err: unwrapURLError(err)}
+}
+
+// refresh reports whether resp refused the request's credentials and the
+// signer has refreshed them, so that the request is worth sending again
+// (once: the caller sees to that).
+func (cs *call) refresh(ctx context.Context, resp *http.Response) bool {
+	rf, ok := cs.signer.(signer.CredentialRefresher)
+	if !ok || !refused(&cs.c.dialect, resp) {
+		return false
+	}
+	if !rf.RefreshCredentials(ctx, resp.Request) || (cs.body != nil && !cs.body.replayable) {
+		return false
+	}
+	if l := cs.o.Logger; l != nil {
+		l.DebugContext(ctx, "polystore credentials refused, refreshed", "dialect", cs.c.dialect.Name, "op", cs.op.name, "status", resp.StatusCode)
+	}
+	return true
+}
+
+// refused reports whether resp says the service refused the request's
+// credentials: a 401, or a 400 or 403 with one of the dialect's
+// RefusedCredentialCodes ("" only for a bodiless 403).
+func refused(d *Dialect, resp *http.Response) bool {
+	switch resp.StatusCode {
+	case http.StatusUnauthorized:
+		return true
+	case http.StatusBadRequest, http.StatusForbidden:
+		if len(d.RefusedCredentialCodes) == 0 {
+			return false
+		}
+		code := peekErrorCode(d, resp)
+		return d.RefusedCredentialCodes[code] && (code != "" || resp.StatusCode == http.StatusForbidden)
+	}
+	return false
+}
+
+// maxBufferedResponse caps how much of a successful response that is
+// decoded (not streamed to the caller) bufferResponse reads ahead.
+const maxBufferedResponse = 16 << 20
+
+// bufferResponse reads a successful response's body (up to
+// maxBufferedResponse) before the retry policy lets it go, and puts it
+// back for the decoder. A read error (a stall timeout, a reset) is then
+// the attempt's error, retried like a connection error.
+func bufferResponse(resp *http.Response) error {
+	if resp.StatusCode >= 300 || resp.Body == nil || resp.Body == http.NoBody {
+		return nil
+	}
+	buf, err := readBody(resp, maxBufferedResponse)
+	if err != nil {
+		return err
+	}
+	resp.Body = &bufferedBody{Reader: bytes.NewReader(buf), rest: resp.Body}
+	return nil
+}
+
+// readBody reads up to limit bytes of resp's body, into a buffer sized by
+// the Content-Length when there is one.
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
+	if n := resp.ContentLength; n >= 0 && n <= limit {
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, buf); err != nil {
+			return nil, err
+		}
+		return buf, nil
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, limit))
+}
+
+// bufferedBody is a response body read ahead: the bytes read, then the
+// rest of the original body, which Close closes.
+type bufferedBody struct {
+	*bytes.Reader
+	rest io.ReadCloser
+}
+
+func (b *bufferedBody) Read(p []byte) (int, error) {
+	if b.Reader.Len() > 0 {
+		return b.Reader.Read(p)
+	}
+	return b.rest.Read(p)
+}
+
+func (b *bufferedBody) Close() error { return b.rest.Close() }
 
 // retryClassifier decides, per attempt, whether to retry.
 type retryClassifier struct {
@@ -23,17 +304,20 @@ type retryClassifier struct {
 	policy     RetryPolicy
 	idempotent bool
 	errorIn200 bool // a 200 may hold an error document (Op.ErrorIn200)
-	log        func(wait time.Duration, attempt int, resp *http.Response)
+	throttled  bool // the last answer checked was a throttling one
 }
 
-// check implements go-retryablehttp's CheckRetry.
+// check reports whether the attempt that ended with resp or err is to be
+// retried; a non-nil error ends the call with it.
 func (rc *retryClassifier) check(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	rc.throttled = false
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return false, ctxErr
 	}
 	if err != nil {
 		var se *signer.SignError
-		if errors.Is(err, ErrBodyNotReplayable) || errors.As(err, &se) {
+		var ia *InvalidArgumentError
+		if errors.Is(err, ErrBodyNotReplayable) || errors.As(err, &se) || errors.As(err, &ia) {
 			return false, err
 		}
 		// The caller's context is alive (checked above), so this ended
@@ -65,6 +349,7 @@ func (rc *retryClassifier) check(ctx context.Context, resp *http.Response, err e
 		code = peekErrorCode(rc.dialect, resp)
 	}
 	throttled := resp.StatusCode == http.StatusTooManyRequests || rc.dialect.ThrottleCodes[code]
+	rc.throttled = throttled
 	transient := throttled || rc.dialect.RetryableCodes[code]
 	switch resp.StatusCode {
 	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
@@ -81,24 +366,17 @@ func (rc *retryClassifier) check(ctx context.Context, resp *http.Response, err e
 	return rc.idempotent || rc.policy.RetryNonIdempotent, nil
 }
 
-// backoff implements go-retryablehttp's Backoff: full jitter over an
+// wait is the backoff before the next attempt after failed ones
+// (failed: how many before the last, from 0): full jitter over an
 // exponential ceiling, or the server's Retry-After when it sent one.
-func (rc *retryClassifier) backoff(_, _ time.Duration, attempt int, resp *http.Response) time.Duration {
-	wait := rc.wait(attempt, resp)
-	if rc.log != nil {
-		rc.log(wait, attempt, resp)
-	}
-	return wait
-}
-
-func (rc *retryClassifier) wait(attempt int, resp *http.Response) time.Duration {
+func (rc *retryClassifier) wait(failed int, resp *http.Response) time.Duration {
 	p := rc.policy
 	if resp != nil {
 		if d, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now(), p.MaxRetryAfter); ok {
 			return d
 		}
 	}
-	ceiling := p.MinBackoff << min(attempt, 30)
+	ceiling := p.MinBackoff << min(failed, 30)
 	if ceiling <= 0 || ceiling > p.MaxBackoff {
 		ceiling = p.MaxBackoff
 	}

@@ -87,9 +87,9 @@ func (d *Dialect) SetTrailingChecksum(r *Request, a ChecksumAlgorithm, contentEn
 		replayable: body.replayable,
 		open: func() (io.Reader, error) {
 			var src io.Reader = bytes.NewReader(nil)
-			if body.open != nil && n > 0 {
+			if n > 0 {
 				var err error
-				if src, err = body.open(); err != nil {
+				if src, err = body.reader(); err != nil {
 					return nil, err
 				}
 			}

@@ -69,7 +69,7 @@ func TestTrailingChecksumBody(t *testing.T) {
 		r := &Request{Header: http.Header{}, Body: BytesBody(content)}
 		d.SetTrailingChecksum(r, ChecksumCRC32C, "gzip")
 		for _, readAll := range []func(io.Reader) ([]byte, error){io.ReadAll, func(src io.Reader) ([]byte, error) { return io.ReadAll(iotest.OneByteReader(src)) }} {
-			src, err := r.Body.open()
+			src, err := r.Body.reader()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -107,7 +107,7 @@ func TestTrailingChecksumBody(t *testing.T) {
 func TestTrailingChecksumShortSource(t *testing.T) {
 	r := &Request{Header: http.Header{}, Body: StreamBody(strings.NewReader("abc"), 10)}
 	S3.SetTrailingChecksum(r, ChecksumCRC32C, "")
-	src, _ := r.Body.open()
+	src, _ := r.Body.reader()
 	if _, err := io.ReadAll(src); err != io.ErrUnexpectedEOF {
 		t.Fatalf("err = %v, want io.ErrUnexpectedEOF", err)
 	}

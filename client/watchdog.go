@@ -9,11 +9,17 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
-// watchdog is the RoundTripper right above the transport (under the
-// signer). It enforces the timeouts polystore owns whatever the
+// watchdog holds the settings of the watches of one call's attempts. The
+// Watchdog step (StepWatchdog, per attempt, in Finalize, the last of the
+// client's own steps before the request is sent) puts each attempt under
+// a watch that enforces the timeouts polystore owns whatever the
 // transport: Timeouts.ResponseHeader, Timeouts.Stall on the request and
 // the response body, and HTTPClient.Timeout as a whole-attempt bound.
 // When one fires it cancels the attempt's context with a *TimeoutError as
@@ -25,42 +31,61 @@ import (
 // applies Timeouts); the watchdog only names a TLS handshake timeout that
 // an *http.Transport reported, with that transport's limit.
 type watchdog struct {
-	next    http.RoundTripper
 	t       Timeouts      // resolved: negative fields are off
 	attempt time.Duration // HTTPClient.Timeout; 0 is none
-	tls     time.Duration // the TLS handshake limit of next, if known; 0 if not
+	tls     time.Duration // the TLS handshake limit of the transport, if known; 0 if not
 	dialect string
 	op      string
 }
 
-// RoundTrip sends req under a new watch.
-func (wd *watchdog) RoundTrip(req *http.Request) (*http.Response, error) {
-	parent := req.Context()
-	ctx, cancel := context.WithCancelCause(parent)
-	w := &watch{wd: wd, parent: parent, cancel: cancel}
+// watchdogStep is the Watchdog step.
+type watchdogStep struct{}
+
+// ID returns StepWatchdog.
+func (watchdogStep) ID() string { return StepWatchdog }
+
+// HandleFinalize runs the rest of the attempt under a new watch. The
+// transport hands the response to the watch (watch.response), which
+// then watches its body until it ends or is closed.
+func (watchdogStep) HandleFinalize(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+	cs := callFrom(ctx)
+	wd := &cs.wd
+	actx, cancel := context.WithCancelCause(ctx)
+	w := &watch{wd: wd, parent: ctx, cancel: cancel, tel: cs.tel}
 	if wd.attempt > 0 {
 		w.total = time.AfterFunc(wd.attempt, func() { w.fire(TimeoutAttempt, wd.attempt) })
 	}
-	r := req.WithContext(httptrace.WithClientTrace(ctx, w.trace()))
-	if r.Body != nil && r.Body != http.NoBody {
-		r.Body = w.watchRequestBody(r.Body, r.ContentLength)
+	w.ct.WroteRequest = w.traceWrote
+	req, _ := in.Request.(*smithyhttp.Request)
+	if wd.tls > 0 && (req == nil || req.URL == nil || req.URL.Scheme != "http") {
+		w.ct.TLSHandshakeDone = w.traceTLS
 	}
-	resp, err := wd.next.RoundTrip(r)
+	actx = httptrace.WithClientTrace(actx, &w.ct)
+	if req != nil && req.Body != nil && req.Body != http.NoBody {
+		w.reqLen = req.ContentLength
+		if cs.body == nil || !cs.body.inMemorySmall() {
+			req.Body = w.watchRequestBody(req.Body, req.ContentLength)
+		}
+	}
+	cs.watch = w
+	out, md, err := next.HandleFinalize(actx, in)
+	cs.watch = nil
 	if err != nil {
 		err = w.explain(err)
 		w.finish()
-		return nil, err
 	}
+	return out, md, err
+}
+
+// response takes over a response of the watched attempt: its headers
+// arrived, and its body, if any, is watched until it ends.
+func (w *watch) response(resp *http.Response) {
 	w.responded()
-	if resp.Request == nil {
-		resp.Request = r
-	}
 	if resp.Body == nil || resp.Body == http.NoBody {
 		w.finish()
-		return resp, nil
+		return
 	}
 	resp.Body = &receiveBody{rc: resp.Body, w: w}
-	return resp, nil
 }
 
 // watch is the timeout state of one attempt. At most one phase timeout
@@ -84,6 +109,11 @@ type watch struct {
 	gotResp  bool // the response headers arrived
 	done     bool
 	tlsTime  bool // a TLS handshake of this attempt timed out
+
+	ct        httptrace.ClientTrace
+	tel       *telemetry   // nil: no metrics
+	reqLen    int64        // the request body's length
+	recvBytes atomic.Int64 // response body bytes read
 }
 
 // armLocked arms the phase timeout kind with limit d, replacing the
@@ -169,6 +199,9 @@ func (w *watch) finish() {
 		w.total.Stop()
 	}
 	w.cancel(nil)
+	if w.tel != nil {
+		w.tel.received(w.parent, w.recvBytes.Load())
+	}
 }
 
 // sendWaiting: the transport asks for more request body, so it is not
@@ -210,6 +243,9 @@ func (w *watch) sendDone() {
 
 // wroteRequest: the request, body included, is written and flushed.
 func (w *watch) wroteRequest() {
+	if w.tel != nil && w.reqLen > 0 {
+		w.tel.sent(w.parent, w.reqLen)
+	}
 	w.mu.Lock()
 	w.sentAll = true
 	if !w.gotResp {
@@ -267,20 +303,19 @@ func (w *watch) explain(err error) error {
 	return err
 }
 
-func (w *watch) trace() *httptrace.ClientTrace {
-	return &httptrace.ClientTrace{
-		WroteRequest: func(info httptrace.WroteRequestInfo) {
-			if info.Err == nil {
-				w.wroteRequest()
-			}
-		},
-		TLSHandshakeDone: func(_ tls.ConnectionState, err error) {
-			if isTimeout(err) {
-				w.mu.Lock()
-				w.tlsTime = true
-				w.mu.Unlock()
-			}
-		},
+// traceWrote is the attempt's httptrace WroteRequest hook.
+func (w *watch) traceWrote(info httptrace.WroteRequestInfo) {
+	if info.Err == nil {
+		w.wroteRequest()
+	}
+}
+
+// traceTLS is the attempt's httptrace TLSHandshakeDone hook.
+func (w *watch) traceTLS(_ tls.ConnectionState, err error) {
+	if isTimeout(err) {
+		w.mu.Lock()
+		w.tlsTime = true
+		w.mu.Unlock()
 	}
 }
 
@@ -342,6 +377,9 @@ func (b *receiveBody) Read(p []byte) (int, error) {
 	b.w.receiving()
 	n, err := b.rc.Read(p)
 	b.w.received()
+	if b.w.tel != nil {
+		b.w.recvBytes.Add(int64(n))
+	}
 	switch {
 	case err == io.EOF:
 		b.w.finish()

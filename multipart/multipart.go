@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/httpheader"
 	"github.com/polystore/polystore/internal/paging"
 )
 
@@ -1067,7 +1068,7 @@ func crc64Header(d *client.Dialect, h http.Header) (uint64, bool) {
 	if d.Object.CRC64Header == "" {
 		return 0, false
 	}
-	v := h.Get(d.Object.CRC64Header)
+	v := httpheader.Get(h, d.Object.CRC64Header, "")
 	if v == "" {
 		return 0, false
 	}

@@ -42,6 +42,7 @@ import (
 	"time"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/httpheader"
 )
 
 // Client runs object operations. It is cheap to create and safe for
@@ -247,7 +248,7 @@ var putOp = client.Op[PutInput, PutOutput]{
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *PutOutput) error {
 		out.ETag = trimETag(resp.Header.Get("ETag"))
-		out.VersionID = resp.Header.Get(d.HeaderPrefix + "version-id")
+		out.VersionID = httpheader.Get(resp.Header, d.HeaderPrefix, "version-id")
 		out.CRC64, out.HasCRC64 = crc64Header(d, resp.Header)
 		out.Checksum, _ = d.ResponseChecksum(resp.Header)
 		out.RequestID = d.RequestID(resp.Header)
@@ -616,8 +617,8 @@ var deleteOp = client.Op[DeleteInput, DeleteOutput]{
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *DeleteOutput) error {
-		out.VersionID = resp.Header.Get(d.HeaderPrefix + "version-id")
-		out.DeleteMarker = resp.Header.Get(d.HeaderPrefix+"delete-marker") == "true"
+		out.VersionID = httpheader.Get(resp.Header, d.HeaderPrefix, "version-id")
+		out.DeleteMarker = httpheader.Get(resp.Header, d.HeaderPrefix, "delete-marker") == "true"
 		out.RequestID = d.RequestID(resp.Header)
 		return nil
 	},
@@ -656,9 +657,13 @@ func checkChecksumMode(d *client.Dialect, on bool) error {
 // setChecksumMode asks for the stored checksum (x-amz-checksum-mode).
 func setChecksumMode(d *client.Dialect, h http.Header, on bool) {
 	if on {
-		h.Set(d.HeaderPrefix+"checksum-mode", "ENABLED")
+		h[httpheader.Key(d.HeaderPrefix, "checksum-mode")] = checksumModeEnabled[:1:1]
 	}
 }
+
+// checksumModeEnabled is the value of every x-amz-checksum-mode header
+// (shared: header values are replaced, never changed in place).
+var checksumModeEnabled = []string{"ENABLED"}
 
 func checkSSE(d *client.Dialect, field string, k *client.SSECustomer) error {
 	if k == nil {
@@ -679,9 +684,9 @@ func attributes(d *client.Dialect, resp *http.Response) Attributes {
 		Expires:            h.Get("Expires"),
 		ContentRange:       h.Get("Content-Range"),
 		ETag:               trimETag(h.Get("ETag")),
-		VersionID:          h.Get(d.HeaderPrefix + "version-id"),
-		DeleteMarker:       h.Get(d.HeaderPrefix+"delete-marker") == "true",
-		StorageClass:       client.StorageClass(h.Get(d.Object.StorageClassHeader)),
+		VersionID:          httpheader.Get(h, d.HeaderPrefix, "version-id"),
+		DeleteMarker:       httpheader.Get(h, d.HeaderPrefix, "delete-marker") == "true",
+		StorageClass:       client.StorageClass(httpheader.Get(h, d.Object.StorageClassHeader, "")),
 		ObjectType:         ObjectTypeNormal,
 		RequestID:          d.RequestID(h),
 	}
@@ -694,10 +699,10 @@ func attributes(d *client.Dialect, resp *http.Response) Attributes {
 		a.LastModified = t
 	}
 	if w := &d.Object; w.ObjectTypeHeader != "" {
-		if v := strings.ToLower(h.Get(w.ObjectTypeHeader)); v != "" {
+		if v := strings.ToLower(httpheader.Get(h, w.ObjectTypeHeader, "")); v != "" {
 			a.ObjectType = ObjectType(v)
 		}
-		if n, err := strconv.ParseInt(h.Get(w.NextAppendPositionHeader), 10, 64); err == nil {
+		if n, err := strconv.ParseInt(httpheader.Get(h, w.NextAppendPositionHeader, ""), 10, 64); err == nil {
 			a.NextAppendPosition = n
 		}
 	}
@@ -705,13 +710,15 @@ func attributes(d *client.Dialect, resp *http.Response) Attributes {
 	a.Checksum, _ = d.ResponseChecksum(h)
 	a.Encryption = d.Encryption(h)
 	a.OpaqueETag = client.IsMD5Hex(a.ETag) && !d.ETagIsMD5(h)
+	p := d.MetaPrefix
 	for name, vals := range h {
-		lower := strings.ToLower(name)
-		if strings.HasPrefix(lower, d.MetaPrefix) && len(vals) > 0 {
+		// Only a metadata header's name is lowered (a new string): the
+		// prefix is compared in place.
+		if len(name) > len(p) && len(vals) > 0 && strings.EqualFold(name[:len(p)], p) {
 			if a.Metadata == nil {
 				a.Metadata = make(map[string]string)
 			}
-			a.Metadata[lower[len(d.MetaPrefix):]] = vals[0]
+			a.Metadata[strings.ToLower(name[len(p):])] = vals[0]
 		}
 	}
 	return a
@@ -721,7 +728,7 @@ func crc64Header(d *client.Dialect, h http.Header) (uint64, bool) {
 	if d.Object.CRC64Header == "" {
 		return 0, false
 	}
-	v := h.Get(d.Object.CRC64Header)
+	v := httpheader.Get(h, d.Object.CRC64Header, "")
 	if v == "" {
 		return 0, false
 	}

@@ -5,12 +5,15 @@ import (
 	"time"
 )
 
-// Transport is an http.RoundTripper that signs each request it sends.
+// Transport is an http.RoundTripper that signs each request it sends, for
+// programs that send requests with an http.Client of their own.
 //
 // It clones the request (a RoundTripper must not modify its argument), signs
 // the clone with the current time and sends it with Base. Placed under a
 // retrying client, it signs every attempt afresh: a new date and, for
-// token-based schemes, a refreshed token.
+// token-based schemes, a refreshed token. (polystore's client does not use
+// it: it signs in a step of its middleware stack, once per attempt, on the
+// attempt's own copy of the request.)
 type Transport struct {
 	Signer Signer
 	Base   http.RoundTripper // nil means http.DefaultTransport

@@ -171,7 +171,7 @@ func (d *downloadJob) session(ctx context.Context) error {
 		}
 	}
 	d.mu.Unlock()
-	if err := d.t.runParts(ctx, d.next, d.fetch); err != nil {
+	if err := d.t.runParts(ctx, d.next, d.t.tracedParts(d.fetch)); err != nil {
 		return err
 	}
 	if ctx.Err() != nil {
@@ -288,6 +288,7 @@ func (d *downloadJob) fetch(ctx context.Context, i int) error {
 		if attempt >= d.o.RangeAttempts {
 			return &partError{number: i, err: rerr}
 		}
+		d.t.partEvent(EventPartResent, i, 0, rerr)
 		if err := sleepCtx(ctx, backoff(attempt)); err != nil {
 			return err
 		}
@@ -361,6 +362,7 @@ func (d *downloadJob) ack(i int, off int64, rec *rangeRec) error {
 	d.t.prog.add(rec.size, 1)
 	d.t.ev.markDirty(dirtyProgress)
 	d.t.ev.push(event{kind: evPart, part: d.part(i, rec)})
+	d.t.partEvent(EventPartDone, i, rec.size, nil)
 	return nil
 }
 

@@ -130,6 +130,7 @@ func (m *Manager) newTask(ctx context.Context, op, bucket, key string, o Options
 		pauseCh: make(chan struct{}),
 		done:    make(chan struct{}),
 	}
+	ctx = t.startSpan(ctx)
 	t.ctx, t.cancel = context.WithCancelCause(ctx)
 	t.prog.setTotals(-1, -1)
 	t.hash.setTotals(0, 0)

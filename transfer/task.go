@@ -40,6 +40,7 @@ type Task struct {
 	prog meter
 	hash meter
 	ev   *dispatcher
+	span taskSpan // tracing.go
 }
 
 // job is the work of a task: an upload or a download.
@@ -352,6 +353,7 @@ func (t *Task) finish(err error) {
 	t.mu.Unlock()
 	t.setState(final)
 	t.ev.close()
+	t.endSpan(res, err)
 	t.cancel(nil)
 	close(t.done)
 }

@@ -168,7 +168,7 @@ func (u *uploadJob) session(ctx context.Context) error {
 		u.mu.Unlock()
 		next = u.nextKnown
 	}
-	if err := u.t.runParts(ctx, next, u.sendPart); err != nil {
+	if err := u.t.runParts(ctx, next, u.t.tracedParts(u.sendPart)); err != nil {
 		return err
 	}
 	if ctx.Err() != nil {
@@ -569,6 +569,7 @@ func (u *uploadJob) corrupted(n *int, err error) error {
 		return fmt.Errorf("%w (%d sends): %w", ErrPartCorrupted, *n, err)
 	}
 	u.resent.Add(1)
+	u.t.partEvent(EventPartResent, -1, 0, err)
 	return nil
 }
 
@@ -590,6 +591,7 @@ func (u *uploadJob) ack(i int, n int64, etag string, s sums, proof sumKind) erro
 	u.t.prog.add(n, 1)
 	u.t.ev.markDirty(dirtyProgress)
 	u.t.ev.push(event{kind: evPart, part: rec.part(u.first+i, off)})
+	u.t.partEvent(EventPartDone, u.first+i, n, nil)
 	return nil
 }
 
@@ -911,6 +913,7 @@ func (u *uploadJob) putSingle(ctx context.Context) error {
 	u.t.prog.add(body.Size(), 1)
 	u.t.ev.markDirty(dirtyProgress)
 	u.t.ev.push(event{kind: evPart, part: Part{Number: u.first, Size: body.Size(), ETag: out.ETag, MD5: s.md5Hex(), CRC64: s.crc, HasCRC64: s.hasCRC, Checksum: in.Checksum}})
+	u.t.partEvent(EventPartDone, u.first, body.Size(), nil)
 	return nil
 }
 
