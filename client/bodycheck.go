@@ -630,11 +630,9 @@ var crc64ECMA = crc64.MakeTable(crc64.ECMA)
 // buffer, and the MD5 and SHA-256 hashes with room for their sums, so
 // that hashing a body allocates nothing.
 type hashState struct {
-	buf        []byte
-	md5, sha   hash.Hash
-	out        [sha256.Size]byte
-	md5Started bool
-	shaStarted bool
+	buf      []byte
+	md5, sha hash.Hash
+	out      [sha256.Size]byte
 }
 
 var hashStates = sync.Pool{New: func() any { return &hashState{buf: make([]byte, 128<<10)} }}
