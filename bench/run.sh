@@ -13,19 +13,25 @@
 #   BUDGET=1500     seconds after which the remaining phases are skipped
 #   PHASES="main integrity small stream profile"   which phases to run, in that order
 #                   (also: downloads, the download rows of main and small alone;
-#                   streamdl, streamed downloads into io.Discard, -op stream)
+#                   streamdl, streamed downloads into io.Discard, -op stream;
+#                   peers, the best-configured peers' upload modes at both settings)
 #   OUT=/tmp/polystore-bench-results       where results go
 #   WORK=/tmp/polystore-bench              source files, cached ETags, MinIO's data
 #   POLYSTORE_CACHE  cache holding minio-<version>/minio (default ~/.cache/polystore)
 #   MINIO=path       the MinIO binary, overriding the cache
 #   BENCH_LIBRARY=dir  build against this polystore tree instead of ../ (e.g. a
 #                    `git archive` snapshot, to measure a given commit)
+#   TLS=1           serve MinIO and the discard server over HTTPS with a certificate
+#                   generated for the run (cmd/tlscert: a throwaway CA in $WORK/certs);
+#                   every client trusts that CA through SSL_CERT_FILE (xfer -ca) and
+#                   verifies the server: nothing skips verification
 set -euo pipefail
 
 bench=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPS=${REPS:-3}
 BUDGET=${BUDGET:-1500}
 PHASES=${PHASES:-main integrity small stream profile}
+TLS=${TLS:-0}
 OUT=${OUT:-/tmp/polystore-bench-results}
 WORK=${WORK:-/tmp/polystore-bench}
 minio_version=v0.0.0-20260212201848-7aac2a2c5b7c
@@ -53,9 +59,20 @@ say() { printf '%s %s\n' "$(date +%T)" "$*" | tee -a "$log" >&2; }
     cp go.sum "$WORK/bench.sum"
     modflag=(-modfile="$WORK/bench.mod")
   fi
-  go build "${modflag[@]}" -o "$WORK/bin/" ./cmd/xfer ./cmd/discard ./cmd/report
+  go build "${modflag[@]}" -o "$WORK/bin/" ./cmd/xfer ./cmd/discard ./cmd/report ./cmd/tlscert
 )
 xfer=$WORK/bin/xfer
+scheme=http
+tlsflags=()
+curlflags=()
+discardflags=()
+if [ "$TLS" = 1 ]; then
+  "$WORK/bin/tlscert" -dir "$WORK/certs"
+  scheme=https
+  tlsflags=(-ca "$WORK/certs/ca.crt")
+  curlflags=(--cacert "$WORK/certs/ca.crt")
+  discardflags=(-certs "$WORK/certs")
+fi
 
 pids=()
 cleanup() {
@@ -74,6 +91,9 @@ free_port() { # free_port START: the first port from START nobody listens on
 # MinIO, as internal/miniotest starts it: 127.0.0.1, a fresh data directory.
 rm -rf "$WORK/minio"
 mkdir -p "$WORK/minio/data" "$WORK/minio/config" "$WORK/minio/certs"
+if [ "$TLS" = 1 ]; then
+  cp "$WORK/certs/public.crt" "$WORK/certs/private.key" "$WORK/minio/certs/"
+fi
 mport=$(free_port 19000)
 cport=$(free_port $((mport + 1)))
 MINIO_ROOT_USER=polystore-test MINIO_ROOT_PASSWORD=polystore-test-secret-key MINIO_SITE_REGION=us-east-1 \
@@ -82,15 +102,15 @@ MINIO_ROOT_USER=polystore-test MINIO_ROOT_PASSWORD=polystore-test-secret-key MIN
   --config-dir "$WORK/minio/config" --certs-dir "$WORK/minio/certs" --quiet "$WORK/minio/data" \
   >"$OUT/minio.log" 2>&1 &
 pids+=($!)
-minio_url=http://127.0.0.1:$mport
+minio_url=$scheme://127.0.0.1:$mport
 for _ in $(seq 300); do
-  curl -fs -o /dev/null "$minio_url/minio/health/cluster" && break
+  curl -fs "${curlflags[@]}" -o /dev/null "$minio_url/minio/health/cluster" && break
   sleep 0.2
 done
-curl -fs -o /dev/null "$minio_url/minio/health/cluster" || { echo "MinIO did not start; see $OUT/minio.log" >&2; exit 1; }
+curl -fs "${curlflags[@]}" -o /dev/null "$minio_url/minio/health/cluster" || { echo "MinIO did not start; see $OUT/minio.log" >&2; exit 1; }
 
 # The discarding server, on a port it picks.
-"$WORK/bin/discard" -addr 127.0.0.1:0 >"$OUT/discard.out" 2>"$OUT/discard.log" &
+"$WORK/bin/discard" -addr 127.0.0.1:0 "${discardflags[@]}" >"$OUT/discard.out" 2>"$OUT/discard.log" &
 pids+=($!)
 for _ in $(seq 100); do
   grep -q listening "$OUT/discard.out" 2>/dev/null && break
@@ -111,7 +131,7 @@ measure() {
   local server=$1
   shift
   local line
-  if line=$("$xfer" -endpoint "$(endpoint "$server")" -label "$server" -dir "$WORK/src" "$@" 2>>"$log"); then
+  if line=$("$xfer" "${tlsflags[@]}" -endpoint "$(endpoint "$server")" -label "$server" -dir "$WORK/src" "$@" 2>>"$log"); then
     echo "$line" >>"$results"
     say "$line"
   else
@@ -122,7 +142,7 @@ measure() {
 # seed SIZE: store the object downloads read (key seed-SIZE) on MinIO, uploaded
 # by polystore in 8 MiB parts, outside any measurement.
 seed() {
-  "$xfer" -client polystore -op upload -size "$1" -part 8MiB -par 4 -source gen -key "seed-$(size_bytes "$1")" \
+  "$xfer" "${tlsflags[@]}" -client polystore -op upload -size "$1" -part 8MiB -par 4 -source gen -key "seed-$(size_bytes "$1")" \
     -endpoint "$minio_url" -label seed -dir "$WORK/src" >>"$log" 2>&1
 }
 size_bytes() {
@@ -133,7 +153,7 @@ size_bytes() {
   esac
 }
 
-"$xfer" -op setup -endpoint "$minio_url" -source file -size 1GiB -dir "$WORK/src"
+"$xfer" "${tlsflags[@]}" -op setup -endpoint "$minio_url" -source file -size 1GiB -dir "$WORK/src"
 "$xfer" -op setup -source file -size 100MiB -dir "$WORK/src"
 
 # updown SIZE REPS "PART/PAR ..." ["OPS"]: every client, op and server, default
@@ -190,6 +210,18 @@ for phase in $PHASES; do
       done
     done
     ;;
+  peers) # the peers' best-configured upload modes (UNSIGNED-PAYLOAD + a CRC), 1 GiB at both settings.
+    for rep in $(seq "$REPS"); do
+      for s in 8MiB/4 16MiB/8; do
+        for server in minio discard; do
+          for ci in aws:crc32 minio:crc32c; do
+            over_budget && { skipped+=("peers rep $rep"); break 4; }
+            measure "$server" -client "${ci%%:*}" -integrity "${ci#*:}" -op upload -size 1GiB -part "${s%/*}" -par "${s#*/}" -source file
+          done
+        done
+      done
+    done
+    ;;
   small) # 100 MiB at one setting.
     seed 100MiB
     updown 100MiB "$REPS" "8MiB/4"
@@ -222,10 +254,10 @@ for phase in $PHASES; do
   profile) # CPU profiles of 1 GiB uploads to the discard server, into $OUT/*.prof
     # (read them with: go tool pprof -top $WORK/bin/xfer $OUT/NAME.prof).
     for ci in polystore:crc32c polystore:md5 polystore:off aws:sha256+crc32 minio:sha256-chunked; do
-      "$xfer" -endpoint "$discard_url" -label discard -dir "$WORK/src" -client "${ci%%:*}" -integrity "${ci#*:}" \
+      "$xfer" "${tlsflags[@]}" -endpoint "$discard_url" -label discard -dir "$WORK/src" -client "${ci%%:*}" -integrity "${ci#*:}" \
         -op upload -size 1GiB -part 8MiB -par 4 -source file -cpuprofile "$OUT/upload-${ci%%:*}-${ci#*:}.prof" >>"$log" 2>&1
     done
-    "$xfer" -endpoint "$discard_url" -label discard -client polystore -op download -size 1GiB -part 8MiB -par 4 \
+    "$xfer" "${tlsflags[@]}" -endpoint "$discard_url" -label discard -client polystore -op download -size 1GiB -part 8MiB -par 4 \
       -key seed-1073741824 -cpuprofile "$OUT/download-polystore.prof" >>"$log" 2>&1
     ;;
   *) echo "unknown phase $phase" >&2 ;;

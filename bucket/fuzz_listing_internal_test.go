@@ -5,8 +5,14 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/polystore/polystore/internal/xmlscan"
 )
 
 // FuzzListingDecoder checks the hand-written listing decoder against
@@ -75,5 +81,63 @@ func strictUnmarshal(doc []byte) error {
 				return errors.New("text after the root element")
 			}
 		}
+	}
+}
+
+// FuzzListingScanner checks the scanner path alone: whenever
+// scanListBucketResult decides a document, strict encoding/xml accepts it
+// and xml.Unmarshal decodes it to the same values. (A document the
+// scanner does not decide goes to the token decoder, which
+// FuzzListingDecoder checks.) It runs on FuzzListingDecoder's seeds too.
+func FuzzListingScanner(f *testing.F) {
+	for _, doc := range scannerDocs {
+		f.Add([]byte(doc))
+	}
+	addSeeds(f, "testdata/fuzz/FuzzListingDecoder")
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		var ours, ref xmlListBucketResult
+		s, err := xmlscan.Read(bytes.NewReader(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok := scanListBucketResult(s, &ours)
+		s.Release()
+		if !ok {
+			return
+		}
+		if err := strictUnmarshal(doc); err != nil {
+			t.Fatalf("the scanner accepts %q, strict encoding/xml refuses it: %v", doc, err)
+		}
+		if err := xml.Unmarshal(doc, &ref); err != nil {
+			t.Fatalf("the scanner accepts %q, encoding/xml refuses it: %v", doc, err)
+		}
+		if !reflect.DeepEqual(ours, ref) {
+			t.Fatalf("%q decodes differently:\n ours %+v\n  xml %+v", doc, ours, ref)
+		}
+	})
+}
+
+// addSeeds adds the seed corpus of another fuzz target.
+func addSeeds(f *testing.F, dir string) {
+	f.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		// go test fuzz v1 files hold one []byte("...") line.
+		_, lit, ok := strings.Cut(string(b), "[]byte(")
+		if !ok {
+			continue
+		}
+		v, err := strconv.Unquote(strings.TrimSuffix(strings.TrimSpace(lit), ")"))
+		if err != nil {
+			f.Fatalf("%s: %v", file, err)
+		}
+		f.Add([]byte(v))
 	}
 }

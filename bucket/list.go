@@ -9,12 +9,11 @@ import (
 	"io"
 	"iter"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/polystore/polystore/client"
 	"github.com/polystore/polystore/internal/paging"
+	"github.com/polystore/polystore/internal/xmlscan"
 )
 
 // ListAPI selects the object-listing API.
@@ -146,19 +145,88 @@ type xmlObject struct {
 // maxListing caps how much of one listing page is read.
 const maxListing = 64 << 20
 
-// decodeListBucketResult reads a ListBucketResult with a token loop
-// rather than reflection: listing is the hot path of large buckets, and
-// this halves the allocations per key. It decodes what xml.Unmarshal into
-// xmlListBucketResult decodes, ignoring namespaces and unknown elements
-// the same way, and refuses every document xml.Unmarshal refuses
-// (mismatched or stray end tags, unclosed elements, bad syntax, numbers
-// and booleans that do not parse), as FuzzListingDecoder checks. It is
-// stricter than xml.Unmarshal in one way: the document must be exactly one
-// element, with only white space, comments, processing instructions and
-// directives around it, where xml.Unmarshal silently ignores whatever
-// follows the first element (such as a second root element) and any text
-// before it.
+// decodeListBucketResult reads a ListBucketResult. Listing is the hot
+// path of large buckets, so it is not decoded by reflection nor with
+// encoding/xml's tokenizer: the document is read whole and scanned by
+// internal/xmlscan (scanListBucketResult), which handles what servers
+// send; a document the scanner does not read (comments, CDATA, exotic
+// names, or anything malformed) is decoded again from the same bytes by
+// decodeListBucketResultTokens, encoding/xml's tokens, which decides.
+//
+// It decodes what xml.Unmarshal into xmlListBucketResult decodes,
+// ignoring namespaces and unknown elements the same way, and refuses
+// every document xml.Unmarshal refuses (mismatched or stray end tags,
+// unclosed elements, bad syntax, numbers and booleans that do not parse),
+// as FuzzListingDecoder checks. It is stricter than xml.Unmarshal in one
+// way: the document must be exactly one element, with only white space,
+// comments, processing instructions and directives around it, where
+// xml.Unmarshal silently ignores whatever follows the first element (such
+// as a second root element) and any text before it.
 func decodeListBucketResult(r io.Reader, res *xmlListBucketResult) error {
+	s, err := xmlscan.Read(r)
+	if err != nil {
+		return err
+	}
+	defer s.Release()
+	// Room for the page's objects up front (a hint: prefixed names are
+	// not counted), rather than growing the slice as they come.
+	res.Contents = make([]xmlObject, 0, bytes.Count(s.Bytes(), []byte("<Contents>")))
+	if scanListBucketResult(s, res) {
+		if len(res.Contents) == 0 {
+			res.Contents = nil // as xml.Unmarshal leaves it
+		}
+		return nil
+	}
+	*res = xmlListBucketResult{}
+	return decodeListBucketResultTokens(bytes.NewReader(s.Bytes()), res)
+}
+
+// scanListBucketResult decodes the document s holds, and reports false
+// (leaving res partly filled) if the scanner cannot decide it, or a value
+// does not parse: the caller then decodes it with encoding/xml.
+func scanListBucketResult(s *xmlscan.Scanner, res *xmlListBucketResult) bool {
+	var cur *xmlObject // the Contents element being read
+	for {
+		switch s.Next() {
+		case xmlscan.Start:
+			cur = startListElement(res, cur, s.Depth(), s.Local(), s.Name(min(2, s.Depth())))
+		case xmlscan.End:
+			var parent, grand []byte
+			if d := s.Depth(); d >= 3 {
+				parent, grand = s.Name(2), s.Name(min(3, d-1))
+			}
+			if setListField(res, cur, s.Depth(), s.Local(), parent, grand, s.Text()) != nil {
+				return false
+			}
+		case xmlscan.Done:
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// startListElement notes an element that opened at depth (1 is the root)
+// with local name name, below the depth-2 element parent: a Contents or
+// CommonPrefixes entry, or an object's Owner. It returns the Contents
+// element being read.
+func startListElement(res *xmlListBucketResult, cur *xmlObject, depth int, name, parent []byte) *xmlObject {
+	switch {
+	case depth == 2 && string(name) == "Contents":
+		res.Contents = append(res.Contents, xmlObject{})
+		cur = &res.Contents[len(res.Contents)-1]
+	case depth == 2 && string(name) == "CommonPrefixes":
+		res.CommonPrefixes = append(res.CommonPrefixes, xmlPrefix{})
+	case depth == 3 && string(parent) == "Contents" && string(name) == "Owner" && cur.Owner == nil:
+		cur.Owner = &xmlOwner{}
+	}
+	return cur
+}
+
+// decodeListBucketResultTokens reads a ListBucketResult with encoding/xml's
+// token loop: decodeListBucketResult's fallback, for documents the
+// scanner does not read.
+func decodeListBucketResultTokens(r io.Reader, res *xmlListBucketResult) error {
 	d := xml.NewDecoder(r)
 	var (
 		stack = make([]listFrame, 0, 8) // the open elements, root first
@@ -166,6 +234,7 @@ func decodeListBucketResult(r io.Reader, res *xmlListBucketResult) error {
 		cur   *xmlObject                // the Contents element being read
 		done  bool                      // the root element has ended
 	)
+	local := func(i int) []byte { return []byte(stack[i].name.Local) }
 	for {
 		tok, err := d.RawToken()
 		if errors.Is(err, io.EOF) {
@@ -186,15 +255,7 @@ func decodeListBucketResult(r io.Reader, res *xmlListBucketResult) error {
 				return fmt.Errorf("a second root element <%s> follows the listing document", t.Name.Local)
 			}
 			stack = append(stack, listFrame{name: t.Name, text: len(text)})
-			switch {
-			case len(stack) == 2 && t.Name.Local == "Contents":
-				res.Contents = append(res.Contents, xmlObject{})
-				cur = &res.Contents[len(res.Contents)-1]
-			case len(stack) == 2 && t.Name.Local == "CommonPrefixes":
-				res.CommonPrefixes = append(res.CommonPrefixes, xmlPrefix{})
-			case len(stack) == 3 && stack[1].name.Local == "Contents" && t.Name.Local == "Owner" && cur.Owner == nil:
-				cur.Owner = &xmlOwner{}
-			}
+			cur = startListElement(res, cur, len(stack), []byte(t.Name.Local), local(min(2, len(stack))-1))
 		case xml.CharData:
 			if len(stack) == 0 {
 				if !blank(t) {
@@ -212,7 +273,11 @@ func decodeListBucketResult(r io.Reader, res *xmlListBucketResult) error {
 			if top.name != t.Name {
 				return fmt.Errorf("element <%s> closed by </%s>", qualified(top.name), qualified(t.Name))
 			}
-			if err := setListField(res, cur, stack, text[top.text:]); err != nil {
+			var parent, grand []byte
+			if n >= 3 {
+				parent, grand = local(1), local(min(3, n-1)-1)
+			}
+			if err := setListField(res, cur, n, local(n-1), parent, grand, text[top.text:]); err != nil {
 				return err
 			}
 			text = text[:top.text]
@@ -244,14 +309,16 @@ func blank(b []byte) bool {
 }
 
 // setListField stores the text of the element that just ended, found by
-// its path below the root. Like xml.Unmarshal, it takes an element's own
-// character data (not its children's), reads empty numbers and booleans
-// as zero, and lets a repeated element overwrite the one before.
-func setListField(res *xmlListBucketResult, cur *xmlObject, path []listFrame, text []byte) error {
-	name := path[len(path)-1].name.Local
-	switch len(path) {
+// its depth below the root (1 is the root), its local name, and for
+// depth 3 and 4 the local names of its depth-2 ancestor (parent) and of
+// its depth-3 one (grand; for depth 3, parent again). Like xml.Unmarshal,
+// it takes an element's own character data (not its children's), reads
+// empty numbers and booleans as zero, and lets a repeated element
+// overwrite the one before.
+func setListField(res *xmlListBucketResult, cur *xmlObject, depth int, name, parent, grand, text []byte) error {
+	switch depth {
 	case 2:
-		switch name {
+		switch string(name) {
 		case "Prefix":
 			res.Prefix = string(text)
 		case "Delimiter":
@@ -265,7 +332,7 @@ func setListField(res *xmlListBucketResult, cur *xmlObject, path []listFrame, te
 		case "NextContinuationToken":
 			res.NextContinuationToken = string(text)
 		case "EncodingType":
-			res.EncodingType = string(text)
+			res.EncodingType = xmlscan.String(text)
 		case "IsTruncated":
 			v, err := parseBool(text)
 			if err != nil {
@@ -274,9 +341,9 @@ func setListField(res *xmlListBucketResult, cur *xmlObject, path []listFrame, te
 			res.IsTruncated = v
 		}
 	case 3:
-		switch path[1].name.Local {
+		switch string(parent) {
 		case "Contents":
-			switch name {
+			switch string(name) {
 			case "Key":
 				cur.Key = string(text)
 			case "LastModified":
@@ -284,7 +351,7 @@ func setListField(res *xmlListBucketResult, cur *xmlObject, path []listFrame, te
 			case "ETag":
 				cur.ETag = string(text)
 			case "StorageClass":
-				cur.StorageClass = string(text)
+				cur.StorageClass = xmlscan.String(text)
 			case "Size":
 				n, err := parseInt(text)
 				if err != nil {
@@ -293,13 +360,13 @@ func setListField(res *xmlListBucketResult, cur *xmlObject, path []listFrame, te
 				cur.Size = n
 			}
 		case "CommonPrefixes":
-			if name == "Prefix" {
+			if string(name) == "Prefix" {
 				res.CommonPrefixes[len(res.CommonPrefixes)-1].Prefix = string(text)
 			}
 		}
 	case 4:
-		if path[1].name.Local == "Contents" && path[2].name.Local == "Owner" {
-			switch name {
+		if string(parent) == "Contents" && string(grand) == "Owner" {
+			switch string(name) {
 			case "ID":
 				cur.Owner.ID = string(text)
 			case "DisplayName":
@@ -312,19 +379,9 @@ func setListField(res *xmlListBucketResult, cur *xmlObject, path []listFrame, te
 
 // parseBool and parseInt read numbers and booleans as xml.Unmarshal does:
 // empty is zero, surrounding white space is ignored.
-func parseBool(b []byte) (bool, error) {
-	if len(b) == 0 {
-		return false, nil
-	}
-	return strconv.ParseBool(strings.TrimSpace(string(b)))
-}
+func parseBool(b []byte) (bool, error) { return xmlscan.ParseBool(b) }
 
-func parseInt(b []byte) (int64, error) {
-	if len(b) == 0 {
-		return 0, nil
-	}
-	return strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
-}
+func parseInt(b []byte) (int64, error) { return xmlscan.ParseInt(b, 64) }
 
 // jsonListObjects is QingStor's GET Bucket answer.
 type jsonListObjects struct {

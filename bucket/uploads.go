@@ -147,7 +147,7 @@ var listUploadsOp = client.Op[ListMultipartUploadsInput, UploadsPage]{
 			return nil
 		}
 		var res xmlListUploadsResult
-		if err := client.DecodeBody(d, resp, &res); err != nil {
+		if err := decodeListUploads(resp.Body, &res); err != nil {
 			return err
 		}
 		dec := newURLDecoder(res.EncodingType)

@@ -336,7 +336,7 @@ var listVersionsOp = client.Op[ListObjectVersionsInput, VersionsPage]{
 			return nil
 		}
 		var res xmlListVersionsResult
-		if err := client.DecodeBody(d, resp, &res); err != nil {
+		if err := decodeListVersions(resp.Body, &res); err != nil {
 			return err
 		}
 		dec := newURLDecoder(res.EncodingType)

@@ -100,7 +100,7 @@ func New(d Dialect, optFns ...func(*Options)) (*Client, error) {
 
 // newTransport is the client's own transport: net/http's default one with
 // a larger idle pool, the dial and TLS handshake timeouts, and bulk
-// writes. The response header and stall timeouts are not set here: the
+// writes (over TLS too: bulkDialTLS). The response header and stall timeouts are not set here: the
 // watchdog above the transport enforces them for every transport.
 func newTransport(to Timeouts) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
@@ -114,6 +114,7 @@ func newTransport(to Timeouts) *http.Transport {
 	d := &net.Dialer{KeepAlive: 30 * time.Second}
 	t.DialContext = bulkDial(d.DialContext, to.Dial)
 	t.TLSHandshakeTimeout = max(to.TLSHandshake, 0) // 0: none
+	t.DialTLSContext = bulkDialTLS(t)
 	// Room for the headers and a small body (smallBody) in one write.
 	t.WriteBufferSize = writeBufferSize
 	return t

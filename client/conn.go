@@ -14,13 +14,16 @@ import (
 // ReadFrom; *net.TCPConn's copies through io.Copy's 32 KiB buffer, so an
 // 8 MiB part costs 256 reads of the source and 256 socket writes.
 // bulkConn copies through a pooled 256 KiB buffer instead: eight times
-// fewer system calls per part on plain HTTP. (Over TLS the TLS
-// connection does its own framing and this is not used.) A body that is a
-// section of a file (SectionBody over an *os.File) is not copied at all
-// where the platform allows: the kernel sends it from the page cache
-// (sendFile).
+// fewer system calls per part on plain HTTP. A body that is a section of
+// a file (SectionBody over an *os.File) is not copied at all where the
+// platform allows: the kernel sends it from the page cache (sendFile).
+// Over TLS the bulkConn is under a tlsBulkConn (conn_tls.go), which
+// holds the records of one large write here and sends them at once.
 type bulkConn struct {
 	*net.TCPConn
+
+	mu   sync.Mutex
+	held *[]byte // while set, Write appends to it instead of sending
 }
 
 // bulkBufSize is the copy buffer of bulkConn.ReadFrom.

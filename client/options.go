@@ -40,7 +40,11 @@ type Options struct {
 	Addressing Addressing
 	// HTTPClient sends requests; its Transport is used under the signer.
 	// Nil, or a nil Transport, means the client's own pooled transport,
-	// which applies Timeouts.Dial and Timeouts.TLSHandshake. Its Timeout,
+	// which applies Timeouts.Dial and Timeouts.TLSHandshake and sends
+	// bodies in large writes (sendfile for file parts on plain HTTP;
+	// over HTTPS, 256 KiB sealed per socket write and up to 64 KiB read
+	// per system call; Response.TLS is nil on its HTTP/1.1 HTTPS
+	// connections). A given transport is used as it is. HTTPClient.Timeout,
 	// if any, bounds each attempt as a whole (connecting, sending, and
 	// reading the response body, streamed GET bodies included) and ends
 	// it with a *TimeoutError of kind TimeoutAttempt, which is retried;

@@ -870,20 +870,23 @@ type ListPartsOutput struct {
 }
 
 type listPartsResult struct {
-	IsTruncated          bool   `xml:"IsTruncated"`
-	NextPartNumberMarker string `xml:"NextPartNumberMarker"`
-	Parts                []struct {
-		PartNumber   int           `xml:"PartNumber" json:"part_number"`
-		ETag         string        `xml:"ETag" json:"etag"`
-		Size         int64         `xml:"Size" json:"size"`
-		LastModified string        `xml:"LastModified" json:"-"`
-		Created      string        `xml:"-" json:"created"`
-		Checksums    []checksumXML `xml:",any" json:"-"`
-	} `xml:"Part" json:"object_parts"`
+	IsTruncated          bool       `xml:"IsTruncated"`
+	NextPartNumberMarker string     `xml:"NextPartNumberMarker"`
+	Parts                []listPart `xml:"Part" json:"object_parts"`
 	// QingStor's answer has no truncation flag; these are read if a
 	// server sends them.
 	HasMore    *bool `xml:"-" json:"has_more"`
 	NextNumber *int  `xml:"-" json:"next_part_number_marker"`
+}
+
+// listPart is a Part element of a ListParts answer.
+type listPart struct {
+	PartNumber   int           `xml:"PartNumber" json:"part_number"`
+	ETag         string        `xml:"ETag" json:"etag"`
+	Size         int64         `xml:"Size" json:"size"`
+	LastModified string        `xml:"LastModified" json:"-"`
+	Created      string        `xml:"-" json:"created"`
+	Checksums    []checksumXML `xml:",any" json:"-"`
 }
 
 // listPartsPage carries the effective page size to Deserialize.
@@ -929,7 +932,7 @@ var listPartsOp = client.Op[listPartsPage, ListPartsOutput]{
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *ListPartsOutput) error {
 		var res listPartsResult
-		if err := client.DecodeResult(d, "ListParts", resp, &res); err != nil {
+		if err := decodeListParts(d, resp, &res); err != nil {
 			return err
 		}
 		out.Parts = make([]Part, 0, len(res.Parts))

@@ -3,12 +3,15 @@
 // client's own cost is all that shows.
 //
 //	discard -addr 127.0.0.1:9100
+//	discard -addr 127.0.0.1:9443 -certs DIR   # HTTPS, with DIR's public.crt and private.key (cmd/tlscert)
 //
-// It prints "listening on http://ADDR" once it accepts connections, and
-// runs until killed.
+// It prints "listening on http://ADDR" (or https://) once it accepts
+// connections, and runs until killed. Over TLS it negotiates HTTP/1.1
+// only, as S3 and MinIO do.
 package main
 
 import (
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"log"
@@ -17,11 +20,13 @@ import (
 	"os"
 
 	"github.com/polystore/polystore/bench/internal/discard"
+	"github.com/polystore/polystore/bench/internal/tlscert"
 )
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address (port 0 picks a free port)")
 	verify := flag.Bool("verify", true, "check uploaded bodies against the generated content")
+	certs := flag.String("certs", "", "serve HTTPS with public.crt and private.key from this directory")
 	flag.Parse()
 	srv := discard.New()
 	srv.Verify = *verify
@@ -30,6 +35,14 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("listening on http://%s\n", ln.Addr())
+	scheme := "http"
+	if *certs != "" {
+		cfg, err := tlscert.ServerConfig(*certs)
+		if err != nil {
+			log.Fatal(err)
+		}
+		ln, scheme = tls.NewListener(ln, cfg), "https"
+	}
+	fmt.Printf("listening on %s://%s\n", scheme, ln.Addr())
 	log.Fatal(http.Serve(ln, srv))
 }

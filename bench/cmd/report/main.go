@@ -30,7 +30,7 @@ type group struct {
 	runs []run
 }
 
-var keyFields = []string{"server", "client", "op", "integrity", "source", "size", "part", "par"}
+var keyFields = []string{"server", "proto", "client", "op", "integrity", "source", "size", "part", "par"}
 
 func (g *group) field(k string) string { return g.runs[0][k] }
 
@@ -139,8 +139,8 @@ func table(w io.Writer, gs []*group) {
 			secs += fmt.Sprintf(" (%.2f–%.2f)", lo, hi)
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %d | %s | %s | %.0f | %.2f | %.2f | %.1f | %s |\n",
-			g.field("server"), g.field("op"), g.field("size"), g.field("part"), g.field("par"), g.field("source"),
-			g.field("client"), g.field("integrity"), len(g.runs), g.field("bytes"), secs, g.median("mibps"),
+			serverCell(g), g.field("op"), g.field("size"), g.field("part"), g.field("par"), g.field("source"),
+			g.field("client"), integrityCell(g), len(g.runs), g.field("bytes"), secs, g.median("mibps"),
 			g.median("cpu"), g.median("cpu_per_gib"), g.median("maxrss_mib"), g.field("verified"))
 	}
 }
@@ -304,7 +304,11 @@ func streamTargets(w io.Writer, gs []*group) {
 
 func main() {
 	noTargets := flag.Bool("table-only", false, "print only the table")
+	ops := flag.Bool("ops", false, "the input is cmd/ops's: print its small-object and listing tables")
 	flag.Parse()
+	if *ops {
+		keyFields = opsKeyFields
+	}
 	var in io.Reader = os.Stdin
 	if flag.NArg() > 0 {
 		var rs []io.Reader
@@ -324,10 +328,91 @@ func main() {
 		fmt.Fprintln(os.Stderr, "report:", err)
 		os.Exit(1)
 	}
+	if *ops {
+		opsReport(os.Stdout, gs)
+		return
+	}
 	sortGroups(gs)
 	table(os.Stdout, gs)
 	if !*noTargets {
 		fmt.Println()
-		targets(os.Stdout, gs)
+		if find(gs, "proto", "https") != nil {
+			tlsTargets(os.Stdout, gs)
+		} else {
+			targets(os.Stdout, gs)
+		}
 	}
+}
+
+// serverCell is the server, with the scheme when it is https.
+func serverCell(g *group) string {
+	if g.field("proto") == "https" {
+		return g.field("server") + " (https)"
+	}
+	return g.field("server")
+}
+
+// integrityCell is the mode, with what it sends when xfer said so.
+func integrityCell(g *group) string {
+	if w := g.field("wire"); w != "" && w != "-" && w != g.field("integrity") {
+		return g.field("integrity") + " (" + w + ")"
+	}
+	return g.field("integrity")
+}
+
+// tlsTargets evaluates issue 13's TLS targets (1 GiB, file source, https):
+// upload CPU per GiB ≤ 0.8 × the best peer at equal integrity (aws's
+// default, UNSIGNED-PAYLOAD + CRC32 trailer over https; minio-go's crc32c,
+// UNSIGNED-PAYLOAD + CRC32C trailer) and ≤ 0.5 × aws's default; upload wall
+// ≤ 0.9 × the faster of those; download CPU per GiB ≤ the minio-go
+// ranged-GET loop's and ≤ 0.75 × aws's; download peak RSS ≤ aws's + 1 MiB.
+func tlsTargets(w io.Writer, gs []*group) {
+	get := func(server, op, client, integrity, size, part, par string) *group {
+		src := "file"
+		if op == "download" {
+			src = "-"
+		}
+		return find(gs, "proto", "https", "server", server, "op", op, "client", client, "integrity", integrity, "size", size, "part", part, "par", par, "source", src)
+	}
+	settings := [][3]string{{"1GiB", "8MiB", "4"}, {"1GiB", "16MiB", "8"}, {"100MiB", "8MiB", "4"}}
+	fmt.Fprintln(w, "### TLS upload targets (1 GiB, file source): CPU s/GiB and wall s, medians")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| server | part/par | polystore crc32c CPU | aws default CPU | minio-go crc32c CPU | / best peer (≤ 0.8) | / aws default (≤ 0.5) | polystore s | faster peer s | / faster (≤ 0.9) |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
+	for _, server := range []string{"minio", "discard"} {
+		for _, s := range settings[:2] {
+			p := get(server, "upload", "polystore", "crc32c", s[0], s[1], s[2])
+			a := get(server, "upload", "aws", "sha256+crc32", s[0], s[1], s[2])
+			m := get(server, "upload", "minio", "crc32c", s[0], s[1], s[2])
+			if p == nil || a == nil || m == nil {
+				fmt.Fprintf(w, "| %s | %s/%s | not measured | | | | | | | |\n", server, s[1], s[2])
+				continue
+			}
+			pc, ac, mc := p.median("cpu_per_gib"), a.median("cpu_per_gib"), m.median("cpu_per_gib")
+			best := min(ac, mc)
+			fast := min(a.median("seconds"), m.median("seconds"))
+			fmt.Fprintf(w, "| %s | %s/%s | %.2f | %.2f | %.2f | %.2f %s | %.2f %s | %.2f | %.2f | %.2f %s |\n", server, s[1], s[2], pc, ac, mc,
+				pc/best, verdict(pc <= 0.8*best), pc/ac, verdict(pc <= 0.5*ac), p.median("seconds"), fast, p.median("seconds")/fast, verdict(p.median("seconds") <= 0.9*fast))
+		}
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "### TLS download targets: CPU s/GiB (≤ minio-go loop, ≤ 0.75 × aws) and peak RSS MiB (≤ aws + 1)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| server | size | part/par | polystore CPU | minio-go loop CPU | aws CPU | vs loop | vs aws | polystore RSS | aws RSS | RSS |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|")
+	for _, server := range []string{"minio", "discard"} {
+		for _, s := range settings {
+			p := get(server, "download", "polystore", "auto", s[0], s[1], s[2])
+			a := get(server, "download", "aws", "auto", s[0], s[1], s[2])
+			m := get(server, "download", "minio", "none", s[0], s[1], s[2])
+			if p == nil || a == nil || m == nil {
+				continue
+			}
+			pc, ac, mc := p.median("cpu_per_gib"), a.median("cpu_per_gib"), m.median("cpu_per_gib")
+			pr, ar := p.median("maxrss_mib"), a.median("maxrss_mib")
+			fmt.Fprintf(w, "| %s | %s | %s/%s | %.2f | %.2f | %.2f | %.2f %s | %.2f %s | %.1f | %.1f | %s |\n", server, s[0], s[1], s[2], pc, mc, ac,
+				pc/mc, verdict(pc <= mc), pc/ac, verdict(pc <= 0.75*ac), pr, ar, verdict(pr <= ar+1))
+		}
+	}
+	fmt.Fprintln(w)
 }

@@ -76,8 +76,8 @@ func (r *result) String() string {
 	if c.Op != "upload" {
 		c.Source = "-" // downloads read from the server only
 	}
-	return fmt.Sprintf("RESULT server=%s client=%s op=%s integrity=%s source=%s size=%s part=%s par=%d bytes=%d seconds=%.3f mibps=%.1f cpu=%.3f user=%.3f sys=%.3f cpu_per_gib=%.3f maxrss_mib=%.1f verified=%s",
-		c.Label, c.Client, c.Op, r.integrity, c.Source, gen.FormatSize(c.Size), gen.FormatSize(c.Part), c.Par,
+	return fmt.Sprintf("RESULT server=%s proto=%s client=%s op=%s integrity=%s wire=%s source=%s size=%s part=%s par=%d bytes=%d seconds=%.3f mibps=%.1f cpu=%.3f user=%.3f sys=%.3f cpu_per_gib=%.3f maxrss_mib=%.1f verified=%s",
+		c.Label, c.proto(), c.Client, c.Op, r.integrity, c.wire(r.integrity), c.Source, gen.FormatSize(c.Size), gen.FormatSize(c.Part), c.Par,
 		r.bytes, r.seconds, float64(r.bytes)/(1<<20)/r.seconds, cpu, r.user, r.sys,
 		cpu/(float64(max(r.bytes, 1))/(1<<30)), float64(r.maxRSS)/(1<<20), r.verified)
 }
@@ -154,6 +154,44 @@ func newTransferer(c *config, integrity string) (transferer, error) {
 		return newMinio(c, integrity)
 	}
 	return nil, fmt.Errorf("unknown client %q", c.Client)
+}
+
+// wires say what each upload mode sends per part, by scheme, as the
+// discard server logs it (its "wire:" lines): the SDKs choose differently
+// over https. Downloads send nothing.
+var wires = map[string]map[string]string{
+	"http": {
+		"polystore/crc32c": "unsigned+crc32c", "polystore/crc32c-trailer": "unsigned+crc32c-trailer",
+		"polystore/md5": "unsigned+md5", "polystore/off": "unsigned",
+		"aws/sha256+crc32": "sha256+crc32", "aws/crc32": "unsigned+crc32", "aws/off": "unsigned",
+		"minio/sha256-chunked": "sha256-chunked", "minio/crc32c": "unsigned+crc32c-trailer", "minio/off": "unsigned",
+	},
+	"https": {
+		"polystore/crc32c": "unsigned+crc32c", "polystore/crc32c-trailer": "unsigned+crc32c-trailer",
+		"polystore/md5": "unsigned+md5", "polystore/off": "unsigned",
+		// The SDK's default over https: UNSIGNED-PAYLOAD with a CRC32
+		// trailer. Its crc32 mode (the payload hash set before the
+		// checksum middleware) sends no checksum at all over https.
+		"aws/sha256+crc32": "unsigned+crc32-trailer", "aws/crc32": "unsigned", "aws/off": "unsigned",
+		// minio-go's default over https: UNSIGNED-PAYLOAD, no checksum.
+		"minio/sha256-chunked": "unsigned", "minio/crc32c": "unsigned+crc32c-trailer", "minio/off": "unsigned",
+	},
+}
+
+// wire is what mode sends per part over c's scheme ("-" for downloads).
+func (c *config) wire(mode string) string {
+	if w, ok := wires[c.proto()][c.Client+"/"+mode]; ok && c.Op == "upload" {
+		return w
+	}
+	return "-"
+}
+
+// proto is the endpoint's scheme: http or https.
+func (c *config) proto() string {
+	if strings.HasPrefix(c.Endpoint, "https:") {
+		return "https"
+	}
+	return "http"
 }
 
 func (c *config) sourcePath() string {
@@ -345,7 +383,11 @@ func main() {
 	flag.StringVar(&c.Label, "label", "", "server name printed in the result line")
 	flag.StringVar(&c.Profile, "cpuprofile", "", "write a CPU profile of the transfer to this file")
 	flag.StringVar(&c.MemProf, "memprofile", "", "write an allocation profile (pprof allocs) at the end of the transfer to this file")
+	ca := flag.String("ca", "", "trust this CA certificate (PEM) for https endpoints, as the system pool (sets SSL_CERT_FILE, which every client's default transport reads)")
 	flag.Parse()
+	if *ca != "" {
+		os.Setenv("SSL_CERT_FILE", *ca)
+	}
 	var err error
 	if c.Size, err = gen.ParseSize(size); err == nil {
 		c.Part, err = gen.ParseSize(part)

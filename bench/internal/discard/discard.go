@@ -24,6 +24,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"log"
 	"net/http"
@@ -61,6 +62,7 @@ type Server struct {
 	// "bucket/key": HEAD and GET answer with them, as S3 does.
 	etags map[string]string
 	seq   atomic.Uint64
+	wires sync.Map // what noteWire has logged
 
 	// Received counts the body bytes received (decoded), Sent the bytes
 	// served.
@@ -229,6 +231,10 @@ func (s *Server) bucketOp(w http.ResponseWriter, r *http.Request, q map[string][
 	case http.MethodPut, http.MethodHead, http.MethodDelete:
 		w.WriteHeader(http.StatusOK)
 		return nil
+	case http.MethodGet:
+		if _, ok := q["uploads"]; !ok && len(q["versions"]) == 0 {
+			return s.list(w, r, q) // made-up listings: listing.go
+		}
 	}
 	return s.fail(w, r, http.StatusNotImplemented, "NotImplemented", "bucket operation "+r.Method+" "+r.URL.RawQuery)
 }
@@ -252,12 +258,15 @@ func (s *Server) initiate(w http.ResponseWriter, r *http.Request, bucket, key st
 	return nil
 }
 
-// body returns the request's payload, decoding aws-chunked encoding.
-func body(r *http.Request) io.Reader {
+// body returns the request's payload, decoding aws-chunked encoding, and
+// the decoder (nil for a plain body), which holds the trailers once the
+// payload is read.
+func body(r *http.Request) (io.Reader, *chunkedReader) {
 	if strings.HasPrefix(r.Header.Get("X-Amz-Content-Sha256"), "STREAMING-") || strings.Contains(r.Header.Get("Content-Encoding"), "aws-chunked") {
-		return &chunkedReader{r: bufio.NewReaderSize(r.Body, 64<<10)}
+		c := &chunkedReader{r: bufio.NewReaderSize(r.Body, 64<<10)}
+		return c, c
 	}
-	return r.Body
+	return r.Body, nil
 }
 
 var bufs = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
@@ -265,7 +274,7 @@ var bufs = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
 // consume reads a body to its end, checking it against g from its origin
 // (read from its first stamp when origin < 0). It returns the origin and
 // the length.
-func (s *Server) consume(b io.Reader, g *gen.Gen, origin int64) (int64, int64, error) {
+func (s *Server) consume(b io.Reader, g *gen.Gen, origin int64, sum hash.Hash) (int64, int64, error) {
 	bp := bufs.Get().(*[]byte)
 	defer bufs.Put(bp)
 	buf := *bp
@@ -284,6 +293,9 @@ func (s *Server) consume(b io.Reader, g *gen.Gen, origin int64) (int64, int64, e
 				if verr := g.Verify(buf[:k], origin+n); verr != nil {
 					return origin, n, verr
 				}
+			}
+			if sum != nil {
+				sum.Write(buf[:k])
 			}
 			n += int64(k)
 			s.Received.Add(int64(k))
@@ -310,7 +322,13 @@ func (s *Server) uploadPart(w http.ResponseWriter, r *http.Request, q map[string
 		return s.fail(w, r, http.StatusNotFound, "NoSuchUpload", id)
 	}
 	g, _ := s.content(up.key)
-	off, n, err := s.consume(body(r), g, -1)
+	s.noteWire(r)
+	b, chunked := body(r)
+	ck := newChecksum(r)
+	off, n, err := s.consume(b, g, -1, ck.hash())
+	if err == nil {
+		err = ck.check(w, r, chunked)
+	}
 	if err != nil {
 		return s.fail(w, r, http.StatusBadRequest, "BadDigest", err.Error())
 	}
@@ -388,7 +406,13 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, key string) error {
 	if err != nil {
 		return s.fail(w, r, http.StatusBadRequest, "InvalidArgument", err.Error())
 	}
-	_, n, err := s.consume(body(r), g, 0)
+	s.noteWire(r)
+	b, chunked := body(r)
+	ck := newChecksum(r)
+	_, n, err := s.consume(b, g, 0, ck.hash())
+	if err == nil {
+		err = ck.check(w, r, chunked)
+	}
 	if err != nil {
 		return s.fail(w, r, http.StatusBadRequest, "BadDigest", err.Error())
 	}
@@ -494,9 +518,10 @@ func parseRange(spec string, size int64) (off, n int64, partial bool, err error)
 // "HEXLEN[;chunk-signature=SIG]\r\n" DATA "\r\n", a zero-length chunk,
 // then optional trailer lines and an empty line.
 type chunkedReader struct {
-	r    *bufio.Reader
-	left int64 // bytes left in the current chunk
-	done bool
+	r        *bufio.Reader
+	left     int64 // bytes left in the current chunk
+	done     bool
+	trailers map[string]string // by lower-case name, once the last chunk is read
 }
 
 func (c *chunkedReader) Read(p []byte) (int, error) {
@@ -542,8 +567,15 @@ func (c *chunkedReader) next() error {
 	c.done = true
 	for { // trailers, up to an empty line or the end
 		t, err := c.r.ReadString('\n')
-		if strings.TrimRight(t, "\r\n") == "" || err != nil {
+		t = strings.TrimRight(t, "\r\n")
+		if t == "" || err != nil {
 			return nil
+		}
+		if k, v, ok := strings.Cut(t, ":"); ok {
+			if c.trailers == nil {
+				c.trailers = map[string]string{}
+			}
+			c.trailers[strings.ToLower(strings.TrimSpace(k))] = strings.TrimSpace(v)
 		}
 	}
 }
