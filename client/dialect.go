@@ -142,8 +142,11 @@ type SignerConfig struct {
 //	ceph.Name = "ceph"
 //	ceph.Features &^= client.FeatureTrailingChecksums // no aws-chunked trailers
 //
-// Maps and slices in a Dialect are shared between copies; replace them
-// rather than modify them in place.
+// An assignment copies the top level only: maps and slices stay shared
+// with the source. Replace them, or start from Clone, which copies them
+// too, before changing one in place. The four exported dialects share
+// nothing with each other, and New keeps a clone of its dialect, so no
+// later change to a dialect value reaches a client.
 type Dialect struct {
 	// Name identifies the dialect in errors and logs.
 	Name string

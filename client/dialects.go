@@ -161,7 +161,7 @@ var S3 = Dialect{
 // IBM speaks S3's wire format, so the value is S3 with its own fields
 // changed: the way to add any S3-compatible vendor.
 var IBM = func() Dialect {
-	d := S3
+	d := S3.Clone()
 	d.Name = "ibm"
 	d.Endpoint = "https://{bucket}.s3.{region}.cloud-object-storage.appdomain.cloud"
 	d.PathEndpoint = "https://s3.{region}.cloud-object-storage.appdomain.cloud"
@@ -373,6 +373,13 @@ var statusKinds = map[int]error{
 	http.StatusNotImplemented:               ErrNotSupported,
 	http.StatusTooManyRequests:              ErrThrottled,
 	http.StatusRequestedRangeNotSatisfiable: ErrInvalidArgument,
+}
+
+// The tables above share helper maps (s3Retryable, s3ErrorKinds, ...);
+// once built, each dialect gets storage of its own, so changing one in
+// place never changes another.
+func init() {
+	S3, IBM, COS, QingStor = S3.Clone(), IBM.Clone(), COS.Clone(), QingStor.Clone()
 }
 
 // Dialects returns the built-in dialects: QingStor, COS, S3 and IBM.
