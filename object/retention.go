@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/base64"
+	"github.com/polystore/polystore/internal/opkit"
 	"net/http"
 	"strconv"
 	"strings"
@@ -118,7 +119,7 @@ func checkRetentionTarget(d *client.Dialect, bucket, key string) error {
 	if !d.Has(client.FeatureRetention) {
 		return client.NotSupported(d, "Key", "object legal holds and retention extension")
 	}
-	return checkBucketKey(d, bucket, key)
+	return opkit.CheckBucketKey(d, bucket, key)
 }
 
 // emptyMD5 is the Content-MD5 of an empty body, which IBM requires on
