@@ -664,8 +664,8 @@ var completeOp = client.Op[CompleteInput, CompleteOutput]{
 		slices.SortFunc(parts, func(a, b CompletedPart) int { return a.PartNumber - b.PartNumber })
 		var body []byte
 		var err error
-		switch d.Object.Bodies {
-		case client.QingStorBodies:
+		switch d.Codec {
+		case client.JSON:
 			doc := completeJSON{Parts: make([]completePartJSON, len(parts))}
 			for i, p := range parts {
 				doc.Parts[i] = completePartJSON{PartNumber: p.PartNumber, ETag: opkit.QuoteETag(p.ETag)}
@@ -916,7 +916,7 @@ var listPartsOp = client.Op[listPartsPage, ListPartsOutput]{
 		r.Method, r.Bucket, r.Key = http.MethodGet, in.Bucket, in.Key
 		r.Query.Set(d.Params.UploadID, in.UploadID)
 		in.limit = in.MaxParts
-		if in.limit == 0 && d.Object.Bodies == client.QingStorBodies {
+		if in.limit == 0 && d.Object.ListPartsUntruncated {
 			in.limit = d.Object.MaxListParts
 		}
 		if in.limit > 0 {
@@ -959,7 +959,7 @@ func (c *Client) ListPartsPage(ctx context.Context, in *ListPartsInput, optFns .
 	if err != nil {
 		return nil, err
 	}
-	if c.c.Dialect().Object.Bodies == client.QingStorBodies {
+	if c.c.Dialect().Object.ListPartsUntruncated {
 		// No truncation flag: a full page means there may be more.
 		out.IsTruncated = page.limit > 0 && len(out.Parts) >= page.limit
 		out.NextMarker = ""

@@ -127,7 +127,7 @@ var deleteBatchOp = client.Op[deleteBatch, deleteBatchOutput]{
 	Serialize: func(d *client.Dialect, _ *client.Options, in *deleteBatch, r *client.Request) error {
 		var body []byte
 		var err error
-		if d.Object.Bodies == client.QingStorBodies {
+		if d.Codec == client.JSON {
 			doc := deleteJSON{Quiet: in.Quiet, Objects: make([]deleteObjectJSON, len(in.Objects))}
 			for i, o := range in.Objects {
 				doc.Objects[i] = deleteObjectJSON(o)
