@@ -87,6 +87,13 @@ func (c *Client) resolve(o *Options) error {
 		}
 		o.Region = os.Getenv(name)
 	}
+	if o.Region == "" && d.ConfiguredRegion != nil {
+		r, err := d.ConfiguredRegion()
+		if err != nil {
+			return fmt.Errorf("client: reading the configured %s: %w", strings.ToLower(regionField(d)), err)
+		}
+		o.Region = r
+	}
 	if o.Region == "" {
 		o.Region = d.DefaultRegion
 	}

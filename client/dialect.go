@@ -245,6 +245,14 @@ type Dialect struct {
 	// package credentials, whose first link reads CredentialEnv (passed as
 	// env). Nil means CredentialEnv alone.
 	DefaultCredentials func(env signer.EnvCredentials) signer.CredentialsProvider
+	// ConfiguredRegion reads the region the vendor's tools configure
+	// outside the program (S3: the profile's region in ~/.aws/config;
+	// COS: coscmd's or tccli's; QingStor: the zone of
+	// ~/.qingstor/config.yaml). New consults it when neither
+	// Options.Region nor RegionEnv gives one, before DefaultRegion. It
+	// returns "" when nothing is configured and an error only for a
+	// malformed file. Nil: no such configuration.
+	ConfiguredRegion func() (string, error)
 }
 
 // Has reports whether the dialect has every feature in f.
