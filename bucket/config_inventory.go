@@ -3,6 +3,7 @@ package bucket
 import (
 	"context"
 	"encoding/xml"
+	"github.com/polystore/polystore/internal/opkit"
 	"iter"
 	"net/http"
 	"slices"
@@ -361,7 +362,7 @@ var listInventoriesOp = configOp[ListInventoriesInput, InventoriesPage]{
 	name: "ListBucketInventoryConfigurations", method: http.MethodGet, sub: "inventory", feature: inventoryFeature,
 	bucket: func(in *ListInventoriesInput) string { return in.Bucket },
 	serialize: func(_ *client.Dialect, in *ListInventoriesInput, r *client.Request) error {
-		setIf(r.Query, "continuation-token", in.ContinuationToken)
+		opkit.SetQuery(r.Query, "continuation-token", in.ContinuationToken)
 		return nil
 	},
 	deserialize: func(d *client.Dialect, resp *http.Response, out *InventoriesPage) error {

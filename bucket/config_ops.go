@@ -2,6 +2,7 @@ package bucket
 
 import (
 	"context"
+	"github.com/polystore/polystore/internal/opkit"
 	"net/http"
 	"strconv"
 	"time"
@@ -143,7 +144,7 @@ func formatDate(t time.Time) string {
 // parseDate reads a document's date; the zero time for "" or an
 // unreadable value.
 func parseDate(s string) time.Time {
-	t := parseTime(s)
+	t := opkit.ParseTime(s)
 	if t.IsZero() {
 		return t
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"github.com/polystore/polystore/internal/opkit"
 	"io"
 	"iter"
 	"net/http"
@@ -428,13 +429,13 @@ var listV1Op = client.Op[ListObjectsInput, ObjectsPage]{
 		w := d.Bucket.Objects
 		r.Method, r.Bucket = http.MethodGet, in.Bucket
 		size, _ := pageSize("PageSize", in.PageSize, w.MaxPageSize)
-		setIf(r.Query, "prefix", in.Prefix)
-		setIf(r.Query, "delimiter", in.Delimiter)
+		opkit.SetQuery(r.Query, "prefix", in.Prefix)
+		opkit.SetQuery(r.Query, "delimiter", in.Delimiter)
 		marker := in.StartAfter
 		if in.ContinuationToken != "" {
 			marker = in.ContinuationToken
 		}
-		setIf(r.Query, w.MarkerParam, marker)
+		opkit.SetQuery(r.Query, w.MarkerParam, marker)
 		setSize(r.Query, w.SizeParam, size)
 		if w.EncodingParam != "" {
 			r.Query.Set(w.EncodingParam, "url")
@@ -462,10 +463,10 @@ var listV2Op = client.Op[ListObjectsInput, ObjectsPage]{
 		r.Method, r.Bucket = http.MethodGet, in.Bucket
 		r.Query.Set(w.ListTypeParam, "2")
 		size, _ := pageSize("PageSize", in.PageSize, w.MaxPageSize)
-		setIf(r.Query, "prefix", in.Prefix)
-		setIf(r.Query, "delimiter", in.Delimiter)
-		setIf(r.Query, w.StartAfterParam, in.StartAfter)
-		setIf(r.Query, w.TokenParam, in.ContinuationToken)
+		opkit.SetQuery(r.Query, "prefix", in.Prefix)
+		opkit.SetQuery(r.Query, "delimiter", in.Delimiter)
+		opkit.SetQuery(r.Query, w.StartAfterParam, in.StartAfter)
+		opkit.SetQuery(r.Query, w.TokenParam, in.ContinuationToken)
 		setSize(r.Query, w.SizeParam, size)
 		if in.FetchOwner {
 			r.Query.Set(w.FetchOwnerParam, "true")
@@ -495,7 +496,7 @@ func decodeObjectsPage(d *client.Dialect, resp *http.Response, out *ObjectsPage)
 				mod = k.Created.Time
 			}
 			out.Objects = append(out.Objects, ObjectSummary{
-				Key: k.Key, Size: k.Size, ETag: trimETag(k.Etag), LastModified: mod,
+				Key: k.Key, Size: k.Size, ETag: opkit.TrimETag(k.Etag), LastModified: mod,
 				StorageClass: k.StorageClass, ContentType: k.MimeType,
 			})
 		}
@@ -520,7 +521,7 @@ func decodeObjectsPage(d *client.Dialect, resp *http.Response, out *ObjectsPage)
 		o := &res.Contents[i]
 		dec.s(&o.Key)
 		out.Objects = append(out.Objects, ObjectSummary{
-			Key: o.Key, Size: o.Size, ETag: trimETag(o.ETag), LastModified: parseTime(o.LastModified),
+			Key: o.Key, Size: o.Size, ETag: opkit.TrimETag(o.ETag), LastModified: opkit.ParseTime(o.LastModified),
 			StorageClass: o.StorageClass, Owner: o.Owner.owner(),
 		})
 	}

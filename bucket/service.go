@@ -2,6 +2,7 @@ package bucket
 
 import (
 	"context"
+	"github.com/polystore/polystore/internal/opkit"
 	"iter"
 	"net/http"
 	"strconv"
@@ -144,8 +145,8 @@ var listBucketsOp = client.Op[ListBucketsInput, BucketsPage]{
 			size = offsetPageSize(w, size)
 		}
 		setSize(r.Query, w.SizeParam, size)
-		setIf(r.Query, w.CursorParam, in.ContinuationToken)
-		setIf(r.Query, w.PrefixParam, in.Prefix)
+		opkit.SetQuery(r.Query, w.CursorParam, in.ContinuationToken)
+		opkit.SetQuery(r.Query, w.PrefixParam, in.Prefix)
 		if in.Region != "" {
 			if w.RegionParam != "" {
 				r.Query.Set(w.RegionParam, in.Region)
@@ -186,7 +187,7 @@ var listBucketsOp = client.Op[ListBucketsInput, BucketsPage]{
 				region = b.Location
 			}
 			out.Buckets = append(out.Buckets, BucketSummary{
-				Name: b.Name, CreationDate: parseTime(b.CreationDate), Region: region,
+				Name: b.Name, CreationDate: opkit.ParseTime(b.CreationDate), Region: region,
 				LocationConstraint: b.LocationConstraint, CreationTemplateID: b.CreationTemplateID,
 			})
 		}
@@ -341,7 +342,7 @@ var listLocationsOp = client.Op[ListLocationsInput, ListLocationsOutput]{
 		w := d.Bucket.Locations
 		r.Method = http.MethodGet
 		r.Query.Set(w.Subresource, "")
-		setIf(r.Query, w.LangParam, in.Lang)
+		opkit.SetQuery(r.Query, w.LangParam, in.Lang)
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *ListLocationsOutput) error {

@@ -2,6 +2,7 @@ package bucket
 
 import (
 	"context"
+	"github.com/polystore/polystore/internal/opkit"
 	"iter"
 	"net/http"
 	"time"
@@ -156,7 +157,7 @@ var listUploadsOp = client.Op[ListMultipartUploadsInput, UploadsPage]{
 			u := &res.Uploads[i]
 			dec.s(&u.Key)
 			out.Uploads = append(out.Uploads, MultipartUpload{
-				Key: u.Key, UploadID: u.UploadID, Initiated: parseTime(u.Initiated),
+				Key: u.Key, UploadID: u.UploadID, Initiated: opkit.ParseTime(u.Initiated),
 				StorageClass: u.StorageClass, Owner: u.Owner.owner(), Initiator: u.Initiator.owner(),
 			})
 		}

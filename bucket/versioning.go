@@ -3,6 +3,7 @@ package bucket
 import (
 	"context"
 	"encoding/xml"
+	"github.com/polystore/polystore/internal/opkit"
 	"iter"
 	"net/http"
 	"slices"
@@ -280,10 +281,10 @@ type jsonVersion struct {
 // markerQuery fills the query of a listing paged by two markers.
 func markerQuery(w client.MarkerListWire, r *client.Request, bucket, prefix, delimiter, keyMarker, idMarker string, size int) {
 	subresource(r, http.MethodGet, bucket, w.Subresource)
-	setIf(r.Query, "prefix", prefix)
-	setIf(r.Query, "delimiter", delimiter)
-	setIf(r.Query, w.KeyMarkerParam, keyMarker)
-	setIf(r.Query, w.IDMarkerParam, idMarker)
+	opkit.SetQuery(r.Query, "prefix", prefix)
+	opkit.SetQuery(r.Query, "delimiter", delimiter)
+	opkit.SetQuery(r.Query, w.KeyMarkerParam, keyMarker)
+	opkit.SetQuery(r.Query, w.IDMarkerParam, idMarker)
 	size, _ = pageSize("PageSize", size, w.MaxPageSize)
 	setSize(r.Query, w.SizeParam, size)
 	if w.EncodingParam != "" {
@@ -323,7 +324,7 @@ var listVersionsOp = client.Op[ListObjectVersionsInput, VersionsPage]{
 				}
 				out.Versions = append(out.Versions, ObjectVersion{
 					Key: k.Key, VersionID: k.VersionID, IsLatest: k.IsLatest, IsDeleteMarker: k.DeleteMarker,
-					Size: k.Size, ETag: trimETag(k.Etag), LastModified: mod, StorageClass: k.StorageClass,
+					Size: k.Size, ETag: opkit.TrimETag(k.Etag), LastModified: mod, StorageClass: k.StorageClass,
 				})
 			}
 			out.CommonPrefixes = res.CommonPrefixes
@@ -354,7 +355,7 @@ var listVersionsOp = client.Op[ListObjectVersionsInput, VersionsPage]{
 			dec.s(&e.Key)
 			out.Versions = append(out.Versions, ObjectVersion{
 				Key: e.Key, VersionID: e.VersionID, IsLatest: e.IsLatest, IsDeleteMarker: marker,
-				Size: e.Size, ETag: trimETag(e.ETag), LastModified: parseTime(e.LastModified),
+				Size: e.Size, ETag: opkit.TrimETag(e.ETag), LastModified: opkit.ParseTime(e.LastModified),
 				StorageClass: e.StorageClass, Owner: e.Owner.owner(),
 			})
 		}

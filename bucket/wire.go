@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"github.com/polystore/polystore/internal/opkit"
 	"io"
 	"net/http"
 	"net/url"
@@ -124,30 +125,6 @@ func setSize(q url.Values, param string, n int) {
 	}
 }
 
-// setIf sets a query parameter when the value is not empty.
-func setIf(q url.Values, param, value string) {
-	if value != "" {
-		q.Set(param, value)
-	}
-}
-
-// parseTime reads the timestamps services put in listings:
-// RFC 3339 with or without fractions, or an HTTP date. It returns the zero
-// time for anything else.
-func parseTime(s string) time.Time {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}
-	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t
-	}
-	if t, err := http.ParseTime(s); err == nil {
-		return t
-	}
-	return time.Time{}
-}
-
 // flexTime is a QingStor timestamp: an RFC 3339 string in most documents,
 // Unix seconds in GET Bucket's "modified".
 type flexTime struct{ time.Time }
@@ -167,7 +144,7 @@ func (t *flexTime) UnmarshalJSON(b []byte) error {
 			t.Time = time.Unix(n, 0).UTC()
 			return nil
 		}
-		t.Time = parseTime(str)
+		t.Time = opkit.ParseTime(str)
 		return nil
 	}
 	n, err := strconv.ParseFloat(s, 64)
@@ -177,9 +154,6 @@ func (t *flexTime) UnmarshalJSON(b []byte) error {
 	t.Time = time.Unix(int64(n), 0).UTC()
 	return nil
 }
-
-// trimETag removes the quotes services put around ETags.
-func trimETag(s string) string { return strings.Trim(strings.TrimSpace(s), `"`) }
 
 // urlDecoder decodes names a server URL-encoded because the request asked
 // for encoding-type=url, remembering the first failure.

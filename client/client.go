@@ -84,7 +84,7 @@ func New(d Dialect, optFns ...func(*Options)) (*Client, error) {
 	for _, fn := range optFns {
 		fn(&o)
 	}
-	c := &Client{dialect: d, opts: o, neg: new(negotiation)}
+	c := &Client{dialect: d.Clone(), opts: o, neg: new(negotiation)}
 	if err := c.resolve(&c.opts); err != nil {
 		return nil, err
 	}
@@ -128,6 +128,13 @@ func (c *Client) resolve(o *Options) error {
 			break
 		}
 		o.Region = os.Getenv(name)
+	}
+	if o.Region == "" && d.ConfiguredRegion != nil {
+		r, err := d.ConfiguredRegion()
+		if err != nil {
+			return fmt.Errorf("client: reading the configured %s: %w", strings.ToLower(regionField(d)), err)
+		}
+		o.Region = r
 	}
 	if o.Region == "" {
 		o.Region = d.DefaultRegion
@@ -205,7 +212,8 @@ func (c *Client) With(optFns ...func(*Options)) (*Client, error) {
 	return &d, nil
 }
 
-// Dialect returns a copy of the client's dialect.
+// Dialect returns a copy of the client's dialect. Its maps and slices are
+// the client's own: read them, and Clone the value before changing one.
 func (c *Client) Dialect() *Dialect { d := c.dialect; return &d }
 
 // Options returns a copy of the client's resolved options.

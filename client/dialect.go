@@ -149,8 +149,11 @@ type SignerConfig struct {
 //	ceph.Name = "ceph"
 //	ceph.Features &^= client.FeatureTrailingChecksums // no aws-chunked trailers
 //
-// Maps and slices in a Dialect are shared between copies; replace them
-// rather than modify them in place.
+// An assignment copies the top level only: maps and slices stay shared
+// with the source. Replace them, or start from Clone, which copies them
+// too, before changing one in place. The four exported dialects share
+// nothing with each other, and New keeps a clone of its dialect, so no
+// later change to a dialect value reaches a client.
 type Dialect struct {
 	// Name identifies the dialect in errors and logs.
 	Name string
@@ -259,6 +262,14 @@ type Dialect struct {
 	// package credentials, whose first link reads CredentialEnv (passed as
 	// env). Nil means CredentialEnv alone.
 	DefaultCredentials func(env signer.EnvCredentials) signer.CredentialsProvider
+	// ConfiguredRegion reads the region the vendor's tools configure
+	// outside the program (S3: the profile's region in ~/.aws/config;
+	// COS: coscmd's or tccli's; QingStor: the zone of
+	// ~/.qingstor/config.yaml). New consults it when neither
+	// Options.Region nor RegionEnv gives one, before DefaultRegion. It
+	// returns "" when nothing is configured and an error only for a
+	// malformed file. Nil: no such configuration.
+	ConfiguredRegion func() (string, error)
 }
 
 // Has reports whether the dialect has every feature in f.

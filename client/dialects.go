@@ -1,6 +1,7 @@
 package client
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -172,7 +173,8 @@ var s3Limits = Limits{
 // Credentials by default: credentials.NewS3Chain, starting with the
 // environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
 // AWS_SESSION_TOKEN), then ~/.aws, web identity, ECS/EKS and EC2 instance
-// metadata. Region: AWS_REGION or AWS_DEFAULT_REGION (default us-east-1).
+// metadata. Region: AWS_REGION or AWS_DEFAULT_REGION, else the profile's
+// region in ~/.aws/config (default us-east-1).
 var S3 = Dialect{
 	Name:             "s3",
 	Endpoint:         "https://{bucket}.s3.{region}.amazonaws.com",
@@ -212,6 +214,7 @@ var S3 = Dialect{
 	DefaultCredentials: func(env signer.EnvCredentials) signer.CredentialsProvider {
 		return credentials.NewS3Chain(func(o *credentials.S3ChainOptions) { o.Env = env })
 	},
+	ConfiguredRegion: func() (string, error) { return credentials.S3Region() },
 
 	// IBM inherits these: it copies S3.
 	DigestMismatchCodes:  s3DigestMismatch,
@@ -236,7 +239,7 @@ var S3 = Dialect{
 // IBM speaks S3's wire format, so the value is S3 with its own fields
 // changed: the way to add any S3-compatible vendor.
 var IBM = func() Dialect {
-	d := S3
+	d := S3.Clone()
 	d.Name = "ibm"
 	d.Endpoint = "https://{bucket}.s3.{region}.cloud-object-storage.appdomain.cloud"
 	d.PathEndpoint = "https://s3.{region}.cloud-object-storage.appdomain.cloud"
@@ -270,13 +273,17 @@ var IBM = func() Dialect {
 	d.DefaultCredentials = func(env signer.EnvCredentials) signer.CredentialsProvider {
 		return credentials.NewIBMChain(func(o *credentials.IBMOptions) { o.Env = env })
 	}
+	// ~/.bluemix/cos_credentials holds no region, and ~/.aws/config's
+	// regions are AWS's, not IBM's locations.
+	d.ConfiguredRegion = nil
 	return d
 }()
 
 // COS is Tencent Cloud Object Storage (XML API). Bucket names carry the
 // account APPID: "examplebucket-1250000000". Regions look like "ap-beijing".
 //
-// Region: COS_REGION (no default: set it). Credentials by default:
+// Region: COS_REGION, else the region of ~/.cos.conf or the tccli
+// profile (no default: set it). Credentials by default:
 // credentials.NewCOSChain, starting with the environment (COS_SECRETID,
 // COS_SECRETKEY and COS_SESSIONTOKEN; TENCENTCLOUD_SECRETID / _SECRETKEY /
 // _SESSIONTOKEN too), then ~/.cos.conf, ~/.tccli and the CVM instance role.
@@ -332,6 +339,7 @@ var COS = Dialect{
 	DefaultCredentials: func(env signer.EnvCredentials) signer.CredentialsProvider {
 		return credentials.NewCOSChain(func(o *credentials.COSChainOptions) { o.Env = env })
 	},
+	ConfiguredRegion: func() (string, error) { return credentials.COSRegion() },
 
 	// COS documents 400 BadDigest for a Content-MD5 that does not match.
 	DigestMismatchCodes: map[string]bool{"BadDigest": true},
@@ -340,7 +348,8 @@ var COS = Dialect{
 // QingStor is QingStor's native API: JSON bodies, x-qs- headers, zones
 // such as "pek3b" or "sh1a", and part numbers that start at 0.
 //
-// Zone: QINGSTOR_ZONE (default pek3b). Credentials by default:
+// Zone: QINGSTOR_ZONE, else the zone of ~/.qingstor/config.yaml (default
+// pek3b). Credentials by default:
 // credentials.NewQingStorChain, the environment (QINGSTOR_ACCESS_KEY_ID and
 // QINGSTOR_SECRET_ACCESS_KEY), then ~/.qingstor/config.yaml.
 var QingStor = Dialect{
@@ -411,6 +420,7 @@ var QingStor = Dialect{
 	DefaultCredentials: func(env signer.EnvCredentials) signer.CredentialsProvider {
 		return credentials.NewQingStorChain(func(o *credentials.QingStorChainOptions) { o.Env = env })
 	},
+	ConfiguredRegion: qingstorConfiguredZone,
 
 	// QingStor answers bad_digest when Content-MD5 does not match the
 	// body (API history, 2016-08-04).
@@ -453,6 +463,23 @@ var statusKinds = map[int]error{
 	http.StatusNotImplemented:               ErrNotSupported,
 	http.StatusTooManyRequests:              ErrThrottled,
 	http.StatusRequestedRangeNotSatisfiable: ErrInvalidArgument,
+}
+
+// qingstorConfiguredZone is the zone of the QingStor SDKs' configuration
+// file, if it names one; no file is no zone.
+func qingstorConfiguredZone() (string, error) {
+	cfg, err := credentials.LoadQingStorConfig()
+	if errors.Is(err, credentials.ErrNoConfigFile) {
+		return "", nil
+	}
+	return cfg.Zone, err
+}
+
+// The tables above share helper maps (s3Retryable, s3ErrorKinds, ...);
+// once built, each dialect gets storage of its own, so changing one in
+// place never changes another.
+func init() {
+	S3, IBM, COS, QingStor = S3.Clone(), IBM.Clone(), COS.Clone(), QingStor.Clone()
 }
 
 // Dialects returns the built-in dialects: QingStor, COS, S3 and IBM.

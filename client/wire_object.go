@@ -106,6 +106,12 @@ type ObjectWire struct {
 	ListPartsMaxParam    string
 	ListPartsMarkerParam string
 	MaxListParts         int
+	// ListPartsUntruncated says ListParts answers carry no truncation
+	// flag or next marker: a page as full as the limit asked for means
+	// "ask again from its last part", so the limit is always sent
+	// (MaxListParts when the caller set none). QingStor's list parts
+	// document has only a count.
+	ListPartsUntruncated bool
 	// Bodies is the family of request and response bodies: initiate and
 	// complete multipart, list parts, copy results, delete multiple and
 	// ACL documents.
@@ -787,6 +793,7 @@ var (
 		ListPartsMaxParam:            "limit",
 		ListPartsMarkerParam:         "part_number_marker",
 		MaxListParts:                 1000,
+		ListPartsUntruncated:         true,
 		Bodies:                       QingStorBodies,
 		PostForm: PostFormWire{
 			Policy:               PostPolicyFields,

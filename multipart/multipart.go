@@ -27,6 +27,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"github.com/polystore/polystore/internal/opkit"
 	"io"
 	"iter"
 	"net/http"
@@ -36,7 +37,6 @@ import (
 	"time"
 
 	"github.com/polystore/polystore/client"
-	"github.com/polystore/polystore/internal/httpheader"
 	"github.com/polystore/polystore/internal/paging"
 )
 
@@ -112,7 +112,7 @@ var initiateOp = client.Op[InitiateInput, InitiateOutput]{
 	// bucket lifecycle rules (AbortIncompleteMultipartUpload) clean those.
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *InitiateInput) error {
-		if err := checkBucketKey(d, in.Bucket, in.Key); err != nil {
+		if err := opkit.CheckBucketKey(d, in.Bucket, in.Key); err != nil {
 			return err
 		}
 		if err := d.CheckChecksumAlgorithm("ChecksumAlgorithm", in.ChecksumAlgorithm); err != nil {
@@ -146,7 +146,7 @@ var initiateOp = client.Op[InitiateInput, InitiateOutput]{
 // that is neither completed nor aborted keeps its parts (and their cost)
 // on the server: always Complete or Abort.
 func (c *Client) Initiate(ctx context.Context, in *InitiateInput, optFns ...func(*client.Options)) (*InitiateOutput, error) {
-	return invoke(ctx, c.c, &initiateOp, in, optFns)
+	return opkit.Invoke(ctx, c.c, &initiateOp, in, optFns)
 }
 
 // UploadPartInput is the input of UploadPart.
@@ -268,7 +268,7 @@ var uploadPartOp = client.Op[UploadPartInput, UploadPartOutput]{
 		if err := client.CheckPayloadSHA256("PayloadSHA256", in.PayloadSHA256); err != nil {
 			return err
 		}
-		return checkSSE(d, "SSE", in.SSE)
+		return opkit.CheckSSE(d, "SSE", in.SSE)
 	},
 	Serialize: func(d *client.Dialect, o *client.Options, in *UploadPartInput, r *client.Request) error {
 		if in.prepared != nil {
@@ -315,13 +315,13 @@ var uploadPartOp = client.Op[UploadPartInput, UploadPartOutput]{
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *UploadPartOutput) error {
-		out.ETag = trimETag(resp.Header.Get("ETag"))
+		out.ETag = opkit.TrimETag(resp.Header.Get("ETag"))
 		if out.ETag == "" {
 			// Without its ETag the part cannot be listed in Complete:
 			// the answer proves nothing.
 			return client.NewMalformedResponseError(d, "UploadPart", resp, "no ETag header", nil, nil)
 		}
-		out.CRC64, out.HasCRC64 = crc64Header(d, resp.Header)
+		out.CRC64, out.HasCRC64 = opkit.CRC64Header(d, resp.Header)
 		out.Checksum, _ = d.ResponseChecksum(resp.Header)
 		out.RequestID = d.RequestID(resp.Header)
 		return nil
@@ -417,10 +417,10 @@ var uploadPartCopyOp = client.Op[UploadPartCopyInput, UploadPartCopyOutput]{
 			return err
 		}
 		if err := d.CheckBucket(in.SourceBucket); err != nil {
-			return rename(err, "SourceBucket")
+			return opkit.Rename(err, "SourceBucket")
 		}
 		if err := d.ValidateKey(in.SourceKey); err != nil {
-			return rename(err, "SourceKey")
+			return opkit.Rename(err, "SourceKey")
 		}
 		if in.SourceOffset < 0 {
 			return client.InvalidArgument("SourceOffset", "must not be negative")
@@ -441,7 +441,7 @@ var uploadPartCopyOp = client.Op[UploadPartCopyInput, UploadPartCopyOutput]{
 		if max := d.Limits.MaxPartSize; max > 0 && in.SourceLength > max {
 			return client.InvalidArgument("SourceLength", "%d bytes exceeds the %s part size limit of %d", in.SourceLength, d.Name, max)
 		}
-		if err := checkSSE(d, "SSE", in.SSE); err != nil {
+		if err := opkit.CheckSSE(d, "SSE", in.SSE); err != nil {
 			return err
 		}
 		return d.CheckCopySourceSSE("SourceSSE", in.SourceSSE)
@@ -455,8 +455,8 @@ var uploadPartCopyOp = client.Op[UploadPartCopyInput, UploadPartCopyOutput]{
 		if in.SourceLength > 0 {
 			r.Header.Set(w.CopyRangeHeader, fmt.Sprintf("bytes=%d-%d", in.SourceOffset, in.SourceOffset+in.SourceLength-1))
 		}
-		setIf(r.Header, w.CopySourceConditionPrefix+"if-match", quoteETag(in.SourceIfMatch))
-		setIf(r.Header, w.CopySourceConditionPrefix+"if-none-match", quoteETag(in.SourceIfNoneMatch))
+		opkit.SetHeader(r.Header, w.CopySourceConditionPrefix+"if-match", opkit.QuoteETag(in.SourceIfMatch))
+		opkit.SetHeader(r.Header, w.CopySourceConditionPrefix+"if-none-match", opkit.QuoteETag(in.SourceIfNoneMatch))
 		setTime(r.Header, w.CopySourceConditionPrefix+"if-modified-since", in.SourceIfModifiedSince)
 		setTime(r.Header, w.CopySourceConditionPrefix+"if-unmodified-since", in.SourceIfUnmodifiedSince)
 		d.SetSSECustomer(r.Header, in.SSE, false)
@@ -468,16 +468,16 @@ var uploadPartCopyOp = client.Op[UploadPartCopyInput, UploadPartCopyOutput]{
 		if err := client.DecodeResult(d, "UploadPartCopy", resp, &res); err != nil {
 			return err
 		}
-		out.ETag = trimETag(res.ETag)
+		out.ETag = opkit.TrimETag(res.ETag)
 		if out.ETag == "" {
-			out.ETag = trimETag(resp.Header.Get("ETag"))
+			out.ETag = opkit.TrimETag(resp.Header.Get("ETag"))
 		}
 		if out.ETag == "" && d.Object.Bodies == client.S3Bodies {
 			// An empty answer, or a result without the ETag Complete
 			// needs: the copy may or may not have happened.
 			return client.NewMalformedResponseError(d, "UploadPartCopy", resp, "no ETag in the CopyPartResult", nil, nil)
 		}
-		out.LastModified = parseTime(res.LastModified)
+		out.LastModified = opkit.ParseTime(res.LastModified)
 		out.Checksum = checksumOf(d, res.Checksums)
 		out.CopySourceVersionID = resp.Header.Get(d.HeaderPrefix + "copy-source-version-id")
 		out.RequestID = d.RequestID(resp.Header)
@@ -491,7 +491,7 @@ var uploadPartCopyOp = client.Op[UploadPartCopyInput, UploadPartCopyOutput]{
 // 500, and an answer without an ETag (S3, COS, IBM) is a
 // *client.MalformedResponseError.
 func (c *Client) UploadPartCopy(ctx context.Context, in *UploadPartCopyInput, optFns ...func(*client.Options)) (*UploadPartCopyOutput, error) {
-	return invoke(ctx, c.c, &uploadPartCopyOp, in, optFns)
+	return opkit.Invoke(ctx, c.c, &uploadPartCopyOp, in, optFns)
 }
 
 // CompletedPart names an uploaded part for Complete.
@@ -657,25 +657,25 @@ var completeOp = client.Op[CompleteInput, CompleteOutput]{
 		if err := checkCompleteETag(d, in.ETag); err != nil {
 			return err
 		}
-		return checkSSE(d, "SSE", in.SSE)
+		return opkit.CheckSSE(d, "SSE", in.SSE)
 	},
 	Serialize: func(d *client.Dialect, _ *client.Options, in *CompleteInput, r *client.Request) error {
 		parts := slices.Clone(in.Parts)
 		slices.SortFunc(parts, func(a, b CompletedPart) int { return a.PartNumber - b.PartNumber })
 		var body []byte
 		var err error
-		switch d.Object.Bodies {
-		case client.QingStorBodies:
+		switch d.Codec {
+		case client.JSON:
 			doc := completeJSON{Parts: make([]completePartJSON, len(parts))}
 			for i, p := range parts {
-				doc.Parts[i] = completePartJSON{PartNumber: p.PartNumber, ETag: quoteETag(p.ETag)}
+				doc.Parts[i] = completePartJSON{PartNumber: p.PartNumber, ETag: opkit.QuoteETag(p.ETag)}
 			}
 			body, err = json.Marshal(doc)
 			r.Header.Set("Content-Type", "application/json")
 		default:
 			doc := completeXML{Parts: make([]completePartXML, len(parts))}
 			for i, p := range parts {
-				doc.Parts[i] = completePartXML{PartNumber: p.PartNumber, ETag: quoteETag(p.ETag), Checksum: checksumElement(p.Checksum)}
+				doc.Parts[i] = completePartXML{PartNumber: p.PartNumber, ETag: opkit.QuoteETag(p.ETag), Checksum: checksumElement(p.Checksum)}
 			}
 			body, err = xml.Marshal(doc)
 			r.Header.Set("Content-Type", "application/xml")
@@ -687,7 +687,7 @@ var completeOp = client.Op[CompleteInput, CompleteOutput]{
 		r.Query.Set(d.Params.UploadID, in.UploadID)
 		d.SetSSECustomer(r.Header, in.SSE, false)
 		if in.ETag != "" {
-			r.Header.Set(d.Object.CompleteETagHeader, quoteETag(in.ETag))
+			r.Header.Set(d.Object.CompleteETagHeader, opkit.QuoteETag(in.ETag))
 		}
 		return nil
 	},
@@ -714,15 +714,15 @@ var completeOp = client.Op[CompleteInput, CompleteOutput]{
 			return client.NewMalformedResponseError(d, op, resp, "not a CompleteMultipartUploadResult document", bytes.TrimSpace(body), err)
 		}
 		out.Location, out.Bucket, out.Key = res.Location, res.Bucket, res.Key
-		out.ETag = trimETag(res.ETag)
+		out.ETag = opkit.TrimETag(res.ETag)
 		if out.ETag == "" {
-			out.ETag = trimETag(resp.Header.Get("ETag"))
+			out.ETag = opkit.TrimETag(resp.Header.Get("ETag"))
 		}
 		if withResult && out.ETag == "" {
 			return client.NewMalformedResponseError(d, op, resp, "no ETag in the result", bytes.TrimSpace(body), nil)
 		}
 		out.VersionID = resp.Header.Get(d.HeaderPrefix + "version-id")
-		out.CRC64, out.HasCRC64 = crc64Header(d, resp.Header)
+		out.CRC64, out.HasCRC64 = opkit.CRC64Header(d, resp.Header)
 		out.Checksum = checksumOf(d, res.Checksums)
 		if out.Checksum.IsZero() {
 			out.Checksum, _ = d.ResponseChecksum(resp.Header)
@@ -797,7 +797,7 @@ func checkCompleteETag(d *client.Dialect, etag string) error {
 // 201 with an empty body: CompleteOutput.ETag is then the ETag header, or
 // empty when the server sends none.
 func (c *Client) Complete(ctx context.Context, in *CompleteInput, optFns ...func(*client.Options)) (*CompleteOutput, error) {
-	return invoke(ctx, c.c, &completeOp, in, optFns)
+	return opkit.Invoke(ctx, c.c, &completeOp, in, optFns)
 }
 
 // AbortInput is the input of Abort.
@@ -830,7 +830,7 @@ var abortOp = client.Op[AbortInput, AbortOutput]{
 // Abort discards a multipart upload and its parts. An unknown upload id
 // is an error matching client.ErrNotFound.
 func (c *Client) Abort(ctx context.Context, in *AbortInput, optFns ...func(*client.Options)) (*AbortOutput, error) {
-	return invoke(ctx, c.c, &abortOp, in, optFns)
+	return opkit.Invoke(ctx, c.c, &abortOp, in, optFns)
 }
 
 // ListPartsInput is the input of ListParts and ListPartsPage.
@@ -919,7 +919,7 @@ var listPartsOp = client.Op[listPartsPage, ListPartsOutput]{
 		r.Method, r.Bucket, r.Key = http.MethodGet, in.Bucket, in.Key
 		r.Query.Set(d.Params.UploadID, in.UploadID)
 		in.limit = in.MaxParts
-		if in.limit == 0 && d.Object.Bodies == client.QingStorBodies {
+		if in.limit == 0 && d.Object.ListPartsUntruncated {
 			in.limit = d.Object.MaxListParts
 		}
 		if in.limit > 0 {
@@ -941,7 +941,7 @@ var listPartsOp = client.Op[listPartsPage, ListPartsOutput]{
 			if lm == "" {
 				lm = p.Created
 			}
-			out.Parts = append(out.Parts, Part{PartNumber: p.PartNumber, ETag: trimETag(p.ETag), Size: p.Size, LastModified: parseTime(lm),
+			out.Parts = append(out.Parts, Part{PartNumber: p.PartNumber, ETag: opkit.TrimETag(p.ETag), Size: p.Size, LastModified: opkit.ParseTime(lm),
 				Checksum: checksumOf(d, p.Checksums)})
 		}
 		out.IsTruncated, out.NextMarker = res.IsTruncated, res.NextPartNumberMarker
@@ -958,11 +958,11 @@ func (c *Client) ListPartsPage(ctx context.Context, in *ListPartsInput, optFns .
 		in = &ListPartsInput{}
 	}
 	page := &listPartsPage{ListPartsInput: *in}
-	out, err := invoke(ctx, c.c, &listPartsOp, page, optFns)
+	out, err := opkit.Invoke(ctx, c.c, &listPartsOp, page, optFns)
 	if err != nil {
 		return nil, err
 	}
-	if c.c.Dialect().Object.Bodies == client.QingStorBodies {
+	if c.c.Dialect().Object.ListPartsUntruncated {
 		// No truncation flag: a full page means there may be more.
 		out.IsTruncated = page.limit > 0 && len(out.Parts) >= page.limit
 		out.NextMarker = ""
@@ -1003,36 +1003,8 @@ func (c *Client) ListParts(ctx context.Context, in *ListPartsInput, optFns ...fu
 	}.Seq(ctx)
 }
 
-// invoke runs op and returns a failure reported in a successful answer's
-// body as the *client.ResponseError itself rather than wrapped, and so
-// an answer that cannot be used (*client.MalformedResponseError), which
-// names the operation already.
-func invoke[In, Out any](ctx context.Context, c *client.Client, op *client.Op[In, Out], in *In, optFns []func(*client.Options)) (*Out, error) {
-	out, err := client.Invoke(ctx, c, op, in, optFns...)
-	if err != nil {
-		var oe *client.OperationError
-		var re *client.ResponseError
-		var me *client.MalformedResponseError
-		if errors.As(err, &oe) && errors.As(oe.Err, &re) {
-			return nil, re
-		}
-		if errors.As(err, &oe) && errors.As(oe.Err, &me) {
-			return nil, me
-		}
-		return nil, err
-	}
-	return out, nil
-}
-
-func checkBucketKey(d *client.Dialect, bucket, key string) error {
-	if err := d.CheckBucket(bucket); err != nil {
-		return err
-	}
-	return d.ValidateKey(key)
-}
-
 func checkUpload(d *client.Dialect, bucket, key, uploadID string) error {
-	if err := checkBucketKey(d, bucket, key); err != nil {
+	if err := opkit.CheckBucketKey(d, bucket, key); err != nil {
 		return err
 	}
 	if uploadID == "" {
@@ -1041,70 +1013,8 @@ func checkUpload(d *client.Dialect, bucket, key, uploadID string) error {
 	return nil
 }
 
-func checkSSE(d *client.Dialect, field string, k *client.SSECustomer) error {
-	if k == nil {
-		return nil
-	}
-	if d.Object.SSECustomerPrefix == "" {
-		return client.NotSupported(d, field, "customer-provided encryption keys")
-	}
-	if len(k.Key) != 32 {
-		return client.InvalidArgument(field, "key must be 32 bytes (AES-256), got %d", len(k.Key))
-	}
-	return nil
-}
-
-// rename gives an input error another field name (SourceBucket for a
-// bucket check, say).
-func rename(err error, field string) error {
-	var ia *client.InvalidArgumentError
-	if errors.As(err, &ia) {
-		ia.Field = field
-	}
-	return err
-}
-
-func crc64Header(d *client.Dialect, h http.Header) (uint64, bool) {
-	if d.Object.CRC64Header == "" {
-		return 0, false
-	}
-	v := httpheader.Get(h, d.Object.CRC64Header, "")
-	if v == "" {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(v, 10, 64)
-	return n, err == nil
-}
-
-func setIf(h http.Header, k, v string) {
-	if v != "" {
-		h.Set(k, v)
-	}
-}
-
 func setTime(h http.Header, k string, t time.Time) {
 	if !t.IsZero() {
 		h.Set(k, t.UTC().Format(http.TimeFormat))
 	}
-}
-
-func parseTime(s string) time.Time {
-	if s == "" {
-		return time.Time{}
-	}
-	for _, layout := range []string{time.RFC3339Nano, http.TimeFormat} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t
-		}
-	}
-	return time.Time{}
-}
-
-func trimETag(s string) string { return strings.Trim(s, `"`) }
-
-func quoteETag(s string) string {
-	if s == "" || s == "*" || strings.HasPrefix(s, `"`) || strings.HasPrefix(s, `W/`) {
-		return s
-	}
-	return `"` + s + `"`
 }

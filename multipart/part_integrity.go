@@ -3,6 +3,7 @@ package multipart
 import (
 	"context"
 	"errors"
+	"github.com/polystore/polystore/internal/opkit"
 
 	"github.com/polystore/polystore/client"
 )
@@ -20,7 +21,7 @@ import (
 // it again.
 func (c *Client) UploadPart(ctx context.Context, in *UploadPartInput, optFns ...func(*client.Options)) (*UploadPartOutput, error) {
 	if in == nil {
-		return invoke(ctx, c.c, &uploadPartOp, in, optFns)
+		return opkit.Invoke(ctx, c.c, &uploadPartOp, in, optFns)
 	}
 	sum := in.ContentMD5
 	if sum == nil && in.ComputeContentMD5 {
@@ -47,14 +48,14 @@ func (c *Client) UploadPart(ctx context.Context, in *UploadPartInput, optFns ...
 	}
 	one := *in
 	one.prepared = pb
-	out, err := invoke(ctx, c.c, &uploadPartOp, &one, optFns)
+	out, err := opkit.Invoke(ctx, c.c, &uploadPartOp, &one, optFns)
 	if err != nil {
 		fb := pb.Fallback(err)
 		if fb == nil {
 			return nil, err
 		}
 		pb, one.prepared = fb, fb
-		if out, err = invoke(ctx, c.c, &uploadPartOp, &one, optFns); err != nil {
+		if out, err = opkit.Invoke(ctx, c.c, &uploadPartOp, &one, optFns); err != nil {
 			return nil, err
 		}
 	}

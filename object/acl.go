@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/xml"
+	"github.com/polystore/polystore/internal/opkit"
 	"net/http"
 
 	"github.com/polystore/polystore/client"
@@ -64,7 +65,7 @@ var getACLOp = client.Op[GetACLInput, GetACLOutput]{
 		if err := checkACLSupported(d, "Key"); err != nil {
 			return err
 		}
-		if err := checkBucketKey(d, in.Bucket, in.Key); err != nil {
+		if err := opkit.CheckBucketKey(d, in.Bucket, in.Key); err != nil {
 			return err
 		}
 		return checkVersionID(d, "VersionID", in.VersionID)
@@ -100,7 +101,7 @@ var getACLOp = client.Op[GetACLInput, GetACLOutput]{
 // GetACL returns an object's owner and grants. Dialects without object
 // ACLs (QingStor) fail with client.ErrNotSupported before any request.
 func (c *Client) GetACL(ctx context.Context, in *GetACLInput, optFns ...func(*client.Options)) (*GetACLOutput, error) {
-	return invoke(ctx, c.c, &getACLOp, in, optFns)
+	return opkit.Invoke(ctx, c.c, &getACLOp, in, optFns)
 }
 
 // PutACLInput is the input of PutACL. Set either ACL, or Grants, or
@@ -149,7 +150,7 @@ var putACLOp = client.Op[PutACLInput, PutACLOutput]{
 		if err := checkACLSupported(d, "ACL"); err != nil {
 			return err
 		}
-		if err := checkBucketKey(d, in.Bucket, in.Key); err != nil {
+		if err := opkit.CheckBucketKey(d, in.Bucket, in.Key); err != nil {
 			return err
 		}
 		if err := checkVersionID(d, "VersionID", in.VersionID); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"github.com/polystore/polystore/internal/opkit"
 	"io"
 	"net/http"
 	"slices"
@@ -98,7 +99,7 @@ var appendOp = client.Op[AppendInput, AppendOutput]{
 		if !d.Has(client.FeatureAppend) || d.Object.NextAppendPositionHeader == "" {
 			return client.NotSupported(d, "Position", "appending to objects")
 		}
-		if err := checkBucketKey(d, in.Bucket, in.Key); err != nil {
+		if err := opkit.CheckBucketKey(d, in.Bucket, in.Key); err != nil {
 			return err
 		}
 		if in.Position < 0 {
@@ -140,8 +141,8 @@ var appendOp = client.Op[AppendInput, AppendOutput]{
 			return errors.New("the answer has no valid " + d.Object.NextAppendPositionHeader + " header")
 		}
 		out.NextPosition = n
-		out.ETag = trimETag(resp.Header.Get("ETag"))
-		out.CRC64, out.HasCRC64 = crc64Header(d, resp.Header)
+		out.ETag = opkit.TrimETag(resp.Header.Get("ETag"))
+		out.CRC64, out.HasCRC64 = opkit.CRC64Header(d, resp.Header)
 		out.RequestID = d.RequestID(resp.Header)
 		return nil
 	},

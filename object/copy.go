@@ -2,6 +2,7 @@ package object
 
 import (
 	"context"
+	"github.com/polystore/polystore/internal/opkit"
 	"net/http"
 	"net/url"
 	"time"
@@ -90,14 +91,14 @@ var copyOp = client.Op[CopyInput, CopyOutput]{
 	Idempotent: true,
 	ErrorIn200: true,
 	Validate: func(d *client.Dialect, in *CopyInput) error {
-		if err := checkBucketKey(d, in.Bucket, in.Key); err != nil {
+		if err := opkit.CheckBucketKey(d, in.Bucket, in.Key); err != nil {
 			return err
 		}
 		if err := d.CheckBucket(in.SourceBucket); err != nil {
-			return rename(err, "SourceBucket")
+			return opkit.Rename(err, "SourceBucket")
 		}
 		if err := d.ValidateKey(in.SourceKey); err != nil {
-			return rename(err, "SourceKey")
+			return opkit.Rename(err, "SourceKey")
 		}
 		if err := checkVersionID(d, "SourceVersionID", in.SourceVersionID); err != nil {
 			return err
@@ -140,14 +141,14 @@ var copyOp = client.Op[CopyInput, CopyOutput]{
 		if err := client.DecodeResult(d, "CopyObject", resp, &res); err != nil {
 			return err
 		}
-		out.ETag = trimETag(res.ETag)
+		out.ETag = opkit.TrimETag(res.ETag)
 		if out.ETag == "" {
-			out.ETag = trimETag(resp.Header.Get("ETag"))
+			out.ETag = opkit.TrimETag(resp.Header.Get("ETag"))
 		}
-		out.LastModified = parseTime(res.LastModified)
+		out.LastModified = opkit.ParseTime(res.LastModified)
 		out.VersionID = resp.Header.Get(d.HeaderPrefix + "version-id")
 		out.CopySourceVersionID = resp.Header.Get(d.HeaderPrefix + "copy-source-version-id")
-		out.CRC64, out.HasCRC64 = crc64Header(d, resp.Header)
+		out.CRC64, out.HasCRC64 = opkit.CRC64Header(d, resp.Header)
 		out.RequestID = d.RequestID(resp.Header)
 		return nil
 	},
@@ -159,7 +160,7 @@ var copyOp = client.Op[CopyInput, CopyOutput]{
 // service reports inside a 200 answer is returned as a
 // *client.ResponseError.
 func (c *Client) Copy(ctx context.Context, in *CopyInput, optFns ...func(*client.Options)) (*CopyOutput, error) {
-	return invoke(ctx, c.c, &copyOp, in, optFns)
+	return opkit.Invoke(ctx, c.c, &copyOp, in, optFns)
 }
 
 // MoveInput is the input of Move.
@@ -184,16 +185,16 @@ var moveOp = client.Op[MoveInput, MoveOutput]{
 		if !d.Has(client.FeatureMove) || d.Object.MoveSourceHeader == "" {
 			return client.NotSupported(d, "SourceKey", "moving objects")
 		}
-		if err := checkBucketKey(d, in.Bucket, in.Key); err != nil {
+		if err := opkit.CheckBucketKey(d, in.Bucket, in.Key); err != nil {
 			return err
 		}
 		if err := d.CheckBucket(in.SourceBucket); err != nil {
-			return rename(err, "SourceBucket")
+			return opkit.Rename(err, "SourceBucket")
 		}
 		if in.SourceConditions != (Conditions{}) && d.Object.MoveSourceConditionPrefix == "" {
 			return client.NotSupported(d, "SourceConditions", "conditions on a move source")
 		}
-		return rename(d.ValidateKey(in.SourceKey), "SourceKey")
+		return opkit.Rename(d.ValidateKey(in.SourceKey), "SourceKey")
 	},
 	Serialize: func(d *client.Dialect, o *client.Options, in *MoveInput, r *client.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodPut, in.Bucket, in.Key
@@ -236,7 +237,7 @@ var fetchOp = client.Op[FetchInput, FetchOutput]{
 		if !d.Has(client.FeatureFetch) || d.Object.FetchSourceHeader == "" {
 			return client.NotSupported(d, "SourceURL", "fetching objects from a URL")
 		}
-		if err := checkBucketKey(d, in.Bucket, in.Key); err != nil {
+		if err := opkit.CheckBucketKey(d, in.Bucket, in.Key); err != nil {
 			return err
 		}
 		u, err := url.Parse(in.SourceURL)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"github.com/polystore/polystore/internal/opkit"
 	"net/http"
 
 	"github.com/polystore/polystore/client"
@@ -126,7 +127,7 @@ var deleteBatchOp = client.Op[deleteBatch, deleteBatchOutput]{
 	Serialize: func(d *client.Dialect, _ *client.Options, in *deleteBatch, r *client.Request) error {
 		var body []byte
 		var err error
-		if d.Object.Bodies == client.QingStorBodies {
+		if d.Codec == client.JSON {
 			doc := deleteJSON{Quiet: in.Quiet, Objects: make([]deleteObjectJSON, len(in.Objects))}
 			for i, o := range in.Objects {
 				doc.Objects[i] = deleteObjectJSON(o)
@@ -188,7 +189,7 @@ func (c *Client) DeleteObjects(ctx context.Context, in *DeleteObjectsInput, optF
 	out := &DeleteObjectsOutput{}
 	for start := 0; start < len(in.Objects); start += batch {
 		end := min(start+batch, len(in.Objects))
-		res, err := invoke(ctx, c.c, &deleteBatchOp, &deleteBatch{Bucket: in.Bucket, Objects: in.Objects[start:end], Quiet: in.Quiet}, optFns)
+		res, err := opkit.Invoke(ctx, c.c, &deleteBatchOp, &deleteBatch{Bucket: in.Bucket, Objects: in.Objects[start:end], Quiet: in.Quiet}, optFns)
 		if err != nil {
 			return out, err
 		}
@@ -208,7 +209,7 @@ func checkDeleteObjects(d *client.Dialect, in *DeleteObjectsInput) error {
 	}
 	for i, o := range in.Objects {
 		if err := d.ValidateKey(o.Key); err != nil {
-			return rename(err, fmt.Sprintf("Objects[%d].Key", i))
+			return opkit.Rename(err, fmt.Sprintf("Objects[%d].Key", i))
 		}
 		if err := checkVersionID(d, fmt.Sprintf("Objects[%d].VersionID", i), o.VersionID); err != nil {
 			return err

@@ -33,8 +33,8 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
+	"github.com/polystore/polystore/internal/opkit"
 	"io"
 	"net/http"
 	"strconv"
@@ -188,7 +188,7 @@ var putOp = client.Op[PutInput, PutOutput]{
 	Name:       "PutObject",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *PutInput) error {
-		if err := checkBucketKey(d, in.Bucket, in.Key); err != nil {
+		if err := opkit.CheckBucketKey(d, in.Bucket, in.Key); err != nil {
 			return err
 		}
 		if in.Size < 0 {
@@ -266,9 +266,9 @@ var putOp = client.Op[PutInput, PutOutput]{
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *PutOutput) error {
-		out.ETag = trimETag(resp.Header.Get("ETag"))
+		out.ETag = opkit.TrimETag(resp.Header.Get("ETag"))
 		out.VersionID = httpheader.Get(resp.Header, d.HeaderPrefix, "version-id")
-		out.CRC64, out.HasCRC64 = crc64Header(d, resp.Header)
+		out.CRC64, out.HasCRC64 = opkit.CRC64Header(d, resp.Header)
 		out.Checksum, _ = d.ResponseChecksum(resp.Header)
 		out.RequestID = d.RequestID(resp.Header)
 		return nil
@@ -317,8 +317,8 @@ func (cd *Conditions) apply(h http.Header, prefix string) {
 		}
 		return prefix + strings.ToLower(n)
 	}
-	setIf(h, name("If-Match"), quoteETag(cd.IfMatch))
-	setIf(h, name("If-None-Match"), quoteETag(cd.IfNoneMatch))
+	opkit.SetHeader(h, name("If-Match"), opkit.QuoteETag(cd.IfMatch))
+	opkit.SetHeader(h, name("If-None-Match"), opkit.QuoteETag(cd.IfNoneMatch))
 	if !cd.IfModifiedSince.IsZero() {
 		h.Set(name("If-Modified-Since"), cd.IfModifiedSince.UTC().Format(http.TimeFormat))
 	}
@@ -463,7 +463,7 @@ var getOp = client.Op[GetInput, GetOutput]{
 	Idempotent: true,
 	KeepBody:   true,
 	Validate: func(d *client.Dialect, in *GetInput) error {
-		if err := checkBucketKey(d, in.Bucket, in.Key); err != nil {
+		if err := opkit.CheckBucketKey(d, in.Bucket, in.Key); err != nil {
 			return err
 		}
 		if in.Offset < 0 {
@@ -478,7 +478,7 @@ var getOp = client.Op[GetInput, GetOutput]{
 		if err := checkChecksumMode(d, in.ChecksumMode); err != nil {
 			return err
 		}
-		return checkSSE(d, "SSE", in.SSE)
+		return opkit.CheckSSE(d, "SSE", in.SSE)
 	},
 	Serialize: func(d *client.Dialect, _ *client.Options, in *GetInput, r *client.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodGet, in.Bucket, in.Key
@@ -567,7 +567,7 @@ var headOp = client.Op[HeadInput, HeadOutput]{
 	Name:       "HeadObject",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *HeadInput) error {
-		if err := checkBucketKey(d, in.Bucket, in.Key); err != nil {
+		if err := opkit.CheckBucketKey(d, in.Bucket, in.Key); err != nil {
 			return err
 		}
 		if err := checkVersionID(d, "VersionID", in.VersionID); err != nil {
@@ -576,7 +576,7 @@ var headOp = client.Op[HeadInput, HeadOutput]{
 		if err := checkChecksumMode(d, in.ChecksumMode); err != nil {
 			return err
 		}
-		return checkSSE(d, "SSE", in.SSE)
+		return opkit.CheckSSE(d, "SSE", in.SSE)
 	},
 	Serialize: func(d *client.Dialect, _ *client.Options, in *HeadInput, r *client.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodHead, in.Bucket, in.Key
@@ -623,7 +623,7 @@ var deleteOp = client.Op[DeleteInput, DeleteOutput]{
 	Name:       "DeleteObject",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *DeleteInput) error {
-		if err := checkBucketKey(d, in.Bucket, in.Key); err != nil {
+		if err := opkit.CheckBucketKey(d, in.Bucket, in.Key); err != nil {
 			return err
 		}
 		return checkVersionID(d, "VersionID", in.VersionID)
@@ -647,13 +647,6 @@ var deleteOp = client.Op[DeleteInput, DeleteOutput]{
 // succeeds, as the services do.
 func (c *Client) Delete(ctx context.Context, in *DeleteInput, optFns ...func(*client.Options)) (*DeleteOutput, error) {
 	return client.Invoke(ctx, c.c, &deleteOp, in, optFns...)
-}
-
-func checkBucketKey(d *client.Dialect, bucket, key string) error {
-	if err := d.CheckBucket(bucket); err != nil {
-		return err
-	}
-	return d.ValidateKey(key)
 }
 
 // checkVersionID refuses a version id on a dialect without versioning.
@@ -684,13 +677,6 @@ func setChecksumMode(d *client.Dialect, h http.Header, on bool) {
 // (shared: header values are replaced, never changed in place).
 var checksumModeEnabled = []string{"ENABLED"}
 
-func checkSSE(d *client.Dialect, field string, k *client.SSECustomer) error {
-	if k == nil {
-		return nil
-	}
-	return rename(d.CheckObjectOptions(&client.ObjectOptions{SSE: k}), field)
-}
-
 func attributes(d *client.Dialect, resp *http.Response) Attributes {
 	h := resp.Header
 	a := Attributes{
@@ -702,7 +688,7 @@ func attributes(d *client.Dialect, resp *http.Response) Attributes {
 		CacheControl:       h.Get("Cache-Control"),
 		Expires:            h.Get("Expires"),
 		ContentRange:       h.Get("Content-Range"),
-		ETag:               trimETag(h.Get("ETag")),
+		ETag:               opkit.TrimETag(h.Get("ETag")),
 		VersionID:          httpheader.Get(h, d.HeaderPrefix, "version-id"),
 		DeleteMarker:       httpheader.Get(h, d.HeaderPrefix, "delete-marker") == "true",
 		StorageClass:       client.StorageClass(httpheader.Get(h, d.Object.StorageClassHeader, "")),
@@ -725,7 +711,7 @@ func attributes(d *client.Dialect, resp *http.Response) Attributes {
 			a.NextAppendPosition = n
 		}
 	}
-	a.CRC64, a.HasCRC64 = crc64Header(d, h)
+	a.CRC64, a.HasCRC64 = opkit.CRC64Header(d, h)
 	a.Checksum, _ = d.ResponseChecksum(h)
 	a.Encryption = d.Encryption(h)
 	a.OpaqueETag = client.IsMD5Hex(a.ETag) && !d.ETagIsMD5(h)
@@ -741,70 +727,4 @@ func attributes(d *client.Dialect, resp *http.Response) Attributes {
 		}
 	}
 	return a
-}
-
-func crc64Header(d *client.Dialect, h http.Header) (uint64, bool) {
-	if d.Object.CRC64Header == "" {
-		return 0, false
-	}
-	v := httpheader.Get(h, d.Object.CRC64Header, "")
-	if v == "" {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(v, 10, 64)
-	return n, err == nil
-}
-
-// invoke runs op and returns a failure reported in a successful answer's
-// body (S3 CopyObject) as the *client.ResponseError itself.
-func invoke[In, Out any](ctx context.Context, c *client.Client, op *client.Op[In, Out], in *In, optFns []func(*client.Options)) (*Out, error) {
-	out, err := client.Invoke(ctx, c, op, in, optFns...)
-	if err != nil {
-		var oe *client.OperationError
-		var re *client.ResponseError
-		if errors.As(err, &oe) && errors.As(oe.Err, &re) {
-			return nil, re
-		}
-		return nil, err
-	}
-	return out, nil
-}
-
-// rename gives an input error another field name.
-func rename(err error, field string) error {
-	if err == nil {
-		return nil
-	}
-	var ia *client.InvalidArgumentError
-	if errors.As(err, &ia) {
-		ia.Field = field
-	}
-	return err
-}
-
-func setIf(h http.Header, k, v string) {
-	if v != "" {
-		h.Set(k, v)
-	}
-}
-
-func trimETag(s string) string { return strings.Trim(s, `"`) }
-
-func quoteETag(s string) string {
-	if s == "" || s == "*" || strings.HasPrefix(s, `"`) || strings.HasPrefix(s, `W/`) {
-		return s
-	}
-	return `"` + s + `"`
-}
-
-func parseTime(s string) time.Time {
-	if s == "" {
-		return time.Time{}
-	}
-	for _, layout := range []string{time.RFC3339Nano, http.TimeFormat} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t
-		}
-	}
-	return time.Time{}
 }

@@ -2,6 +2,7 @@ package object
 
 import (
 	"context"
+	"github.com/polystore/polystore/internal/opkit"
 	"net/http"
 	"strconv"
 	"strings"
@@ -39,7 +40,7 @@ var optionsOp = client.Op[OptionsInput, OptionsOutput]{
 	Name:       "OptionsObject",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *OptionsInput) error {
-		if err := checkBucketKey(d, in.Bucket, in.Key); err != nil {
+		if err := opkit.CheckBucketKey(d, in.Bucket, in.Key); err != nil {
 			return err
 		}
 		if in.Origin == "" {

@@ -3,6 +3,7 @@ package object
 import (
 	"context"
 	"errors"
+	"github.com/polystore/polystore/internal/opkit"
 	"maps"
 	"net/url"
 	"slices"
@@ -205,7 +206,7 @@ func checkPostPolicy(d *client.Dialect, in *PostPolicy) error {
 			return client.NotSupported(d, "KeyPrefix", "key prefixes in form policies")
 		}
 		if err := d.ValidateKey(in.KeyPrefix); err != nil {
-			return rename(err, "KeyPrefix")
+			return opkit.Rename(err, "KeyPrefix")
 		}
 	}
 	if w.NoLeadingSlash && strings.HasPrefix(in.Key+in.KeyPrefix, "/") {

@@ -2,6 +2,7 @@ package object
 
 import (
 	"context"
+	"github.com/polystore/polystore/internal/opkit"
 	"net/http"
 	"slices"
 	"strconv"
@@ -117,7 +118,7 @@ func checkRetentionTarget(d *client.Dialect, bucket, key string) error {
 	if !d.Has(client.FeatureRetention) {
 		return client.NotSupported(d, "Key", "object legal holds and retention extension")
 	}
-	return checkBucketKey(d, bucket, key)
+	return opkit.CheckBucketKey(d, bucket, key)
 }
 
 // legalHoldOp builds the POST ?legalHold&{param}={id} operation.

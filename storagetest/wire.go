@@ -14,9 +14,10 @@ import (
 	"github.com/polystore/polystore/client"
 )
 
-// flavor is the family of wire conventions a dialect follows. Dialects
-// outside the four built-in ones (say, a copy of client.S3 named "ceph")
-// get the flavor they resemble.
+// flavor is the family of wire conventions a dialect follows. It is read
+// from the dialect's data, never from its name, so a copy of client.S3
+// named "ceph" gets S3's wire and a copy of client.IBM for another region
+// gets IBM's.
 type flavor int
 
 const (
@@ -27,21 +28,16 @@ const (
 )
 
 func flavorOf(d client.Dialect) flavor {
-	switch d.Name {
-	case client.S3.Name:
-		return flavorS3
-	case client.IBM.Name:
-		return flavorIBM
-	case client.COS.Name:
-		return flavorCOS
-	case client.QingStor.Name:
-		return flavorQingStor
-	}
 	switch {
 	case d.Codec == client.JSON:
+		// QingStor's native API is the one JSON dialect.
 		return flavorQingStor
 	case strings.EqualFold(d.HeaderPrefix, "x-cos-"):
 		return flavorCOS
+	case d.ServiceInstanceHeader != "":
+		// IBM's resource-instance header (bucket creation and listing
+		// under an IAM service instance) is IBM's alone.
+		return flavorIBM
 	}
 	return flavorS3
 }

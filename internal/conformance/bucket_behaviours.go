@@ -15,6 +15,8 @@ import (
 
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+	"github.com/stretchr/testify/require"
+
 	"github.com/polystore/polystore/bucket"
 	"github.com/polystore/polystore/client"
 	"github.com/polystore/polystore/object"
@@ -61,9 +63,7 @@ func bktCtx(t *testing.T) context.Context {
 func bktPut(t *testing.T, e *Env, bucketName, key, content string) *object.PutOutput {
 	t.Helper()
 	out, err := object.NewClient(e.Client).Put(bktCtx(t), &object.PutInput{Bucket: bucketName, Key: key, Body: strings.NewReader(content)})
-	if err != nil {
-		t.Fatalf("put %q: %v", key, err)
-	}
+	require.NoError(t, err, "put %q", key)
 	return out
 }
 
@@ -163,9 +163,7 @@ func bktListBuckets(t *testing.T, e *Env) {
 		found := map[string]bool{}
 		seen := map[string]bool{}
 		for bk, err := range b.ListBuckets(ctx, &bucket.ListBucketsInput{PageSize: size}) {
-			if err != nil {
-				t.Fatalf("page size %d: %v", size, err)
-			}
+			require.NoError(t, err, "page size %d", size)
 			if seen[bk.Name] {
 				t.Fatalf("page size %d: bucket %s listed twice", size, bk.Name)
 			}
@@ -211,9 +209,7 @@ func bktCollect(t *testing.T, b *bucket.Client, in *bucket.ListObjectsInput, opt
 	t.Helper()
 	var out []string
 	for o, err := range b.ListObjects(bktCtx(t), in, optFns...) {
-		if err != nil {
-			t.Fatalf("list %+v: %v", *in, err)
-		}
+		require.NoError(t, err, "list %+v", *in)
 		name := o.Key
 		if o.IsPrefix {
 			name = "prefix:" + o.Key
@@ -259,9 +255,7 @@ func bktListPagination(t *testing.T, e *Env) {
 				t.Fatalf("%s: more pages than keys", api)
 			}
 			p, err := b.ListObjectsPage(bktCtx(t), in)
-			if err != nil {
-				t.Fatalf("%s page %d: %v", api, pages, err)
-			}
+			require.NoError(t, err, "%s page %d", api, pages)
 			if len(p.Objects) > 3 {
 				t.Errorf("%s page %d has %d keys, page size 3", api, pages, len(p.Objects))
 			}
@@ -374,9 +368,7 @@ func bktACLPrivate(t *testing.T, e *Env) {
 		t.Fatalf("put private: %v", err)
 	}
 	acl, err := b.GetACL(ctx, &bucket.GetACLInput{Bucket: e.Bucket})
-	if err != nil {
-		t.Fatalf("get: %v", err)
-	}
+	require.NoError(t, err, "get")
 	// Where the server expands canned ACLs itself, private means the
 	// owner's full control; QingStor takes a grant list, in which the
 	// owner's control is implicit.
@@ -403,17 +395,13 @@ func bktACLGrants(t *testing.T, e *Env) {
 	get := func(what string) *bucket.GetACLOutput {
 		t.Helper()
 		acl, err := b.GetACL(ctx, &bucket.GetACLInput{Bucket: e.Bucket})
-		if err != nil {
-			t.Fatalf("get after %s: %v", what, err)
-		}
+		require.NoError(t, err, "get after %s", what)
 		return acl
 	}
 
 	_, err := b.PutACL(ctx, &bucket.PutACLInput{Bucket: e.Bucket, ACL: bucket.ACLPublicRead})
 	bktServerGap(t, e, "canned ACLs other than private", err)
-	if err != nil {
-		t.Fatalf("put public-read: %v", err)
-	}
+	require.NoError(t, err, "put public-read")
 	if acl := get("public-read"); !bktHasGrant(acl.Grants, all, bucket.PermissionRead) {
 		t.Errorf("public-read ACL does not grant AllUsers READ: %+v", acl.Grants)
 	}
@@ -433,9 +421,7 @@ func bktACLGrants(t *testing.T, e *Env) {
 		{Grantee: all, Permission: bucket.PermissionRead},
 	}})
 	bktServerGap(t, e, "ACL grants", err)
-	if err != nil {
-		t.Fatalf("put grants: %v", err)
-	}
+	require.NoError(t, err, "put grants")
 	acl = get("grants")
 	if !bktHasGrant(acl.Grants, all, bucket.PermissionRead) || !bktHasGrant(acl.Grants, owner, bucket.PermissionFullControl) {
 		t.Errorf("grants not read back: %+v", acl.Grants)
@@ -459,13 +445,9 @@ func bktCORS(t *testing.T, e *Env) {
 	}
 	_, err = b.PutCORS(ctx, &bucket.PutCORSInput{Bucket: e.Bucket, Rules: rules})
 	bktServerGap(t, e, "bucket CORS", err)
-	if err != nil {
-		t.Fatalf("put: %v", err)
-	}
+	require.NoError(t, err, "put")
 	out, err := b.GetCORS(ctx, &bucket.GetCORSInput{Bucket: e.Bucket})
-	if err != nil {
-		t.Fatalf("get: %v", err)
-	}
+	require.NoError(t, err, "get")
 	if len(out.Rules) != len(rules) {
 		t.Fatalf("got %d rules, want %d: %+v", len(out.Rules), len(rules), out.Rules)
 	}
@@ -486,9 +468,7 @@ func bktCORS(t *testing.T, e *Env) {
 
 func bktLocation(t *testing.T, e *Env) {
 	out, err := bucket.NewClient(e.Client).GetLocation(bktCtx(t), &bucket.GetLocationInput{Bucket: e.Bucket})
-	if err != nil {
-		t.Fatalf("get location: %v", err)
-	}
+	require.NoError(t, err, "get location")
 	region := e.Client.Options().Region
 	// IBM answers with a provisioning code: the region and a class.
 	if out.Location != region && !strings.HasPrefix(out.Location, region+"-") {
@@ -544,9 +524,7 @@ func bktPolicy(t *testing.T, e *Env) {
 		t.Fatalf("put %s: %v", policy, err)
 	}
 	out, err := b.GetPolicy(ctx, &bucket.GetPolicyInput{Bucket: e.Bucket})
-	if err != nil {
-		t.Fatalf("get: %v", err)
-	}
+	require.NoError(t, err, "get")
 	// Servers may re-serialise the document: compare meaning, not bytes.
 	if !json.Valid([]byte(out.Policy)) || !strings.Contains(out.Policy, e.Bucket) {
 		t.Errorf("policy read back as %s; put %s", out.Policy, policy)
@@ -562,9 +540,7 @@ func bktVersioning(t *testing.T, e *Env) {
 	ctx := bktCtx(t)
 	b := bucket.NewClient(e.Client)
 	st, err := b.GetVersioning(ctx, &bucket.GetVersioningInput{Bucket: e.Bucket})
-	if err != nil {
-		t.Fatalf("get on a new bucket: %v", err)
-	}
+	require.NoError(t, err, "get on a new bucket")
 	if st.Status != bucket.VersioningUnset {
 		t.Errorf("new bucket: status %q, want unset", st.Status)
 	}
@@ -580,9 +556,7 @@ func bktVersioning(t *testing.T, e *Env) {
 	v2 := bktPut(t, e, e.Bucket, "doc", "two")
 	bktPut(t, e, e.Bucket, "other", "x")
 	del, err := object.NewClient(e.Client).Delete(ctx, &object.DeleteInput{Bucket: e.Bucket, Key: "doc"})
-	if err != nil {
-		t.Fatalf("delete: %v", err)
-	}
+	require.NoError(t, err, "delete")
 	if v1.VersionID == "" || v2.VersionID == "" || v1.VersionID == v2.VersionID {
 		t.Errorf("put version ids %q and %q", v1.VersionID, v2.VersionID)
 	}
@@ -590,9 +564,7 @@ func bktVersioning(t *testing.T, e *Env) {
 	var docs []bucket.ObjectVersion
 	n := 0
 	for v, err := range b.ListObjectVersions(ctx, &bucket.ListObjectVersionsInput{Bucket: e.Bucket, PageSize: 1}) {
-		if err != nil {
-			t.Fatalf("list versions: %v", err)
-		}
+		require.NoError(t, err, "list versions")
 		n++
 		if v.Key == "doc" {
 			docs = append(docs, v)
@@ -682,9 +654,7 @@ func bktListUploads(t *testing.T, e *Env) {
 	var ids []string
 	for _, k := range keys {
 		out, err := client.Invoke(ctx, e.Client, &bktInitiateOp, &bktInitiateIn{Bucket: e.Bucket, Key: k})
-		if err != nil {
-			t.Fatalf("initiate %q: %v", k, err)
-		}
+		require.NoError(t, err, "initiate %q", k)
 		if out.UploadID == "" {
 			t.Fatalf("initiate %q: no upload id", k)
 		}
@@ -696,9 +666,7 @@ func bktListUploads(t *testing.T, e *Env) {
 	collect := func(in *bucket.ListMultipartUploadsInput) []string {
 		var got []string
 		for u, err := range b.ListMultipartUploads(ctx, in) {
-			if err != nil {
-				t.Fatalf("list %+v: %v", *in, err)
-			}
+			require.NoError(t, err, "list %+v", *in)
 			if u.IsPrefix {
 				got = append(got, "prefix:"+u.Key)
 				continue
@@ -742,9 +710,7 @@ func bktListLocations(t *testing.T, e *Env) {
 		bktWant(t, "list locations", err, client.ErrNotSupported)
 		return
 	}
-	if err != nil {
-		t.Fatalf("list locations: %v", err)
-	}
+	require.NoError(t, err, "list locations")
 	region := e.Client.Options().Region
 	if !slices.ContainsFunc(out.Locations, func(l bucket.Location) bool { return l.ID == region && l.Endpoint != "" }) {
 		t.Errorf("locations %+v do not include the client's zone %q", out.Locations, region)

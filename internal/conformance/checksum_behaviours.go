@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/polystore/polystore/client"
 	"github.com/polystore/polystore/multipart"
 	"github.com/polystore/polystore/object"
@@ -57,16 +59,12 @@ func checksumTrailing(t *testing.T, e *Env) {
 		sums[i] = client.ComputeChecksum(client.ChecksumCRC32C, data[i])
 		out, err := uploads.UploadPart(ctx, &multipart.UploadPartInput{Bucket: e.Bucket, Key: key, UploadID: id, PartNumber: first + i,
 			Body: bytes.NewReader(data[i]), TrailingChecksum: client.ChecksumCRC32C})
-		if err != nil {
-			t.Fatalf("upload part %d with a trailer: %v", i, err)
-		}
+		require.NoError(t, err, "upload part %d with a trailer", i)
 		wantChecksum(t, "upload part answer", out.Checksum, sums[i])
 		parts[i] = multipart.CompletedPart{PartNumber: first + i, ETag: out.ETag, Checksum: out.Checksum}
 	}
 	done, err := uploads.Complete(ctx, &multipart.CompleteInput{Bucket: e.Bucket, Key: key, UploadID: id, Parts: parts})
-	if err != nil {
-		t.Fatalf("complete: %v", err)
-	}
+	require.NoError(t, err, "complete")
 	composite, _ := client.CompositeChecksum(sums)
 	wantChecksum(t, "complete answer", done.Checksum, composite)
 	got, _ := read(t, e, &object.GetInput{Bucket: e.Bucket, Key: key})
@@ -151,9 +149,7 @@ func checksumPutHead(t *testing.T, e *Env) {
 	wantChecksum(t, "put answer", out.Checksum, sum)
 
 	head, err := objects.Head(ctx, &object.HeadInput{Bucket: e.Bucket, Key: "sums/crc32c.bin", ChecksumMode: true})
-	if err != nil {
-		t.Fatalf("head with checksum mode: %v", err)
-	}
+	require.NoError(t, err, "head with checksum mode")
 	wantChecksum(t, "head with checksum mode", head.Checksum, sum)
 
 	got, g := read(t, e, &object.GetInput{Bucket: e.Bucket, Key: "sums/crc32c.bin", ChecksumMode: true})
@@ -166,9 +162,7 @@ func checksumPutHead(t *testing.T, e *Env) {
 	empty := client.ComputeChecksum(client.ChecksumSHA256, nil)
 	put(t, e, "sums/empty", nil, func(in *object.PutInput) { in.Checksum = empty })
 	head, err = objects.Head(ctx, &object.HeadInput{Bucket: e.Bucket, Key: "sums/empty", ChecksumMode: true})
-	if err != nil {
-		t.Fatalf("head empty: %v", err)
-	}
+	require.NoError(t, err, "head empty")
 	wantChecksum(t, "head of an empty object", head.Checksum, empty)
 
 	// A range is not the object: its answer carries no checksum of it.
@@ -205,9 +199,7 @@ func checksumMismatch(t *testing.T, e *Env) {
 	wantRefused(t, e, "upload part with a SHA1 checksum in a CRC32C upload", err, "InvalidRequest")
 	var listed int
 	for _, err := range uploads.ListParts(ctx, &multipart.ListPartsInput{Bucket: e.Bucket, Key: "corrupt parts", UploadID: id}) {
-		if err != nil {
-			t.Fatalf("list parts: %v", err)
-		}
+		require.NoError(t, err, "list parts")
 		listed++
 	}
 	if listed != 0 {
@@ -229,18 +221,14 @@ func checksumMultipart(t *testing.T, e *Env) {
 		sums[i] = client.ComputeChecksum(client.ChecksumCRC32C, data[i])
 		out, err := uploads.UploadPart(ctx, &multipart.UploadPartInput{Bucket: e.Bucket, Key: key, UploadID: id, PartNumber: first + i,
 			Body: bytes.NewReader(data[i]), Checksum: sums[i]})
-		if err != nil {
-			t.Fatalf("upload part %d: %v", i, err)
-		}
+		require.NoError(t, err, "upload part %d", i)
 		wantChecksum(t, "upload part answer", out.Checksum, sums[i])
 		parts[i] = multipart.CompletedPart{PartNumber: first + i, ETag: out.ETag, Checksum: out.Checksum}
 	}
 
 	var listed []multipart.Part
 	for p, err := range uploads.ListParts(ctx, &multipart.ListPartsInput{Bucket: e.Bucket, Key: key, UploadID: id}) {
-		if err != nil {
-			t.Fatalf("list parts: %v", err)
-		}
+		require.NoError(t, err, "list parts")
 		listed = append(listed, p)
 	}
 	if len(listed) != len(data) {
@@ -256,9 +244,7 @@ func checksumMultipart(t *testing.T, e *Env) {
 	wantRefused(t, e, "complete without the part checksums", err, "InvalidPart")
 
 	done, err := uploads.Complete(ctx, &multipart.CompleteInput{Bucket: e.Bucket, Key: key, UploadID: id, Parts: parts})
-	if err != nil {
-		t.Fatalf("complete: %v", err)
-	}
+	require.NoError(t, err, "complete")
 	composite, err := client.CompositeChecksum(sums)
 	if err != nil {
 		t.Fatal(err)
@@ -266,9 +252,7 @@ func checksumMultipart(t *testing.T, e *Env) {
 	wantChecksum(t, "complete answer", done.Checksum, composite)
 
 	head, err := object.NewClient(e.Client).Head(ctx, &object.HeadInput{Bucket: e.Bucket, Key: key, ChecksumMode: true})
-	if err != nil {
-		t.Fatalf("head: %v", err)
-	}
+	require.NoError(t, err, "head")
 	wantChecksum(t, "head of the assembled object", head.Checksum, composite)
 	got, _ := read(t, e, &object.GetInput{Bucket: e.Bucket, Key: key})
 	if !bytes.Equal(got, bytes.Join(data, nil)) {

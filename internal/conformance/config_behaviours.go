@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/polystore/polystore/bucket"
 	"github.com/polystore/polystore/client"
 )
@@ -178,13 +180,9 @@ func cfgLifecycle(t *testing.T, e *Env) {
 		rules = cfgLifecycleRules(e, false)
 		_, err = b.PutLifecycle(ctx, &bucket.PutLifecycleInput{Bucket: e.Bucket, Rules: rules})
 	}
-	if err != nil {
-		t.Fatalf("put %+v: %v", rules, err)
-	}
+	require.NoError(t, err, "put %+v", rules)
 	out, err := b.GetLifecycle(ctx, &bucket.GetLifecycleInput{Bucket: e.Bucket})
-	if err != nil {
-		t.Fatalf("get: %v", err)
-	}
+	require.NoError(t, err, "get")
 	cfgSame(t, "lifecycle rules read back", out.Rules, rules)
 
 	if _, err := b.DeleteLifecycle(ctx, &bucket.DeleteLifecycleInput{Bucket: e.Bucket}); err != nil {
@@ -239,9 +237,7 @@ func cfgWebsite(t *testing.T, e *Env) {
 			t.Fatalf("put %+v: %v", ws, err)
 		}
 		out, err := b.GetWebsite(ctx, &bucket.GetWebsiteInput{Bucket: e.Bucket})
-		if err != nil {
-			t.Fatalf("get: %v", err)
-		}
+		require.NoError(t, err, "get")
 		cfgSame(t, "website read back", out.Website, ws)
 	}
 	if _, err := b.DeleteWebsite(ctx, &bucket.DeleteWebsiteInput{Bucket: e.Bucket}); err != nil {
@@ -289,9 +285,7 @@ func cfgPublicAccessBlock(t *testing.T, e *Env) {
 		t.Fatalf("put: %v", err)
 	}
 	out, err := b.GetPublicAccessBlock(ctx, &bucket.GetPublicAccessBlockInput{Bucket: e.Bucket})
-	if err != nil {
-		t.Fatalf("get: %v", err)
-	}
+	require.NoError(t, err, "get")
 	cfgSame(t, "public access block read back", out.PublicAccessBlock, pab)
 	if _, err := b.DeletePublicAccessBlock(ctx, &bucket.DeletePublicAccessBlockInput{Bucket: e.Bucket}); err != nil {
 		t.Fatalf("delete: %v", err)
@@ -343,9 +337,7 @@ func cfgProtection(t *testing.T, e *Env) {
 		t.Fatalf("put: %v", err)
 	}
 	out, err := b.GetProtection(ctx, &bucket.GetProtectionInput{Bucket: e.Bucket})
-	if err != nil {
-		t.Fatalf("get: %v", err)
-	}
+	require.NoError(t, err, "get")
 	cfgSame(t, "protection read back", out.Protection, p)
 
 	cfgRefused(t, e, "PutProtection past the longest retention", "Protection.MaximumRetentionDays", client.ErrInvalidArgument, func() error {
@@ -392,9 +384,7 @@ func cfgObjectLock(t *testing.T, e *Env) {
 			t.Fatalf("put %+v: %v", ret, err)
 		}
 		out, err := b.GetObjectLock(ctx, &bucket.GetObjectLockInput{Bucket: locked})
-		if err != nil {
-			t.Fatalf("get: %v", err)
-		}
+		require.NoError(t, err, "get")
 		cfgSame(t, "object lock read back", out.ObjectLock, cfg)
 	}
 
@@ -462,17 +452,13 @@ func cfgInventory(t *testing.T, e *Env) {
 		}
 	}
 	out, err := b.GetInventory(ctx, &bucket.GetInventoryInput{Bucket: e.Bucket, ID: "inv-b"})
-	if err != nil {
-		t.Fatalf("get: %v", err)
-	}
+	require.NoError(t, err, "get")
 	cfgSame(t, "inventory read back", out.Inventory, cfgInventoryConfig(e, "inv-b"))
 
 	list := func() []string {
 		var got []string
 		for inv, err := range b.ListInventories(ctx, &bucket.ListInventoriesInput{Bucket: e.Bucket}) {
-			if err != nil {
-				t.Fatalf("list: %v", err)
-			}
+			require.NoError(t, err, "list")
 			got = append(got, inv.ID)
 		}
 		return got
@@ -539,24 +525,18 @@ func cfgBackupPolicies(t *testing.T, e *Env) {
 	}
 	in := bucket.CreateBackupPolicyInput{Bucket: src, Name: "nightly-backup", TargetBackupVaultCRN: vault, DeleteAfterDays: 10}
 	created, err := b.CreateBackupPolicy(ctx, &in)
-	if err != nil {
-		t.Fatalf("create: %v", err)
-	}
+	require.NoError(t, err, "create")
 	p := created.Policy
 	if p.ID == "" || p.Name != in.Name || p.TargetBackupVaultCRN != vault || p.DeleteAfterDays != 10 || p.BackupType != bucket.BackupContinuous || p.Status == "" {
 		t.Errorf("created %+v from %+v", p, in)
 	}
 	got, err := b.GetBackupPolicy(ctx, &bucket.GetBackupPolicyInput{Bucket: src, PolicyID: p.ID})
-	if err != nil {
-		t.Fatalf("get: %v", err)
-	}
+	require.NoError(t, err, "get")
 	want := p
 	want.Status = got.Policy.Status // pending when created, active after
 	cfgSame(t, "backup policy read back", got.Policy, want)
 	list, err := b.ListBackupPolicies(ctx, &bucket.ListBackupPoliciesInput{Bucket: src})
-	if err != nil {
-		t.Fatalf("list: %v", err)
-	}
+	require.NoError(t, err, "list")
 	if len(list.Policies) != 1 || list.Policies[0].ID != p.ID {
 		t.Errorf("listed %+v, want only %s", list.Policies, p.ID)
 	}
@@ -609,9 +589,7 @@ func cfgMirror(t *testing.T, e *Env) {
 		t.Fatalf("put: %v", err)
 	}
 	out, err := b.GetMirror(ctx, &bucket.GetMirrorInput{Bucket: e.Bucket})
-	if err != nil {
-		t.Fatalf("get: %v", err)
-	}
+	require.NoError(t, err, "get")
 	cfgSame(t, "mirror read back", out.SourceSite, site)
 	if _, err := b.DeleteMirror(ctx, &bucket.DeleteMirrorInput{Bucket: e.Bucket}); err != nil {
 		t.Fatalf("delete: %v", err)
@@ -641,9 +619,7 @@ func cfgStats(t *testing.T, e *Env) {
 	bktPut(t, e, e.Bucket, "a", "12345")
 	bktPut(t, e, e.Bucket, "b/c", "123")
 	out, err := b.GetStats(ctx, &bucket.GetStatsInput{Bucket: e.Bucket})
-	if err != nil {
-		t.Fatalf("stats: %v", err)
-	}
+	require.NoError(t, err, "stats")
 	if out.Name != e.Bucket || out.Location != e.Client.Options().Region || out.Count != 2 || out.Size != 8 ||
 		out.Created.IsZero() || out.URL == "" || out.Status == "" {
 		t.Errorf("stats %+v; want 2 objects, 8 bytes in %s", out, e.Client.Options().Region)
@@ -680,9 +656,7 @@ func cfgTagging(t *testing.T, e *Env) {
 		t.Fatalf("put: %v", err)
 	}
 	out, err := b.GetTagging(ctx, &bucket.GetTaggingInput{Bucket: e.Bucket})
-	if err != nil {
-		t.Fatalf("get: %v", err)
-	}
+	require.NoError(t, err, "get")
 	// Servers may keep tags in any order.
 	byKey := func(a, b bucket.Tag) int { return strings.Compare(a.Key, b.Key) }
 	got, want := slices.SortedFunc(slices.Values(out.Tags), byKey), slices.SortedFunc(slices.Values(tags), byKey)
@@ -729,9 +703,7 @@ func cfgReferer(t *testing.T, e *Env) {
 			t.Fatalf("put %+v: %v", rc, err)
 		}
 		out, err := b.GetReferer(ctx, &bucket.GetRefererInput{Bucket: e.Bucket})
-		if err != nil {
-			t.Fatalf("get: %v", err)
-		}
+		require.NoError(t, err, "get")
 		cfgSame(t, "referer read back", out.Referer, rc)
 	}
 	cfgRefused(t, e, "PutReferer without a type", "Referer.Type", client.ErrInvalidArgument, func() error {
@@ -770,9 +742,7 @@ func cfgEncryption(t *testing.T, e *Env) {
 		t.Fatalf("put: %v", err)
 	}
 	out, err := b.GetEncryption(ctx, &bucket.GetEncryptionInput{Bucket: e.Bucket})
-	if err != nil {
-		t.Fatalf("get: %v", err)
-	}
+	require.NoError(t, err, "get")
 	cfgSame(t, "encryption read back", out.Encryption, enc)
 	if _, err := b.DeleteEncryption(ctx, &bucket.DeleteEncryptionInput{Bucket: e.Bucket}); err != nil {
 		t.Fatalf("delete: %v", err)

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/polystore/polystore/client"
 	"github.com/polystore/polystore/multipart"
 	"github.com/polystore/polystore/object"
@@ -30,9 +32,7 @@ func initiate(t *testing.T, e *Env, in *multipart.InitiateInput) string {
 	t.Helper()
 	uploads := multipart.NewClient(e.Client)
 	out, err := uploads.Initiate(ctxFor(t), in)
-	if err != nil {
-		t.Fatalf("initiate %.60q: %v", in.Key, err)
-	}
+	require.NoError(t, err, "initiate %.60q", in.Key)
 	if out.UploadID == "" {
 		t.Fatalf("initiate %.60q: no upload id", in.Key)
 	}
@@ -47,9 +47,7 @@ func uploadPart(t *testing.T, e *Env, key, uploadID string, number int, data []b
 	out, err := multipart.NewClient(e.Client).UploadPart(ctxFor(t), &multipart.UploadPartInput{
 		Bucket: e.Bucket, Key: key, UploadID: uploadID, PartNumber: number, Body: bytes.NewReader(data),
 	})
-	if err != nil {
-		t.Fatalf("upload part %d of %.60q: %v", number, key, err)
-	}
+	require.NoError(t, err, "upload part %d of %.60q", number, key)
 	if out.ETag == "" {
 		t.Errorf("upload part %d: no etag", number)
 	}
@@ -83,9 +81,7 @@ func multipartOutOfOrder(t *testing.T, e *Env) {
 
 	var listed []multipart.Part
 	for p, err := range uploads.ListParts(ctx, &multipart.ListPartsInput{Bucket: e.Bucket, Key: key, UploadID: id}) {
-		if err != nil {
-			t.Fatalf("list parts: %v", err)
-		}
+		require.NoError(t, err, "list parts")
 		listed = append(listed, p)
 	}
 	if len(listed) != 3 {
@@ -100,9 +96,7 @@ func multipartOutOfOrder(t *testing.T, e *Env) {
 	// Complete with the parts listed out of order: the client sorts them.
 	done, err := uploads.Complete(ctx, &multipart.CompleteInput{Bucket: e.Bucket, Key: key, UploadID: id,
 		Parts: []multipart.CompletedPart{parts[2], parts[0], parts[1]}})
-	if err != nil {
-		t.Fatalf("complete: %v", err)
-	}
+	require.NoError(t, err, "complete")
 	if done.ETag == "" {
 		t.Errorf("complete: no etag")
 	}
@@ -136,9 +130,7 @@ func multipartListPartsPagination(t *testing.T, e *Env) {
 	pages := 0
 	for {
 		page, err := uploads.ListPartsPage(ctx, &in)
-		if err != nil {
-			t.Fatalf("list parts page %d: %v", pages, err)
-		}
+		require.NoError(t, err, "list parts page %d", pages)
 		pages++
 		if len(page.Parts) > 2 {
 			t.Errorf("page %d has %d parts, more than MaxParts", pages, len(page.Parts))
@@ -168,9 +160,7 @@ func multipartListPartsPagination(t *testing.T, e *Env) {
 	// The iterator crosses the same page boundaries.
 	numbers = numbers[:0]
 	for p, err := range uploads.ListParts(ctx, &multipart.ListPartsInput{Bucket: e.Bucket, Key: key, UploadID: id, MaxParts: 3}) {
-		if err != nil {
-			t.Fatalf("list parts: %v", err)
-		}
+		require.NoError(t, err, "list parts")
 		numbers = append(numbers, p.PartNumber)
 	}
 	if !slices.Equal(numbers, want) {
@@ -181,9 +171,7 @@ func multipartListPartsPagination(t *testing.T, e *Env) {
 	marker := strconv.Itoa(first + 2)
 	numbers = numbers[:0]
 	for p, err := range uploads.ListParts(ctx, &multipart.ListPartsInput{Bucket: e.Bucket, Key: key, UploadID: id, MaxParts: 2, Marker: marker}) {
-		if err != nil {
-			t.Fatalf("list parts from %s: %v", marker, err)
-		}
+		require.NoError(t, err, "list parts from %s", marker)
 		numbers = append(numbers, p.PartNumber)
 	}
 	if !slices.Equal(numbers, want[3:]) {
@@ -320,14 +308,10 @@ func multipartUploadPartCopy(t *testing.T, e *Env) {
 	// bytes, and part 2 comes from memory.
 	c3, err := uploads.UploadPartCopy(ctx, &multipart.UploadPartCopyInput{Bucket: e.Bucket, Key: key, UploadID: id, PartNumber: first + 2,
 		SourceBucket: e.Bucket, SourceKey: "copy source/src+1.bin", SourceOffset: size, SourceLength: 5000})
-	if err != nil {
-		t.Fatalf("upload part copy 3: %v", err)
-	}
+	require.NoError(t, err, "upload part copy 3")
 	c1, err := uploads.UploadPartCopy(ctx, &multipart.UploadPartCopyInput{Bucket: e.Bucket, Key: key, UploadID: id, PartNumber: first,
 		SourceBucket: e.Bucket, SourceKey: "copy source/src+1.bin", SourceOffset: 0, SourceLength: size, SourceIfMatch: src.ETag})
-	if err != nil {
-		t.Fatalf("upload part copy 1: %v", err)
-	}
+	require.NoError(t, err, "upload part copy 1")
 	middle := pattern(int(size), 14)
 	p2 := uploadPart(t, e, key, id, first+1, middle)
 	if c1.ETag == "" || c3.ETag == "" {
@@ -335,9 +319,7 @@ func multipartUploadPartCopy(t *testing.T, e *Env) {
 	}
 	_, err = uploads.Complete(ctx, &multipart.CompleteInput{Bucket: e.Bucket, Key: key, UploadID: id, Parts: []multipart.CompletedPart{
 		{PartNumber: first, ETag: c1.ETag}, p2, {PartNumber: first + 2, ETag: c3.ETag}}})
-	if err != nil {
-		t.Fatalf("complete: %v", err)
-	}
+	require.NoError(t, err, "complete")
 	got, _ := read(t, e, &object.GetInput{Bucket: e.Bucket, Key: key})
 	want := slices.Concat(source[:size], middle, source[size:])
 	if !bytes.Equal(got, want) {

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/polystore/polystore/bucket"
 	"github.com/polystore/polystore/client"
 	"github.com/polystore/polystore/object"
@@ -53,9 +55,7 @@ func put(t *testing.T, e *Env, key string, content []byte, edit ...func(*object.
 		fn(in)
 	}
 	out, err := object.NewClient(e.Client).Put(ctxFor(t), in)
-	if err != nil {
-		t.Fatalf("put %.60q: %v", key, err)
-	}
+	require.NoError(t, err, "put %.60q", key)
 	return out
 }
 
@@ -63,14 +63,10 @@ func put(t *testing.T, e *Env, key string, content []byte, edit ...func(*object.
 func read(t *testing.T, e *Env, in *object.GetInput) ([]byte, *object.GetOutput) {
 	t.Helper()
 	out, err := object.NewClient(e.Client).Get(ctxFor(t), in)
-	if err != nil {
-		t.Fatalf("get %.60q: %v", in.Key, err)
-	}
+	require.NoError(t, err, "get %.60q", in.Key)
 	defer out.Body.Close()
 	b, err := io.ReadAll(out.Body)
-	if err != nil {
-		t.Fatalf("read %.60q: %v", in.Key, err)
-	}
+	require.NoError(t, err, "read %.60q", in.Key)
 	return b, out
 }
 
@@ -125,9 +121,7 @@ func objectRoundTrip(t *testing.T, e *Env) {
 		t.Errorf("put etag %q, want %q", out.ETag, md5hex(content))
 	}
 	head, err := objects.Head(ctx, &object.HeadInput{Bucket: e.Bucket, Key: "docs/report.txt"})
-	if err != nil {
-		t.Fatalf("head: %v", err)
-	}
+	require.NoError(t, err, "head")
 	a := head.Attributes
 	if a.ContentLength != int64(len(content)) || a.ContentType != "text/plain" || a.CacheControl != "max-age=60" ||
 		a.ContentDisposition != `attachment; filename="report.txt"` || a.ContentLanguage != "en" ||
@@ -302,9 +296,7 @@ func objectPutUnknownSize(t *testing.T, e *Env) {
 	small := pattern(1000, 2)
 	n := requestsSent(e, func() {
 		out, err := objects.Put(ctx, &object.PutInput{Bucket: e.Bucket, Key: "small stream", Body: io.MultiReader(bytes.NewReader(small)), PartSize: partSize})
-		if err != nil {
-			t.Fatalf("put small stream: %v", err)
-		}
+		require.NoError(t, err, "put small stream")
 		if out.UploadID != "" || out.ETag != md5hex(small) {
 			t.Errorf("small stream: upload id %q, etag %q", out.UploadID, out.ETag)
 		}
@@ -319,9 +311,7 @@ func objectPutUnknownSize(t *testing.T, e *Env) {
 	// Exactly one part: still one PUT.
 	exact := pattern(int(partSize), 3)
 	out, err := objects.Put(ctx, &object.PutInput{Bucket: e.Bucket, Key: "exact", Body: io.MultiReader(bytes.NewReader(exact)), PartSize: partSize})
-	if err != nil {
-		t.Fatalf("put one-part stream: %v", err)
-	}
+	require.NoError(t, err, "put one-part stream")
 	if out.UploadID != "" {
 		t.Errorf("a one-part stream went multipart")
 	}
@@ -332,9 +322,7 @@ func objectPutUnknownSize(t *testing.T, e *Env) {
 		Bucket: e.Bucket, Key: "large stream", Body: io.MultiReader(bytes.NewReader(large)), PartSize: partSize,
 		ContentType: "application/x-large", Metadata: map[string]string{"kind": "stream"},
 	})
-	if err != nil {
-		t.Fatalf("put large stream: %v", err)
-	}
+	require.NoError(t, err, "put large stream")
 	if out.UploadID == "" || out.ETag == "" {
 		t.Errorf("large stream: upload id %q, etag %q", out.UploadID, out.ETag)
 	}
@@ -364,9 +352,7 @@ func objectCopy(t *testing.T, e *Env) {
 
 	// Same bucket, metadata copied.
 	out, err := objects.Copy(ctx, &object.CopyInput{Bucket: e.Bucket, Key: "copies/same bucket", SourceBucket: e.Bucket, SourceKey: "src dir/original+1.bin"})
-	if err != nil {
-		t.Fatalf("copy: %v", err)
-	}
+	require.NoError(t, err, "copy")
 	if out.ETag != src.ETag {
 		t.Errorf("copy etag %q, want %q", out.ETag, src.ETag)
 	}
@@ -380,13 +366,9 @@ func objectCopy(t *testing.T, e *Env) {
 		Bucket: e.Bucket, Key: "copies/replaced", SourceBucket: e.Bucket, SourceKey: "src dir/original+1.bin",
 		MetadataDirective: object.MetadataReplace, ContentType: "text/replaced", Metadata: map[string]string{"new": "yes"},
 	})
-	if err != nil {
-		t.Fatalf("copy replacing metadata: %v", err)
-	}
+	require.NoError(t, err, "copy replacing metadata")
 	head, err := objects.Head(ctx, &object.HeadInput{Bucket: e.Bucket, Key: "copies/replaced"})
-	if err != nil {
-		t.Fatalf("head replaced: %v", err)
-	}
+	require.NoError(t, err, "head replaced")
 	if head.ContentType != "text/replaced" || head.Metadata["new"] != "yes" || head.Metadata["origin"] != "" {
 		t.Errorf("replaced: type %q, metadata %v", head.ContentType, head.Metadata)
 	}
@@ -396,9 +378,7 @@ func objectCopy(t *testing.T, e *Env) {
 		Bucket: e.Bucket, Key: "copies/replaced", SourceBucket: e.Bucket, SourceKey: "copies/replaced",
 		MetadataDirective: object.MetadataReplace, Metadata: map[string]string{"edited": "in place"},
 	})
-	if err != nil {
-		t.Fatalf("copy onto itself: %v", err)
-	}
+	require.NoError(t, err, "copy onto itself")
 	if head, err = objects.Head(ctx, &object.HeadInput{Bucket: e.Bucket, Key: "copies/replaced"}); err != nil || head.Metadata["edited"] != "in place" {
 		t.Errorf("in-place metadata edit: %v, %v", err, head)
 	}
@@ -446,9 +426,7 @@ func objectDeleteMany(t *testing.T, e *Env) {
 		ids = append(ids, object.ObjectID{Key: fmt.Sprintf("del/missing-%04d", i)})
 	}
 	out, err := objects.DeleteObjects(ctx, &object.DeleteObjectsInput{Bucket: e.Bucket, Objects: ids})
-	if err != nil {
-		t.Fatalf("delete many: %v", err)
-	}
+	require.NoError(t, err, "delete many")
 	if len(out.RequestIDs) != 2 {
 		t.Errorf("%d keys took %d requests, want 2", len(ids), len(out.RequestIDs))
 	}
@@ -476,9 +454,7 @@ func objectDeleteMany(t *testing.T, e *Env) {
 	put(t, e, "quiet/b", []byte("b"))
 	out, err = objects.DeleteObjects(ctx, &object.DeleteObjectsInput{Bucket: e.Bucket, Quiet: true,
 		Objects: []object.ObjectID{{Key: "quiet/a"}, {Key: "quiet/b"}}})
-	if err != nil {
-		t.Fatalf("quiet delete: %v", err)
-	}
+	require.NoError(t, err, "quiet delete")
 	if len(out.Deleted) != 0 || len(out.Errors) != 0 {
 		t.Errorf("quiet delete: %d deleted, %d errors reported", len(out.Deleted), len(out.Errors))
 	}
@@ -518,9 +494,7 @@ func objectACL(t *testing.T, e *Env) {
 		t.Fatalf("put acl private: %v", err)
 	}
 	acl, err := objects.GetACL(ctx, &object.GetACLInput{Bucket: e.Bucket, Key: "acl object"})
-	if err != nil {
-		t.Fatalf("get acl: %v", err)
-	}
+	require.NoError(t, err, "get acl")
 	ownerFull := false
 	for _, g := range acl.Grants {
 		// MinIO leaves both IDs empty; real services fill them.
@@ -539,13 +513,9 @@ func objectACL(t *testing.T, e *Env) {
 	if e.Harness.Observer == nil && errors.Is(err, client.ErrNotSupported) {
 		t.Skipf("%s accepts only the private canned ACL: %v", e.Harness.Name, err)
 	}
-	if err != nil {
-		t.Fatalf("put acl public-read: %v", err)
-	}
+	require.NoError(t, err, "put acl public-read")
 	acl, err = objects.GetACL(ctx, &object.GetACLInput{Bucket: e.Bucket, Key: "acl object"})
-	if err != nil {
-		t.Fatalf("get acl: %v", err)
-	}
+	require.NoError(t, err, "get acl")
 	publicRead := false
 	for _, g := range acl.Grants {
 		publicRead = publicRead || g.Grantee.URI == e.Dialect.Object.AllUsersURI && g.Permission == client.PermissionRead
@@ -567,9 +537,7 @@ func objectAppend(t *testing.T, e *Env) {
 	for i, chunk := range []string{"first line\n", "second line\n", strings.Repeat("third ", 1000) + "\n"} {
 		out, err := objects.Append(ctx, &object.AppendInput{Bucket: e.Bucket, Key: key, Position: pos, Body: strings.NewReader(chunk),
 			ContentType: "text/plain"})
-		if err != nil {
-			t.Fatalf("append %d at %d: %v", i, pos, err)
-		}
+		require.NoError(t, err, "append %d at %d", i, pos)
 		want = append(want, chunk...)
 		if out.NextPosition != int64(len(want)) {
 			t.Errorf("append %d: next position %d, want %d", i, out.NextPosition, len(want))
@@ -584,9 +552,7 @@ func objectAppend(t *testing.T, e *Env) {
 		t.Errorf("get: object type %q, content type %q", g.ObjectType, g.ContentType)
 	}
 	head, err := objects.Head(ctx, &object.HeadInput{Bucket: e.Bucket, Key: key})
-	if err != nil {
-		t.Fatalf("head: %v", err)
-	}
+	require.NoError(t, err, "head")
 	if head.ObjectType != object.ObjectTypeAppendable || head.NextAppendPosition != pos {
 		t.Errorf("head: object type %q, next position %d, want appendable at %d", head.ObjectType, head.NextAppendPosition, pos)
 	}
@@ -726,9 +692,7 @@ func objectVersions(t *testing.T, e *Env) {
 
 	// Restore an old version by copying it over the current one.
 	cp, err := objects.Copy(ctx, &object.CopyInput{Bucket: e.Bucket, Key: key, SourceBucket: e.Bucket, SourceKey: key, SourceVersionID: v1.VersionID})
-	if err != nil {
-		t.Fatalf("copy version one: %v", err)
-	}
+	require.NoError(t, err, "copy version one")
 	if cp.VersionID == "" || cp.VersionID == v1.VersionID || cp.VersionID == v2.VersionID {
 		t.Errorf("restored copy has version %q", cp.VersionID)
 	}
@@ -738,9 +702,7 @@ func objectVersions(t *testing.T, e *Env) {
 
 	// A plain delete leaves a delete marker; the versions stay.
 	del, err := objects.Delete(ctx, &object.DeleteInput{Bucket: e.Bucket, Key: key})
-	if err != nil {
-		t.Fatalf("delete: %v", err)
-	}
+	require.NoError(t, err, "delete")
 	if !del.DeleteMarker || del.VersionID == "" {
 		t.Errorf("delete: marker %v, version %q", del.DeleteMarker, del.VersionID)
 	}
@@ -752,9 +714,7 @@ func objectVersions(t *testing.T, e *Env) {
 	}
 	// Deleting the marker brings the object back.
 	undo, err := objects.Delete(ctx, &object.DeleteInput{Bucket: e.Bucket, Key: key, VersionID: del.VersionID})
-	if err != nil {
-		t.Fatalf("delete the marker: %v", err)
-	}
+	require.NoError(t, err, "delete the marker")
 	if !undo.DeleteMarker || undo.VersionID != del.VersionID {
 		t.Errorf("delete the marker: marker %v, version %q", undo.DeleteMarker, undo.VersionID)
 	}
@@ -771,9 +731,7 @@ func objectVersions(t *testing.T, e *Env) {
 	// Delete many, by version.
 	out, err := objects.DeleteObjects(ctx, &object.DeleteObjectsInput{Bucket: e.Bucket, Objects: []object.ObjectID{
 		{Key: key, VersionID: v1.VersionID}, {Key: key, VersionID: cp.VersionID}}})
-	if err != nil {
-		t.Fatalf("delete versions: %v", err)
-	}
+	require.NoError(t, err, "delete versions")
 	if len(out.Deleted) != 2 || len(out.Errors) != 0 {
 		t.Errorf("delete versions: %+v, errors %v", out.Deleted, out.Errors)
 	}
@@ -816,9 +774,7 @@ func objectOptionsPreflight(t *testing.T, e *Env) {
 	}
 	out, err := objects.Options(ctx, &object.OptionsInput{Bucket: e.Bucket, Key: "cors object",
 		Origin: "https://app.example.com", Method: "PUT", Headers: []string{"content-type"}})
-	if err != nil {
-		t.Fatalf("preflight an allowed request: %v", err)
-	}
+	require.NoError(t, err, "preflight an allowed request")
 	if out.AllowOrigin != "https://app.example.com" && out.AllowOrigin != "*" {
 		t.Errorf("allowed origin %q", out.AllowOrigin)
 	}

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/polystore/polystore/bucket"
 	"github.com/polystore/polystore/client"
 	"github.com/polystore/polystore/object"
@@ -59,9 +61,7 @@ func retProtect(t *testing.T, e *Env) {
 	_, err := bucket.NewClient(e.Client).PutProtection(bktCtx(t), &bucket.PutProtectionInput{Bucket: e.Bucket, Protection: &bucket.ProtectionConfiguration{
 		Status: bucket.ProtectionRetention, MinimumRetentionDays: 0, DefaultRetentionDays: 0, MaximumRetentionDays: 30}})
 	bktServerGap(t, e, "bucket protection", err)
-	if err != nil {
-		t.Fatalf("put protection: %v", err)
-	}
+	require.NoError(t, err, "put protection")
 }
 
 // retHoldIDs returns the IDs of a retention state's legal holds.
@@ -84,9 +84,7 @@ func retLegalHolds(t *testing.T, e *Env) {
 	list := func(what string) object.RetentionState {
 		t.Helper()
 		out, err := o.ListLegalHolds(ctx, &object.ListLegalHoldsInput{Bucket: e.Bucket, Key: key})
-		if err != nil {
-			t.Fatalf("list %s: %v", what, err)
-		}
+		require.NoError(t, err, "list %s", what)
 		return out.Retention
 	}
 	before := list("before any hold")
@@ -154,9 +152,7 @@ func retExtend(t *testing.T, e *Env) {
 	list := func() object.RetentionState {
 		t.Helper()
 		out, err := o.ListLegalHolds(ctx, &object.ListLegalHoldsInput{Bucket: e.Bucket, Key: key})
-		if err != nil {
-			t.Fatalf("list: %v", err)
-		}
+		require.NoError(t, err, "list")
 		return out.Retention
 	}
 	st := list()
