@@ -5,6 +5,23 @@
 // Typed operations live in the bucket, object and multipart packages; they
 // describe themselves as data (an Op) and run through Invoke.
 //
+// # What is stable
+//
+// A program uses New, Options and the With* options, Client, the Dialect
+// value with its wire tables (Clone S3 and change fields to add a
+// vendor), Feature, Limits, the errors and error types, Integrity,
+// PayloadSigning, Timeouts, RetryPolicy, the checksum, ACL and storage
+// class types, the step names and attributes for APIOptions and tracing,
+// and presigned requests: these follow the module's compatibility
+// promise. The operation pipeline the bucket, object and multipart
+// packages are written on — Op, Invoke, Presign, Request, Body and its
+// constructors, PreparedBody, DecodeBody, DecodeResult, EncodeQuery,
+// EscapePath, and the Dialect's Check*, Set* and response-reading methods
+// — is exported for those packages and may change in any release; call
+// the typed operations instead. (Moving it under internal/ needs the
+// Dialect tables and the pipeline types apart first: they refer to each
+// other.)
+//
 // Each attempt is bounded phase by phase (Options.Timeouts: dial, TLS
 // handshake, response header, body stall), never as a whole, and an
 // attempt that times out is retried like a connection error; the last
