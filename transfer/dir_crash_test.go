@@ -26,7 +26,10 @@ type dirHelperConfig struct {
 }
 
 // sendStallingAPI stalls, once enough sends were acknowledged, every
-// PUT and part started after.
+// PUT and part started after, and every CompleteMultipartUpload: a file
+// whose last part was acknowledged after the mark stays an upload in
+// progress, so the crash always leaves one (the parts acknowledged by
+// then cannot finish every multipart file: see TestCrashResumeUploadDir).
 type sendStallingAPI struct {
 	*ClientAPI
 	after int64
@@ -53,6 +56,13 @@ func (s *sendStallingAPI) PutObject(ctx context.Context, in *PutObjectInput) (*P
 		s.acked()
 	}
 	return out, err
+}
+
+func (s *sendStallingAPI) CompleteMultipartUpload(ctx context.Context, in *CompleteMultipartUploadInput) (*CompleteMultipartUploadOutput, error) {
+	if s.after > 0 && s.done.Load() >= s.after {
+		<-stall
+	}
+	return s.ClientAPI.CompleteMultipartUpload(ctx, in)
 }
 
 func (s *sendStallingAPI) UploadPart(ctx context.Context, in *UploadPartInput) (*UploadPartOutput, error) {
@@ -109,7 +119,9 @@ func runDirHelper(cfg dirHelperConfig) error {
 
 // TestCrashResumeUploadDir kills (SIGKILL) an upload of 500 files, 10 of
 // them in parts, once 115 PUTs and parts were acknowledged and others are
-// in flight, and resumes it in a new process from the checkpoint
+// in flight (the files go in name order: 100 single PUTs, then the
+// multipart files, 4 parts each, so 15 acknowledged parts leave at least
+// one of them unfinished, and its Complete stalls), and resumes it in a new process from the checkpoint
 // directory: over both runs no file and no part is sent twice (request
 // log: successful PUTs per key, UploadParts per key and part), the files
 // the group journal recorded are skipped without a request, files whose
@@ -136,7 +148,7 @@ func TestCrashResumeUploadDir(t *testing.T) {
 				t.Fatalf("checkpoint directory after the crash: %v (want the group's journal and a file's)", names)
 			}
 			if ids := e.uploads(t); len(ids) == 0 {
-				t.Fatal("no multipart upload in progress after the crash")
+				t.Fatalf("no multipart upload in progress after the crash; requests: %v", ops(e.srv.Requests()))
 			}
 			before := len(keys(t, e, "crash/"))
 			cfg.StopAfter = 0
