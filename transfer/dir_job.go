@@ -89,6 +89,9 @@ func newDirJob(t *Task, spec *dirSpec) *dirJob {
 	j := &dirJob{t: t, m: t.m, api: t.m.api, spec: *spec, o: &t.opts,
 		workers: map[*dirWorker]bool{}, seen: map[*Task]int64{}, wake: make(chan struct{}, 1)}
 	j.list, _ = t.m.api.(transferapi.ListAPI)
+	// Pausing the group pauses its running children at once: no part or
+	// range starts after Pause returns.
+	t.onPause = j.sweep
 	return j
 }
 

@@ -33,6 +33,10 @@ type Task struct {
 	paused        bool
 	pauseCh       chan struct{} // closed while paused
 	resumeCh      chan struct{} // closed by Resume
+	// onPause, if set (a group task's job), runs at the end of every
+	// Pause and PauseNow, outside mu, so that a group's running children
+	// are paused before Pause returns.
+	onPause func(now bool)
 	sessionCancel context.CancelCauseFunc
 	result        *Result
 	err           error
@@ -211,8 +215,8 @@ func (t *Task) PauseNow() { t.pause(true) }
 
 func (t *Task) pause(now bool) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	if t.state.Final() {
+		t.mu.Unlock()
 		return
 	}
 	if !t.paused {
@@ -222,6 +226,11 @@ func (t *Task) pause(now bool) {
 	}
 	if now && t.sessionCancel != nil {
 		t.sessionCancel(errPauseNow)
+	}
+	hook := t.onPause
+	t.mu.Unlock()
+	if hook != nil {
+		hook(now)
 	}
 }
 
