@@ -28,15 +28,15 @@ type Task struct {
 	ctx    context.Context // ends on Cancel or when parent ends
 	cancel context.CancelCauseFunc
 
-	mu            sync.Mutex
-	state         State
-	paused        bool
-	pauseCh       chan struct{} // closed while paused
-	resumeCh      chan struct{} // closed by Resume
+	mu       sync.Mutex
+	state    State
+	paused   bool
+	pauseCh  chan struct{} // closed while paused
+	resumeCh chan struct{} // closed by Resume
 	// onPause, if set (a group task's job), runs at the end of every
 	// Pause and PauseNow, outside mu, so that a group's running children
 	// are paused before Pause returns.
-	onPause func(now bool)
+	onPause       func(now bool)
 	sessionCancel context.CancelCauseFunc
 	result        *Result
 	err           error
