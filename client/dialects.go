@@ -99,22 +99,25 @@ var s3ChecksumRequired = checksumNeeds(ChecksumRequired,
 // ibmChecksumRequired are the operations IBM's S3 API model
 // (ibm-cos-sdk-go v1.14.1, models/apis/s3/2006-03-01/api-2.json) marks
 // httpChecksumRequired, for which its SDK adds Content-MD5 (among them
-// CompleteMultipartUpload and PutBucketProtectionConfiguration, which
-// S3's model does not mark); the legal hold calls of Immutable Object
-// Storage; and uploads (PutObject, UploadPart), which a bucket with a
+// PutBucketProtectionConfiguration, which S3's model does not mark); the
+// legal hold calls of Immutable Object Storage; CompleteMultipartUpload,
+// which IBM's model marks too but which the service takes without one
+// from S3's SDKs (aws-sdk-go-v2 sends none; rclone and other S3 clients
+// complete uploads on IBM COS without it), so it is sent when it can be
+// and not demanded; and uploads (PutObject, UploadPart), which a bucket with a
 // retention policy refuses without an integrity header (immutable.md:
 // "required as an integrity check for the payload for any type of object
 // upload request against a bucket with a retention policy") and to
 // which IBM's SDK adds Content-MD5 whenever it can rewind the body.
 var ibmChecksumRequired = mergeNeeds(
 	checksumNeeds(ChecksumRequired,
-		"CompleteMultipartUpload", "DeleteObjects", "ListBucketReplicationFailures",
+		"DeleteObjects", "ListBucketReplicationFailures",
 		"PutBucketAcl", "PutBucketCors", "PutBucketLifecycleConfiguration", "PutBucketLogging",
 		"PutBucketProtectionConfiguration", "PutBucketReplication", "PutBucketReplicationReattempt",
 		"PutBucketVersioning", "PutBucketWebsite", "PutObjectAcl", "PutObjectLegalHold",
 		"PutObjectLockConfiguration", "PutObjectRetention", "PutObjectTagging", "PutPublicAccessBlock",
 		"AddLegalHold", "RemoveLegalHold"),
-	checksumNeeds(ChecksumIfReplayable, "PutObject", "UploadPart"),
+	checksumNeeds(ChecksumIfReplayable, "PutObject", "UploadPart", "CompleteMultipartUpload"),
 )
 
 // cosChecksumRequired: COS's common request headers make Content-MD5
