@@ -17,15 +17,23 @@ import (
 
 // decodeListVersions reads a ListVersionsResult.
 func decodeListVersions(r io.Reader, res *xmlListVersionsResult) error {
+	return decodeScanned(r, res, scanListVersions)
+}
+
+// decodeScanned reads a listing document (at most maxListing bytes) with
+// scan, and a document scan cannot decide with encoding/xml, from the same
+// bytes, into a fresh *res: its verdict stands.
+func decodeScanned[T any](r io.Reader, res *T, scan func(*xmlscan.Scanner, *T) bool) error {
 	s, err := xmlscan.Read(io.LimitReader(r, maxListing))
 	if err != nil {
 		return err
 	}
 	defer s.Release()
-	if scanListVersions(s, res) {
+	if scan(s, res) {
 		return nil
 	}
-	*res = xmlListVersionsResult{}
+	var zero T
+	*res = zero
 	return xml.NewDecoder(bytes.NewReader(s.Bytes())).Decode(res)
 }
 
@@ -143,16 +151,7 @@ func setOwnerField(o *xmlOwner, name, text []byte) {
 
 // decodeListUploads reads a ListMultipartUploadsResult.
 func decodeListUploads(r io.Reader, res *xmlListUploadsResult) error {
-	s, err := xmlscan.Read(io.LimitReader(r, maxListing))
-	if err != nil {
-		return err
-	}
-	defer s.Release()
-	if scanListUploads(s, res) {
-		return nil
-	}
-	*res = xmlListUploadsResult{}
-	return xml.NewDecoder(bytes.NewReader(s.Bytes())).Decode(res)
+	return decodeScanned(r, res, scanListUploads)
 }
 
 // scanListUploads decodes the document s holds, and reports false if the

@@ -1,7 +1,6 @@
 package transfer
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -183,28 +182,7 @@ type child struct {
 
 func startHelper(t *testing.T, cfg helperConfig) *child {
 	t.Helper()
-	cfgJSON, _ := json.Marshal(cfg)
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1", "-test.timeout=120s")
-	cmd.Env = append(os.Environ(), helperEnv+"="+string(cfgJSON))
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &child{cmd: cmd, lines: make(chan string, 100), stderr: &bytes.Buffer{}}
-	cmd.Stderr = c.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			c.lines <- sc.Text()
-		}
-		close(c.lines)
-	}()
-	return c
+	return startChild(t, "TestHelperProcess", helperEnv, cfg)
 }
 
 // waitLine waits for a line starting with prefix and returns its rest.

@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/polystore/polystore/internal/integrity"
 	"github.com/polystore/polystore/transfer/transferapi"
@@ -137,13 +136,6 @@ type dirRecord struct {
 	ETag  string `json:"e,omitempty"` // the object's (downloads)
 }
 
-// dirJournal is an open directory journal.
-type dirJournal struct {
-	path string
-	mu   sync.Mutex
-	f    *os.File
-}
-
 // dirJournalPath returns where the journal of a directory task lives.
 func dirJournalPath(dir string, s *dirSpec) string {
 	sum := sha256.Sum256([]byte(s.op() + "\x00" + s.bucket + "\x00" + s.prefix + "\x00" + s.dir))
@@ -160,7 +152,7 @@ func (s *dirSpec) op() string {
 
 // openDirJournal returns the records of the journal at path if it is
 // this task's (else it starts a new one), opened for appending.
-func openDirJournal(path string, hdr dirHeader) (*dirJournal, map[string]dirRecord, bool, error) {
+func openDirJournal(path string, hdr dirHeader) (*journal, map[string]dirRecord, bool, error) {
 	done := map[string]dirRecord{}
 	data, err := os.ReadFile(path)
 	found := false
@@ -197,68 +189,9 @@ func openDirJournal(path string, hdr dirHeader) (*dirJournal, map[string]dirReco
 		if err != nil {
 			return nil, nil, false, err
 		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, nil, false, fmt.Errorf("transfer: creating checkpoint directory: %w", err)
-		}
-		tmp := path + ".tmp"
-		if err := os.WriteFile(tmp, b, 0o600); err != nil {
-			return nil, nil, false, fmt.Errorf("transfer: writing checkpoint journal: %w", err)
-		}
-		if f, err := os.Open(tmp); err == nil {
-			_ = f.Sync()
-			f.Close()
-		}
-		if err := os.Rename(tmp, path); err != nil {
-			return nil, nil, false, fmt.Errorf("transfer: writing checkpoint journal: %w", err)
-		}
-		syncDir(filepath.Dir(path))
+		j, err := writeJournal(path, b)
+		return j, done, false, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		return nil, nil, false, fmt.Errorf("transfer: opening checkpoint journal: %w", err)
-	}
-	return &dirJournal{path: path, f: f}, done, found, nil
-}
-
-// add records a file done, durably.
-func (j *dirJournal) add(r dirRecord) error {
-	if j == nil {
-		return nil
-	}
-	b, err := appendLine(nil, r)
-	if err != nil {
-		return err
-	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.f == nil {
-		return nil
-	}
-	if _, err := j.f.Write(b); err != nil {
-		return fmt.Errorf("transfer: appending to checkpoint journal: %w", err)
-	}
-	if err := j.f.Sync(); err != nil {
-		return fmt.Errorf("transfer: syncing checkpoint journal: %w", err)
-	}
-	return nil
-}
-
-func (j *dirJournal) close() {
-	if j == nil {
-		return
-	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.f != nil {
-		j.f.Close()
-		j.f = nil
-	}
-}
-
-func (j *dirJournal) remove() error {
-	if j == nil {
-		return nil
-	}
-	j.close()
-	return removeJournal(j.path)
+	j, err := openJournal(path)
+	return j, done, found, err
 }

@@ -37,7 +37,7 @@ type dirJob struct {
 	started  time.Time       // when this run's preparation began
 	gctx     context.Context // the children's: the task's, ended early by FailFast
 	gcancel  context.CancelCauseFunc
-	jr       *dirJournal
+	jr       *journal
 	jpath    string
 	extra    []string // what a Sync with Delete removes: keys, or paths below the directory
 	childOpt Options
@@ -474,7 +474,7 @@ func (j *dirJob) journal(it *dirItem) error {
 	} else {
 		r.ETag = it.etag
 	}
-	return j.jr.add(r)
+	return j.jr.append(r)
 }
 
 // unchanged compares a file with its object: same size and content.

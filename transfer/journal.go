@@ -241,6 +241,14 @@ func createJournal(path string, hdr *journalHeader, parts []journalPart) (*journ
 			return nil, err
 		}
 	}
+	return writeJournal(path, b)
+}
+
+// writeJournal atomically replaces the journal at path with the lines b
+// (written to a temporary file, fsynced, renamed into place, the
+// directory fsynced) and opens it for appending. Part and directory
+// journals both start this way.
+func writeJournal(path string, b []byte) (*journal, error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("transfer: creating checkpoint directory: %w", err)
@@ -264,6 +272,11 @@ func createJournal(path string, hdr *journalHeader, parts []journalPart) (*journ
 		return nil, fmt.Errorf("transfer: writing checkpoint journal: %w", err)
 	}
 	syncDir(dir)
+	return openJournal(path)
+}
+
+// openJournal opens the journal at path for appending.
+func openJournal(path string) (*journal, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
 		return nil, fmt.Errorf("transfer: opening checkpoint journal: %w", err)
@@ -271,12 +284,12 @@ func createJournal(path string, hdr *journalHeader, parts []journalPart) (*journ
 	return &journal{path: path, f: f}, nil
 }
 
-// append records one part durably.
-func (j *journal) append(p journalPart) error {
+// append records one line (a part, a directory task's file) durably.
+func (j *journal) append(rec any) error {
 	if j == nil {
 		return nil
 	}
-	b, err := appendLine(nil, p)
+	b, err := appendLine(nil, rec)
 	if err != nil {
 		return err
 	}
