@@ -57,6 +57,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/polystore/polystore/internal/toolcache"
 )
 
 const (
@@ -227,139 +229,18 @@ func fail(t testing.TB, err error) {
 	t.Fatalf("%v%s", err, hint)
 }
 
-// cacheDir returns the polystore tool cache root.
-func cacheDir() (string, error) {
-	if dir := os.Getenv("POLYSTORE_CACHE"); dir != "" {
-		return filepath.Abs(dir)
-	}
-	base, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("miniotest: locating cache dir (set POLYSTORE_CACHE): %w", err)
-	}
-	return filepath.Join(base, "polystore"), nil
-}
+// tool is the pinned binary in polystore's tool cache (internal/toolcache,
+// the cache scripts/tools.sh fills).
+var tool = toolcache.Tool{Name: "minio", Module: Module, Version: Version, Display: "MinIO",
+	Prefix: "miniotest", FirstRun: "~6 minutes"}
 
-// BinaryPath returns where the pinned MinIO binary lives (or will live) in
-// the cache. It does not install anything.
-func BinaryPath() (string, error) {
-	root, err := cacheDir()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(root, "minio-"+Version, "minio"), nil
-}
+// BinaryPath returns where the pinned binary lives (or will live) in the
+// cache. It installs nothing.
+func BinaryPath() (string, error) { return tool.Path() }
 
-func isExecutableFile(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && fi.Mode().IsRegular() && fi.Size() > 0 && fi.Mode().Perm()&0o111 != 0
-}
-
-// ensureBinary returns the path of the pinned MinIO binary, installing it
-// under an exclusive inter-process lock if it is not cached yet.
-func ensureBinary(logf func(string, ...any)) (string, error) {
-	bin, err := BinaryPath()
-	if err != nil {
-		return "", err
-	}
-	if isExecutableFile(bin) {
-		return bin, nil
-	}
-
-	root := filepath.Dir(filepath.Dir(bin))
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		return "", fmt.Errorf("miniotest: creating cache dir: %w", err)
-	}
-	lockPath := filepath.Join(root, "minio.lock")
-	lock, err := os.OpenFile(lockPath, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return "", fmt.Errorf("miniotest: opening lock file: %w", err)
-	}
-	defer lock.Close() // closing the descriptor releases the lock
-
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		progress(logf, "miniotest: waiting for another process to install MinIO (lock %s)", lockPath)
-		if err := flockRetryEINTR(int(lock.Fd())); err != nil {
-			return "", fmt.Errorf("miniotest: locking %s: %w", lockPath, err)
-		}
-	}
-
-	// Another process may have installed it while we waited.
-	if isExecutableFile(bin) {
-		return bin, nil
-	}
-	if err := install(bin, logf); err != nil {
-		return "", err
-	}
-	return bin, nil
-}
-
-func flockRetryEINTR(fd int) error {
-	for {
-		err := syscall.Flock(fd, syscall.LOCK_EX)
-		if !errors.Is(err, syscall.EINTR) {
-			return err
-		}
-	}
-}
-
-// install builds MinIO into a temporary GOBIN next to the final location and
-// renames the result into place, so bin never exists half-written. The caller
-// holds the install lock.
-func install(bin string, logf func(string, ...any)) error {
-	gobin := filepath.Dir(bin)
-	root := filepath.Dir(gobin)
-	progress(logf, "miniotest: installing MinIO %s into %s (first run takes ~6 minutes)", Version, gobin)
-
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		if goroot := os.Getenv("GOROOT"); goroot != "" {
-			goTool = filepath.Join(goroot, "bin", "go")
-		} else {
-			return fmt.Errorf("miniotest: installing MinIO needs the go command: %w", err)
-		}
-	}
-
-	tmpBin, err := os.MkdirTemp(root, ".minio-install-")
-	if err != nil {
-		return fmt.Errorf("miniotest: creating temp GOBIN: %w", err)
-	}
-	defer os.RemoveAll(tmpBin)
-	// Run outside any module so neither this repository's go.mod nor a
-	// go.work file is consulted or modified.
-	workDir, err := os.MkdirTemp("", "polystore-minio-build-")
-	if err != nil {
-		return fmt.Errorf("miniotest: creating build dir: %w", err)
-	}
-	defer os.RemoveAll(workDir)
-
-	start := time.Now()
-	var out bytes.Buffer
-	cmd := exec.Command(goTool, "install", Module+"@"+Version)
-	cmd.Dir = workDir
-	cmd.Env = append(os.Environ(), "GOBIN="+tmpBin, "GOWORK=off")
-	cmd.Stdout = &out
-	cmd.Stderr = &out
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("miniotest: go install %s@%s: %w\n%s", Module, Version, err, tail(out.String(), 8<<10))
-	}
-	if err := os.MkdirAll(gobin, 0o755); err != nil {
-		return fmt.Errorf("miniotest: creating %s: %w", gobin, err)
-	}
-	if err := os.Rename(filepath.Join(tmpBin, "minio"), bin); err != nil {
-		return fmt.Errorf("miniotest: moving MinIO binary into place: %w", err)
-	}
-	progress(logf, "miniotest: installed MinIO in %s", time.Since(start).Round(time.Second))
-	return nil
-}
-
-// progress reports install progress both through logf (kept with the test's
-// output) and on stderr, so a long first build is visible while it happens.
-func progress(logf func(string, ...any), format string, args ...any) {
-	fmt.Fprintf(os.Stderr, format+"\n", args...)
-	if logf != nil {
-		logf(format, args...)
-	}
-}
+// ensureBinary returns the pinned binary, installing it under an
+// exclusive inter-process lock if it is not cached yet.
+func ensureBinary(logf func(string, ...any)) (string, error) { return tool.Ensure(logf) }
 
 // launch starts MinIO serving dataDir and waits until it is ready. It picks
 // free ports itself; if another process grabs a port between picking and

@@ -44,6 +44,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/polystore/polystore/internal/toolcache"
 )
 
 const (
@@ -134,124 +136,18 @@ func fail(t testing.TB, err error) {
 	t.Fatalf("%v%s", err, hint)
 }
 
-// cacheDir returns the polystore tool cache root.
-func cacheDir() (string, error) {
-	if dir := os.Getenv("POLYSTORE_CACHE"); dir != "" {
-		return filepath.Abs(dir)
-	}
-	base, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("versitygwtest: locating cache dir (set POLYSTORE_CACHE): %w", err)
-	}
-	return filepath.Join(base, "polystore"), nil
-}
+// tool is the pinned binary in polystore's tool cache (internal/toolcache,
+// the cache scripts/tools.sh fills).
+var tool = toolcache.Tool{Name: "versitygw", Module: Module, Version: Version, Display: "versitygw",
+	Prefix: "versitygwtest", FirstRun: "~2-4 minutes"}
 
 // BinaryPath returns where the pinned binary lives (or will live) in the
 // cache. It installs nothing.
-func BinaryPath() (string, error) {
-	root, err := cacheDir()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(root, "versitygw-"+Version, "versitygw"), nil
-}
-
-func isExecutableFile(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && fi.Mode().IsRegular() && fi.Size() > 0 && fi.Mode().Perm()&0o111 != 0
-}
+func BinaryPath() (string, error) { return tool.Path() }
 
 // ensureBinary returns the pinned binary, installing it under an
 // exclusive inter-process lock if it is not cached yet.
-func ensureBinary(logf func(string, ...any)) (string, error) {
-	bin, err := BinaryPath()
-	if err != nil {
-		return "", err
-	}
-	if isExecutableFile(bin) {
-		return bin, nil
-	}
-	root := filepath.Dir(filepath.Dir(bin))
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		return "", fmt.Errorf("versitygwtest: creating cache dir: %w", err)
-	}
-	lockPath := filepath.Join(root, "versitygw.lock")
-	lock, err := os.OpenFile(lockPath, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return "", fmt.Errorf("versitygwtest: opening lock file: %w", err)
-	}
-	defer lock.Close() // releases the lock
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		progress(logf, "versitygwtest: waiting for another process to install versitygw (lock %s)", lockPath)
-		for {
-			err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX)
-			if err == nil {
-				break
-			}
-			if !errors.Is(err, syscall.EINTR) {
-				return "", fmt.Errorf("versitygwtest: locking %s: %w", lockPath, err)
-			}
-		}
-	}
-	if isExecutableFile(bin) { // installed while we waited
-		return bin, nil
-	}
-	return bin, install(bin, logf)
-}
-
-// install builds versitygw into a temporary GOBIN next to the final
-// place and renames it into place. The caller holds the lock.
-func install(bin string, logf func(string, ...any)) error {
-	gobin := filepath.Dir(bin)
-	root := filepath.Dir(gobin)
-	progress(logf, "versitygwtest: installing versitygw %s into %s (first run takes ~2-4 minutes)", Version, gobin)
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		if goroot := os.Getenv("GOROOT"); goroot != "" {
-			goTool = filepath.Join(goroot, "bin", "go")
-		} else {
-			return fmt.Errorf("versitygwtest: installing versitygw needs the go command: %w", err)
-		}
-	}
-	tmpBin, err := os.MkdirTemp(root, ".versitygw-install-")
-	if err != nil {
-		return fmt.Errorf("versitygwtest: creating temp GOBIN: %w", err)
-	}
-	defer os.RemoveAll(tmpBin)
-	workDir, err := os.MkdirTemp("", "polystore-versitygw-build-")
-	if err != nil {
-		return fmt.Errorf("versitygwtest: creating build dir: %w", err)
-	}
-	defer os.RemoveAll(workDir)
-	start := time.Now()
-	var out bytes.Buffer
-	cmd := exec.Command(goTool, "install", Module+"@"+Version)
-	cmd.Dir = workDir // outside any module: no go.mod or go.work is consulted
-	cmd.Env = append(os.Environ(), "GOBIN="+tmpBin, "GOWORK=off")
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		s := out.String()
-		if len(s) > 8<<10 {
-			s = "[...]" + s[len(s)-8<<10:]
-		}
-		return fmt.Errorf("versitygwtest: go install %s@%s: %w\n%s", Module, Version, err, s)
-	}
-	if err := os.MkdirAll(gobin, 0o755); err != nil {
-		return fmt.Errorf("versitygwtest: creating %s: %w", gobin, err)
-	}
-	if err := os.Rename(filepath.Join(tmpBin, "versitygw"), bin); err != nil {
-		return fmt.Errorf("versitygwtest: moving the binary into place: %w", err)
-	}
-	progress(logf, "versitygwtest: installed versitygw in %s", time.Since(start).Round(time.Second))
-	return nil
-}
-
-func progress(logf func(string, ...any), format string, args ...any) {
-	fmt.Fprintf(os.Stderr, format+"\n", args...)
-	if logf != nil {
-		logf(format, args...)
-	}
-}
+func ensureBinary(logf func(string, ...any)) (string, error) { return tool.Ensure(logf) }
 
 // launch starts versitygw on dir and waits until it answers. A port taken
 // between picking and binding makes it try again with another.
