@@ -444,10 +444,3 @@ func (b *limitedBuffer) String() string {
 	return b.buf.String()
 }
 
-// tail returns at most the last n bytes of s.
-func tail(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return "[...]" + s[len(s)-n:]
-}
