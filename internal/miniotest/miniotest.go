@@ -443,4 +443,3 @@ func (b *limitedBuffer) String() string {
 	}
 	return b.buf.String()
 }
-
