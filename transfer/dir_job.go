@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"hash/crc32"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -68,8 +69,42 @@ type dirItem struct {
 	crc    uint32 // the local file's CRC-32C, once computed (hasCRC)
 	hasCRC bool
 	// data is the content of a small file to upload, read once for both
-	// its CRC-32C and its PUT (see smallFileSize).
+	// its CRC-32C and its PUT (see smallFileSize); held holds it when it
+	// is in a pooled buffer (see heldFile).
 	data []byte
+	held *heldFile
+}
+
+// readSmall reads a small file to upload into memory, once, and computes
+// its CRC-32C from those bytes. A file whose size changed since the walk
+// is left to be read as a file.
+func (j *dirJob) readSmall(it *dirItem) error {
+	if it.size > heldFileMin {
+		h, ok, err := readHeld(it.path, it.size)
+		if err != nil || !ok {
+			return err
+		}
+		it.held, it.data = h, h.data
+	} else {
+		data, err := os.ReadFile(it.path)
+		if err != nil {
+			return err
+		}
+		if int64(len(data)) != it.size {
+			return nil
+		}
+		it.data = data
+	}
+	it.crc, it.hasCRC = crc32.Checksum(it.data, castagnoli), true
+	return nil
+}
+
+// dropData lets go of a small file's bytes once its upload ended.
+func (it *dirItem) dropData() {
+	if it.held != nil {
+		it.held.release()
+	}
+	it.data, it.held = nil, nil
 }
 
 // smallFileSize is the size up to which a directory upload reads a file
@@ -384,15 +419,11 @@ func (j *dirJob) work(w *dirWorker) {
 	if s.upload {
 		fr.Action = FileUploaded
 		if !it.hasCRC && j.singlePut(it.size) {
-			data, err := os.ReadFile(it.path)
-			if err != nil {
+			if err := j.readSmall(it); err != nil {
 				j.finishFile(fr, err)
 				return
 			}
-			if int64(len(data)) == it.size { // else it changed since the walk: read it as a file
-				it.data, it.crc, it.hasCRC = data, crc32.Checksum(data, castagnoli), true
-				defer func() { it.data = nil }()
-			}
+			defer it.dropData()
 		}
 		if !it.hasCRC {
 			crc, err := fileCRC32C(it.path)
@@ -506,13 +537,21 @@ func (j *dirJob) newChild(it *dirItem) (*Task, error) {
 		}
 		in := &UploadInput{Bucket: s.bucket, Key: it.key, File: it.path, ObjectOptions: opts}
 		if it.data != nil {
-			in.File, in.ReaderAt, in.Size = "", bytes.NewReader(it.data), int64(len(it.data))
+			var ra io.ReaderAt = bytes.NewReader(it.data)
+			if it.held != nil {
+				ra = it.held
+			}
+			in.File, in.ReaderAt, in.Size = "", ra, int64(len(it.data))
 		}
 		if err := in.check(); err != nil {
 			return nil, err
 		}
 		c := j.m.newTask(j.gctx, "upload", s.bucket, it.key, j.childOpt)
-		c.job = newUploadJob(c, j.api, in)
+		u := newUploadJob(c, j.api, in)
+		if it.data != nil {
+			u.mem, u.memCRC32C = it.data, it.crc
+		}
+		c.job = u
 		return c, nil
 	}
 	if err := os.MkdirAll(filepath.Dir(it.path), 0o755); err != nil {

@@ -29,6 +29,13 @@ type uploadJob struct {
 	in  UploadInput
 	o   *Options
 
+	// mem, if set, is the whole source in memory, unchanged while the
+	// job runs (a directory upload's small file), and memCRC32C its
+	// CRC-32C: putSingle hashes it without copying and does not compute
+	// the CRC-32C again.
+	mem       []byte
+	memCRC32C uint32
+
 	// Set by prepare, then read-only.
 	prepared bool
 	src      *source
@@ -844,7 +851,7 @@ func (u *uploadJob) putSingle(ctx context.Context) error {
 		trail, kinds := u.trailing()
 		kinds, sendMD5, crc32c := u.requestPlan(kinds)
 		var err error
-		if s, err = hashSection(io.NewSectionReader(body, 0, body.Size()), kinds, nil); err != nil {
+		if s, err = u.hashWhole(body, kinds); err != nil {
 			return fmt.Errorf("transfer: reading the source: %w", err)
 		}
 		in = &transferapi.PutObjectInput{Bucket: u.in.Bucket, Key: u.in.Key, Body: body, ObjectOptions: u.in.ObjectOptions, PayloadSHA256: s.sha256}
@@ -933,6 +940,27 @@ func (u *uploadJob) putSingle(ctx context.Context) error {
 	u.t.ev.push(event{kind: evPart, part: Part{Number: u.first, Size: body.Size(), ETag: out.ETag, MD5: s.md5Hex(), CRC64: s.crc, HasCRC64: s.hasCRC, Checksum: in.Checksum}})
 	u.t.partEvent(EventPartDone, u.first, body.Size(), nil)
 	return nil
+}
+
+// hashWhole computes the checksums of a single PUT's body: from the
+// bytes in memory when the job has them (no copy through a read buffer,
+// and the CRC-32C known already), else by reading the body.
+func (u *uploadJob) hashWhole(body *io.SectionReader, kinds sumKind) (sums, error) {
+	if u.mem == nil || int64(len(u.mem)) != body.Size() {
+		return hashSection(io.NewSectionReader(body, 0, body.Size()), kinds, nil)
+	}
+	known := kinds&sumCRC32C != 0
+	kinds &^= sumCRC32C
+	var s sums
+	if kinds != 0 {
+		h := newHasher(kinds)
+		h.Write(u.mem)
+		s = h.sums()
+	}
+	if known {
+		s.crc32c, s.hasCRC32C = u.memCRC32C, true
+	}
+	return s, nil
 }
 
 // cleanup closes the source, gives buffers back and, for a failed or
