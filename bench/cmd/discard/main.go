@@ -26,10 +26,12 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address (port 0 picks a free port)")
 	verify := flag.Bool("verify", true, "check uploaded bodies against the generated content")
+	anyKey := flag.Bool("any-key", false, "take single PUTs of any key (directory uploads), checking only their checksums")
 	certs := flag.String("certs", "", "serve HTTPS with public.crt and private.key from this directory")
 	flag.Parse()
 	srv := discard.New()
 	srv.Verify = *verify
+	srv.AnyKey = *anyKey
 	srv.Log = log.New(os.Stderr, "discard: ", log.LstdFlags)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -51,6 +51,11 @@ const SmallObject = 8 << 20
 type Server struct {
 	// Verify checks uploaded content (on by default).
 	Verify bool
+	// AnyKey accepts single PUTs of keys that do not end in -SIZE (the
+	// files of a directory upload): their bodies are read and their
+	// declared checksums checked, their content is not (it was not
+	// generated). Off by default: such a PUT is refused.
+	AnyKey bool
 	// Log, if set, receives a line per refused request.
 	Log *log.Logger
 
@@ -403,8 +408,11 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, bucket, key, i
 
 func (s *Server) put(w http.ResponseWriter, r *http.Request, key string) error {
 	g, err := s.content(key)
-	if err != nil {
+	if err != nil && !s.AnyKey {
 		return s.fail(w, r, http.StatusBadRequest, "InvalidArgument", err.Error())
+	}
+	if g == nil { // AnyKey: a file of a directory upload, whose content no generator made
+		return s.putAny(w, r)
 	}
 	s.noteWire(r)
 	b, chunked := body(r)
@@ -418,6 +426,25 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, key string) error {
 	}
 	if n != g.Size() {
 		return s.fail(w, r, http.StatusBadRequest, "IncompleteBody", fmt.Sprintf("got %d bytes, want %d", n, g.Size()))
+	}
+	w.Header().Set("ETag", `"`+PutETag(n)+`"`)
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// putAny takes a single PUT of a key that names no generated content
+// (AnyKey): the body is read to its end and its declared checksum
+// checked, its content is not.
+func (s *Server) putAny(w http.ResponseWriter, r *http.Request) error {
+	s.noteWire(r)
+	b, chunked := body(r)
+	ck := newChecksum(r)
+	_, n, err := s.consume(b, nil, 0, ck.hash())
+	if err == nil {
+		err = ck.check(w, r, chunked)
+	}
+	if err != nil {
+		return s.fail(w, r, http.StatusBadRequest, "BadDigest", err.Error())
 	}
 	w.Header().Set("ETag", `"`+PutETag(n)+`"`)
 	w.WriteHeader(http.StatusOK)
