@@ -4,11 +4,13 @@
 #
 #   bash bench/dir.sh            # from the repository root, or from bench/
 #
-# Starts MinIO (127.0.0.1, a fresh data directory, as run.sh does) and a
-# QingStor storagetest server (examples/storageserver, another process), builds
-# cmd/xferdir and runs, one process per measurement, REPS times each:
-#   directory upload of 10,000 files of 4–64 KiB and of 100 files of 8 MiB,
-#   polystore UploadDir vs aws-sdk-go-v2 transfermanager UploadDirectory;
+# Starts MinIO (127.0.0.1, a fresh data directory, as run.sh does), a
+# QingStor storagetest server (examples/storageserver, another process) and
+# the discard server (cmd/discard -any-key), builds cmd/xferdir and runs, one
+# process per measurement, REPS times each:
+#   directory upload of 10,000 files of 4–64 KiB (to MinIO and to the discard
+#   server) and of 100 files of 8 MiB (to MinIO), polystore UploadDir vs
+#   aws-sdk-go-v2 transfermanager UploadDirectory;
 #   server-side copy of a COPY_SIZE object, polystore Copy vs minio-go ComposeObject;
 #   cross-dialect copy of XCOPY_SIZE, storagetest(QingStor) → MinIO, polystore Copy.
 # Result lines go to $OUT/dir-results.txt.
@@ -39,7 +41,7 @@ log=$OUT/dir-run.log
 : >"$log"
 say() { printf '%s %s\n' "$(date +%T)" "$*" | tee -a "$log" >&2; }
 
-(cd "$bench" && go build -o "$WORK/bin/" ./cmd/xferdir && cd .. && go build -o "$WORK/bin/" ./examples/storageserver)
+(cd "$bench" && go build -o "$WORK/bin/" ./cmd/xferdir ./cmd/discard && cd .. && go build -o "$WORK/bin/" ./examples/storageserver)
 x=$WORK/bin/xferdir
 
 pids=()
@@ -81,11 +83,21 @@ for _ in $(seq 100); do
   grep -q serving "$OUT/dir-qingstor.log" 2>/dev/null && break
   sleep 0.1
 done
-say "MinIO at $minio, QingStor storagetest at $qs; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+dport=$(free_port $((qport + 1)))
+"$WORK/bin/discard" -addr "127.0.0.1:$dport" -any-key -verify=false >"$OUT/dir-discard.log" 2>&1 &
+pids+=($!)
+discard=http://127.0.0.1:$dport
+for _ in $(seq 100); do
+  grep -q listening "$OUT/dir-discard.log" 2>/dev/null && break
+  sleep 0.1
+done
+say "MinIO at $minio, QingStor storagetest at $qs, discard at $discard; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 measure() {
-  local line
-  if line=$("$x" -endpoint "$minio" -src-endpoint "$qs" -par "$PAR" -part "$PART" "$@" 2>>"$log"); then
+  local line endpoint=$minio server=minio
+  if [ "$1" = discard ]; then endpoint=$discard server=discard; fi
+  shift
+  if line=$("$x" -endpoint "$endpoint" -server "$server" -src-endpoint "$qs" -par "$PAR" -part "$PART" "$@" 2>>"$log"); then
     echo "$line" >>"$results"
     say "$line"
   else
@@ -95,9 +107,15 @@ measure() {
 
 for set in $SETS; do
   [ -d "$WORK/$set" ] || "$x" -op setup-tree -set "$set" -dir "$WORK/$set"
-  for rep in $(seq "$REPS"); do
-    for cl in polystore aws; do
-      measure -op upload-dir -client "$cl" -set "$set" -dir "$WORK/$set" -prefix "$set-$cl-$rep/"
+  servers=minio
+  # The discard server takes single PUTs of any key, not multipart
+  # uploads of them: only the small files go there.
+  [ "$set" = small ] && servers="minio discard"
+  for server in $servers; do
+    for rep in $(seq "$REPS"); do
+      for cl in polystore aws; do
+        measure "$server" -op upload-dir -client "$cl" -set "$set" -dir "$WORK/$set" -prefix "$set-$cl-$rep/"
+      done
     done
   done
 done
@@ -105,12 +123,12 @@ done
 [ "$COPY_REPS" -gt 0 ] && "$x" -op setup-copy -size "$COPY_SIZE" -endpoint "$minio" -part "$PART"
 for rep in $(seq "$COPY_REPS"); do
   for cl in polystore minio; do
-    measure -op copy -client "$cl" -size "$COPY_SIZE"
+    measure minio -op copy -client "$cl" -size "$COPY_SIZE"
   done
 done
 
 [ "$COPY_REPS" -gt 0 ] && "$x" -op setup-xcopy -size "$XCOPY_SIZE" -src-endpoint "$qs"
 for rep in $(seq "$COPY_REPS"); do
-  measure -op xcopy -size "$XCOPY_SIZE"
+  measure minio -op xcopy -size "$XCOPY_SIZE"
 done
 say "done; results in $results"

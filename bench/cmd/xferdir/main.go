@@ -54,6 +54,7 @@ import (
 type config struct {
 	op, client, set, dir, prefix string
 	endpoint, srcEndpoint        string
+	server                       string
 	region, accessKey, secretKey string
 	bucket                       string
 	size, part                   int64
@@ -86,7 +87,8 @@ func main() {
 	flag.StringVar(&c.set, "set", "small", "setup-tree: small (10,000 files of 4–64 KiB) or large (100 files of 8 MiB)")
 	flag.StringVar(&c.dir, "dir", "", "the directory tree")
 	flag.StringVar(&c.prefix, "prefix", "dir/", "upload-dir: key prefix")
-	flag.StringVar(&c.endpoint, "endpoint", "", "MinIO URL")
+	flag.StringVar(&c.endpoint, "endpoint", "", "MinIO URL (upload-dir: or the discard server's, started with -any-key)")
+	flag.StringVar(&c.server, "server", "minio", "the server's name in the result line (minio or discard)")
 	flag.StringVar(&c.srcEndpoint, "src-endpoint", "", "xcopy: the QingStor storageserver URL")
 	flag.StringVar(&c.region, "region", "us-east-1", "region")
 	flag.StringVar(&c.accessKey, "access-key", "polystore-test", "MinIO access key")
@@ -169,8 +171,8 @@ func run(ctx context.Context, c *config) error {
 	} else {
 		verified = fmt.Sprintf("%d-objects-listed", files)
 	}
-	fmt.Printf("RESULT op=%s client=%s set=%s files=%d bytes=%d seconds=%.3f files_per_s=%.1f mibps=%.1f cpu=%.3f cpu_ms_per_file=%.3f maxrss_mib=%.1f requests=%d verified=%s\n",
-		c.op, c.client, c.set, files, bytes, elapsed, float64(files)/elapsed, float64(bytes)/(1<<20)/elapsed,
+	fmt.Printf("RESULT server=%s op=%s client=%s set=%s files=%d bytes=%d seconds=%.3f files_per_s=%.1f mibps=%.1f cpu=%.3f cpu_ms_per_file=%.3f maxrss_mib=%.1f requests=%d verified=%s\n",
+		c.server, c.op, c.client, c.set, files, bytes, elapsed, float64(files)/elapsed, float64(bytes)/(1<<20)/elapsed,
 		cpu, 1000*cpu/float64(max(files, 1)), float64(ru.Maxrss)/1024, cnt.n.Load(), verified)
 	return nil
 }
