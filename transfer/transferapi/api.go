@@ -22,7 +22,8 @@ type API interface {
 type UploadAPI interface {
 	// Dialect returns the dialect whose limits (part count and sizes,
 	// first part number) and features (Content-MD5, CRC-64) the manager
-	// plans with.
+	// plans with. The manager reads it and never changes it; it may be
+	// the same value on every call.
 	Dialect() *client.Dialect
 	// PutObject stores a whole object in one request.
 	PutObject(ctx context.Context, in *PutObjectInput) (*PutObjectOutput, error)

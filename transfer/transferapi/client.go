@@ -19,6 +19,7 @@ import (
 // packages over one client.Client.
 type Client struct {
 	c       *client.Client
+	d       *client.Dialect // c's, copied once: the manager asks for it per file and part
 	objects *object.Client
 	uploads *multipart.Client
 	buckets *bucket.Client
@@ -29,11 +30,12 @@ var _ API = (*Client)(nil)
 // NewClient returns the API of c, for transfer.New. (transfer.NewFromClient
 // does both.)
 func NewClient(c *client.Client) *Client {
-	return &Client{c: c, objects: object.NewClient(c), uploads: multipart.NewClient(c), buckets: bucket.NewClient(c)}
+	return &Client{c: c, d: c.Dialect(), objects: object.NewClient(c), uploads: multipart.NewClient(c), buckets: bucket.NewClient(c)}
 }
 
-// Dialect returns the client's dialect.
-func (a *Client) Dialect() *client.Dialect { return a.c.Dialect() }
+// Dialect returns the client's dialect: the same value on every call, to
+// be read and not changed (Clone it to change it).
+func (a *Client) Dialect() *client.Dialect { return a.d }
 
 // ChecksumSupport returns what the client has learned of its server's
 // additional checksums (client.Client.ChecksumSupport): the manager
@@ -158,7 +160,7 @@ func (a *Client) ListUploads(ctx context.Context, bucketName, key string) iter.S
 // HeadObject reads attributes with object.Client.Head, with the stored
 // additional checksum on dialects that have them.
 func (a *Client) HeadObject(ctx context.Context, in *HeadObjectInput) (*ObjectInfo, error) {
-	d := a.c.Dialect()
+	d := a.d
 	hin := &object.HeadInput{Bucket: in.Bucket, Key: in.Key, VersionID: in.VersionID,
 		ChecksumMode: d.Has(client.FeatureChecksums) && a.c.ChecksumSupport() != client.ChecksumSupportRefused}
 	out, err := a.objects.Head(ctx, hin)
@@ -195,7 +197,7 @@ func (a *Client) GetObjectRange(ctx context.Context, in *GetObjectRangeInput) (i
 	}
 	if in.ObjectSize > 0 && out.Size != in.ObjectSize {
 		out.Body.Close()
-		return nil, &client.RangeError{Dialect: a.c.Dialect().Name, Op: "GetObject", Offset: in.Offset, Length: in.Length,
+		return nil, &client.RangeError{Dialect: a.d.Name, Op: "GetObject", Offset: in.Offset, Length: in.Length,
 			Status: status(out), ContentRange: out.ContentRange,
 			Reason: fmt.Sprintf("the object's size is %d, not %d", out.Size, in.ObjectSize)}
 	}
