@@ -30,6 +30,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"sync/atomic"
@@ -43,6 +44,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	miniocreds "github.com/minio/minio-go/v7/pkg/credentials"
 
+	"github.com/aws/smithy-go/middleware"
 	"github.com/polystore/polystore/bench/internal/gen"
 	"github.com/polystore/polystore/bucket"
 	"github.com/polystore/polystore/client"
@@ -60,24 +62,41 @@ type config struct {
 	size, part                   int64
 	par                          int
 	cpuprofile                   string
+	memprofile                   string
 }
 
-// counter is an http.RoundTripper that counts requests.
+// counter counts the HTTP requests a client sends, retries included,
+// without replacing the client's own transport (each client runs with the
+// transport it has by default, as its users run it): step is a
+// per-attempt Finalize step for the smithy-go stacks of polystore and
+// aws-sdk-go-v2, wrap a RoundTripper for minio-go.
 type counter struct {
-	n    atomic.Int64
-	next http.RoundTripper
+	n atomic.Int64
 }
 
-func (c *counter) RoundTrip(r *http.Request) (*http.Response, error) {
-	c.n.Add(1)
-	return c.next.RoundTrip(r)
+func newCounter() *counter { return &counter{} }
+
+// step adds the counting step to a smithy-go stack: in Finalize, after
+// the retry step, so it runs once per attempt.
+func (c *counter) step(s *middleware.Stack) error {
+	return s.Finalize.Add(middleware.FinalizeMiddlewareFunc("benchCountRequests",
+		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+			c.n.Add(1)
+			return next.HandleFinalize(ctx, in)
+		}), middleware.After)
 }
 
-func newCounter() *counter {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = 64
-	return &counter{next: t}
+// wrap returns a RoundTripper that counts the requests it sends to rt.
+func (c *counter) wrap(rt http.RoundTripper) http.RoundTripper {
+	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		c.n.Add(1)
+		return rt.RoundTrip(r)
+	})
 }
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func main() {
 	var c config
@@ -98,6 +117,7 @@ func main() {
 	flag.StringVar(&part, "part", "8MiB", "part size")
 	flag.IntVar(&c.par, "par", 4, "files at once, and parts per file")
 	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the measurement to this file")
+	flag.StringVar(&c.memprofile, "memprofile", "", "write an allocation profile of the measurement to this file")
 	flag.Parse()
 	var err error
 	if c.size, err = gen.ParseSize(size); err == nil {
@@ -135,6 +155,15 @@ func run(ctx context.Context, c *config) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if c.memprofile != "" {
+		runtime.MemProfileRate = 64 << 10
+		defer func() {
+			if f, err := os.Create(c.memprofile); err == nil {
+				_ = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
 	}
 	cnt := newCounter()
 	var files int
@@ -207,13 +236,13 @@ func setupTree(c *config) error {
 	return nil
 }
 
-func minioClient(c *config, rt http.RoundTripper) *client.Client {
+func minioClient(c *config, cnt *counter) *client.Client {
 	opts := []func(*client.Options){
 		client.WithEndpoint(c.endpoint), client.WithRegion(c.region),
 		client.WithStaticCredentials(c.accessKey, c.secretKey, ""),
 	}
-	if rt != nil {
-		opts = append(opts, client.WithHTTPClient(&http.Client{Transport: rt}))
+	if cnt != nil {
+		opts = append(opts, client.WithAPIOptions(cnt.step))
 	}
 	cl, err := client.New(client.S3, opts...)
 	if err != nil {
@@ -222,7 +251,7 @@ func minioClient(c *config, rt http.RoundTripper) *client.Client {
 	return cl
 }
 
-func qingstorClient(c *config, rt http.RoundTripper) (*client.Client, error) {
+func qingstorClient(c *config, cnt *counter) (*client.Client, error) {
 	srv := storagetest.NewServer(client.QingStor) // only for its region name
 	region := srv.Region()
 	srv.Close()
@@ -230,8 +259,8 @@ func qingstorClient(c *config, rt http.RoundTripper) (*client.Client, error) {
 		client.WithEndpoint(c.srcEndpoint), client.WithRegion(region),
 		client.WithStaticCredentials(storagetest.DefaultAccessKey, storagetest.DefaultSecretKey, ""),
 	}
-	if rt != nil {
-		opts = append(opts, client.WithHTTPClient(&http.Client{Transport: rt}))
+	if cnt != nil {
+		opts = append(opts, client.WithAPIOptions(cnt.step))
 	}
 	return client.New(client.QingStor, opts...)
 }
@@ -281,8 +310,7 @@ func uploadDir(ctx context.Context, c *config, cnt *counter) (int, int64, error)
 		s3c := s3.New(s3.Options{
 			Region: c.region, BaseEndpoint: aws.String(c.endpoint), UsePathStyle: true,
 			Credentials: credentials.NewStaticCredentialsProvider(c.accessKey, c.secretKey, ""),
-			HTTPClient:  &http.Client{Transport: cnt},
-		})
+		}, func(o *s3.Options) { o.APIOptions = append(o.APIOptions, cnt.step) })
 		if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(c.bucket)}); err != nil {
 			var owned interface{ ErrorCode() string }
 			if !errors.As(err, &owned) || (owned.ErrorCode() != "BucketAlreadyOwnedByYou" && owned.ErrorCode() != "BucketAlreadyExists") {
@@ -337,8 +365,12 @@ func copyObject(ctx context.Context, c *config, cnt *counter) (int64, error) {
 		}
 		return res.Size, nil
 	case "minio":
+		tr, err := minio.DefaultTransport(false)
+		if err != nil {
+			return 0, err
+		}
 		mc, err := minio.New(c.endpoint[len("http://"):], &minio.Options{
-			Creds: miniocreds.NewStaticV4(c.accessKey, c.secretKey, ""), Region: c.region, Transport: cnt,
+			Creds: miniocreds.NewStaticV4(c.accessKey, c.secretKey, ""), Region: c.region, Transport: cnt.wrap(tr),
 		})
 		if err != nil {
 			return 0, err
