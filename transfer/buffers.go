@@ -72,7 +72,7 @@ type partReader struct {
 	closed bool
 }
 
-var errPartReleased = errors.New("transfer: part buffer released")
+var errPartReleased = errors.New("transfer: buffer released after its upload ended")
 
 // ReadAt copies from the buffer, until close.
 func (r *partReader) ReadAt(p []byte, off int64) (int, error) {
@@ -80,6 +80,9 @@ func (r *partReader) ReadAt(p []byte, off int64) (int, error) {
 	defer r.mu.Unlock()
 	if r.closed {
 		return 0, errPartReleased
+	}
+	if off < 0 {
+		return 0, errors.New("transfer: negative offset")
 	}
 	if off >= int64(len(r.data)) {
 		return 0, io.EOF

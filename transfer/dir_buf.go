@@ -1,7 +1,6 @@
 package transfer
 
 import (
-	"errors"
 	"io"
 	"os"
 	"sync"
@@ -22,22 +21,16 @@ const heldFileMin = 8 << 10
 // the client's CPU per file (bench/README.md, "Directory uploads").
 var heldBufs = sync.Pool{New: func() any { b := make([]byte, smallFileSize+1); return &b }}
 
-// errHeldReleased is what a read of a released heldFile returns. Only
-// a request that had already been answered can see it: net/http may
-// still be writing such a request's body after RoundTrip returned (a
-// server that answers before it has read the body).
-var errHeldReleased = errors.New("transfer: the file's buffer was released after its upload ended")
-
 // heldFile is a small file's content in a pooled buffer, read once for
-// both its recorded CRC-32C and its PUT. It is an io.ReaderAt whose reads
-// fail once it is released, and release waits for reads in progress: a
-// write of an old attempt's body still under way in net/http can never
-// read the buffer after it went back to the pool and was filled with
-// another file.
+// both its recorded CRC-32C and its PUT. Requests read it through its
+// partReader, so a write of an old attempt's body still under way in
+// net/http can never read the buffer after release gave it back to the
+// pool and another file filled it: release waits for a read in progress
+// and fails every later one with errPartReleased.
 type heldFile struct {
-	mu   sync.RWMutex
-	data []byte  // the file's bytes; nil once released
-	bp   *[]byte // the pooled buffer data is in
+	partReader
+	once sync.Once
+	bp   *[]byte // the pooled buffer partReader.data is in
 }
 
 // readHeld reads the file at path, expected to hold size bytes
@@ -73,38 +66,14 @@ func readHeld(path string, size int64) (h *heldFile, ok bool, err error) {
 		heldBufs.Put(bp)
 		return nil, false, err
 	}
-	return &heldFile{data: buf[:size], bp: bp}, true, nil
-}
-
-// ReadAt reads the held bytes; after release it fails with
-// errHeldReleased.
-func (h *heldFile) ReadAt(p []byte, off int64) (int, error) {
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	if h.data == nil {
-		return 0, errHeldReleased
-	}
-	if off < 0 {
-		return 0, errors.New("transfer: negative offset")
-	}
-	if off >= int64(len(h.data)) {
-		return 0, io.EOF
-	}
-	n := copy(p, h.data[off:])
-	if n < len(p) {
-		return n, io.EOF
-	}
-	return n, nil
+	return &heldFile{partReader: partReader{data: buf[:size]}, bp: bp}, true, nil
 }
 
 // release gives the buffer back to the pool, once no read is under way.
 // Reads after it fail. It is safe to call more than once.
 func (h *heldFile) release() {
-	h.mu.Lock()
-	bp := h.bp
-	h.data, h.bp = nil, nil
-	h.mu.Unlock()
-	if bp != nil {
-		heldBufs.Put(bp)
-	}
+	h.once.Do(func() {
+		h.close()
+		heldBufs.Put(h.bp)
+	})
 }

@@ -115,7 +115,7 @@ func TestHeldFileRelease(t *testing.T) {
 					started <- struct{}{}
 					once = false
 				}
-				if errors.Is(err, errHeldReleased) {
+				if errors.Is(err, errPartReleased) {
 					return
 				}
 				if err != nil || !bytes.Equal(buf[:n], data[1000:1000+n]) {
@@ -140,7 +140,7 @@ func TestHeldFileRelease(t *testing.T) {
 	for msg := range bad {
 		t.Error(msg)
 	}
-	if _, err := h.ReadAt(make([]byte, 10), 0); !errors.Is(err, errHeldReleased) {
+	if _, err := h.ReadAt(make([]byte, 10), 0); !errors.Is(err, errPartReleased) {
 		t.Errorf("read after release: %v", err)
 	}
 	h.release() // again: no panic, no double put
