@@ -27,11 +27,13 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address (port 0 picks a free port)")
 	verify := flag.Bool("verify", true, "check uploaded bodies against the generated content")
 	anyKey := flag.Bool("any-key", false, "take single PUTs of any key (directory uploads), checking only their checksums")
+	publish := flag.Bool("publish-crc32c", true, "answer a whole GET or HEAD of an object under 8 MiB that asks for its stored checksum (x-amz-checksum-mode) with its CRC32C, as S3 does for an object stored with one")
 	certs := flag.String("certs", "", "serve HTTPS with public.crt and private.key from this directory")
 	flag.Parse()
 	srv := discard.New()
 	srv.Verify = *verify
 	srv.AnyKey = *anyKey
+	srv.PublishCRC32C = *publish
 	srv.Log = log.New(os.Stderr, "discard: ", log.LstdFlags)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

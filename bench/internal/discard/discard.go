@@ -20,11 +20,13 @@ package discard
 import (
 	"bufio"
 	"crypto/md5"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"hash"
+	"hash/crc32"
 	"io"
 	"log"
 	"net/http"
@@ -56,12 +58,21 @@ type Server struct {
 	// declared checksums checked, their content is not (it was not
 	// generated). Off by default: such a PUT is refused.
 	AnyKey bool
+	// PublishCRC32C answers a whole-object GET or HEAD that asks for the
+	// stored checksum (x-amz-checksum-mode: ENABLED) of an object
+	// smaller than SmallObject, one a single PUT stores, with its
+	// x-amz-checksum-crc32c (x-amz-checksum-type FULL_OBJECT), as S3 and
+	// MinIO do for an object stored with one (CRC32C is what polystore's
+	// and minio-go's PUTs send by default). Off: only the MD5 ETag is
+	// published, as for an object stored with no additional checksum.
+	PublishCRC32C bool
 	// Log, if set, receives a line per refused request.
 	Log *log.Logger
 
 	mu      sync.Mutex
 	gens    map[int64]*gen.Gen
 	md5s    map[int64]string
+	crcs    map[int64]string // CRC32C (base64) of small objects, by size
 	uploads map[string]*upload
 	// etags are the ETags of completed multipart uploads, by
 	// "bucket/key": HEAD and GET answer with them, as S3 does.
@@ -88,7 +99,7 @@ type partInfo struct {
 
 // New returns a server that verifies uploads.
 func New() *Server {
-	return &Server{Verify: true, gens: map[int64]*gen.Gen{}, md5s: map[int64]string{}, uploads: map[string]*upload{}, etags: map[string]string{}}
+	return &Server{Verify: true, gens: map[int64]*gen.Gen{}, md5s: map[int64]string{}, crcs: map[int64]string{}, uploads: map[string]*upload{}, etags: map[string]string{}}
 }
 
 // ETag returns the ETag the server gives an object of size bytes it did
@@ -148,6 +159,21 @@ func (s *Server) content(key string) (*gen.Gen, error) {
 
 // objectETag is the ETag of a stored object: its MD5 when small, else a
 // multipart-style ETag.
+// objectCRC32C returns the CRC32C (base64) of g's content, computed once
+// per size.
+func (s *Server) objectCRC32C(g *gen.Gen) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.crcs[g.Size()]
+	if !ok {
+		h := crc32.New(crc32cTable)
+		io.Copy(h, io.NewSectionReader(g, 0, g.Size()))
+		c = base64.StdEncoding.EncodeToString(h.Sum(nil))
+		s.crcs[g.Size()] = c
+	}
+	return c
+}
+
 func (s *Server) objectETag(g *gen.Gen) string {
 	if g.Size() >= SmallObject {
 		return ETag(g.Size(), int((g.Size()+SmallObject-1)/SmallObject))
@@ -486,6 +512,10 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, bucket, key string)
 		return s.fail(w, r, http.StatusRequestedRangeNotSatisfiable, "InvalidRange", err.Error())
 	}
 	h.Set("Content-Length", strconv.FormatInt(n, 10))
+	if s.PublishCRC32C && !uploaded && !partial && size < SmallObject && strings.EqualFold(r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") {
+		h.Set("X-Amz-Checksum-Crc32c", s.objectCRC32C(g))
+		h.Set("X-Amz-Checksum-Type", "FULL_OBJECT")
+	}
 	if partial {
 		h.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", off, off+n-1, size))
 		w.WriteHeader(http.StatusPartialContent)
