@@ -1,10 +1,6 @@
 package transfer
 
-import (
-	"errors"
-	"io"
-	"sync"
-)
+import "github.com/polystore/polystore/internal/fence"
 
 // Part buffers (a stream source's parts, an MD5-verified download's
 // ranges) are large and live as long as a part is in flight. They are
@@ -61,43 +57,6 @@ func (m *Manager) trimBuffers() {
 	}
 }
 
-// partReader serves a part buffer to requests. The HTTP transport may
-// still read a request body after the call returned (a cancelled or
-// failed attempt's writer runs on), so the buffer may only be reused or
-// unmapped after close, which waits for a read in progress and fails
-// every later one.
-type partReader struct {
-	mu     sync.Mutex
-	data   []byte
-	closed bool
-}
-
-var errPartReleased = errors.New("transfer: buffer released after its upload ended")
-
-// ReadAt copies from the buffer, until close.
-func (r *partReader) ReadAt(p []byte, off int64) (int, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closed {
-		return 0, errPartReleased
-	}
-	if off < 0 {
-		return 0, errors.New("transfer: negative offset")
-	}
-	if off >= int64(len(r.data)) {
-		return 0, io.EOF
-	}
-	n := copy(p, r.data[off:])
-	if n < len(p) {
-		return n, io.EOF
-	}
-	return n, nil
-}
-
-// close ends all reads; the buffer is then the caller's again.
-func (r *partReader) close() {
-	r.mu.Lock()
-	r.closed = true
-	r.data = nil
-	r.mu.Unlock()
-}
+// errPartReleased is what a read of a released part buffer returns
+// (package fence: requests read part buffers through a fence.Buffer).
+var errPartReleased = fence.ErrReleased

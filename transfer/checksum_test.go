@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/fence"
 )
 
 // partSums returns the CRC32C additional checksums of data cut in parts
@@ -226,12 +227,12 @@ func TestPartReaderRelease(t *testing.T) {
 	m := mustManager(t, newFake(smallDialect(client.S3)))
 	buf := m.buffer(kib)
 	copy(*buf, "hello")
-	r := &partReader{data: (*buf)[:5]}
+	r := fence.New((*buf)[:5])
 	p := make([]byte, 8)
 	if n, err := r.ReadAt(p, 0); n != 5 || string(p[:5]) != "hello" || err == nil {
 		t.Fatalf("ReadAt = %d, %v (%q)", n, err, p[:n])
 	}
-	r.close()
+	r.Release()
 	if n, err := r.ReadAt(p, 0); n != 0 || !errors.Is(err, errPartReleased) {
 		t.Fatalf("ReadAt after close = %d, %v", n, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/fence"
 	"github.com/polystore/polystore/internal/integrity"
 	"github.com/polystore/polystore/transfer/transferapi"
 )
@@ -335,7 +336,7 @@ func (j *streamCopyJob) hold(ctx context.Context, i int) error {
 		}
 	}
 	u.mu.Lock()
-	u.pending[i] = &streamPart{buf: buf, n: n, r: &partReader{data: (*buf)[:n]}}
+	u.pending[i] = &streamPart{buf: buf, n: n, r: fence.New((*buf)[:n])}
 	u.inflight[i] = true
 	u.mu.Unlock()
 	return nil
@@ -373,7 +374,7 @@ func (j *streamCopyJob) single(ctx context.Context) error {
 		}
 		j.readName = name
 		u.mu.Lock()
-		u.pending[0] = &streamPart{buf: buf, n: n, r: &partReader{data: (*buf)[:n]}}
+		u.pending[0] = &streamPart{buf: buf, n: n, r: fence.New((*buf)[:n])}
 		u.mu.Unlock()
 	}
 	return u.putSingle(ctx)

@@ -4,6 +4,8 @@ import (
 	"io"
 	"os"
 	"sync"
+
+	"github.com/polystore/polystore/internal/fence"
 )
 
 // heldFileMin is the size from which a directory upload holds a small
@@ -22,15 +24,16 @@ const heldFileMin = 8 << 10
 var heldBufs = sync.Pool{New: func() any { b := make([]byte, smallFileSize+1); return &b }}
 
 // heldFile is a small file's content in a pooled buffer, read once for
-// both its recorded CRC-32C and its PUT. Requests read it through its
-// partReader, so a write of an old attempt's body still under way in
+// both its recorded CRC-32C and its PUT. Requests read it through a
+// fence.Buffer, so a write of an old attempt's body still under way in
 // net/http can never read the buffer after release gave it back to the
 // pool and another file filled it: release waits for a read in progress
-// and fails every later one with errPartReleased.
+// and fails every later one with fence.ErrReleased.
 type heldFile struct {
-	partReader
+	*fence.Buffer
+	data []byte // the file's bytes, in bp
 	once sync.Once
-	bp   *[]byte // the pooled buffer partReader.data is in
+	bp   *[]byte // the pooled buffer
 }
 
 // readHeld reads the file at path, expected to hold size bytes
@@ -66,14 +69,14 @@ func readHeld(path string, size int64) (h *heldFile, ok bool, err error) {
 		heldBufs.Put(bp)
 		return nil, false, err
 	}
-	return &heldFile{partReader: partReader{data: buf[:size]}, bp: bp}, true, nil
+	return &heldFile{Buffer: fence.New(buf[:size]), data: buf[:size], bp: bp}, true, nil
 }
 
 // release gives the buffer back to the pool, once no read is under way.
 // Reads after it fail. It is safe to call more than once.
 func (h *heldFile) release() {
 	h.once.Do(func() {
-		h.close()
+		h.Release()
 		heldBufs.Put(h.bp)
 	})
 }

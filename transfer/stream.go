@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/fence"
 )
 
 // A stream source (an io.Reader of unknown size) is read once, in order,
@@ -68,7 +69,7 @@ func (u *uploadJob) readStreamPart() (*streamPart, bool, error) {
 	u.mu.Lock()
 	u.read += int64(n)
 	u.mu.Unlock()
-	return &streamPart{buf: buf, n: int64(n), r: &partReader{data: (*buf)[:n]}}, eof, nil
+	return &streamPart{buf: buf, n: int64(n), r: fence.New((*buf)[:n])}, eof, nil
 }
 
 // nextStream hands out parts of a stream: first those read earlier and

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/fence"
 	"github.com/polystore/polystore/transfer/transferapi"
 )
 
@@ -108,7 +109,7 @@ type partRec struct {
 type streamPart struct {
 	buf    *[]byte
 	n      int64
-	r      *partReader // what requests read the part through
+	r      *fence.Buffer // what requests read the part through
 	sums   sums
 	kinds  sumKind // what sums holds
 	hashed bool
@@ -116,7 +117,7 @@ type streamPart struct {
 
 // release gives the part's buffer back once no request can read it.
 func (sp *streamPart) release(m *Manager) {
-	sp.r.close()
+	sp.r.Release()
 	m.putBuffer(sp.buf)
 }
 
