@@ -40,13 +40,8 @@
 package miniotest
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -54,10 +49,10 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/polystore/polystore/internal/testproc"
 	"github.com/polystore/polystore/internal/toolcache"
 )
 
@@ -76,11 +71,8 @@ const (
 )
 
 const (
-	readyTimeout   = 60 * time.Second
-	pollInterval   = 50 * time.Millisecond
-	stopGrace      = 10 * time.Second
-	startAttempts  = 3
-	maxOutputBytes = 64 << 10
+	readyTimeout  = 60 * time.Second
+	startAttempts = 3
 )
 
 // Server is a running MinIO server listening on 127.0.0.1.
@@ -98,11 +90,7 @@ type Server struct {
 	// DataDir is the directory the server stores its data in.
 	DataDir string
 
-	cmd      *exec.Cmd
-	exited   chan struct{} // closed once cmd.Wait has returned
-	waitErr  error         // valid after exited is closed
-	output   *limitedBuffer
-	stopOnce sync.Once
+	proc *testproc.Proc
 }
 
 // Endpoint returns the server's base URL (the same as s.URL), suitable as
@@ -111,7 +99,11 @@ func (s *Server) Endpoint() string { return s.URL }
 
 // Output returns what the server has written to stdout and stderr so far
 // (the first 64 KiB).
-func (s *Server) Output() string { return s.output.String() }
+func (s *Server) Output() string { return s.proc.Output() }
+
+// stop terminates the server (SIGTERM, then SIGKILL after a grace period)
+// and waits for it to exit. It is safe to call more than once.
+func (s *Server) stop() error { return s.proc.Stop() }
 
 // Start launches a new MinIO server, with an empty data directory, that is
 // stopped when t and its subtests finish. It installs MinIO first if needed.
@@ -246,29 +238,13 @@ func ensureBinary(logf func(string, ...any)) (string, error) { return tool.Ensur
 // free ports itself; if another process grabs a port between picking and
 // binding, it retries with new ports.
 func launch(bin, dataDir string) (*Server, error) {
-	var lastErr error
-	for attempt := 0; attempt < startAttempts; attempt++ {
-		attemptDir := filepath.Join(dataDir, "attempt-"+strconv.Itoa(attempt))
-		srv, err := launchOnce(bin, attemptDir)
-		if err == nil {
-			return srv, nil
-		}
-		lastErr = err
-		var be *bindError
-		if !errors.As(err, &be) {
-			return nil, err
-		}
-	}
-	return nil, lastErr
+	return testproc.Retry(startAttempts, func(attempt int) (*Server, error) {
+		return launchOnce(bin, filepath.Join(dataDir, "attempt-"+strconv.Itoa(attempt)))
+	})
 }
 
-type bindError struct{ err error }
-
-func (e *bindError) Error() string { return e.err.Error() }
-func (e *bindError) Unwrap() error { return e.err }
-
 func launchOnce(bin, dir string) (*Server, error) {
-	ports, err := freePorts(2)
+	ports, err := testproc.FreePorts(2)
 	if err != nil {
 		return nil, fmt.Errorf("miniotest: picking ports: %w", err)
 	}
@@ -290,8 +266,6 @@ func launchOnce(bin, dir string) (*Server, error) {
 		SecretKey: SecretKey,
 		Region:    Region,
 		DataDir:   dataDir,
-		exited:    make(chan struct{}),
-		output:    &limitedBuffer{limit: maxOutputBytes},
 	}
 	cmd := exec.Command(bin, "server",
 		"--address", addr,
@@ -309,137 +283,21 @@ func launchOnce(bin, dir string) (*Server, error) {
 		"MINIO_CALLHOME_ENABLE=off",
 		"MINIO_CI_CD=1", // same behaviour locally as under CI (e.g. data on the root drive)
 	)
-	cmd.Stdout = srv.output
-	cmd.Stderr = srv.output
-	if err := cmd.Start(); err != nil {
+	if srv.proc, err = testproc.Start(cmd); err != nil {
 		return nil, fmt.Errorf("miniotest: starting %s: %w", bin, err)
 	}
-	srv.cmd = cmd
-	go func() {
-		srv.waitErr = cmd.Wait()
-		close(srv.exited)
-	}()
-
-	if err := srv.waitReady(); err != nil {
+	// The cluster health endpoint reports 200 only once the object layer,
+	// IAM and bucket metadata are initialised, so S3 requests will succeed.
+	if err := srv.proc.WaitReady(srv.URL+"/minio/health/cluster", readyTimeout); err != nil {
 		if stopErr := srv.stop(); stopErr != nil {
 			err = fmt.Errorf("%w (stopping it: %v)", err, stopErr)
 		}
 		out := srv.Output()
 		err = fmt.Errorf("miniotest: MinIO on %s did not become ready: %w\n--- MinIO output ---\n%s", addr, err, out)
 		if strings.Contains(out, "already in use") || strings.Contains(out, "bind:") {
-			return nil, &bindError{err}
+			return nil, &testproc.BindError{Err: err}
 		}
 		return nil, err
 	}
 	return srv, nil
-}
-
-// waitReady polls the cluster health endpoint, which reports 200 only once
-// the object layer, IAM and bucket metadata are initialised, so S3 requests
-// will succeed. It gives up when the process exits or the deadline passes.
-func (s *Server) waitReady() error {
-	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
-	defer cancel()
-	client := &http.Client{Timeout: 2 * time.Second}
-	ticker := time.NewTicker(pollInterval)
-	defer ticker.Stop()
-	url := s.URL + "/minio/health/cluster"
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return err
-		}
-		if resp, err := client.Do(req); err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-s.exited:
-			return fmt.Errorf("process exited early: %v", s.waitErr)
-		case <-ctx.Done():
-			return fmt.Errorf("not ready after %v", readyTimeout)
-		case <-ticker.C:
-		}
-	}
-}
-
-// stop terminates the server (SIGTERM, then SIGKILL after a grace period)
-// and waits for it to exit. It is safe to call more than once.
-func (s *Server) stop() error {
-	var err error
-	s.stopOnce.Do(func() {
-		select {
-		case <-s.exited:
-			return
-		default:
-		}
-		if e := s.cmd.Process.Signal(syscall.SIGTERM); e != nil && !errors.Is(e, os.ErrProcessDone) {
-			err = e
-		}
-		timer := time.NewTimer(stopGrace)
-		defer timer.Stop()
-		select {
-		case <-s.exited:
-		case <-timer.C:
-			err = errors.New("did not exit after SIGTERM; killed")
-			s.cmd.Process.Kill()
-			<-s.exited
-		}
-	})
-	return err
-}
-
-// freePorts reserves n distinct free TCP ports on 127.0.0.1 by listening on
-// port 0, then releases them for MinIO to bind.
-func freePorts(n int) ([]int, error) {
-	ports := make([]int, 0, n)
-	var listeners []net.Listener
-	defer func() {
-		for _, l := range listeners {
-			l.Close()
-		}
-	}()
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		listeners = append(listeners, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
-}
-
-// limitedBuffer is a goroutine-safe writer keeping the first limit bytes.
-type limitedBuffer struct {
-	mu        sync.Mutex
-	buf       bytes.Buffer
-	limit     int
-	truncated bool
-}
-
-func (b *limitedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if room := b.limit - b.buf.Len(); room < len(p) {
-		b.truncated = true
-		if room > 0 {
-			b.buf.Write(p[:room])
-		}
-	} else {
-		b.buf.Write(p)
-	}
-	return len(p), nil
-}
-
-func (b *limitedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.truncated {
-		return b.buf.String() + "\n[... output truncated ...]"
-	}
-	return b.buf.String()
 }

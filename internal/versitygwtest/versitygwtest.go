@@ -28,23 +28,17 @@
 package versitygwtest
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/polystore/polystore/internal/testproc"
 	"github.com/polystore/polystore/internal/toolcache"
 )
 
@@ -63,12 +57,9 @@ const (
 )
 
 const (
-	readyTimeout   = 60 * time.Second
-	pollInterval   = 50 * time.Millisecond
-	stopGrace      = 10 * time.Second
-	startAttempts  = 3
-	maxOutputBytes = 64 << 10
-	healthPath     = "/polystore-health"
+	readyTimeout  = 60 * time.Second
+	startAttempts = 3
+	healthPath    = "/polystore-health"
 )
 
 // Server is a running versitygw listening on 127.0.0.1.
@@ -83,18 +74,18 @@ type Server struct {
 	// bucket.
 	DataDir string
 
-	cmd      *exec.Cmd
-	exited   chan struct{}
-	waitErr  error
-	output   *limitedBuffer
-	stopOnce sync.Once
+	proc *testproc.Proc
 }
 
 // Output returns what the server has written so far (the first 64 KiB).
-func (s *Server) Output() string { return s.output.String() }
+func (s *Server) Output() string { return s.proc.Output() }
 
 // PID returns the server process's id.
-func (s *Server) PID() int { return s.cmd.Process.Pid }
+func (s *Server) PID() int { return s.proc.PID() }
+
+// stop ends the server (SIGTERM, then SIGKILL after a grace period) and
+// waits for it. It is safe to call more than once.
+func (s *Server) stop() error { return s.proc.Stop() }
 
 // Start launches a new versitygw with empty directories, stopped when t
 // and its subtests finish. It installs versitygw first if needed. On
@@ -152,25 +143,10 @@ func ensureBinary(logf func(string, ...any)) (string, error) { return tool.Ensur
 // launch starts versitygw on dir and waits until it answers. A port taken
 // between picking and binding makes it try again with another.
 func launch(bin, dir string) (*Server, error) {
-	var lastErr error
-	for attempt := 0; attempt < startAttempts; attempt++ {
-		srv, err := launchOnce(bin, filepath.Join(dir, "attempt-"+strconv.Itoa(attempt)))
-		if err == nil {
-			return srv, nil
-		}
-		lastErr = err
-		var be *bindError
-		if !errors.As(err, &be) {
-			return nil, err
-		}
-	}
-	return nil, lastErr
+	return testproc.Retry(startAttempts, func(attempt int) (*Server, error) {
+		return launchOnce(bin, filepath.Join(dir, "attempt-"+strconv.Itoa(attempt)))
+	})
 }
-
-type bindError struct{ err error }
-
-func (e *bindError) Error() string { return e.err.Error() }
-func (e *bindError) Unwrap() error { return e.err }
 
 // env is the server's environment: the test process's, without any
 // VGW_* or ROOT_* variable that could turn on a connection elsewhere or
@@ -202,7 +178,6 @@ func launchOnce(bin, dir string) (*Server, error) {
 	}
 	srv := &Server{
 		URL: "http://" + addr, Addr: addr, AccessKey: AccessKey, SecretKey: SecretKey, Region: Region, DataDir: dataDir,
-		exited: make(chan struct{}), output: &limitedBuffer{limit: maxOutputBytes},
 	}
 	cmd := exec.Command(bin,
 		"--port", addr,
@@ -213,112 +188,19 @@ func launchOnce(bin, dir string) (*Server, error) {
 		"--quiet",
 		"posix", "--versioning-dir", versionDir, dataDir)
 	cmd.Env = env()
-	cmd.Stdout, cmd.Stderr = srv.output, srv.output
-	if err := cmd.Start(); err != nil {
+	if srv.proc, err = testproc.Start(cmd); err != nil {
 		return nil, fmt.Errorf("versitygwtest: starting %s: %w", bin, err)
 	}
-	srv.cmd = cmd
-	go func() {
-		srv.waitErr = cmd.Wait()
-		close(srv.exited)
-	}()
-	if err := srv.waitReady(); err != nil {
+	if err := srv.proc.WaitReady(srv.URL+healthPath, readyTimeout); err != nil {
 		if stopErr := srv.stop(); stopErr != nil {
 			err = fmt.Errorf("%w (stopping it: %v)", err, stopErr)
 		}
 		out := srv.Output()
 		err = fmt.Errorf("versitygwtest: versitygw on %s did not become ready: %w\n--- versitygw output ---\n%s", addr, err, out)
 		if strings.Contains(out, "address already in use") {
-			return nil, &bindError{err}
+			return nil, &testproc.BindError{Err: err}
 		}
 		return nil, err
 	}
 	return srv, nil
-}
-
-// waitReady polls the health endpoint until it answers 200, the process
-// exits or the deadline passes.
-func (s *Server) waitReady() error {
-	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
-	defer cancel()
-	client := &http.Client{Timeout: 2 * time.Second}
-	ticker := time.NewTicker(pollInterval)
-	defer ticker.Stop()
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+healthPath, nil)
-		if err != nil {
-			return err
-		}
-		if resp, err := client.Do(req); err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-s.exited:
-			return fmt.Errorf("process exited early: %v", s.waitErr)
-		case <-ctx.Done():
-			return fmt.Errorf("not ready after %v", readyTimeout)
-		case <-ticker.C:
-		}
-	}
-}
-
-// stop ends the server (SIGTERM, then SIGKILL after a grace period) and
-// waits for it. It is safe to call more than once.
-func (s *Server) stop() error {
-	var err error
-	s.stopOnce.Do(func() {
-		select {
-		case <-s.exited:
-			return
-		default:
-		}
-		if e := s.cmd.Process.Signal(syscall.SIGTERM); e != nil && !errors.Is(e, os.ErrProcessDone) {
-			err = e
-		}
-		timer := time.NewTimer(stopGrace)
-		defer timer.Stop()
-		select {
-		case <-s.exited:
-		case <-timer.C:
-			err = errors.New("did not exit after SIGTERM; killed")
-			s.cmd.Process.Kill()
-			<-s.exited
-		}
-	})
-	return err
-}
-
-// limitedBuffer is a goroutine-safe writer keeping the first limit bytes.
-type limitedBuffer struct {
-	mu        sync.Mutex
-	buf       bytes.Buffer
-	limit     int
-	truncated bool
-}
-
-func (b *limitedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if room := b.limit - b.buf.Len(); room < len(p) {
-		b.truncated = true
-		if room > 0 {
-			b.buf.Write(p[:room])
-		}
-	} else {
-		b.buf.Write(p)
-	}
-	return len(p), nil
-}
-
-func (b *limitedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.truncated {
-		return b.buf.String() + "\n[... output truncated ...]"
-	}
-	return b.buf.String()
 }
