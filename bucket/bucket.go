@@ -36,6 +36,7 @@ import (
 	"strings"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 // Client runs bucket operations. It is cheap to create and safe for
@@ -149,7 +150,7 @@ func validateCreate(d *client.Dialect, in *CreateInput) error {
 	return nil
 }
 
-var createOp = client.Op[CreateInput, CreateOutput]{
+var createOp = opkit.Op[CreateInput, CreateOutput]{
 	Name:       "CreateBucket",
 	Idempotent: true,
 	Validate:   validateCreate,
@@ -211,7 +212,7 @@ var createOp = client.Op[CreateInput, CreateOutput]{
 // ibm-service-instance-id, and StorageClass, ObjectLock and KeyProtect set
 // the provisioning code and the ibm-sse-kp-* and object-lock headers.
 func (c *Client) Create(ctx context.Context, in *CreateInput, optFns ...func(*client.Options)) (*CreateOutput, error) {
-	return client.Invoke(ctx, c.c, &createOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &createOp, in, optFns...)
 }
 
 // HeadInput is the input of Head.
@@ -227,7 +228,7 @@ type HeadOutput struct {
 	RequestID string
 }
 
-var headOp = client.Op[HeadInput, HeadOutput]{
+var headOp = opkit.Op[HeadInput, HeadOutput]{
 	Name:       "HeadBucket",
 	Idempotent: true,
 	Validate:   func(d *client.Dialect, in *HeadInput) error { return d.CheckBucket(in.Bucket) },
@@ -245,7 +246,7 @@ var headOp = client.Op[HeadInput, HeadOutput]{
 // Head checks that a bucket exists and is accessible: a missing bucket is
 // an error matching client.ErrNotFound.
 func (c *Client) Head(ctx context.Context, in *HeadInput, optFns ...func(*client.Options)) (*HeadOutput, error) {
-	return client.Invoke(ctx, c.c, &headOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &headOp, in, optFns...)
 }
 
 // DeleteInput is the input of Delete.
@@ -260,7 +261,7 @@ type DeleteOutput struct {
 	RequestID string
 }
 
-var deleteOp = client.Op[DeleteInput, DeleteOutput]{
+var deleteOp = opkit.Op[DeleteInput, DeleteOutput]{
 	Name:       "DeleteBucket",
 	Idempotent: true,
 	Validate:   func(d *client.Dialect, in *DeleteInput) error { return d.CheckBucket(in.Bucket) },
@@ -277,5 +278,5 @@ var deleteOp = client.Op[DeleteInput, DeleteOutput]{
 // Delete deletes an empty bucket. A bucket that still holds objects is an
 // error matching client.ErrConflict.
 func (c *Client) Delete(ctx context.Context, in *DeleteInput, optFns ...func(*client.Options)) (*DeleteOutput, error) {
-	return client.Invoke(ctx, c.c, &deleteOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &deleteOp, in, optFns...)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 // GetLocationInput is the input of GetLocation.
@@ -35,7 +36,7 @@ type jsonStats struct {
 	Location string `json:"location"`
 }
 
-var getLocationOp = client.Op[GetLocationInput, GetLocationOutput]{
+var getLocationOp = opkit.Op[GetLocationInput, GetLocationOutput]{
 	Name:       "GetBucketLocation",
 	Idempotent: true,
 	Validate:   func(d *client.Dialect, in *GetLocationInput) error { return checkBucket(d, in.Bucket) },
@@ -72,7 +73,7 @@ var getLocationOp = client.Op[GetLocationInput, GetLocationOutput]{
 // zone) a bucket lives in: S3, IBM and COS GET ?location; QingStor GET
 // ?stats, whose answer names the zone.
 func (c *Client) GetLocation(ctx context.Context, in *GetLocationInput, optFns ...func(*client.Options)) (*GetLocationOutput, error) {
-	return client.Invoke(ctx, c.c, &getLocationOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &getLocationOp, in, optFns...)
 }
 
 // PutPolicyInput is the input of PutPolicy.
@@ -120,7 +121,7 @@ type DeletePolicyOutput struct {
 // policyFeature is bucket policies; IBM has none (IAM policies instead).
 var policyFeature = feature{"bucket policies", func(w *client.BucketWire) bool { return w.Policy.Supported }}
 
-var putPolicyOp = client.Op[PutPolicyInput, PutPolicyOutput]{
+var putPolicyOp = opkit.Op[PutPolicyInput, PutPolicyOutput]{
 	Name:       "PutBucketPolicy",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *PutPolicyInput) error {
@@ -156,10 +157,10 @@ var putPolicyOp = client.Op[PutPolicyInput, PutPolicyOutput]{
 // client.ErrNotSupported before any request, as are GetPolicy and
 // DeletePolicy.
 func (c *Client) PutPolicy(ctx context.Context, in *PutPolicyInput, optFns ...func(*client.Options)) (*PutPolicyOutput, error) {
-	return client.Invoke(ctx, c.c, &putPolicyOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &putPolicyOp, in, optFns...)
 }
 
-var getPolicyOp = client.Op[GetPolicyInput, GetPolicyOutput]{
+var getPolicyOp = opkit.Op[GetPolicyInput, GetPolicyOutput]{
 	Name:       "GetBucketPolicy",
 	Idempotent: true,
 	Validate:   func(d *client.Dialect, in *GetPolicyInput) error { return policyFeature.check(d, in.Bucket) },
@@ -206,7 +207,7 @@ func emptyPolicy(doc, key string) bool {
 // error matching client.ErrNotFound in every dialect (also where the
 // service answers with an empty statement list).
 func (c *Client) GetPolicy(ctx context.Context, in *GetPolicyInput, optFns ...func(*client.Options)) (*GetPolicyOutput, error) {
-	out, err := client.Invoke(ctx, c.c, &getPolicyOp, in, optFns...)
+	out, err := opkit.Call(ctx, c.c, &getPolicyOp, in, optFns...)
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +217,7 @@ func (c *Client) GetPolicy(ctx context.Context, in *GetPolicyInput, optFns ...fu
 	return out, nil
 }
 
-var deletePolicyOp = client.Op[DeletePolicyInput, DeletePolicyOutput]{
+var deletePolicyOp = opkit.Op[DeletePolicyInput, DeletePolicyOutput]{
 	Name:       "DeleteBucketPolicy",
 	Idempotent: true,
 	Validate:   func(d *client.Dialect, in *DeletePolicyInput) error { return policyFeature.check(d, in.Bucket) },
@@ -232,5 +233,5 @@ var deletePolicyOp = client.Op[DeletePolicyInput, DeletePolicyOutput]{
 
 // DeletePolicy removes a bucket's access policy.
 func (c *Client) DeletePolicy(ctx context.Context, in *DeletePolicyInput, optFns ...func(*client.Options)) (*DeletePolicyOutput, error) {
-	return client.Invoke(ctx, c.c, &deletePolicyOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &deletePolicyOp, in, optFns...)
 }

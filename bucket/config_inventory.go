@@ -313,7 +313,7 @@ var putInventoryOp = configOp[PutInventoryInput, PutInventoryOutput]{
 // bucket (S3, IBM: PUT ?inventory&id=). Other dialects refuse it with
 // client.ErrNotSupported.
 func (c *Client) PutInventory(ctx context.Context, in *PutInventoryInput, optFns ...func(*client.Options)) (*PutInventoryOutput, error) {
-	return client.Invoke(ctx, c.c, &putInventoryOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &putInventoryOp, in, optFns...)
 }
 
 var getInventoryOp = configOp[GetInventoryInput, GetInventoryOutput]{
@@ -355,7 +355,7 @@ var deleteInventoryOp = configOp[DeleteInventoryInput, DeleteInventoryOutput]{
 
 // DeleteInventory removes one inventory configuration.
 func (c *Client) DeleteInventory(ctx context.Context, in *DeleteInventoryInput, optFns ...func(*client.Options)) (*DeleteInventoryOutput, error) {
-	return client.Invoke(ctx, c.c, &deleteInventoryOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &deleteInventoryOp, in, optFns...)
 }
 
 var listInventoriesOp = configOp[ListInventoriesInput, InventoriesPage]{
@@ -382,7 +382,7 @@ var listInventoriesOp = configOp[ListInventoriesInput, InventoriesPage]{
 // ListInventoriesPage returns one page of a bucket's inventory
 // configurations (GET ?inventory, continued by continuation-token).
 func (c *Client) ListInventoriesPage(ctx context.Context, in *ListInventoriesInput, optFns ...func(*client.Options)) (*InventoriesPage, error) {
-	return client.Invoke(ctx, c.c, &listInventoriesOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &listInventoriesOp, in, optFns...)
 }
 
 // ListInventories iterates over a bucket's inventory configurations, one

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 // LifecycleStatus says whether a lifecycle rule is applied.
@@ -550,7 +551,7 @@ var putLifecycleOp = configOp[PutLifecycleInput, PutLifecycleOutput]{
 // (which they require), QingStor with its JSON {"rule": [...]}. The rules
 // are checked against the dialect's limits before anything is sent.
 func (c *Client) PutLifecycle(ctx context.Context, in *PutLifecycleInput, optFns ...func(*client.Options)) (*PutLifecycleOutput, error) {
-	return client.Invoke(ctx, c.c, &putLifecycleOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &putLifecycleOp, in, optFns...)
 }
 
 var getLifecycleOp = configOp[GetLifecycleInput, GetLifecycleOutput]{
@@ -590,5 +591,5 @@ var deleteLifecycleOp = configOp[DeleteLifecycleInput, DeleteLifecycleOutput]{
 
 // DeleteLifecycle removes a bucket's lifecycle configuration.
 func (c *Client) DeleteLifecycle(ctx context.Context, in *DeleteLifecycleInput, optFns ...func(*client.Options)) (*DeleteLifecycleOutput, error) {
-	return client.Invoke(ctx, c.c, &deleteLifecycleOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &deleteLifecycleOp, in, optFns...)
 }

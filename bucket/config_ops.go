@@ -50,8 +50,8 @@ type configOp[In, Out any] struct {
 	requestID func(out *Out) *string
 }
 
-func (s configOp[In, Out]) op() client.Op[In, Out] {
-	return client.Op[In, Out]{
+func (s configOp[In, Out]) op() opkit.Op[In, Out] {
+	return opkit.Op[In, Out]{
 		Name:       s.name,
 		Idempotent: true,
 		Validate: func(d *client.Dialect, in *In) error {
@@ -84,8 +84,8 @@ func (s configOp[In, Out]) op() client.Op[In, Out] {
 // no configuration (some services answer 200 with an empty document) as
 // an error matching client.ErrNotFound, as the services that answer 404
 // do.
-func getConfig[In, Out any](ctx context.Context, c *Client, op *client.Op[In, Out], in *In, optFns []func(*client.Options), empty func(*Out) bool, what string) (*Out, error) {
-	out, err := client.Invoke(ctx, c.c, op, in, optFns...)
+func getConfig[In, Out any](ctx context.Context, c *Client, op *opkit.Op[In, Out], in *In, optFns []func(*client.Options), empty func(*Out) bool, what string) (*Out, error) {
+	out, err := opkit.Call(ctx, c.c, op, in, optFns...)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 // PutMirrorInput is the input of PutMirror.
@@ -87,7 +88,7 @@ var putMirrorOp = configOp[PutMirrorInput, PutMirrorOutput]{
 // from the bucket are fetched from SourceSite on first access (PUT
 // ?mirror). Other dialects refuse it with client.ErrNotSupported.
 func (c *Client) PutMirror(ctx context.Context, in *PutMirrorInput, optFns ...func(*client.Options)) (*PutMirrorOutput, error) {
-	return client.Invoke(ctx, c.c, &putMirrorOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &putMirrorOp, in, optFns...)
 }
 
 var getMirrorOp = configOp[GetMirrorInput, GetMirrorOutput]{
@@ -119,7 +120,7 @@ var deleteMirrorOp = configOp[DeleteMirrorInput, DeleteMirrorOutput]{
 
 // DeleteMirror removes a QingStor bucket's external mirror.
 func (c *Client) DeleteMirror(ctx context.Context, in *DeleteMirrorInput, optFns ...func(*client.Options)) (*DeleteMirrorOutput, error) {
-	return client.Invoke(ctx, c.c, &deleteMirrorOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &deleteMirrorOp, in, optFns...)
 }
 
 // GetStatsInput is the input of GetStats.
@@ -161,7 +162,7 @@ type jsonBucketStats struct {
 	Size     int64    `json:"size"`
 }
 
-var getStatsOp = client.Op[GetStatsInput, GetStatsOutput]{
+var getStatsOp = opkit.Op[GetStatsInput, GetStatsOutput]{
 	Name:       "GetBucketStatistics",
 	Idempotent: true,
 	Validate:   func(d *client.Dialect, in *GetStatsInput) error { return statsFeature.check(d, in.Bucket) },
@@ -185,5 +186,5 @@ var getStatsOp = client.Op[GetStatsInput, GetStatsOutput]{
 // URL, creation time, state, object count and bytes stored. Other
 // dialects refuse it with client.ErrNotSupported.
 func (c *Client) GetStats(ctx context.Context, in *GetStatsInput, optFns ...func(*client.Options)) (*GetStatsOutput, error) {
-	return client.Invoke(ctx, c.c, &getStatsOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &getStatsOp, in, optFns...)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 // ProtectionStatus is the state of an IBM bucket protection
@@ -139,7 +140,7 @@ var putProtectionOp = configOp[PutProtectionInput, PutProtectionOutput]{
 // before anything is sent. Other dialects refuse it with
 // client.ErrNotSupported.
 func (c *Client) PutProtection(ctx context.Context, in *PutProtectionInput, optFns ...func(*client.Options)) (*PutProtectionOutput, error) {
-	return client.Invoke(ctx, c.c, &putProtectionOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &putProtectionOp, in, optFns...)
 }
 
 var getProtectionOp = configOp[GetProtectionInput, GetProtectionOutput]{
@@ -305,7 +306,7 @@ var putObjectLockOp = configOp[PutObjectLockInput, PutObjectLockOutput]{
 // Years, are checked before anything is sent. Other dialects refuse it
 // with client.ErrNotSupported.
 func (c *Client) PutObjectLock(ctx context.Context, in *PutObjectLockInput, optFns ...func(*client.Options)) (*PutObjectLockOutput, error) {
-	return client.Invoke(ctx, c.c, &putObjectLockOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &putObjectLockOp, in, optFns...)
 }
 
 var getObjectLockOp = configOp[GetObjectLockInput, GetObjectLockOutput]{

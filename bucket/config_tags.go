@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 // Tag is one key-value tag of a bucket.
@@ -118,7 +119,7 @@ var putTaggingOp = configOp[PutTaggingInput, PutTaggingOutput]{
 // Content-MD5 both require). Other dialects refuse it with
 // client.ErrNotSupported.
 func (c *Client) PutTagging(ctx context.Context, in *PutTaggingInput, optFns ...func(*client.Options)) (*PutTaggingOutput, error) {
-	return client.Invoke(ctx, c.c, &putTaggingOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &putTaggingOp, in, optFns...)
 }
 
 var getTaggingOp = configOp[GetTaggingInput, GetTaggingOutput]{
@@ -152,7 +153,7 @@ var deleteTaggingOp = configOp[DeleteTaggingInput, DeleteTaggingOutput]{
 
 // DeleteTagging removes a bucket's tags.
 func (c *Client) DeleteTagging(ctx context.Context, in *DeleteTaggingInput, optFns ...func(*client.Options)) (*DeleteTaggingOutput, error) {
-	return client.Invoke(ctx, c.c, &deleteTaggingOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &deleteTaggingOp, in, optFns...)
 }
 
 // RefererType says whether a referer list allows or blocks its domains.
@@ -271,7 +272,7 @@ var putRefererOp = configOp[PutRefererInput, PutRefererOutput]{
 // false to turn it off. Other dialects refuse it with
 // client.ErrNotSupported.
 func (c *Client) PutReferer(ctx context.Context, in *PutRefererInput, optFns ...func(*client.Options)) (*PutRefererOutput, error) {
-	return client.Invoke(ctx, c.c, &putRefererOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &putRefererOp, in, optFns...)
 }
 
 var getRefererOp = configOp[GetRefererInput, GetRefererOutput]{
@@ -423,7 +424,7 @@ var putEncryptionOp = configOp[PutEncryptionInput, PutEncryptionOutput]{
 // ?encryption). Other dialects refuse it with client.ErrNotSupported
 // (IBM chooses Key Protect encryption at creation: CreateInput.KeyProtect).
 func (c *Client) PutEncryption(ctx context.Context, in *PutEncryptionInput, optFns ...func(*client.Options)) (*PutEncryptionOutput, error) {
-	return client.Invoke(ctx, c.c, &putEncryptionOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &putEncryptionOp, in, optFns...)
 }
 
 var getEncryptionOp = configOp[GetEncryptionInput, GetEncryptionOutput]{
@@ -461,5 +462,5 @@ var deleteEncryptionOp = configOp[DeleteEncryptionInput, DeleteEncryptionOutput]
 
 // DeleteEncryption removes a bucket's default encryption.
 func (c *Client) DeleteEncryption(ctx context.Context, in *DeleteEncryptionInput, optFns ...func(*client.Options)) (*DeleteEncryptionOutput, error) {
-	return client.Invoke(ctx, c.c, &deleteEncryptionOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &deleteEncryptionOp, in, optFns...)
 }

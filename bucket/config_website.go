@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 // WebsiteProtocol is the scheme of a website redirect.
@@ -319,7 +320,7 @@ var putWebsiteOp = configOp[PutWebsiteInput, PutWebsiteOutput]{
 // PutWebsite replaces a bucket's static website configuration (S3, IBM:
 // PUT ?website). Other dialects refuse it with client.ErrNotSupported.
 func (c *Client) PutWebsite(ctx context.Context, in *PutWebsiteInput, optFns ...func(*client.Options)) (*PutWebsiteOutput, error) {
-	return client.Invoke(ctx, c.c, &putWebsiteOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &putWebsiteOp, in, optFns...)
 }
 
 var getWebsiteOp = configOp[GetWebsiteInput, GetWebsiteOutput]{
@@ -352,7 +353,7 @@ var deleteWebsiteOp = configOp[DeleteWebsiteInput, DeleteWebsiteOutput]{
 
 // DeleteWebsite removes a bucket's static website configuration.
 func (c *Client) DeleteWebsite(ctx context.Context, in *DeleteWebsiteInput, optFns ...func(*client.Options)) (*DeleteWebsiteOutput, error) {
-	return client.Invoke(ctx, c.c, &deleteWebsiteOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &deleteWebsiteOp, in, optFns...)
 }
 
 // PublicAccessBlock blocks public access to a bucket (S3, IBM). IBM takes
@@ -455,7 +456,7 @@ var putPublicAccessBlockOp = configOp[PutPublicAccessBlockInput, PutPublicAccess
 // RestrictPublicBuckets with client.ErrNotSupported; other dialects
 // refuse the operation.
 func (c *Client) PutPublicAccessBlock(ctx context.Context, in *PutPublicAccessBlockInput, optFns ...func(*client.Options)) (*PutPublicAccessBlockOutput, error) {
-	return client.Invoke(ctx, c.c, &putPublicAccessBlockOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &putPublicAccessBlockOp, in, optFns...)
 }
 
 var getPublicAccessBlockOp = configOp[GetPublicAccessBlockInput, GetPublicAccessBlockOutput]{
@@ -479,7 +480,7 @@ var getPublicAccessBlockOp = configOp[GetPublicAccessBlockInput, GetPublicAccess
 // GetPublicAccessBlock returns a bucket's public access block. A bucket
 // without one is an error matching client.ErrNotFound.
 func (c *Client) GetPublicAccessBlock(ctx context.Context, in *GetPublicAccessBlockInput, optFns ...func(*client.Options)) (*GetPublicAccessBlockOutput, error) {
-	return client.Invoke(ctx, c.c, &getPublicAccessBlockOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &getPublicAccessBlockOp, in, optFns...)
 }
 
 var deletePublicAccessBlockOp = configOp[DeletePublicAccessBlockInput, DeletePublicAccessBlockOutput]{
@@ -490,5 +491,5 @@ var deletePublicAccessBlockOp = configOp[DeletePublicAccessBlockInput, DeletePub
 
 // DeletePublicAccessBlock removes a bucket's public access block.
 func (c *Client) DeletePublicAccessBlock(ctx context.Context, in *DeletePublicAccessBlockInput, optFns ...func(*client.Options)) (*DeletePublicAccessBlockOutput, error) {
-	return client.Invoke(ctx, c.c, &deletePublicAccessBlockOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &deletePublicAccessBlockOp, in, optFns...)
 }

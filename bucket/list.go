@@ -421,7 +421,7 @@ func validateList(d *client.Dialect, in *ListObjectsInput) error {
 }
 
 // listV1Op is S3 ListObjects (v1), COS GET Bucket and QingStor GET Bucket.
-var listV1Op = client.Op[ListObjectsInput, ObjectsPage]{
+var listV1Op = opkit.Op[ListObjectsInput, ObjectsPage]{
 	Name:       "ListObjects",
 	Idempotent: true,
 	Validate:   validateList,
@@ -446,7 +446,7 @@ var listV1Op = client.Op[ListObjectsInput, ObjectsPage]{
 }
 
 // listV2Op is S3 ListObjectsV2.
-var listV2Op = client.Op[ListObjectsInput, ObjectsPage]{
+var listV2Op = opkit.Op[ListObjectsInput, ObjectsPage]{
 	Name:       "ListObjectsV2",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *ListObjectsInput) error {
@@ -564,7 +564,7 @@ func (c *Client) ListObjectsPage(ctx context.Context, in *ListObjectsInput, optF
 	if v2 {
 		op = &listV2Op
 	}
-	out, err := client.Invoke(ctx, c.c, op, in, optFns...)
+	out, err := opkit.Call(ctx, c.c, op, in, optFns...)
 	if err != nil {
 		return nil, err
 	}

@@ -107,7 +107,7 @@ func offsetPageSize(w client.ServiceListWire, n int) int {
 	return w.MaxPageSize
 }
 
-var listBucketsOp = client.Op[ListBucketsInput, BucketsPage]{
+var listBucketsOp = opkit.Op[ListBucketsInput, BucketsPage]{
 	Name:       "ListBuckets",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *ListBucketsInput) error {
@@ -225,7 +225,7 @@ func (c *Client) ListBucketsPage(ctx context.Context, in *ListBucketsInput, optF
 			}
 		})
 	}
-	out, err := client.Invoke(ctx, c.c, &listBucketsOp, in, optFns...)
+	out, err := opkit.Call(ctx, c.c, &listBucketsOp, in, optFns...)
 	if err != nil {
 		return nil, err
 	}
@@ -329,7 +329,7 @@ type jsonLocations struct {
 	} `json:"locations"`
 }
 
-var listLocationsOp = client.Op[ListLocationsInput, ListLocationsOutput]{
+var listLocationsOp = opkit.Op[ListLocationsInput, ListLocationsOutput]{
 	Name:       "ListLocations",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *ListLocationsInput) error {
@@ -372,5 +372,5 @@ func (c *Client) ListLocations(ctx context.Context, in *ListLocationsInput, optF
 			}
 		})
 	}
-	return client.Invoke(ctx, c.c, &listLocationsOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &listLocationsOp, in, optFns...)
 }

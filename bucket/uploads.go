@@ -106,7 +106,7 @@ type jsonUpload struct {
 	StorageClass string   `json:"storage_class"`
 }
 
-var listUploadsOp = client.Op[ListMultipartUploadsInput, UploadsPage]{
+var listUploadsOp = opkit.Op[ListMultipartUploadsInput, UploadsPage]{
 	Name:       "ListMultipartUploads",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *ListMultipartUploadsInput) error {
@@ -176,7 +176,7 @@ var listUploadsOp = client.Op[ListMultipartUploadsInput, UploadsPage]{
 // in progress (GET ?uploads, paged by key-marker/upload-id-marker;
 // QingStor key_marker/upload_id_marker).
 func (c *Client) ListMultipartUploadsPage(ctx context.Context, in *ListMultipartUploadsInput, optFns ...func(*client.Options)) (*UploadsPage, error) {
-	out, err := client.Invoke(ctx, c.c, &listUploadsOp, in, optFns...)
+	out, err := opkit.Call(ctx, c.c, &listUploadsOp, in, optFns...)
 	if err != nil {
 		return nil, err
 	}

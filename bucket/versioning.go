@@ -85,7 +85,7 @@ func needVersioning(d *client.Dialect, bucket, field string) error {
 	return nil
 }
 
-var putVersioningOp = client.Op[PutVersioningInput, PutVersioningOutput]{
+var putVersioningOp = opkit.Op[PutVersioningInput, PutVersioningOutput]{
 	Name:       "PutBucketVersioning",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *PutVersioningInput) error {
@@ -117,10 +117,10 @@ var putVersioningOp = client.Op[PutVersioningInput, PutVersioningOutput]{
 
 // PutVersioning enables or suspends versioning on a bucket.
 func (c *Client) PutVersioning(ctx context.Context, in *PutVersioningInput, optFns ...func(*client.Options)) (*PutVersioningOutput, error) {
-	return client.Invoke(ctx, c.c, &putVersioningOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &putVersioningOp, in, optFns...)
 }
 
-var getVersioningOp = client.Op[GetVersioningInput, GetVersioningOutput]{
+var getVersioningOp = opkit.Op[GetVersioningInput, GetVersioningOutput]{
 	Name:       "GetBucketVersioning",
 	Idempotent: true,
 	Validate:   func(d *client.Dialect, in *GetVersioningInput) error { return needVersioning(d, in.Bucket, "Dialect") },
@@ -166,7 +166,7 @@ func versioningStatus(w *client.VersioningWire, status string) VersioningStatus 
 
 // GetVersioning returns a bucket's versioning state.
 func (c *Client) GetVersioning(ctx context.Context, in *GetVersioningInput, optFns ...func(*client.Options)) (*GetVersioningOutput, error) {
-	return client.Invoke(ctx, c.c, &getVersioningOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &getVersioningOp, in, optFns...)
 }
 
 // ListObjectVersionsInput is the input of ListObjectVersions and
@@ -292,7 +292,7 @@ func markerQuery(w client.MarkerListWire, r *client.Request, bucket, prefix, del
 	}
 }
 
-var listVersionsOp = client.Op[ListObjectVersionsInput, VersionsPage]{
+var listVersionsOp = opkit.Op[ListObjectVersionsInput, VersionsPage]{
 	Name:       "ListObjectVersions",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *ListObjectVersionsInput) error {
@@ -375,7 +375,7 @@ var listVersionsOp = client.Op[ListObjectVersionsInput, VersionsPage]{
 // QingStor GET ?versions with version_id). Dialects without
 // client.FeatureVersioning refuse it with client.ErrNotSupported.
 func (c *Client) ListObjectVersionsPage(ctx context.Context, in *ListObjectVersionsInput, optFns ...func(*client.Options)) (*VersionsPage, error) {
-	out, err := client.Invoke(ctx, c.c, &listVersionsOp, in, optFns...)
+	out, err := opkit.Call(ctx, c.c, &listVersionsOp, in, optFns...)
 	if err != nil {
 		return nil, err
 	}

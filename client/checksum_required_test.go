@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/smithy-go/middleware"
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 // headerRecorder is an httptest server on 127.0.0.1 that answers 200 and keeps
@@ -58,8 +59,8 @@ type rawIn struct {
 
 // rawOp returns an operation named name that sends in's body and
 // headers in a PUT to /bucket/key.
-func rawOp(name string) *client.Op[rawIn, struct{}] {
-	return &client.Op[rawIn, struct{}]{
+func rawOp(name string) *opkit.Op[rawIn, struct{}] {
+	return &opkit.Op[rawIn, struct{}]{
 		Name:       name,
 		Idempotent: true,
 		Serialize: func(_ *client.Dialect, _ *client.Options, in *rawIn, r *client.Request) error {
@@ -109,10 +110,10 @@ func TestChecksumRequiredEveryEntry(t *testing.T) {
 			t.Run(d.Name+"/"+op, func(t *testing.T) {
 				rec := newHeaderRecorder(t)
 				c := headerRecorderClient(t, d, rec)
-				if _, err := client.Invoke(ctx, c, rawOp(op), &rawIn{}); err != nil {
+				if _, err := opkit.Call(ctx, c, rawOp(op), &rawIn{}); err != nil {
 					t.Fatal(err)
 				}
-				if _, err := client.Invoke(ctx, c, rawOp(op), &rawIn{body: client.BytesBody(payload)}); err != nil {
+				if _, err := opkit.Call(ctx, c, rawOp(op), &rawIn{body: client.BytesBody(payload)}); err != nil {
 					t.Fatal(err)
 				}
 				reqs := rec.requests()
@@ -162,7 +163,7 @@ func TestChecksumRequiredKeepsIntegrityHeaders(t *testing.T) {
 			c := headerRecorderClient(t, d, rec)
 			h := http.Header{}
 			h.Set(tc.header, tc.value)
-			if _, err := client.Invoke(ctx, c, rawOp("PutBucketAcl"), &rawIn{body: client.BytesBody(payload), header: h}); err != nil {
+			if _, err := opkit.Call(ctx, c, rawOp("PutBucketAcl"), &rawIn{body: client.BytesBody(payload), header: h}); err != nil {
 				t.Fatal(err)
 			}
 			got := rec.requests()[0].header
@@ -233,7 +234,7 @@ func TestChecksumRequiredOneShotBody(t *testing.T) {
 			rec := newHeaderRecorder(t)
 			c := headerRecorderClient(t, d, rec)
 			body := client.StreamBody(strings.NewReader("one shot"), 8)
-			_, err := client.Invoke(ctx, c, rawOp(tc.op), &rawIn{body: body})
+			_, err := opkit.Call(ctx, c, rawOp(tc.op), &rawIn{body: body})
 			reqs := rec.requests()
 			if tc.need == client.ChecksumIfReplayable {
 				if err != nil {
@@ -268,13 +269,13 @@ func TestChecksumRequiredOnlyListed(t *testing.T) {
 	if client.S3.ChecksumNeedOf("PutObject") != client.ChecksumOptional {
 		t.Fatal("S3 lists PutObject; pick another unlisted operation")
 	}
-	if _, err := client.Invoke(ctx, c, rawOp("PutObject"), &rawIn{body: client.BytesBody([]byte("x"))}); err != nil {
+	if _, err := opkit.Call(ctx, c, rawOp("PutObject"), &rawIn{body: client.BytesBody([]byte("x"))}); err != nil {
 		t.Fatal(err)
 	}
 	if got := rec.requests()[0].header.Get("Content-MD5"); got != "" {
 		t.Errorf("unlisted operation sent Content-MD5 %q", got)
 	}
-	p, err := client.Presign(ctx, c, rawOp("PutBucketAcl"), &rawIn{}, time.Hour)
+	p, err := opkit.Presign(ctx, c, rawOp("PutBucketAcl"), &rawIn{}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,7 +291,7 @@ func TestChecksumRequiredIsAStep(t *testing.T) {
 	rec := newHeaderRecorder(t)
 	c := headerRecorderClient(t, client.S3, rec)
 	removed := false
-	_, err := client.Invoke(ctx, c, rawOp("PutBucketAcl"), &rawIn{}, client.WithAPIOptions(func(s *middleware.Stack) error {
+	_, err := opkit.Call(ctx, c, rawOp("PutBucketAcl"), &rawIn{}, client.WithAPIOptions(func(s *middleware.Stack) error {
 		_, err := s.Serialize.Remove(client.StepChecksumRequired)
 		removed = err == nil
 		return err

@@ -194,13 +194,6 @@ func TestDecodeError(t *testing.T) {
 	}
 }
 
-func TestEncodeQuery(t *testing.T) {
-	got := EncodeQuery(url.Values{"b": {"x y+z"}, "a": {""}, "prefix": {"日/"}})
-	if want := "a&b=x%20y%2Bz&prefix=%E6%97%A5%2F"; got != want {
-		t.Errorf("got %s, want %s", got, want)
-	}
-}
-
 func readAll(t *testing.T, b *Body) string {
 	t.Helper()
 	r, err := b.reader()

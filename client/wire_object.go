@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/polystore/polystore/internal/httpheader"
+	"github.com/polystore/polystore/internal/protocol"
 )
 
 // ObjectWire holds the wire facts of object and multipart operations that
@@ -586,7 +587,7 @@ func (d *Dialect) CopySourceValue(region, bucket, key, versionID string) string 
 	if u, err := url.Parse(expand(d.Endpoint, bucket, region)); err == nil {
 		host = u.Host
 	}
-	v := strings.NewReplacer("{host}", host, "{bucket}", bucket, "{key}", EscapePath(key)).Replace(d.Object.CopySource)
+	v := strings.NewReplacer("{host}", host, "{bucket}", bucket, "{key}", protocol.EscapePath(key)).Replace(d.Object.CopySource)
 	if versionID != "" {
 		v += "?" + d.Params.VersionID + "=" + url.QueryEscape(versionID)
 	}

@@ -106,7 +106,7 @@ type initiateResult struct {
 	UploadID string `xml:"UploadId" json:"upload_id"`
 }
 
-var initiateOp = client.Op[InitiateInput, InitiateOutput]{
+var initiateOp = opkit.Op[InitiateInput, InitiateOutput]{
 	Name: "InitiateMultipartUpload",
 	// A retry after a lost answer can leave an unused upload behind;
 	// bucket lifecycle rules (AbortIncompleteMultipartUpload) clean those.
@@ -234,7 +234,7 @@ type UploadPartOutput struct {
 	RequestID  string
 }
 
-var uploadPartOp = client.Op[UploadPartInput, UploadPartOutput]{
+var uploadPartOp = opkit.Op[UploadPartInput, UploadPartOutput]{
 	Name:       "UploadPart",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *UploadPartInput) error {
@@ -402,7 +402,7 @@ type copyPartResult struct {
 	Checksums    []checksumXML `xml:",any" json:"-"`
 }
 
-var uploadPartCopyOp = client.Op[UploadPartCopyInput, UploadPartCopyOutput]{
+var uploadPartCopyOp = opkit.Op[UploadPartCopyInput, UploadPartCopyOutput]{
 	Name:       "UploadPartCopy",
 	Idempotent: true,
 	ErrorIn200: true,
@@ -624,7 +624,7 @@ type completeResult struct {
 	Checksums []checksumXML `xml:",any" json:"-"`
 }
 
-var completeOp = client.Op[CompleteInput, CompleteOutput]{
+var completeOp = opkit.Op[CompleteInput, CompleteOutput]{
 	Name:       "CompleteMultipartUpload",
 	Idempotent: true,
 	ErrorIn200: true,
@@ -810,7 +810,7 @@ type AbortInput struct {
 // AbortOutput is the result of Abort.
 type AbortOutput struct{ RequestID string }
 
-var abortOp = client.Op[AbortInput, AbortOutput]{
+var abortOp = opkit.Op[AbortInput, AbortOutput]{
 	Name:       "AbortMultipartUpload",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *AbortInput) error {
@@ -895,7 +895,7 @@ type listPartsPage struct {
 	limit int
 }
 
-var listPartsOp = client.Op[listPartsPage, ListPartsOutput]{
+var listPartsOp = opkit.Op[listPartsPage, ListPartsOutput]{
 	Name:       "ListParts",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *listPartsPage) error {

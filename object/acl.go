@@ -58,7 +58,7 @@ func checkACLSupported(d *client.Dialect, field string) error {
 	return nil
 }
 
-var getACLOp = client.Op[GetACLInput, GetACLOutput]{
+var getACLOp = opkit.Op[GetACLInput, GetACLOutput]{
 	Name:       "GetObjectAcl",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *GetACLInput) error {
@@ -143,7 +143,7 @@ type aclGrantXML struct {
 	Permission string `xml:"Permission"`
 }
 
-var putACLOp = client.Op[PutACLInput, PutACLOutput]{
+var putACLOp = opkit.Op[PutACLInput, PutACLOutput]{
 	Name:       "PutObjectAcl",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *PutACLInput) error {
@@ -218,5 +218,5 @@ var putACLOp = client.Op[PutACLInput, PutACLOutput]{
 // PutACL replaces an object's ACL. Dialects without object ACLs
 // (QingStor) fail with client.ErrNotSupported before any request.
 func (c *Client) PutACL(ctx context.Context, in *PutACLInput, optFns ...func(*client.Options)) (*PutACLOutput, error) {
-	return client.Invoke(ctx, c.c, &putACLOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &putACLOp, in, optFns...)
 }

@@ -90,7 +90,7 @@ type AppendOutput struct {
 	RequestID    string
 }
 
-var appendOp = client.Op[AppendInput, AppendOutput]{
+var appendOp = opkit.Op[AppendInput, AppendOutput]{
 	Name: "AppendObject",
 	// Not idempotent: a replayed append after a lost answer would fail
 	// with a position mismatch (or, worse, append twice).
@@ -156,7 +156,7 @@ var appendOp = client.Op[AppendInput, AppendOutput]{
 // dialects with client.FeatureAppend (COS, QingStor) have it; others fail
 // with client.ErrNotSupported before any request.
 func (c *Client) Append(ctx context.Context, in *AppendInput, optFns ...func(*client.Options)) (*AppendOutput, error) {
-	out, err := client.Invoke(ctx, c.c, &appendOp, in, optFns...)
+	out, err := opkit.Call(ctx, c.c, &appendOp, in, optFns...)
 	if err != nil {
 		var re *client.ResponseError
 		if errors.As(err, &re) {

@@ -86,7 +86,7 @@ type copyResult struct {
 	LastModified string `xml:"LastModified" json:"last_modified"`
 }
 
-var copyOp = client.Op[CopyInput, CopyOutput]{
+var copyOp = opkit.Op[CopyInput, CopyOutput]{
 	Name:       "CopyObject",
 	Idempotent: true,
 	ErrorIn200: true,
@@ -178,7 +178,7 @@ type MoveInput struct {
 // MoveOutput is the result of Move.
 type MoveOutput struct{ RequestID string }
 
-var moveOp = client.Op[MoveInput, MoveOutput]{
+var moveOp = opkit.Op[MoveInput, MoveOutput]{
 	Name:       "MoveObject",
 	Idempotent: false, // a replayed move finds its source gone
 	Validate: func(d *client.Dialect, in *MoveInput) error {
@@ -213,7 +213,7 @@ var moveOp = client.Op[MoveInput, MoveOutput]{
 // (QingStor) have it; others fail with client.ErrNotSupported before any
 // request.
 func (c *Client) Move(ctx context.Context, in *MoveInput, optFns ...func(*client.Options)) (*MoveOutput, error) {
-	return client.Invoke(ctx, c.c, &moveOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &moveOp, in, optFns...)
 }
 
 // FetchInput is the input of Fetch.
@@ -230,7 +230,7 @@ type FetchInput struct {
 // FetchOutput is the result of Fetch.
 type FetchOutput struct{ RequestID string }
 
-var fetchOp = client.Op[FetchInput, FetchOutput]{
+var fetchOp = opkit.Op[FetchInput, FetchOutput]{
 	Name:       "FetchObject",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *FetchInput) error {
@@ -267,5 +267,5 @@ var fetchOp = client.Op[FetchInput, FetchOutput]{
 // dialects with client.FeatureFetch (QingStor) have it; others fail with
 // client.ErrNotSupported before any request.
 func (c *Client) Fetch(ctx context.Context, in *FetchInput, optFns ...func(*client.Options)) (*FetchOutput, error) {
-	return client.Invoke(ctx, c.c, &fetchOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &fetchOp, in, optFns...)
 }

@@ -121,7 +121,7 @@ type deleteBatchOutput struct {
 	DeleteObjectsOutput
 }
 
-var deleteBatchOp = client.Op[deleteBatch, deleteBatchOutput]{
+var deleteBatchOp = opkit.Op[deleteBatch, deleteBatchOutput]{
 	Name:       "DeleteObjects",
 	Idempotent: true,
 	Serialize: func(d *client.Dialect, _ *client.Options, in *deleteBatch, r *client.Request) error {

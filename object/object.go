@@ -184,7 +184,7 @@ type PutOutput struct {
 	RequestID string
 }
 
-var putOp = client.Op[PutInput, PutOutput]{
+var putOp = opkit.Op[PutInput, PutOutput]{
 	Name:       "PutObject",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *PutInput) error {
@@ -458,7 +458,7 @@ type GetOutput struct {
 	uncompressed bool
 }
 
-var getOp = client.Op[GetInput, GetOutput]{
+var getOp = opkit.Op[GetInput, GetOutput]{
 	Name:       "GetObject",
 	Idempotent: true,
 	KeepBody:   true,
@@ -563,7 +563,7 @@ type HeadInput struct {
 // HeadOutput is the result of Head.
 type HeadOutput struct{ Attributes }
 
-var headOp = client.Op[HeadInput, HeadOutput]{
+var headOp = opkit.Op[HeadInput, HeadOutput]{
 	Name:       "HeadObject",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *HeadInput) error {
@@ -598,7 +598,7 @@ var headOp = client.Op[HeadInput, HeadOutput]{
 // object is an error matching client.ErrNotFound; conditions fail as in
 // Get.
 func (c *Client) Head(ctx context.Context, in *HeadInput, optFns ...func(*client.Options)) (*HeadOutput, error) {
-	return client.Invoke(ctx, c.c, &headOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &headOp, in, optFns...)
 }
 
 // DeleteInput is the input of Delete.
@@ -619,7 +619,7 @@ type DeleteOutput struct {
 	RequestID    string
 }
 
-var deleteOp = client.Op[DeleteInput, DeleteOutput]{
+var deleteOp = opkit.Op[DeleteInput, DeleteOutput]{
 	Name:       "DeleteObject",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *DeleteInput) error {
@@ -646,7 +646,7 @@ var deleteOp = client.Op[DeleteInput, DeleteOutput]{
 // Delete removes an object (or one version of it). Deleting a missing key
 // succeeds, as the services do.
 func (c *Client) Delete(ctx context.Context, in *DeleteInput, optFns ...func(*client.Options)) (*DeleteOutput, error) {
-	return client.Invoke(ctx, c.c, &deleteOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &deleteOp, in, optFns...)
 }
 
 // checkVersionID refuses a version id on a dialect without versioning.

@@ -36,7 +36,7 @@ type OptionsOutput struct {
 	RequestID string
 }
 
-var optionsOp = client.Op[OptionsInput, OptionsOutput]{
+var optionsOp = opkit.Op[OptionsInput, OptionsOutput]{
 	Name:       "OptionsObject",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *OptionsInput) error {
@@ -82,7 +82,7 @@ var optionsOp = client.Op[OptionsInput, OptionsOutput]{
 // (or a bucket without CORS rules) is an error matching
 // client.ErrAccessDenied (status 403).
 func (c *Client) Options(ctx context.Context, in *OptionsInput, optFns ...func(*client.Options)) (*OptionsOutput, error) {
-	return client.Invoke(ctx, c.c, &optionsOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &optionsOp, in, optFns...)
 }
 
 // splitList splits comma-separated header values.

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 // putOne runs one PutObject request. The body carries what
@@ -14,7 +15,7 @@ import (
 // (PutOutput.Verified), and a trailing checksum must be acknowledged.
 func (c *Client) putOne(ctx context.Context, in *PutInput, optFns []func(*client.Options)) (*PutOutput, error) {
 	if in == nil {
-		return client.Invoke(ctx, c.c, &putOp, in, optFns...)
+		return opkit.Call(ctx, c.c, &putOp, in, optFns...)
 	}
 	pb, err := c.c.PrepareBody(&client.BodyInput{
 		Op: putOp.Name, Body: in.Body, Size: in.Size, Integrity: in.Integrity,
@@ -26,14 +27,14 @@ func (c *Client) putOne(ctx context.Context, in *PutInput, optFns []func(*client
 	}
 	one := *in
 	one.prepared = pb
-	out, err := client.Invoke(ctx, c.c, &putOp, &one, optFns...)
+	out, err := opkit.Call(ctx, c.c, &putOp, &one, optFns...)
 	if err != nil {
 		fb := pb.Fallback(err)
 		if fb == nil {
 			return nil, err
 		}
 		pb, one.prepared = fb, fb
-		if out, err = client.Invoke(ctx, c.c, &putOp, &one, optFns...); err != nil {
+		if out, err = opkit.Call(ctx, c.c, &putOp, &one, optFns...); err != nil {
 			return nil, err
 		}
 	}
@@ -62,7 +63,7 @@ func (c *Client) getNegotiated(ctx context.Context, in *GetInput, optFns []func(
 		cp := *in
 		cp.noChecksumMode, in = true, &cp
 	}
-	out, err := client.Invoke(ctx, c.c, &getOp, in, optFns...)
+	out, err := opkit.Call(ctx, c.c, &getOp, in, optFns...)
 	if err == nil || in == nil {
 		return out, in, err
 	}
@@ -72,7 +73,7 @@ func (c *Client) getNegotiated(ctx context.Context, in *GetInput, optFns []func(
 	}
 	cp := *in
 	cp.noChecksumMode = true
-	if out, err = client.Invoke(ctx, c.c, &getOp, &cp, optFns...); err != nil {
+	if out, err = opkit.Call(ctx, c.c, &getOp, &cp, optFns...); err != nil {
 		return nil, in, err
 	}
 	c.c.RecordChecksumSupport(client.ChecksumSupportRefused, getOp.Name, "refused a GET with x-amz-checksum-mode, and took it without")

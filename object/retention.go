@@ -122,8 +122,8 @@ func checkRetentionTarget(d *client.Dialect, bucket, key string) error {
 }
 
 // legalHoldOp builds the POST ?legalHold&{param}={id} operation.
-func legalHoldOp[In, Out any](name string, param func(w *client.RetentionWire) string, fields func(in *In) (bucket, key, id string), rid func(out *Out) *string) client.Op[In, Out] {
-	return client.Op[In, Out]{
+func legalHoldOp[In, Out any](name string, param func(w *client.RetentionWire) string, fields func(in *In) (bucket, key, id string), rid func(out *Out) *string) opkit.Op[In, Out] {
+	return opkit.Op[In, Out]{
 		Name: name,
 		// Not retried: after a lost answer, a second add conflicts
 		// with the first and a second remove finds nothing.
@@ -162,7 +162,7 @@ var addLegalHoldOp = legalHoldOp[AddLegalHoldInput, AddLegalHoldOutput]("AddLega
 // object holds at most 100; a hold whose ID is already there is an error
 // matching client.ErrConflict.
 func (c *Client) AddLegalHold(ctx context.Context, in *AddLegalHoldInput, optFns ...func(*client.Options)) (*AddLegalHoldOutput, error) {
-	return client.Invoke(ctx, c.c, &addLegalHoldOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &addLegalHoldOp, in, optFns...)
 }
 
 var removeLegalHoldOp = legalHoldOp[RemoveLegalHoldInput, RemoveLegalHoldOutput]("RemoveLegalHold",
@@ -173,7 +173,7 @@ var removeLegalHoldOp = legalHoldOp[RemoveLegalHoldInput, RemoveLegalHoldOutput]
 // RemoveLegalHold lifts a legal hold from an object (POST
 // ?legalHold&remove={id}).
 func (c *Client) RemoveLegalHold(ctx context.Context, in *RemoveLegalHoldInput, optFns ...func(*client.Options)) (*RemoveLegalHoldOutput, error) {
-	return client.Invoke(ctx, c.c, &removeLegalHoldOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &removeLegalHoldOp, in, optFns...)
 }
 
 // xmlRetentionState is IBM's answer to GET ?legalHold, read in every
@@ -209,7 +209,7 @@ func retentionTime(s string) time.Time {
 	return time.Time{}
 }
 
-var listLegalHoldsOp = client.Op[ListLegalHoldsInput, ListLegalHoldsOutput]{
+var listLegalHoldsOp = opkit.Op[ListLegalHoldsInput, ListLegalHoldsOutput]{
 	Name:       "ListLegalHolds",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *ListLegalHoldsInput) error {
@@ -245,10 +245,10 @@ var listLegalHoldsOp = client.Op[ListLegalHoldsInput, ListLegalHoldsOutput]{
 // ?legalHold). An object without retention is an error matching
 // client.ErrNotFound.
 func (c *Client) ListLegalHolds(ctx context.Context, in *ListLegalHoldsInput, optFns ...func(*client.Options)) (*ListLegalHoldsOutput, error) {
-	return client.Invoke(ctx, c.c, &listLegalHoldsOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &listLegalHoldsOp, in, optFns...)
 }
 
-var extendRetentionOp = client.Op[ExtendRetentionInput, ExtendRetentionOutput]{
+var extendRetentionOp = opkit.Op[ExtendRetentionInput, ExtendRetentionOutput]{
 	Name: "ExtendObjectRetention",
 	// Not retried: an AdditionalPeriod would be added twice.
 	Validate: func(d *client.Dialect, in *ExtendRetentionInput) error {
@@ -306,5 +306,5 @@ var extendRetentionOp = client.Op[ExtendRetentionInput, ExtendRetentionOutput]{
 // Extend-Retention-From-Current-Time, New-Retention-Period or
 // New-Retention-Expiration-Date). A retention can never be shortened.
 func (c *Client) ExtendRetention(ctx context.Context, in *ExtendRetentionInput, optFns ...func(*client.Options)) (*ExtendRetentionOutput, error) {
-	return client.Invoke(ctx, c.c, &extendRetentionOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &extendRetentionOp, in, optFns...)
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/protocol"
 	"github.com/polystore/polystore/signer"
 )
 
@@ -96,17 +97,17 @@ type resp struct {
 }
 
 // requestURL builds the URL as the polystore client does for a custom
-// endpoint: path style, keys escaped with client.EscapePath.
+// endpoint: path style, keys escaped with protocol.EscapePath.
 func requestURL(srv *Server, bucket, key string, query url.Values) string {
 	u := srv.URL + "/"
 	if bucket != "" {
 		u += bucket
 		if key != "" {
-			u += "/" + client.EscapePath(key)
+			u += "/" + protocol.EscapePath(key)
 		}
 	}
 	if len(query) > 0 {
-		u += "?" + client.EncodeQuery(query)
+		u += "?" + protocol.EncodeQuery(query)
 	}
 	return u
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/polystore/polystore/bucket"
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 	"github.com/polystore/polystore/object"
 )
 
@@ -623,7 +624,7 @@ type bktInitiateOut struct {
 	UploadID string `xml:"UploadId" json:"upload_id"`
 }
 
-var bktInitiateOp = client.Op[bktInitiateIn, bktInitiateOut]{
+var bktInitiateOp = opkit.Op[bktInitiateIn, bktInitiateOut]{
 	Name: "InitiateMultipartUpload",
 	Serialize: func(_ *client.Dialect, _ *client.Options, in *bktInitiateIn, r *client.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodPost, in.Bucket, in.Key
@@ -637,7 +638,7 @@ var bktInitiateOp = client.Op[bktInitiateIn, bktInitiateOut]{
 
 type bktAbortIn struct{ Bucket, Key, UploadID string }
 
-var bktAbortOp = client.Op[bktAbortIn, struct{}]{
+var bktAbortOp = opkit.Op[bktAbortIn, struct{}]{
 	Name:       "AbortMultipartUpload",
 	Idempotent: true,
 	Serialize: func(d *client.Dialect, _ *client.Options, in *bktAbortIn, r *client.Request) error {
@@ -653,14 +654,14 @@ func bktListUploads(t *testing.T, e *Env) {
 	keys := []string{"up/a", "up/b", "up/b", "other x"}
 	var ids []string
 	for _, k := range keys {
-		out, err := client.Invoke(ctx, e.Client, &bktInitiateOp, &bktInitiateIn{Bucket: e.Bucket, Key: k})
+		out, err := opkit.Call(ctx, e.Client, &bktInitiateOp, &bktInitiateIn{Bucket: e.Bucket, Key: k})
 		require.NoError(t, err, "initiate %q", k)
 		if out.UploadID == "" {
 			t.Fatalf("initiate %q: no upload id", k)
 		}
 		ids = append(ids, out.UploadID)
 		t.Cleanup(func() {
-			_, _ = client.Invoke(context.Background(), e.Client, &bktAbortOp, &bktAbortIn{Bucket: e.Bucket, Key: k, UploadID: out.UploadID})
+			_, _ = opkit.Call(context.Background(), e.Client, &bktAbortOp, &bktAbortIn{Bucket: e.Bucket, Key: k, UploadID: out.UploadID})
 		})
 	}
 	collect := func(in *bucket.ListMultipartUploadsInput) []string {
