@@ -116,7 +116,7 @@ type createBucketConfiguration struct {
 }
 
 func validateCreate(d *client.Dialect, in *CreateInput) error {
-	if err := d.CheckBucket(in.Bucket); err != nil {
+	if err := opkit.CheckBucket(d, in.Bucket); err != nil {
 		return err
 	}
 	w := d.Bucket.Create
@@ -202,7 +202,7 @@ var createOp = opkit.Op[CreateInput, CreateOutput]{
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *CreateOutput) error {
 		out.Location = resp.Header.Get("Location")
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }
@@ -231,14 +231,14 @@ type HeadOutput struct {
 var headOp = opkit.Op[HeadInput, HeadOutput]{
 	Name:       "HeadBucket",
 	Idempotent: true,
-	Validate:   func(d *client.Dialect, in *HeadInput) error { return d.CheckBucket(in.Bucket) },
+	Validate:   func(d *client.Dialect, in *HeadInput) error { return opkit.CheckBucket(d, in.Bucket) },
 	Serialize: func(_ *client.Dialect, _ *client.Options, in *HeadInput, r *client.Request) error {
 		r.Method, r.Bucket = http.MethodHead, in.Bucket
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *HeadOutput) error {
 		out.Region = resp.Header.Get(d.HeaderPrefix + "bucket-region")
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }
@@ -264,13 +264,13 @@ type DeleteOutput struct {
 var deleteOp = opkit.Op[DeleteInput, DeleteOutput]{
 	Name:       "DeleteBucket",
 	Idempotent: true,
-	Validate:   func(d *client.Dialect, in *DeleteInput) error { return d.CheckBucket(in.Bucket) },
+	Validate:   func(d *client.Dialect, in *DeleteInput) error { return opkit.CheckBucket(d, in.Bucket) },
 	Serialize: func(_ *client.Dialect, _ *client.Options, in *DeleteInput, r *client.Request) error {
 		r.Method, r.Bucket = http.MethodDelete, in.Bucket
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *DeleteOutput) error {
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }

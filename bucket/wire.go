@@ -100,10 +100,10 @@ func subresource(r *client.Request, method, bucket, name string) {
 }
 
 // checkBucket validates the bucket name.
-func checkBucket(d *client.Dialect, bucket string) error { return d.CheckBucket(bucket) }
+func checkBucket(d *client.Dialect, bucket string) error { return opkit.CheckBucket(d, bucket) }
 
 // requestID fills only the request id of an output.
-func requestID(d *client.Dialect, resp *http.Response) string { return d.RequestID(resp.Header) }
+func requestID(d *client.Dialect, resp *http.Response) string { return opkit.RequestID(d, resp.Header) }
 
 // pageSize checks a page size and clamps it to the dialect's maximum. It
 // returns 0 (send nothing) for 0.

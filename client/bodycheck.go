@@ -313,7 +313,7 @@ func (c *Client) PrepareBody(in *BodyInput, optFns ...func(*Options)) (*Prepared
 	if err := CheckPayloadSHA256("PayloadSHA256", in.PayloadSHA256); err != nil {
 		return nil, withOp(err, in.Op)
 	}
-	if in.TrailingChecksum != ChecksumNone && !d.CanTrail(o) {
+	if in.TrailingChecksum != ChecksumNone && !d.canTrail(o) {
 		return nil, withOp(NotSupported(d, "TrailingChecksum", "trailing checksums with this signer"), in.Op)
 	}
 	size := in.Size
@@ -324,7 +324,7 @@ func (c *Client) PrepareBody(in *BodyInput, optFns ...func(*Options)) (*Prepared
 	if err != nil {
 		return nil, withOp(err, in.Op)
 	}
-	p := &PreparedBody{c: c, d: d, in: *in, integrity: o.Integrity, canTrail: d.CanTrail(o), signs: c.signsPayload(o, c.callSigner(o))}
+	p := &PreparedBody{c: c, d: d, in: *in, integrity: o.Integrity, canTrail: d.canTrail(o), signs: c.signsPayload(o, c.callSigner(o))}
 	if o.Endpoint == c.opts.Endpoint {
 		p.neg = c.neg
 	}
@@ -474,7 +474,7 @@ func (p *PreparedBody) Apply(r *Request) {
 	}
 	switch {
 	case p.trailing != ChecksumNone:
-		p.d.SetTrailingChecksum(r, p.trailing, p.in.ContentEncoding)
+		p.d.setTrailingChecksum(r, p.trailing, p.in.ContentEncoding)
 	case p.payloadSHA256 != nil:
 		var hx [2 * sha256.Size]byte
 		hex.Encode(hx[:], p.payloadSHA256)

@@ -196,11 +196,11 @@ func TestHasIntegrityHeader(t *testing.T) {
 	} {
 		h := http.Header{}
 		h.Set(tc.header, tc.value)
-		if got := d.HasIntegrityHeader(h); got != tc.want {
+		if got := opkit.HasIntegrityHeader(&d, h); got != tc.want {
 			t.Errorf("%s: %q: HasIntegrityHeader = %v, want %v", tc.header, tc.value, got, tc.want)
 		}
 	}
-	if d.HasIntegrityHeader(http.Header{}) {
+	if opkit.HasIntegrityHeader(&d, http.Header{}) {
 		t.Error("an empty header has an integrity header")
 	}
 	// COS has no additional checksums: only Content-MD5 counts.
@@ -208,7 +208,7 @@ func TestHasIntegrityHeader(t *testing.T) {
 	for name, want := range map[string]bool{"Content-MD5": true, "x-cos-checksum-crc32": false, "x-amz-checksum-crc32": false} {
 		h := http.Header{}
 		h.Set(name, "x")
-		if got := cos.HasIntegrityHeader(h); got != want {
+		if got := opkit.HasIntegrityHeader(&cos, h); got != want {
 			t.Errorf("COS %s: HasIntegrityHeader = %v, want %v", name, got, want)
 		}
 	}
@@ -228,7 +228,7 @@ func TestChecksumRequiredOneShotBody(t *testing.T) {
 		{"UploadPart", client.ChecksumIfReplayable},
 	} {
 		t.Run(tc.op, func(t *testing.T) {
-			if got := d.ChecksumNeedOf(tc.op); got != tc.need {
+			if got := opkit.ChecksumNeedOf(&d, tc.op); got != tc.need {
 				t.Fatalf("IBM's need for %s is %v, the test expects %v", tc.op, got, tc.need)
 			}
 			rec := newHeaderRecorder(t)
@@ -266,7 +266,7 @@ func TestChecksumRequiredOnlyListed(t *testing.T) {
 	ctx := context.Background()
 	rec := newHeaderRecorder(t)
 	c := headerRecorderClient(t, client.S3, rec)
-	if client.S3.ChecksumNeedOf("PutObject") != client.ChecksumOptional {
+	if opkit.ChecksumNeedOf(&client.S3, "PutObject") != client.ChecksumOptional {
 		t.Fatal("S3 lists PutObject; pick another unlisted operation")
 	}
 	if _, err := opkit.Call(ctx, c, rawOp("PutObject"), &rawIn{body: client.BytesBody([]byte("x"))}); err != nil {

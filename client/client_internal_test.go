@@ -50,7 +50,7 @@ func TestBucketNameRules(t *testing.T) {
 		{&QingStor, "qs-bucket-", false},
 	}
 	for _, c := range cases {
-		err := c.d.CheckBucket(c.name)
+		err := c.d.checkBucket(c.name)
 		if (err == nil) != c.ok {
 			t.Errorf("%s %q: err = %v, want ok=%v", c.d.Name, c.name, err, c.ok)
 			continue
@@ -72,7 +72,7 @@ func TestKeyRules(t *testing.T) {
 		{"a", true}, {"dir/file name+%~.txt", true}, {"/leading", true}, {"日本語", true},
 		{strings.Repeat("k", 1024), true}, {strings.Repeat("k", 1025), false}, {"", false}, {"bad\xffutf8", false},
 	} {
-		err := S3.ValidateKey(c.key)
+		err := S3.validateKey(c.key)
 		if (err == nil) != c.ok {
 			t.Errorf("key %.20q: err = %v, want ok=%v", c.key, err, c.ok)
 		}

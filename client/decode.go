@@ -103,6 +103,3 @@ func DecodeBody(d *Dialect, resp *http.Response, v any) error {
 	}
 	return xml.NewDecoder(r).Decode(v)
 }
-
-// RequestID returns the request id of a response, per the dialect.
-func (d *Dialect) RequestID(h http.Header) string { return d.requestID(h) }

@@ -126,7 +126,7 @@ func buildStack(c *Client, op *opDesc, apiOptions []func(*middleware.Stack) erro
 	info := opInfo{name: op.Name, idempotent: op.Idempotent, errorIn200: op.ErrorIn200, keepBody: op.KeepBody}
 	// The integrity header the dialect requires on op's requests
 	// (checksum_required.go); a presigned request's holder sends the body.
-	need := d.ChecksumNeedOf(op.Name)
+	need := d.checksumNeedOf(op.Name)
 	if presign {
 		need = ChecksumOptional
 	}

@@ -379,11 +379,11 @@ type ObjectOptions struct {
 	Retention *Retention
 }
 
-// CheckObjectOptions validates o for the dialect: content headers that
+// checkObjectOptions validates o for the dialect: content headers that
 // net/http could send (no control characters), metadata names, values and
 // total size, storage class, ACL and grants, SSE-C key. Errors name the
 // input field ("ContentType", "Metadata[color]", ...).
-func (d *Dialect) CheckObjectOptions(o *ObjectOptions) error {
+func (d *Dialect) checkObjectOptions(o *ObjectOptions) error {
 	for _, f := range [...]struct{ field, v string }{
 		{"ContentType", o.ContentType}, {"ContentEncoding", o.ContentEncoding},
 		{"ContentDisposition", o.ContentDisposition}, {"ContentLanguage", o.ContentLanguage},
@@ -393,26 +393,26 @@ func (d *Dialect) CheckObjectOptions(o *ObjectOptions) error {
 			return err
 		}
 	}
-	if err := d.CheckMetadata(o.Metadata); err != nil {
+	if err := d.checkMetadata(o.Metadata); err != nil {
 		return err
 	}
-	if err := d.CheckStorageClass(o.StorageClass); err != nil {
+	if err := d.checkStorageClass(o.StorageClass); err != nil {
 		return err
 	}
-	if err := d.CheckACL(o.ACL, o.Grants); err != nil {
+	if err := d.checkACL(o.ACL, o.Grants); err != nil {
 		return err
 	}
 	if o.SSE != nil && d.Object.SSECustomerPrefix == "" {
 		return NotSupported(d, "SSE", "customer-provided encryption keys")
 	}
-	if err := d.CheckRetention("Retention", o.Retention); err != nil {
+	if err := d.checkRetention("Retention", o.Retention); err != nil {
 		return err
 	}
 	return o.SSE.check("SSE")
 }
 
-// SetObjectOptions writes o into request headers h.
-func (d *Dialect) SetObjectOptions(h http.Header, o *ObjectOptions) {
+// setObjectOptions writes o into request headers h.
+func (d *Dialect) setObjectOptions(h http.Header, o *ObjectOptions) {
 	setHeader(h, "Content-Type", o.ContentType)
 	setHeader(h, "Content-Encoding", o.ContentEncoding)
 	setHeader(h, "Content-Disposition", o.ContentDisposition)
@@ -425,15 +425,15 @@ func (d *Dialect) SetObjectOptions(h http.Header, o *ObjectOptions) {
 	if o.StorageClass != "" {
 		h.Set(d.Object.StorageClassHeader, string(o.StorageClass))
 	}
-	d.SetACL(h, o.ACL, o.Grants)
-	d.SetSSECustomer(h, o.SSE, false)
-	d.SetRetention(h, o.Retention)
+	d.setACL(h, o.ACL, o.Grants)
+	d.setSSECustomer(h, o.SSE, false)
+	d.setRetention(h, o.Retention)
 }
 
-// CheckMetadata enforces header-safe names and values and the dialect's
+// checkMetadata enforces header-safe names and values and the dialect's
 // total size limit (Limits.MaxMetadataSize, names plus values). An error
 // about one entry names it: "Metadata[color]".
-func (d *Dialect) CheckMetadata(m map[string]string) error {
+func (d *Dialect) checkMetadata(m map[string]string) error {
 	total := 0
 	for k, v := range m {
 		if k == "" {
@@ -453,8 +453,8 @@ func (d *Dialect) CheckMetadata(m map[string]string) error {
 	return nil
 }
 
-// CheckStorageClass accepts "" and the dialect's storage classes.
-func (d *Dialect) CheckStorageClass(sc StorageClass) error {
+// checkStorageClass accepts "" and the dialect's storage classes.
+func (d *Dialect) checkStorageClass(sc StorageClass) error {
 	if sc == "" {
 		return nil
 	}
@@ -469,9 +469,9 @@ func (d *Dialect) CheckStorageClass(sc StorageClass) error {
 	return InvalidArgument("StorageClass", "%q is not one of the %s storage classes %v", sc, d.Name, d.Object.StorageClasses)
 }
 
-// CheckACL accepts an empty ACL and no grants, or the dialect's canned
+// checkACL accepts an empty ACL and no grants, or the dialect's canned
 // ACLs and grant permissions. A dialect without object ACLs refuses any.
-func (d *Dialect) CheckACL(acl CannedACL, grants []Grant) error {
+func (d *Dialect) checkACL(acl CannedACL, grants []Grant) error {
 	if acl == "" && len(grants) == 0 {
 		return nil
 	}
@@ -529,8 +529,8 @@ func granteeHeaderValue(g Grantee) (string, error) {
 	return name + `="` + v + `"`, nil
 }
 
-// SetACL writes a canned ACL and grant headers.
-func (d *Dialect) SetACL(h http.Header, acl CannedACL, grants []Grant) {
+// setACL writes a canned ACL and grant headers.
+func (d *Dialect) setACL(h http.Header, acl CannedACL, grants []Grant) {
 	if acl != "" {
 		h.Set(d.Object.ACLHeader, string(acl))
 	}
@@ -552,9 +552,9 @@ func (d *Dialect) SetACL(h http.Header, acl CannedACL, grants []Grant) {
 	}
 }
 
-// SetSSECustomer writes the SSE-C headers for k (nil writes none). With
+// setSSECustomer writes the SSE-C headers for k (nil writes none). With
 // copySource set it writes the copy-source variants.
-func (d *Dialect) SetSSECustomer(h http.Header, k *SSECustomer, copySource bool) {
+func (d *Dialect) setSSECustomer(h http.Header, k *SSECustomer, copySource bool) {
 	if k == nil {
 		return
 	}
@@ -572,17 +572,17 @@ func (d *Dialect) SetSSECustomer(h http.Header, k *SSECustomer, copySource bool)
 	h.Set(prefix+"key-MD5", base64.StdEncoding.EncodeToString(sum[:]))
 }
 
-// CheckCopySourceSSE validates the SSE-C key of a copy source.
-func (d *Dialect) CheckCopySourceSSE(field string, k *SSECustomer) error {
+// checkCopySourceSSE validates the SSE-C key of a copy source.
+func (d *Dialect) checkCopySourceSSE(field string, k *SSECustomer) error {
 	if k != nil && d.Object.CopySourceSSECustomerPrefix == "" {
 		return NotSupported(d, field, "copying from an SSE-C encrypted source")
 	}
 	return k.check(field)
 }
 
-// CopySourceValue renders the copy-source header value for bucket, key and
+// copySourceValue renders the copy-source header value for bucket, key and
 // (optionally) versionID in region, from ObjectWire.CopySource.
-func (d *Dialect) CopySourceValue(region, bucket, key, versionID string) string {
+func (d *Dialect) copySourceValue(region, bucket, key, versionID string) string {
 	host := ""
 	if u, err := url.Parse(expand(d.Endpoint, bucket, region)); err == nil {
 		host = u.Host
@@ -594,21 +594,15 @@ func (d *Dialect) CopySourceValue(region, bucket, key, versionID string) string 
 	return v
 }
 
-// CheckPartNumber checks n against the dialect's part numbering:
+// checkPartNumber checks n against the dialect's part numbering:
 // FirstPartNumber (0 for QingStor, 1 elsewhere) up to MaxParts numbers.
-func (d *Dialect) CheckPartNumber(field string, n int) error {
+func (d *Dialect) checkPartNumber(field string, n int) error {
 	first, max := d.Limits.FirstPartNumber, d.Limits.MaxParts
 	if n < first || (max > 0 && n > first+max-1) {
 		return InvalidArgument(field, "%d is outside the %s part numbers %d to %d", n, d.Name, first, first+max-1)
 	}
 	return nil
 }
-
-// ErrorKind returns the kind sentinel (ErrNotFound, ...) the dialect gives
-// an error code, falling back to the HTTP status; nil if neither is known.
-// It classifies per-key errors inside a successful answer (delete
-// multiple).
-func (d *Dialect) ErrorKind(code string, status int) error { return errorKind(d, code, status) }
 
 // DecodeResult decodes a successful answer's body into v in the dialect's
 // codec, reading at most 64 MiB. Some operations (CompleteMultipartUpload,

@@ -115,16 +115,16 @@ var initiateOp = opkit.Op[InitiateInput, InitiateOutput]{
 		if err := opkit.CheckBucketKey(d, in.Bucket, in.Key); err != nil {
 			return err
 		}
-		if err := d.CheckChecksumAlgorithm("ChecksumAlgorithm", in.ChecksumAlgorithm); err != nil {
+		if err := opkit.CheckChecksumAlgorithm(d, "ChecksumAlgorithm", in.ChecksumAlgorithm); err != nil {
 			return err
 		}
-		return d.CheckObjectOptions(in.options())
+		return opkit.CheckObjectOptions(d, in.options())
 	},
 	Serialize: func(d *client.Dialect, _ *client.Options, in *InitiateInput, r *client.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodPost, in.Bucket, in.Key
 		r.Query.Set("uploads", "")
-		d.SetObjectOptions(r.Header, in.options())
-		d.SetChecksumAlgorithm(r.Header, in.ChecksumAlgorithm)
+		opkit.SetObjectOptions(d, r.Header, in.options())
+		opkit.SetChecksumAlgorithm(d, r.Header, in.ChecksumAlgorithm)
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *InitiateOutput) error {
@@ -137,7 +137,7 @@ var initiateOp = opkit.Op[InitiateInput, InitiateOutput]{
 		}
 		out.Bucket, out.Key, out.UploadID = res.Bucket, res.Key, res.UploadID
 		out.ChecksumAlgorithm = responseChecksumAlgorithm(d, resp.Header)
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }
@@ -241,7 +241,7 @@ var uploadPartOp = opkit.Op[UploadPartInput, UploadPartOutput]{
 		if err := checkUpload(d, in.Bucket, in.Key, in.UploadID); err != nil {
 			return err
 		}
-		if err := d.CheckPartNumber("PartNumber", in.PartNumber); err != nil {
+		if err := opkit.CheckPartNumber(d, "PartNumber", in.PartNumber); err != nil {
 			return err
 		}
 		if in.Size < 0 {
@@ -256,10 +256,10 @@ var uploadPartOp = opkit.Op[UploadPartInput, UploadPartOutput]{
 		if in.SSE != nil && d.Object.SSECustomerPrefix == "" {
 			return client.NotSupported(d, "SSE", "customer-provided encryption keys")
 		}
-		if err := d.CheckChecksum("Checksum", in.Checksum); err != nil {
+		if err := opkit.CheckChecksum(d, "Checksum", in.Checksum); err != nil {
 			return err
 		}
-		if err := d.CheckTrailingChecksum("TrailingChecksum", in.TrailingChecksum, in.Checksum); err != nil {
+		if err := opkit.CheckTrailingChecksum(d, "TrailingChecksum", in.TrailingChecksum, in.Checksum); err != nil {
 			return err
 		}
 		if err := client.CheckIntegrity("Integrity", in.Integrity); err != nil {
@@ -275,7 +275,7 @@ var uploadPartOp = opkit.Op[UploadPartInput, UploadPartOutput]{
 			r.Method, r.Bucket, r.Key = http.MethodPut, in.Bucket, in.Key
 			r.Query.Set(d.Params.UploadID, in.UploadID)
 			r.Query.Set(d.Params.PartNumber, strconv.Itoa(in.PartNumber))
-			d.SetSSECustomer(r.Header, in.SSE, false)
+			opkit.SetSSECustomer(d, r.Header, in.SSE, false)
 			in.prepared.Apply(r)
 			return nil
 		}
@@ -302,13 +302,13 @@ var uploadPartOp = opkit.Op[UploadPartInput, UploadPartOutput]{
 		if sum != nil {
 			r.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(sum))
 		}
-		d.SetChecksum(r.Header, in.Checksum)
-		d.SetSSECustomer(r.Header, in.SSE, false)
+		opkit.SetChecksum(d, r.Header, in.Checksum)
+		opkit.SetSSECustomer(d, r.Header, in.SSE, false)
 		if in.TrailingChecksum != client.ChecksumNone {
-			if !d.CanTrail(o) {
+			if !opkit.CanTrail(d, o) {
 				return client.NotSupported(d, "TrailingChecksum", "trailing checksums with this signer")
 			}
-			d.SetTrailingChecksum(r, in.TrailingChecksum, "")
+			opkit.SetTrailingChecksum(d, r, in.TrailingChecksum, "")
 		} else if in.PayloadSHA256 != nil {
 			r.Header.Set("X-Amz-Content-Sha256", hex.EncodeToString(in.PayloadSHA256))
 		}
@@ -322,8 +322,8 @@ var uploadPartOp = opkit.Op[UploadPartInput, UploadPartOutput]{
 			return client.NewMalformedResponseError(d, "UploadPart", resp, "no ETag header", nil, nil)
 		}
 		out.CRC64, out.HasCRC64 = opkit.CRC64Header(d, resp.Header)
-		out.Checksum, _ = d.ResponseChecksum(resp.Header)
-		out.RequestID = d.RequestID(resp.Header)
+		out.Checksum, _ = opkit.ResponseChecksum(d, resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }
@@ -413,13 +413,13 @@ var uploadPartCopyOp = opkit.Op[UploadPartCopyInput, UploadPartCopyOutput]{
 		if err := checkUpload(d, in.Bucket, in.Key, in.UploadID); err != nil {
 			return err
 		}
-		if err := d.CheckPartNumber("PartNumber", in.PartNumber); err != nil {
+		if err := opkit.CheckPartNumber(d, "PartNumber", in.PartNumber); err != nil {
 			return err
 		}
-		if err := d.CheckBucket(in.SourceBucket); err != nil {
+		if err := opkit.CheckBucket(d, in.SourceBucket); err != nil {
 			return opkit.Rename(err, "SourceBucket")
 		}
-		if err := d.ValidateKey(in.SourceKey); err != nil {
+		if err := opkit.ValidateKey(d, in.SourceKey); err != nil {
 			return opkit.Rename(err, "SourceKey")
 		}
 		if in.SourceOffset < 0 {
@@ -444,14 +444,14 @@ var uploadPartCopyOp = opkit.Op[UploadPartCopyInput, UploadPartCopyOutput]{
 		if err := opkit.CheckSSE(d, "SSE", in.SSE); err != nil {
 			return err
 		}
-		return d.CheckCopySourceSSE("SourceSSE", in.SourceSSE)
+		return opkit.CheckCopySourceSSE(d, "SourceSSE", in.SourceSSE)
 	},
 	Serialize: func(d *client.Dialect, o *client.Options, in *UploadPartCopyInput, r *client.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodPut, in.Bucket, in.Key
 		r.Query.Set(d.Params.UploadID, in.UploadID)
 		r.Query.Set(d.Params.PartNumber, strconv.Itoa(in.PartNumber))
 		w := &d.Object
-		r.Header.Set(w.CopySourceHeader, d.CopySourceValue(o.Region, in.SourceBucket, in.SourceKey, in.SourceVersionID))
+		r.Header.Set(w.CopySourceHeader, opkit.CopySourceValue(d, o.Region, in.SourceBucket, in.SourceKey, in.SourceVersionID))
 		if in.SourceLength > 0 {
 			r.Header.Set(w.CopyRangeHeader, fmt.Sprintf("bytes=%d-%d", in.SourceOffset, in.SourceOffset+in.SourceLength-1))
 		}
@@ -459,8 +459,8 @@ var uploadPartCopyOp = opkit.Op[UploadPartCopyInput, UploadPartCopyOutput]{
 		opkit.SetHeader(r.Header, w.CopySourceConditionPrefix+"if-none-match", opkit.QuoteETag(in.SourceIfNoneMatch))
 		setTime(r.Header, w.CopySourceConditionPrefix+"if-modified-since", in.SourceIfModifiedSince)
 		setTime(r.Header, w.CopySourceConditionPrefix+"if-unmodified-since", in.SourceIfUnmodifiedSince)
-		d.SetSSECustomer(r.Header, in.SSE, false)
-		d.SetSSECustomer(r.Header, in.SourceSSE, true)
+		opkit.SetSSECustomer(d, r.Header, in.SSE, false)
+		opkit.SetSSECustomer(d, r.Header, in.SourceSSE, true)
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *UploadPartCopyOutput) error {
@@ -480,7 +480,7 @@ var uploadPartCopyOp = opkit.Op[UploadPartCopyInput, UploadPartCopyOutput]{
 		out.LastModified = opkit.ParseTime(res.LastModified)
 		out.Checksum = checksumOf(d, res.Checksums)
 		out.CopySourceVersionID = resp.Header.Get(d.HeaderPrefix + "copy-source-version-id")
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }
@@ -643,7 +643,7 @@ var completeOp = opkit.Op[CompleteInput, CompleteOutput]{
 			return err
 		}
 		for i, p := range in.Parts {
-			if err := d.CheckPartNumber(fmt.Sprintf("Parts[%d].PartNumber", i), p.PartNumber); err != nil {
+			if err := opkit.CheckPartNumber(d, fmt.Sprintf("Parts[%d].PartNumber", i), p.PartNumber); err != nil {
 				return err
 			}
 			if seen[p.PartNumber] {
@@ -685,7 +685,7 @@ var completeOp = opkit.Op[CompleteInput, CompleteOutput]{
 		}
 		r.Method, r.Bucket, r.Key, r.Body = http.MethodPost, in.Bucket, in.Key, client.BytesBody(body)
 		r.Query.Set(d.Params.UploadID, in.UploadID)
-		d.SetSSECustomer(r.Header, in.SSE, false)
+		opkit.SetSSECustomer(d, r.Header, in.SSE, false)
 		if in.ETag != "" {
 			r.Header.Set(d.Object.CompleteETagHeader, opkit.QuoteETag(in.ETag))
 		}
@@ -725,9 +725,9 @@ var completeOp = opkit.Op[CompleteInput, CompleteOutput]{
 		out.CRC64, out.HasCRC64 = opkit.CRC64Header(d, resp.Header)
 		out.Checksum = checksumOf(d, res.Checksums)
 		if out.Checksum.IsZero() {
-			out.Checksum, _ = d.ResponseChecksum(resp.Header)
+			out.Checksum, _ = opkit.ResponseChecksum(d, resp.Header)
 		}
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }
@@ -741,7 +741,7 @@ func checkPartChecksums(d *client.Dialect, parts []CompletedPart) error {
 	for i := range parts {
 		p := &parts[i]
 		field := fmt.Sprintf("Parts[%d].Checksum", i)
-		if err := d.CheckChecksum(field, p.Checksum); err != nil {
+		if err := opkit.CheckChecksum(d, field, p.Checksum); err != nil {
 			return err
 		}
 		if !p.Checksum.IsZero() && d.Object.Bodies != client.S3Bodies {
@@ -822,7 +822,7 @@ var abortOp = opkit.Op[AbortInput, AbortOutput]{
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *AbortOutput) error {
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }
@@ -945,7 +945,7 @@ var listPartsOp = opkit.Op[listPartsPage, ListPartsOutput]{
 				Checksum: checksumOf(d, p.Checksums)})
 		}
 		out.IsTruncated, out.NextMarker = res.IsTruncated, res.NextPartNumberMarker
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }

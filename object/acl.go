@@ -93,7 +93,7 @@ var getACLOp = opkit.Op[GetACLInput, GetACLOutput]{
 				Permission: client.Permission(g.Permission),
 			})
 		}
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }
@@ -166,7 +166,7 @@ var putACLOp = opkit.Op[PutACLInput, PutACLOutput]{
 		case in.Owner != nil && in.ACL != "":
 			return client.InvalidArgument("Owner", "goes with Grants, not a canned ACL")
 		}
-		return d.CheckACL(in.ACL, in.Grants)
+		return opkit.CheckACL(d, in.ACL, in.Grants)
 	},
 	Serialize: func(d *client.Dialect, _ *client.Options, in *PutACLInput, r *client.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodPut, in.Bucket, in.Key
@@ -175,7 +175,7 @@ var putACLOp = opkit.Op[PutACLInput, PutACLOutput]{
 			r.Query.Set(d.Params.VersionID, in.VersionID)
 		}
 		if in.Owner == nil {
-			d.SetACL(r.Header, in.ACL, in.Grants)
+			opkit.SetACL(d, r.Header, in.ACL, in.Grants)
 			return nil
 		}
 		var doc aclPolicyXML
@@ -210,7 +210,7 @@ var putACLOp = opkit.Op[PutACLInput, PutACLOutput]{
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *PutACLOutput) error {
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }

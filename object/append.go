@@ -114,7 +114,7 @@ var appendOp = opkit.Op[AppendInput, AppendOutput]{
 		if in.ContentMD5 != nil && len(in.ContentMD5) != 16 {
 			return client.InvalidArgument("ContentMD5", "must be 16 bytes, got %d", len(in.ContentMD5))
 		}
-		return d.CheckObjectOptions(in.options())
+		return opkit.CheckObjectOptions(d, in.options())
 	},
 	Serialize: func(d *client.Dialect, _ *client.Options, in *AppendInput, r *client.Request) error {
 		size := in.Size
@@ -128,7 +128,7 @@ var appendOp = opkit.Op[AppendInput, AppendOutput]{
 		r.Method, r.Bucket, r.Key, r.Body = http.MethodPost, in.Bucket, in.Key, body
 		r.Query.Set("append", "")
 		r.Query.Set("position", strconv.FormatInt(in.Position, 10))
-		d.SetObjectOptions(r.Header, in.options())
+		opkit.SetObjectOptions(d, r.Header, in.options())
 		if in.ContentMD5 != nil {
 			r.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(in.ContentMD5))
 		}
@@ -143,7 +143,7 @@ var appendOp = opkit.Op[AppendInput, AppendOutput]{
 		out.NextPosition = n
 		out.ETag = opkit.TrimETag(resp.Header.Get("ETag"))
 		out.CRC64, out.HasCRC64 = opkit.CRC64Header(d, resp.Header)
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }

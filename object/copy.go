@@ -94,10 +94,10 @@ var copyOp = opkit.Op[CopyInput, CopyOutput]{
 		if err := opkit.CheckBucketKey(d, in.Bucket, in.Key); err != nil {
 			return err
 		}
-		if err := d.CheckBucket(in.SourceBucket); err != nil {
+		if err := opkit.CheckBucket(d, in.SourceBucket); err != nil {
 			return opkit.Rename(err, "SourceBucket")
 		}
-		if err := d.ValidateKey(in.SourceKey); err != nil {
+		if err := opkit.ValidateKey(d, in.SourceKey); err != nil {
 			return opkit.Rename(err, "SourceKey")
 		}
 		if err := checkVersionID(d, "SourceVersionID", in.SourceVersionID); err != nil {
@@ -117,23 +117,23 @@ var copyOp = opkit.Op[CopyInput, CopyOutput]{
 		default:
 			return client.InvalidArgument("MetadataDirective", "%q is not one of %v", in.MetadataDirective, MetadataDirective("").Values())
 		}
-		if err := d.CheckObjectOptions(in.options()); err != nil {
+		if err := opkit.CheckObjectOptions(d, in.options()); err != nil {
 			return err
 		}
-		return d.CheckCopySourceSSE("SourceSSE", in.SourceSSE)
+		return opkit.CheckCopySourceSSE(d, "SourceSSE", in.SourceSSE)
 	},
 	Serialize: func(d *client.Dialect, o *client.Options, in *CopyInput, r *client.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodPut, in.Bucket, in.Key
 		w := &d.Object
-		r.Header.Set(w.CopySourceHeader, d.CopySourceValue(o.Region, in.SourceBucket, in.SourceKey, in.SourceVersionID))
+		r.Header.Set(w.CopySourceHeader, opkit.CopySourceValue(d, o.Region, in.SourceBucket, in.SourceKey, in.SourceVersionID))
 		if in.MetadataDirective == MetadataReplace {
 			r.Header.Set(w.MetadataDirectiveHeader, w.MetadataDirectiveReplace)
 		} else if in.MetadataDirective == MetadataCopy {
 			r.Header.Set(w.MetadataDirectiveHeader, w.MetadataDirectiveCopy)
 		}
 		in.SourceConditions.apply(r.Header, w.CopySourceConditionPrefix)
-		d.SetObjectOptions(r.Header, in.options())
-		d.SetSSECustomer(r.Header, in.SourceSSE, true)
+		opkit.SetObjectOptions(d, r.Header, in.options())
+		opkit.SetSSECustomer(d, r.Header, in.SourceSSE, true)
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *CopyOutput) error {
@@ -149,7 +149,7 @@ var copyOp = opkit.Op[CopyInput, CopyOutput]{
 		out.VersionID = resp.Header.Get(d.HeaderPrefix + "version-id")
 		out.CopySourceVersionID = resp.Header.Get(d.HeaderPrefix + "copy-source-version-id")
 		out.CRC64, out.HasCRC64 = opkit.CRC64Header(d, resp.Header)
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }
@@ -188,22 +188,22 @@ var moveOp = opkit.Op[MoveInput, MoveOutput]{
 		if err := opkit.CheckBucketKey(d, in.Bucket, in.Key); err != nil {
 			return err
 		}
-		if err := d.CheckBucket(in.SourceBucket); err != nil {
+		if err := opkit.CheckBucket(d, in.SourceBucket); err != nil {
 			return opkit.Rename(err, "SourceBucket")
 		}
 		if in.SourceConditions != (Conditions{}) && d.Object.MoveSourceConditionPrefix == "" {
 			return client.NotSupported(d, "SourceConditions", "conditions on a move source")
 		}
-		return opkit.Rename(d.ValidateKey(in.SourceKey), "SourceKey")
+		return opkit.Rename(opkit.ValidateKey(d, in.SourceKey), "SourceKey")
 	},
 	Serialize: func(d *client.Dialect, o *client.Options, in *MoveInput, r *client.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodPut, in.Bucket, in.Key
-		r.Header.Set(d.Object.MoveSourceHeader, d.CopySourceValue(o.Region, in.SourceBucket, in.SourceKey, ""))
+		r.Header.Set(d.Object.MoveSourceHeader, opkit.CopySourceValue(d, o.Region, in.SourceBucket, in.SourceKey, ""))
 		in.SourceConditions.apply(r.Header, d.Object.MoveSourceConditionPrefix)
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *MoveOutput) error {
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }
@@ -258,7 +258,7 @@ var fetchOp = opkit.Op[FetchInput, FetchOutput]{
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *FetchOutput) error {
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }

@@ -206,10 +206,10 @@ var putOp = opkit.Op[PutInput, PutOutput]{
 		if in.ContentMD5 != nil && len(in.ContentMD5) != 16 {
 			return client.InvalidArgument("ContentMD5", "must be 16 bytes, got %d", len(in.ContentMD5))
 		}
-		if err := d.CheckChecksum("Checksum", in.Checksum); err != nil {
+		if err := opkit.CheckChecksum(d, "Checksum", in.Checksum); err != nil {
 			return err
 		}
-		if err := d.CheckTrailingChecksum("TrailingChecksum", in.TrailingChecksum, in.Checksum); err != nil {
+		if err := opkit.CheckTrailingChecksum(d, "TrailingChecksum", in.TrailingChecksum, in.Checksum); err != nil {
 			return err
 		}
 		if err := client.CheckIntegrity("Integrity", in.Integrity); err != nil {
@@ -218,18 +218,18 @@ var putOp = opkit.Op[PutInput, PutOutput]{
 		if err := client.CheckPayloadSHA256("PayloadSHA256", in.PayloadSHA256); err != nil {
 			return err
 		}
-		return d.CheckObjectOptions(in.options())
+		return opkit.CheckObjectOptions(d, in.options())
 	},
 	Serialize: func(d *client.Dialect, o *client.Options, in *PutInput, r *client.Request) error {
 		if in.prepared != nil {
 			r.Method, r.Bucket, r.Key = http.MethodPut, in.Bucket, in.Key
-			d.SetObjectOptions(r.Header, in.options())
+			opkit.SetObjectOptions(d, r.Header, in.options())
 			in.prepared.Apply(r)
 			if in.Retention != nil && d.Object.Retention.UploadChecksum {
 				// IBM refuses retention headers without an integrity
 				// header: a one-shot body that carries none is
 				// refused here, before sending.
-				return d.RequireChecksum(r.Header, r.Body)
+				return opkit.RequireChecksum(d, r.Header, r.Body)
 			}
 			return nil
 		}
@@ -245,23 +245,23 @@ var putOp = opkit.Op[PutInput, PutOutput]{
 			return client.InvalidArgument("Size", "%d bytes exceeds the %s single-PUT limit of %d; use a multipart upload", body.Size(), d.Name, max)
 		}
 		r.Method, r.Bucket, r.Key, r.Body = http.MethodPut, in.Bucket, in.Key, body
-		d.SetObjectOptions(r.Header, in.options())
+		opkit.SetObjectOptions(d, r.Header, in.options())
 		if in.ContentMD5 != nil {
 			r.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(in.ContentMD5))
 		}
-		d.SetChecksum(r.Header, in.Checksum)
+		opkit.SetChecksum(d, r.Header, in.Checksum)
 		if in.TrailingChecksum != client.ChecksumNone {
-			if !d.CanTrail(o) {
+			if !opkit.CanTrail(d, o) {
 				return client.NotSupported(d, "TrailingChecksum", "trailing checksums with this signer")
 			}
-			d.SetTrailingChecksum(r, in.TrailingChecksum, in.ContentEncoding)
+			opkit.SetTrailingChecksum(d, r, in.TrailingChecksum, in.ContentEncoding)
 		} else if in.PayloadSHA256 != nil {
 			r.Header.Set("X-Amz-Content-Sha256", hex.EncodeToString(in.PayloadSHA256))
 		}
 		if in.Retention != nil && d.Object.Retention.UploadChecksum {
 			// IBM refuses retention headers without an integrity
 			// header.
-			return d.RequireChecksum(r.Header, r.Body)
+			return opkit.RequireChecksum(d, r.Header, r.Body)
 		}
 		return nil
 	},
@@ -269,8 +269,8 @@ var putOp = opkit.Op[PutInput, PutOutput]{
 		out.ETag = opkit.TrimETag(resp.Header.Get("ETag"))
 		out.VersionID = httpheader.Get(resp.Header, d.HeaderPrefix, "version-id")
 		out.CRC64, out.HasCRC64 = opkit.CRC64Header(d, resp.Header)
-		out.Checksum, _ = d.ResponseChecksum(resp.Header)
-		out.RequestID = d.RequestID(resp.Header)
+		out.Checksum, _ = opkit.ResponseChecksum(d, resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }
@@ -493,7 +493,7 @@ var getOp = opkit.Op[GetInput, GetOutput]{
 		}
 		in.Conditions.apply(r.Header, "")
 		in.Override.apply(r.Query)
-		d.SetSSECustomer(r.Header, in.SSE, false)
+		opkit.SetSSECustomer(d, r.Header, in.SSE, false)
 		setChecksumMode(d, r.Header, in.ChecksumMode || in.defaultChecksumMode(d))
 		return nil
 	},
@@ -584,7 +584,7 @@ var headOp = opkit.Op[HeadInput, HeadOutput]{
 			r.Query.Set(d.Params.VersionID, in.VersionID)
 		}
 		in.Conditions.apply(r.Header, "")
-		d.SetSSECustomer(r.Header, in.SSE, false)
+		opkit.SetSSECustomer(d, r.Header, in.SSE, false)
 		setChecksumMode(d, r.Header, in.ChecksumMode)
 		return nil
 	},
@@ -638,7 +638,7 @@ var deleteOp = opkit.Op[DeleteInput, DeleteOutput]{
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *DeleteOutput) error {
 		out.VersionID = httpheader.Get(resp.Header, d.HeaderPrefix, "version-id")
 		out.DeleteMarker = httpheader.Get(resp.Header, d.HeaderPrefix, "delete-marker") == "true"
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }
@@ -693,7 +693,7 @@ func attributes(d *client.Dialect, resp *http.Response) Attributes {
 		DeleteMarker:       httpheader.Get(h, d.HeaderPrefix, "delete-marker") == "true",
 		StorageClass:       client.StorageClass(httpheader.Get(h, d.Object.StorageClassHeader, "")),
 		ObjectType:         ObjectTypeNormal,
-		RequestID:          d.RequestID(h),
+		RequestID:          opkit.RequestID(d, h),
 	}
 	if a.ContentLength < 0 {
 		if n, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64); err == nil {
@@ -712,9 +712,9 @@ func attributes(d *client.Dialect, resp *http.Response) Attributes {
 		}
 	}
 	a.CRC64, a.HasCRC64 = opkit.CRC64Header(d, h)
-	a.Checksum, _ = d.ResponseChecksum(h)
-	a.Encryption = d.Encryption(h)
-	a.OpaqueETag = client.IsMD5Hex(a.ETag) && !d.ETagIsMD5(h)
+	a.Checksum, _ = opkit.ResponseChecksum(d, h)
+	a.Encryption = opkit.Encryption(d, h)
+	a.OpaqueETag = client.IsMD5Hex(a.ETag) && !opkit.ETagIsMD5(d, h)
 	p := d.MetaPrefix
 	for name, vals := range h {
 		// Only a metadata header's name is lowered (a new string): the

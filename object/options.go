@@ -72,7 +72,7 @@ var optionsOp = opkit.Op[OptionsInput, OptionsOutput]{
 		out.AllowHeaders = splitList(h.Values("Access-Control-Allow-Headers"))
 		out.ExposeHeaders = splitList(h.Values("Access-Control-Expose-Headers"))
 		out.MaxAge, _ = strconv.Atoi(h.Get("Access-Control-Max-Age"))
-		out.RequestID = d.RequestID(h)
+		out.RequestID = opkit.RequestID(d, h)
 		return nil
 	},
 }

@@ -67,8 +67,8 @@ func (c *Client) getNegotiated(ctx context.Context, in *GetInput, optFns []func(
 	if err == nil || in == nil {
 		return out, in, err
 	}
-	d := c.c.Dialect()
-	if !in.defaultChecksumMode(d) || !d.ChecksumRefused(err) {
+	d := opkit.DialectOf(c.c)
+	if !in.defaultChecksumMode(d) || !opkit.ChecksumRefused(d, err) {
 		return nil, in, err
 	}
 	cp := *in

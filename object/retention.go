@@ -132,7 +132,7 @@ func legalHoldOp[In, Out any](name string, param func(w *client.RetentionWire) s
 			if err := checkRetentionTarget(d, bucket, key); err != nil {
 				return err
 			}
-			return d.CheckLegalHoldID("ID", id)
+			return opkit.CheckLegalHoldID(d, "ID", id)
 		},
 		Serialize: func(d *client.Dialect, _ *client.Options, in *In, r *client.Request) error {
 			w := &d.Object.Retention
@@ -145,7 +145,7 @@ func legalHoldOp[In, Out any](name string, param func(w *client.RetentionWire) s
 			return nil
 		},
 		Deserialize: func(d *client.Dialect, resp *http.Response, out *Out) error {
-			*rid(out) = d.RequestID(resp.Header)
+			*rid(out) = opkit.RequestID(d, resp.Header)
 			return nil
 		},
 	}
@@ -221,7 +221,7 @@ var listLegalHoldsOp = opkit.Op[ListLegalHoldsInput, ListLegalHoldsOutput]{
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *ListLegalHoldsOutput) error {
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		var doc xmlRetentionState
 		if err := client.DecodeResult(d, "ListLegalHolds", resp, &doc); err != nil {
 			return err
@@ -264,7 +264,7 @@ var extendRetentionOp = opkit.Op[ExtendRetentionInput, ExtendRetentionOutput]{
 				continue
 			}
 			set++
-			if err := d.CheckRetentionSeconds(f.name, f.p, false); err != nil {
+			if err := opkit.CheckRetentionSeconds(d, f.name, f.p, false); err != nil {
 				return err
 			}
 		}
@@ -296,7 +296,7 @@ var extendRetentionOp = opkit.Op[ExtendRetentionInput, ExtendRetentionOutput]{
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *ExtendRetentionOutput) error {
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }

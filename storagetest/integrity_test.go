@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 // A FlipBit fault corrupts one bit of a successful answer's body, on every
@@ -91,7 +92,7 @@ func TestManagedEncryption(t *testing.T) {
 				if head.header.Get(name) != tc.enc || head.header.Get("ETag") != r.header.Get("ETag") {
 					t.Errorf("%s: HEAD reports %s %q, ETag %q", tc.enc, name, head.header.Get(name), head.header.Get("ETag"))
 				}
-				if d := e.d; d.ETagIsMD5(head.header) != tc.md5 {
+				if d := e.d; opkit.ETagIsMD5(&d, head.header) != tc.md5 {
 					t.Errorf("%s: the dialect says the ETag is an MD5: %v", tc.enc, !tc.md5)
 				}
 			}

@@ -18,10 +18,10 @@ import (
 // CheckBucketKey validates a bucket name and an object key by the
 // dialect's rules.
 func CheckBucketKey(d *client.Dialect, bucket, key string) error {
-	if err := d.CheckBucket(bucket); err != nil {
+	if err := CheckBucket(d, bucket); err != nil {
 		return err
 	}
-	return d.ValidateKey(key)
+	return ValidateKey(d, key)
 }
 
 // CheckSSE validates a customer-provided encryption key given in the
@@ -31,7 +31,7 @@ func CheckSSE(d *client.Dialect, field string, k *client.SSECustomer) error {
 	if k == nil {
 		return nil
 	}
-	return Rename(d.CheckObjectOptions(&client.ObjectOptions{SSE: k}), field)
+	return Rename(CheckObjectOptions(d, &client.ObjectOptions{SSE: k}), field)
 }
 
 // Rename gives an input error another field name (SourceBucket for a

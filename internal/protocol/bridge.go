@@ -8,6 +8,10 @@ import "fmt"
 // complete table at their own initialisation. It is never written after.
 var exports = map[string]any{}
 
+// imported records the names Import was asked for (at the importers'
+// initialisation, so before any test runs), for Unimported.
+var imported = map[string]bool{}
+
 // Export records fn under name. Only client's init calls it.
 func Export(name string, fn any) {
 	if _, dup := exports[name]; dup {
@@ -20,6 +24,7 @@ func Export(name string, fn any) {
 // if there is none or it is not an F: a programming error that shows at
 // the importing package's initialisation, so in every test of it.
 func Import[F any](name string) F {
+	imported[name] = true
 	v, ok := exports[name]
 	if !ok {
 		panic("protocol: nothing exported as " + name)
@@ -31,11 +36,15 @@ func Import[F any](name string) F {
 	return fn
 }
 
-// Exported lists the names exported, for a test that every one is used.
-func Exported() []string {
-	names := make([]string, 0, len(exports))
+// Unimported lists the names exported that no package has imported,
+// for a test (in a package that imports every importer) that the bridge
+// carries nothing dead.
+func Unimported() []string {
+	var names []string
 	for n := range exports {
-		names = append(names, n)
+		if !imported[n] {
+			names = append(names, n)
+		}
 	}
 	return names
 }

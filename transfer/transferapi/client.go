@@ -11,6 +11,7 @@ import (
 
 	"github.com/polystore/polystore/bucket"
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 	"github.com/polystore/polystore/multipart"
 	"github.com/polystore/polystore/object"
 )
@@ -158,11 +159,11 @@ func (a *Client) ListUploads(ctx context.Context, bucketName, key string) iter.S
 // HeadObject reads attributes with object.Client.Head, with the stored
 // additional checksum on dialects that have them.
 func (a *Client) HeadObject(ctx context.Context, in *HeadObjectInput) (*ObjectInfo, error) {
-	d := a.c.Dialect()
+	d := opkit.DialectOf(a.c)
 	hin := &object.HeadInput{Bucket: in.Bucket, Key: in.Key, VersionID: in.VersionID,
 		ChecksumMode: d.Has(client.FeatureChecksums) && a.c.ChecksumSupport() != client.ChecksumSupportRefused}
 	out, err := a.objects.Head(ctx, hin)
-	if err != nil && hin.ChecksumMode && d.ChecksumRefused(err) {
+	if err != nil && hin.ChecksumMode && opkit.ChecksumRefused(d, err) {
 		// A server that refuses additional checksums may refuse to be
 		// asked for one (Backblaze B2 refuses x-amz-checksum-mode).
 		hin.ChecksumMode = false
