@@ -117,6 +117,32 @@ type ObjectWire struct {
 	// complete multipart, list parts, copy results, delete multiple and
 	// ACL documents.
 	Bodies BodyShapes
+	// What operations decide from the body shapes, each a fact of its own
+	// (S3Bodies dialects have them all; QingStor none):
+	//
+	// ACLDocuments says object ACLs are read and written as
+	// AccessControlPolicy documents (GetObjectAcl, PutObjectAcl); without
+	// it object.Client.GetACL and PutACL are ErrNotSupported.
+	ACLDocuments bool
+	// CopyPartETag says an UploadPartCopy answer always names the copied
+	// part's ETag (CopyPartResult or the ETag header): one without is a
+	// *MalformedResponseError, as the copy may or may not have happened.
+	CopyPartETag bool
+	// CompletePartETags says a CompleteMultipartUpload request must list
+	// each part's ETag: an empty CompletedPart.ETag is an
+	// *InvalidArgumentError before anything is sent.
+	CompletePartETags bool
+	// CompletePartChecksums says a CompleteMultipartUpload request can
+	// carry each part's additional checksum; without it a part checksum
+	// is ErrNotSupported.
+	CompletePartChecksums bool
+	// ResultDocuments says a 200 answer to an operation that can fail
+	// inside one (CompleteMultipartUpload, CopyObject, UploadPartCopy)
+	// always carries a document, a result or an <Error>: one whose body
+	// is empty or only whitespace was cut off (retried where the
+	// operation is, a *MalformedResponseError otherwise). QingStor
+	// answers complete with a 201 and copy with an empty body.
+	ResultDocuments bool
 	// MultipartETag says the ETag of an object assembled by
 	// CompleteMultipartUpload is S3's: the hex MD5 of the parts' binary
 	// MD5 ETags, "-" and the part count (S3, IBM). The transfer manager
@@ -686,13 +712,18 @@ var (
 		GrantHeaderPrefix:           "x-amz-grant-",
 		CannedACLs: []CannedACL{ACLPrivate, ACLPublicRead, ACLPublicReadWrite, ACLAuthenticatedRead,
 			ACLBucketOwnerRead, ACLBucketOwnerFullControl},
-		GrantPermissions:     []Permission{PermissionRead, PermissionReadACP, PermissionWriteACP, PermissionFullControl},
-		AllUsersURI:          "http://acs.amazonaws.com/groups/global/AllUsers",
-		ListPartsMaxParam:    "max-parts",
-		ListPartsMarkerParam: "part-number-marker",
-		MaxListParts:         1000,
-		Bodies:               S3Bodies,
-		MultipartETag:        true,
+		GrantPermissions:      []Permission{PermissionRead, PermissionReadACP, PermissionWriteACP, PermissionFullControl},
+		AllUsersURI:           "http://acs.amazonaws.com/groups/global/AllUsers",
+		ListPartsMaxParam:     "max-parts",
+		ListPartsMarkerParam:  "part-number-marker",
+		MaxListParts:          1000,
+		Bodies:                S3Bodies,
+		MultipartETag:         true,
+		ACLDocuments:          true,
+		CopyPartETag:          true,
+		CompletePartETags:     true,
+		CompletePartChecksums: true,
+		ResultDocuments:       true,
 		PostForm: PostFormWire{
 			Policy:             PostPolicyConditions,
 			Expires:            true,
@@ -749,6 +780,11 @@ var (
 		ListPartsMarkerParam:     "part-number-marker",
 		MaxListParts:             1000,
 		Bodies:                   S3Bodies,
+		ACLDocuments:             true,
+		CopyPartETag:             true,
+		CompletePartETags:        true,
+		CompletePartChecksums:    true,
+		ResultDocuments:          true,
 		PostForm: PostFormWire{
 			Policy:             PostPolicyConditions,
 			Expires:            true,

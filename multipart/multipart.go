@@ -472,7 +472,7 @@ var uploadPartCopyOp = opkit.Op[UploadPartCopyInput, UploadPartCopyOutput]{
 		if out.ETag == "" {
 			out.ETag = opkit.TrimETag(resp.Header.Get("ETag"))
 		}
-		if out.ETag == "" && d.Object.Bodies == client.S3Bodies {
+		if out.ETag == "" && d.Object.CopyPartETag {
 			// An empty answer, or a result without the ETag Complete
 			// needs: the copy may or may not have happened.
 			return client.NewMalformedResponseError(d, "UploadPartCopy", resp, "no ETag in the CopyPartResult", nil, nil)
@@ -650,7 +650,7 @@ var completeOp = opkit.Op[CompleteInput, CompleteOutput]{
 				return client.InvalidArgument(fmt.Sprintf("Parts[%d].PartNumber", i), "%d is listed twice", p.PartNumber)
 			}
 			seen[p.PartNumber] = true
-			if p.ETag == "" && d.Object.Bodies == client.S3Bodies {
+			if p.ETag == "" && d.Object.CompletePartETags {
 				return client.InvalidArgument(fmt.Sprintf("Parts[%d].ETag", i), "must not be empty")
 			}
 		}
@@ -702,7 +702,7 @@ var completeOp = opkit.Op[CompleteInput, CompleteOutput]{
 		}
 		resp.Body = io.NopCloser(bytes.NewReader(body))
 		var res completeResult
-		withResult := d.Object.Bodies == client.S3Bodies // QingStor answers 201 with no body
+		withResult := d.Object.ResultDocuments // QingStor answers 201 with no body
 		if withResult && len(bytes.TrimSpace(body)) == 0 {
 			return client.NewMalformedResponseError(d, op, resp, "empty body, no CompleteMultipartUploadResult", nil, nil)
 		}
@@ -744,7 +744,7 @@ func checkPartChecksums(d *client.Dialect, parts []CompletedPart) error {
 		if err := opkit.CheckChecksum(d, field, p.Checksum); err != nil {
 			return err
 		}
-		if !p.Checksum.IsZero() && d.Object.Bodies != client.S3Bodies {
+		if !p.Checksum.IsZero() && !d.Object.CompletePartChecksums {
 			return client.NotSupported(d, field, "part checksums in a complete request")
 		}
 		if i == 0 {

@@ -52,7 +52,7 @@ type aclPolicy struct {
 }
 
 func checkACLSupported(d *client.Dialect, field string) error {
-	if len(d.Object.CannedACLs) == 0 || d.Object.Bodies != client.S3Bodies {
+	if len(d.Object.CannedACLs) == 0 || !d.Object.ACLDocuments {
 		return client.NotSupported(d, field, "object ACLs")
 	}
 	return nil
