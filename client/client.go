@@ -3,24 +3,41 @@
 // (build → sign → send → retry → decode) that every operation runs through.
 //
 // Typed operations live in the bucket, object and multipart packages; they
-// describe themselves as data (an Op) and run through Invoke.
+// describe themselves as data (an internal/opkit.Op) and run through this
+// package's stack.
 //
 // # What is stable
 //
-// A program uses New, Options and the With* options, Client, the Dialect
-// value with its wire tables (Clone S3 and change fields to add a
-// vendor), Feature, Limits, the errors and error types, Integrity,
-// PayloadSigning, Timeouts, RetryPolicy, the checksum, ACL and storage
-// class types, the step names and attributes for APIOptions and tracing,
+// A program uses New, Options and the With* options, Client (With,
+// Options, Dialect, ChecksumSupport, String), the Dialect value with its
+// data fields and wire tables (the *Wire structs: Clone S3 and change
+// fields to add a vendor), Dialect.Clone and Has, Dialects,
+// LookupDialect, Feature, Limits and the other enums, Checksum with
+// ComputeChecksum, ParseChecksum and CompositeChecksum, the ACL, grant,
+// retention, SSE-C and storage class types, the errors and error types
+// (and InvalidArgument and NotSupported, which build the ones a program
+// matches), Integrity, PayloadSigning, Timeouts, RetryPolicy,
+// AttemptNumber and the step names for APIOptions, the telemetry names
 // and presigned requests: these follow the module's compatibility
-// promise. The operation pipeline the bucket, object and multipart
-// packages are written on — Op, Invoke, Presign, Request, Body and its
-// constructors, PreparedBody, DecodeBody, DecodeResult, EncodeQuery,
-// EscapePath, and the Dialect's Check*, Set* and response-reading methods
-// — is exported for those packages and may change in any release; call
-// the typed operations instead. (Moving it under internal/ needs the
-// Dialect tables and the pipeline types apart first: they refer to each
-// other.)
+// promise. The rule: a name is exported here only if a program needs it
+// to configure a client, describe a vendor, read what a call returned or
+// hook the stack; TestExportedNames (api_surface_test.go) lists every
+// exported name, and a new one fails it until it is listed on purpose.
+//
+// The operation pipeline is not for users. Its descriptor and URL
+// encoders live in internal/protocol (a leaf package client imports),
+// the typed Op, Call, Invoke and Presign and the dialect's rules and
+// wire helpers (CheckBucket, SetObjectOptions, ETagIsMD5, ...) in
+// internal/opkit, whose fronts call functions client keeps unexported
+// and hands over at its initialisation (export.go), so that no user can
+// reach them. Still exported here for the operation packages, and to
+// move the same way, are Request, Body and its constructors,
+// PreparedBody, BodyInput, BodyAnswer, Client.PrepareBody,
+// Client.RecordChecksumSupport, Client.SignsPayloads, DecodeBody,
+// DecodeResult, NewMalformedResponseError, ObjectOptions,
+// ChecksumElement, IsMD5Hex, Seconds, CheckIntegrity and
+// CheckPayloadSHA256 (pipelineAPI in api_surface_test.go): they may
+// change in any release; call the typed operations instead.
 //
 // Each attempt is bounded phase by phase (Options.Timeouts: dial, TLS
 // handshake, response header, body stall), never as a whole, and an
