@@ -177,7 +177,7 @@ var getACLOp = opkit.Op[GetACLInput, GetACLOutput]{
 		out.RequestID = requestID(d, resp)
 		if isJSON(d) {
 			var res jsonACL
-			if err := client.DecodeBody(d, resp, &res); err != nil {
+			if err := opkit.DecodeBody(d, resp, &res); err != nil {
 				return err
 			}
 			if o := res.Owner.owner(); o != nil {
@@ -195,7 +195,7 @@ var getACLOp = opkit.Op[GetACLInput, GetACLOutput]{
 			return nil
 		}
 		var res xmlAccessControlPolicy
-		if err := client.DecodeBody(d, resp, &res); err != nil {
+		if err := opkit.DecodeBody(d, resp, &res); err != nil {
 			return err
 		}
 		out.Owner = Owner{ID: res.Owner.ID, DisplayName: res.Owner.DisplayName}

@@ -49,13 +49,13 @@ var getLocationOp = opkit.Op[GetLocationInput, GetLocationOutput]{
 		var loc string
 		if isJSON(d) {
 			var res jsonStats
-			if err := client.DecodeBody(d, resp, &res); err != nil {
+			if err := opkit.DecodeBody(d, resp, &res); err != nil {
 				return err
 			}
 			loc = res.Location
 		} else {
 			var res xmlLocationConstraint
-			if err := client.DecodeBody(d, resp, &res); err != nil {
+			if err := opkit.DecodeBody(d, resp, &res); err != nil {
 				return err
 			}
 			loc = res.Value

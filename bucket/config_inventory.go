@@ -326,7 +326,7 @@ var getInventoryOp = configOp[GetInventoryInput, GetInventoryOutput]{
 	},
 	deserialize: func(d *client.Dialect, resp *http.Response, out *GetInventoryOutput) error {
 		var doc xmlInventoryConfiguration
-		if err := client.DecodeBody(d, resp, &doc); err != nil {
+		if err := opkit.DecodeBody(d, resp, &doc); err != nil {
 			return err
 		}
 		out.Inventory = inventoryFromXML(&doc)
@@ -367,7 +367,7 @@ var listInventoriesOp = configOp[ListInventoriesInput, InventoriesPage]{
 	},
 	deserialize: func(d *client.Dialect, resp *http.Response, out *InventoriesPage) error {
 		var doc xmlListInventoryResult
-		if err := client.DecodeBody(d, resp, &doc); err != nil {
+		if err := opkit.DecodeBody(d, resp, &doc); err != nil {
 			return err
 		}
 		for i := range doc.Configurations {

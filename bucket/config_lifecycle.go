@@ -560,14 +560,14 @@ var getLifecycleOp = configOp[GetLifecycleInput, GetLifecycleOutput]{
 	deserialize: func(d *client.Dialect, resp *http.Response, out *GetLifecycleOutput) error {
 		if isJSON(d) {
 			var doc jsonLifecycle
-			if err := client.DecodeBody(d, resp, &doc); err != nil {
+			if err := opkit.DecodeBody(d, resp, &doc); err != nil {
 				return err
 			}
 			out.Rules = rulesFromJSON(d.Bucket.Lifecycle, &doc)
 			return nil
 		}
 		var doc xmlLifecycleConfiguration
-		if err := client.DecodeBody(d, resp, &doc); err != nil {
+		if err := opkit.DecodeBody(d, resp, &doc); err != nil {
 			return err
 		}
 		out.Rules = rulesFromXML(d.Bucket.Lifecycle, &doc)

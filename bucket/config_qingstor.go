@@ -96,7 +96,7 @@ var getMirrorOp = configOp[GetMirrorInput, GetMirrorOutput]{
 	bucket: func(in *GetMirrorInput) string { return in.Bucket },
 	deserialize: func(d *client.Dialect, resp *http.Response, out *GetMirrorOutput) error {
 		var doc jsonMirror
-		if err := client.DecodeBody(d, resp, &doc); err != nil {
+		if err := opkit.DecodeBody(d, resp, &doc); err != nil {
 			return err
 		}
 		out.SourceSite = doc.SourceSite
@@ -173,7 +173,7 @@ var getStatsOp = opkit.Op[GetStatsInput, GetStatsOutput]{
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *GetStatsOutput) error {
 		out.RequestID = requestID(d, resp)
 		var doc jsonBucketStats
-		if err := client.DecodeBody(d, resp, &doc); err != nil {
+		if err := opkit.DecodeBody(d, resp, &doc); err != nil {
 			return err
 		}
 		out.Name, out.Location, out.URL, out.Created = doc.Name, doc.Location, doc.URL, doc.Created.Time

@@ -148,7 +148,7 @@ var getProtectionOp = configOp[GetProtectionInput, GetProtectionOutput]{
 	bucket: func(in *GetProtectionInput) string { return in.Bucket },
 	deserialize: func(d *client.Dialect, resp *http.Response, out *GetProtectionOutput) error {
 		var doc xmlProtectionConfiguration
-		if err := client.DecodeBody(d, resp, &doc); err != nil {
+		if err := opkit.DecodeBody(d, resp, &doc); err != nil {
 			return err
 		}
 		days := func(x *xmlDays) int {
@@ -314,7 +314,7 @@ var getObjectLockOp = configOp[GetObjectLockInput, GetObjectLockOutput]{
 	bucket: func(in *GetObjectLockInput) string { return in.Bucket },
 	deserialize: func(d *client.Dialect, resp *http.Response, out *GetObjectLockOutput) error {
 		var doc xmlObjectLockConfiguration
-		if err := client.DecodeBody(d, resp, &doc); err != nil {
+		if err := opkit.DecodeBody(d, resp, &doc); err != nil {
 			return err
 		}
 		out.enabled = strings.EqualFold(strings.TrimSpace(doc.ObjectLockEnabled), "enabled")

@@ -127,7 +127,7 @@ var getTaggingOp = configOp[GetTaggingInput, GetTaggingOutput]{
 	bucket: func(in *GetTaggingInput) string { return in.Bucket },
 	deserialize: func(d *client.Dialect, resp *http.Response, out *GetTaggingOutput) error {
 		var doc xmlTagging
-		if err := client.DecodeBody(d, resp, &doc); err != nil {
+		if err := opkit.DecodeBody(d, resp, &doc); err != nil {
 			return err
 		}
 		for _, t := range doc.Tags {
@@ -280,7 +280,7 @@ var getRefererOp = configOp[GetRefererInput, GetRefererOutput]{
 	bucket: func(in *GetRefererInput) string { return in.Bucket },
 	deserialize: func(d *client.Dialect, resp *http.Response, out *GetRefererOutput) error {
 		var doc xmlRefererConfiguration
-		if err := client.DecodeBody(d, resp, &doc); err != nil {
+		if err := opkit.DecodeBody(d, resp, &doc); err != nil {
 			return err
 		}
 		out.Referer = RefererConfiguration{
@@ -432,7 +432,7 @@ var getEncryptionOp = configOp[GetEncryptionInput, GetEncryptionOutput]{
 	bucket: func(in *GetEncryptionInput) string { return in.Bucket },
 	deserialize: func(d *client.Dialect, resp *http.Response, out *GetEncryptionOutput) error {
 		var doc xmlEncryptionConfiguration
-		if err := client.DecodeBody(d, resp, &doc); err != nil {
+		if err := opkit.DecodeBody(d, resp, &doc); err != nil {
 			return err
 		}
 		if len(doc.Rules) > 0 {

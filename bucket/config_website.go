@@ -328,7 +328,7 @@ var getWebsiteOp = configOp[GetWebsiteInput, GetWebsiteOutput]{
 	bucket: func(in *GetWebsiteInput) string { return in.Bucket },
 	deserialize: func(d *client.Dialect, resp *http.Response, out *GetWebsiteOutput) error {
 		var doc xmlWebsiteConfiguration
-		if err := client.DecodeBody(d, resp, &doc); err != nil {
+		if err := opkit.DecodeBody(d, resp, &doc); err != nil {
 			return err
 		}
 		out.Website = websiteFromXML(&doc)
@@ -464,7 +464,7 @@ var getPublicAccessBlockOp = configOp[GetPublicAccessBlockInput, GetPublicAccess
 	bucket: func(in *GetPublicAccessBlockInput) string { return in.Bucket },
 	deserialize: func(d *client.Dialect, resp *http.Response, out *GetPublicAccessBlockOutput) error {
 		var doc xmlPublicAccessBlock
-		if err := client.DecodeBody(d, resp, &doc); err != nil {
+		if err := opkit.DecodeBody(d, resp, &doc); err != nil {
 			return err
 		}
 		out.PublicAccessBlock = PublicAccessBlock{

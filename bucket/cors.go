@@ -191,7 +191,7 @@ var getCORSOp = opkit.Op[GetCORSInput, GetCORSOutput]{
 		out.RequestID = requestID(d, resp)
 		if isJSON(d) {
 			var res jsonCORS
-			if err := client.DecodeBody(d, resp, &res); err != nil {
+			if err := opkit.DecodeBody(d, resp, &res); err != nil {
 				return err
 			}
 			for _, r := range res.Rules {
@@ -204,7 +204,7 @@ var getCORSOp = opkit.Op[GetCORSInput, GetCORSOutput]{
 			return nil
 		}
 		var res xmlCORSConfiguration
-		if err := client.DecodeBody(d, resp, &res); err != nil {
+		if err := opkit.DecodeBody(d, resp, &res); err != nil {
 			return err
 		}
 		for _, r := range res.Rules {

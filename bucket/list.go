@@ -485,7 +485,7 @@ func decodeObjectsPage(d *client.Dialect, resp *http.Response, out *ObjectsPage)
 	out.RequestID = requestID(d, resp)
 	if isJSON(d) {
 		var res jsonListObjects
-		if err := client.DecodeBody(d, resp, &res); err != nil {
+		if err := opkit.DecodeBody(d, resp, &res); err != nil {
 			return err
 		}
 		out.Objects = make([]ObjectSummary, 0, len(res.Keys))

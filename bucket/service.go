@@ -163,7 +163,7 @@ var listBucketsOp = opkit.Op[ListBucketsInput, BucketsPage]{
 		out.RequestID = requestID(d, resp)
 		if isJSON(d) {
 			var res jsonListBuckets
-			if err := client.DecodeBody(d, resp, &res); err != nil {
+			if err := opkit.DecodeBody(d, resp, &res); err != nil {
 				return err
 			}
 			out.count = res.Count
@@ -176,7 +176,7 @@ var listBucketsOp = opkit.Op[ListBucketsInput, BucketsPage]{
 			return nil
 		}
 		var res xmlListAllMyBuckets
-		if err := client.DecodeBody(d, resp, &res); err != nil {
+		if err := opkit.DecodeBody(d, resp, &res); err != nil {
 			return err
 		}
 		out.Owner = res.Owner.owner()
@@ -348,7 +348,7 @@ var listLocationsOp = opkit.Op[ListLocationsInput, ListLocationsOutput]{
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *ListLocationsOutput) error {
 		out.RequestID = requestID(d, resp)
 		var res jsonLocations
-		if err := client.DecodeBody(d, resp, &res); err != nil {
+		if err := opkit.DecodeBody(d, resp, &res); err != nil {
 			return err
 		}
 		out.Locations = make([]Location, 0, len(res.Locations))

@@ -127,7 +127,7 @@ var listUploadsOp = opkit.Op[ListMultipartUploadsInput, UploadsPage]{
 		out.RequestID = requestID(d, resp)
 		if isJSON(d) {
 			var res jsonListUploads
-			if err := client.DecodeBody(d, resp, &res); err != nil {
+			if err := opkit.DecodeBody(d, resp, &res); err != nil {
 				return err
 			}
 			out.Uploads = make([]MultipartUpload, 0, len(res.Uploads))

@@ -133,13 +133,13 @@ var getVersioningOp = opkit.Op[GetVersioningInput, GetVersioningOutput]{
 		var status string
 		if isJSON(d) {
 			var res jsonVersioning
-			if err := client.DecodeBody(d, resp, &res); err != nil {
+			if err := opkit.DecodeBody(d, resp, &res); err != nil {
 				return err
 			}
 			status = res.Status
 		} else {
 			var res xmlVersioningConfiguration
-			if err := client.DecodeBody(d, resp, &res); err != nil {
+			if err := opkit.DecodeBody(d, resp, &res); err != nil {
 				return err
 			}
 			status = res.Status
@@ -313,7 +313,7 @@ var listVersionsOp = opkit.Op[ListObjectVersionsInput, VersionsPage]{
 		out.RequestID = requestID(d, resp)
 		if isJSON(d) {
 			var res jsonListVersions
-			if err := client.DecodeBody(d, resp, &res); err != nil {
+			if err := opkit.DecodeBody(d, resp, &res); err != nil {
 				return err
 			}
 			out.Versions = make([]ObjectVersion, 0, len(res.Keys))

@@ -136,7 +136,7 @@ func WithPayloadSigning(p PayloadSigning) func(*Options) {
 
 // checkBodyOptions validates Options.Integrity and PayloadSigning.
 func checkBodyOptions(o *Options) error {
-	if err := CheckIntegrity("Integrity", o.Integrity); err != nil {
+	if err := checkIntegrity("Integrity", o.Integrity); err != nil {
 		return err
 	}
 	if o.PayloadSigning < PayloadSigningAuto || o.PayloadSigning > PayloadUnsigned {
@@ -145,28 +145,28 @@ func checkBodyOptions(o *Options) error {
 	return nil
 }
 
-// CheckIntegrity validates an Integrity field.
-func CheckIntegrity(field string, i Integrity) error {
+// checkIntegrity validates an Integrity field.
+func checkIntegrity(field string, i Integrity) error {
 	if i < IntegrityDefault || i > IntegrityOff {
 		return InvalidArgument(field, "unknown choice %d", int(i))
 	}
 	return nil
 }
 
-// CheckPayloadSHA256 validates a PayloadSHA256 field: none, or 32 bytes.
-func CheckPayloadSHA256(field string, sum []byte) error {
+// checkPayloadSHA256 validates a PayloadSHA256 field: none, or 32 bytes.
+func checkPayloadSHA256(field string, sum []byte) error {
 	if sum != nil && len(sum) != sha256.Size {
 		return InvalidArgument(field, "must be %d bytes (a raw SHA-256), got %d", sha256.Size, len(sum))
 	}
 	return nil
 }
 
-// SignsPayloads reports whether c's requests sign their body's SHA-256:
+// signsPayloads reports whether c's requests sign their body's SHA-256:
 // its signer is SigV4 and Options.PayloadSigning asks for it (by default:
 // the endpoint is plain http). Code that hashes bodies itself (a transfer
 // manager hashing parts for their checksums) then computes the SHA-256 in
 // the same read and passes it on as PayloadSHA256.
-func (c *Client) SignsPayloads() bool { return c.signsPayload(&c.opts, c.callSigner(&c.opts)) }
+func (c *Client) signsPayloads() bool { return c.signsPayload(&c.opts, c.callSigner(&c.opts)) }
 
 // callSigner is the signer of a call with options o: the one o names, or
 // the client's.
@@ -307,10 +307,10 @@ func (c *Client) PrepareBody(in *BodyInput, optFns ...func(*Options)) (*Prepared
 		o = &co
 	}
 	d := &c.dialect
-	if err := CheckIntegrity("Integrity", in.Integrity); err != nil {
+	if err := checkIntegrity("Integrity", in.Integrity); err != nil {
 		return nil, withOp(err, in.Op)
 	}
-	if err := CheckPayloadSHA256("PayloadSHA256", in.PayloadSHA256); err != nil {
+	if err := checkPayloadSHA256("PayloadSHA256", in.PayloadSHA256); err != nil {
 		return nil, withOp(err, in.Op)
 	}
 	if in.TrailingChecksum != ChecksumNone && !d.canTrail(o) {
@@ -566,7 +566,7 @@ func (p *PreparedBody) Verify(a BodyAnswer) (verified, unverified string, err er
 // which shows the server stored these bytes when it ignored their
 // checksum.
 func (p *PreparedBody) etagIsMD5(etag string) (bool, error) {
-	if !p.body.replayable || !IsMD5Hex(etag) {
+	if !p.body.replayable || !isMD5Hex(etag) {
 		return false, nil
 	}
 	s, err := hashBody(p.body, sumMD5)

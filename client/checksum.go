@@ -308,10 +308,10 @@ func (d *Dialect) responseChecksum(h http.Header) (Checksum, bool) {
 	return Checksum{}, false
 }
 
-// ChecksumElement is the XML element name S3 uses for a checksum in
+// checksumElement is the XML element name S3 uses for a checksum in
 // algorithm a inside Part and result documents, such as "ChecksumCRC32C".
 // It returns "" for ChecksumNone and unknown values.
-func ChecksumElement(a ChecksumAlgorithm) string {
+func checksumElement(a ChecksumAlgorithm) string {
 	if !a.valid() {
 		return ""
 	}

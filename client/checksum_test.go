@@ -85,10 +85,10 @@ func TestChecksumHeaders(t *testing.T) {
 	if _, ok := opkit.ResponseChecksum(&cos, h); ok {
 		t.Error("COS reported an x-amz checksum")
 	}
-	if got := client.ChecksumElement(client.ChecksumCRC32C); got != "ChecksumCRC32C" {
+	if got := opkit.ChecksumElement(client.ChecksumCRC32C); got != "ChecksumCRC32C" {
 		t.Errorf("ChecksumElement = %q", got)
 	}
-	if got := client.ChecksumElement(client.ChecksumNone); got != "" {
+	if got := opkit.ChecksumElement(client.ChecksumNone); got != "" {
 		t.Errorf("ChecksumElement(None) = %q", got)
 	}
 }

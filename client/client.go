@@ -9,14 +9,14 @@
 // # What is stable
 //
 // A program uses New, Options and the With* options, Client (With,
-// Options, Dialect, ChecksumSupport, String), the Dialect value with its
-// data fields and wire tables (the *Wire structs: Clone S3 and change
-// fields to add a vendor), Dialect.Clone and Has, Dialects,
-// LookupDialect, Feature, Limits and the other enums, Checksum with
-// ComputeChecksum, ParseChecksum and CompositeChecksum, the ACL, grant,
-// retention, SSE-C and storage class types, the errors and error types
-// (and InvalidArgument and NotSupported, which build the ones a program
-// matches), Integrity, PayloadSigning, Timeouts, RetryPolicy,
+// Options, Dialect, ChecksumSupport, RecordChecksumSupport, String), the
+// Dialect value with its data fields and wire tables (the *Wire structs:
+// Clone S3 and change fields to add a vendor), Dialect.Clone and Has,
+// Dialects, LookupDialect, Feature, Limits and the other enums, Checksum
+// with ComputeChecksum, ParseChecksum and CompositeChecksum, the ACL,
+// grant, retention, SSE-C and storage class types, the errors and error
+// types (and InvalidArgument and NotSupported, which build the ones a
+// program matches), Integrity, PayloadSigning, Timeouts, RetryPolicy,
 // AttemptNumber and the step names for APIOptions, the telemetry names
 // and presigned requests: these follow the module's compatibility
 // promise. The rule: a name is exported here only if a program needs it
@@ -27,16 +27,15 @@
 // The operation pipeline is not for users. Its descriptor and URL
 // encoders live in internal/protocol (a leaf package client imports),
 // the typed Op, Call, Invoke and Presign and the dialect's rules and
-// wire helpers (CheckBucket, SetObjectOptions, ETagIsMD5, ...) in
+// wire helpers (CheckBucket, SetObjectOptions, ETagIsMD5, ...) and the
+// decoding and validation helpers (DecodeBody, DecodeResult,
+// NewMalformedResponseError, CheckIntegrity, IsMD5Hex, ...) in
 // internal/opkit, whose fronts call functions client keeps unexported
 // and hands over at its initialisation (export.go), so that no user can
 // reach them. Still exported here for the operation packages, and to
 // move the same way, are Request, Body and its constructors,
-// PreparedBody, BodyInput, BodyAnswer, Client.PrepareBody,
-// Client.RecordChecksumSupport, Client.SignsPayloads, DecodeBody,
-// DecodeResult, NewMalformedResponseError, ObjectOptions,
-// ChecksumElement, IsMD5Hex, Seconds, CheckIntegrity and
-// CheckPayloadSHA256 (pipelineAPI in api_surface_test.go): they may
+// PreparedBody, BodyInput, BodyAnswer, Client.PrepareBody and
+// ObjectOptions (pipelineAPI in api_surface_test.go): they may
 // change in any release; call the typed operations instead.
 //
 // Each attempt is bounded phase by phase (Options.Timeouts: dial, TLS

@@ -94,9 +94,9 @@ func errorKind(d *Dialect, code string, status int) error {
 	return nil
 }
 
-// DecodeBody decodes a successful response body in the dialect's codec
+// decodeBody decodes a successful response body in the dialect's codec
 // (XML or JSON) into v, reading at most 64 MiB.
-func DecodeBody(d *Dialect, resp *http.Response, v any) error {
+func decodeBody(d *Dialect, resp *http.Response, v any) error {
 	r := io.LimitReader(resp.Body, maxResponseBody)
 	if d.Codec == JSON {
 		return json.NewDecoder(r).Decode(v)

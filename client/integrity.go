@@ -82,9 +82,9 @@ func (e *ChecksumMismatchError) Error() string {
 // Is matches ErrChecksumMismatch.
 func (e *ChecksumMismatchError) Is(target error) bool { return target == ErrChecksumMismatch }
 
-// IsMD5Hex reports whether s (an ETag without quotes) has the form of a
+// isMD5Hex reports whether s (an ETag without quotes) has the form of a
 // hex MD5: 32 hex digits. A multipart ETag ("<hex>-N") does not.
-func IsMD5Hex(s string) bool {
+func isMD5Hex(s string) bool {
 	if len(s) != 32 {
 		return false
 	}
@@ -120,7 +120,7 @@ func (d *Dialect) encryption(h http.Header) string {
 // encrypted with keys the service manages (AES256, S3's SSE-S3) keep
 // MD5 ETags (ObjectWire.MD5ETagEncryptions).
 func (d *Dialect) etagIsMD5(h http.Header) bool {
-	if !IsMD5Hex(strings.Trim(h.Get("ETag"), `"`)) {
+	if !isMD5Hex(strings.Trim(h.Get("ETag"), `"`)) {
 		return false
 	}
 	switch enc := d.encryption(h); {

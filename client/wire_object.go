@@ -630,13 +630,13 @@ func (d *Dialect) checkPartNumber(field string, n int) error {
 	return nil
 }
 
-// DecodeResult decodes a successful answer's body into v in the dialect's
+// decodeResult decodes a successful answer's body into v in the dialect's
 // codec, reading at most 64 MiB. Some operations (CompleteMultipartUpload,
 // CopyObject and UploadPartCopy on S3 and COS) answer 200 and report a
-// failure in the body; DecodeResult returns such a body as a
+// failure in the body; decodeResult returns such a body as a
 // *ResponseError for op, with the answer's status, that matches its
 // code's kind. An empty body (whitespace only) leaves v untouched.
-func DecodeResult(d *Dialect, op string, resp *http.Response, v any) error {
+func decodeResult(d *Dialect, op string, resp *http.Response, v any) error {
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
 	if err != nil {
 		return err

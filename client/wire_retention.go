@@ -174,7 +174,7 @@ func (d *Dialect) setRetention(h http.Header, r *Retention) {
 	}
 	w := d.Object.Retention
 	if r.Period != 0 {
-		h.Set(w.PeriodHeader, Seconds(r.Period))
+		h.Set(w.PeriodHeader, formatSeconds(r.Period))
 	}
 	if !r.Until.IsZero() {
 		h.Set(w.ExpirationHeader, r.Until.UTC().Format(w.DateLayout))
@@ -182,6 +182,6 @@ func (d *Dialect) setRetention(h http.Header, r *Retention) {
 	setHeader(h, w.LegalHoldHeader, r.LegalHoldID)
 }
 
-// Seconds renders a duration as whole seconds, as retention headers
+// formatSeconds renders a duration as whole seconds, as retention headers
 // carry it.
-func Seconds(p time.Duration) string { return strconv.FormatInt(int64(p/time.Second), 10) }
+func formatSeconds(p time.Duration) string { return strconv.FormatInt(int64(p/time.Second), 10) }

@@ -129,7 +129,7 @@ var initiateOp = opkit.Op[InitiateInput, InitiateOutput]{
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *InitiateOutput) error {
 		var res initiateResult
-		if err := client.DecodeResult(d, "InitiateMultipartUpload", resp, &res); err != nil {
+		if err := opkit.DecodeResult(d, "InitiateMultipartUpload", resp, &res); err != nil {
 			return err
 		}
 		if res.UploadID == "" {
@@ -262,10 +262,10 @@ var uploadPartOp = opkit.Op[UploadPartInput, UploadPartOutput]{
 		if err := opkit.CheckTrailingChecksum(d, "TrailingChecksum", in.TrailingChecksum, in.Checksum); err != nil {
 			return err
 		}
-		if err := client.CheckIntegrity("Integrity", in.Integrity); err != nil {
+		if err := opkit.CheckIntegrity("Integrity", in.Integrity); err != nil {
 			return err
 		}
-		if err := client.CheckPayloadSHA256("PayloadSHA256", in.PayloadSHA256); err != nil {
+		if err := opkit.CheckPayloadSHA256("PayloadSHA256", in.PayloadSHA256); err != nil {
 			return err
 		}
 		return opkit.CheckSSE(d, "SSE", in.SSE)
@@ -319,7 +319,7 @@ var uploadPartOp = opkit.Op[UploadPartInput, UploadPartOutput]{
 		if out.ETag == "" {
 			// Without its ETag the part cannot be listed in Complete:
 			// the answer proves nothing.
-			return client.NewMalformedResponseError(d, "UploadPart", resp, "no ETag header", nil, nil)
+			return opkit.NewMalformedResponseError(d, "UploadPart", resp, "no ETag header", nil, nil)
 		}
 		out.CRC64, out.HasCRC64 = opkit.CRC64Header(d, resp.Header)
 		out.Checksum, _ = opkit.ResponseChecksum(d, resp.Header)
@@ -465,7 +465,7 @@ var uploadPartCopyOp = opkit.Op[UploadPartCopyInput, UploadPartCopyOutput]{
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *UploadPartCopyOutput) error {
 		var res copyPartResult
-		if err := client.DecodeResult(d, "UploadPartCopy", resp, &res); err != nil {
+		if err := opkit.DecodeResult(d, "UploadPartCopy", resp, &res); err != nil {
 			return err
 		}
 		out.ETag = opkit.TrimETag(res.ETag)
@@ -475,7 +475,7 @@ var uploadPartCopyOp = opkit.Op[UploadPartCopyInput, UploadPartCopyOutput]{
 		if out.ETag == "" && d.Object.CopyPartETag {
 			// An empty answer, or a result without the ETag Complete
 			// needs: the copy may or may not have happened.
-			return client.NewMalformedResponseError(d, "UploadPartCopy", resp, "no ETag in the CopyPartResult", nil, nil)
+			return opkit.NewMalformedResponseError(d, "UploadPartCopy", resp, "no ETag in the CopyPartResult", nil, nil)
 		}
 		out.LastModified = opkit.ParseTime(res.LastModified)
 		out.Checksum = checksumOf(d, res.Checksums)
@@ -551,7 +551,7 @@ type completePartXML struct {
 }
 
 // checksumXML is one checksum element of S3's multipart documents, such
-// as <ChecksumCRC32C>base64</ChecksumCRC32C>; client.ChecksumElement
+// as <ChecksumCRC32C>base64</ChecksumCRC32C>; opkit.ChecksumElement
 // names it.
 type checksumXML struct {
 	XMLName xml.Name
@@ -563,7 +563,7 @@ func checksumElement(c client.Checksum) *checksumXML {
 	if c.IsZero() {
 		return nil
 	}
-	return &checksumXML{XMLName: xml.Name{Local: client.ChecksumElement(c.Algorithm)}, Value: c.String()}
+	return &checksumXML{XMLName: xml.Name{Local: opkit.ChecksumElement(c.Algorithm)}, Value: c.String()}
 }
 
 // checksumOf returns the checksum among the elements of a Part or result
@@ -575,7 +575,7 @@ func checksumOf(d *client.Dialect, els []checksumXML) client.Checksum {
 	}
 	for _, el := range els {
 		for _, a := range client.ChecksumAlgorithm(0).Values()[1:] {
-			if el.XMLName.Local != client.ChecksumElement(a) {
+			if el.XMLName.Local != opkit.ChecksumElement(a) {
 				continue
 			}
 			if c, err := client.ParseChecksum(a, strings.TrimSpace(el.Value)); err == nil {
@@ -603,7 +603,7 @@ func responseChecksumAlgorithm(d *client.Dialect, h http.Header) client.Checksum
 
 // maxCompleteBody bounds how much of a Complete answer is read: the
 // whitespace S3 sends while it works and the result document (the bound
-// of client.DecodeResult).
+// of opkit.DecodeResult).
 const maxCompleteBody = 64 << 20
 
 type completeJSON struct {
@@ -698,20 +698,20 @@ var completeOp = opkit.Op[CompleteInput, CompleteOutput]{
 		// off, or ends before a result, says nothing of the outcome.
 		body, err := io.ReadAll(io.LimitReader(resp.Body, maxCompleteBody))
 		if err != nil {
-			return client.NewMalformedResponseError(d, op, resp, "the body broke off", bytes.TrimSpace(body), err)
+			return opkit.NewMalformedResponseError(d, op, resp, "the body broke off", bytes.TrimSpace(body), err)
 		}
 		resp.Body = io.NopCloser(bytes.NewReader(body))
 		var res completeResult
 		withResult := d.Object.ResultDocuments // QingStor answers 201 with no body
 		if withResult && len(bytes.TrimSpace(body)) == 0 {
-			return client.NewMalformedResponseError(d, op, resp, "empty body, no CompleteMultipartUploadResult", nil, nil)
+			return opkit.NewMalformedResponseError(d, op, resp, "empty body, no CompleteMultipartUploadResult", nil, nil)
 		}
-		if err := client.DecodeResult(d, op, resp, &res); err != nil {
+		if err := opkit.DecodeResult(d, op, resp, &res); err != nil {
 			var re *client.ResponseError
 			if errors.As(err, &re) {
 				return err // an error document in a 200
 			}
-			return client.NewMalformedResponseError(d, op, resp, "not a CompleteMultipartUploadResult document", bytes.TrimSpace(body), err)
+			return opkit.NewMalformedResponseError(d, op, resp, "not a CompleteMultipartUploadResult document", bytes.TrimSpace(body), err)
 		}
 		out.Location, out.Bucket, out.Key = res.Location, res.Bucket, res.Key
 		out.ETag = opkit.TrimETag(res.ETag)
@@ -719,7 +719,7 @@ var completeOp = opkit.Op[CompleteInput, CompleteOutput]{
 			out.ETag = opkit.TrimETag(resp.Header.Get("ETag"))
 		}
 		if withResult && out.ETag == "" {
-			return client.NewMalformedResponseError(d, op, resp, "no ETag in the result", bytes.TrimSpace(body), nil)
+			return opkit.NewMalformedResponseError(d, op, resp, "no ETag in the result", bytes.TrimSpace(body), nil)
 		}
 		out.VersionID = resp.Header.Get(d.HeaderPrefix + "version-id")
 		out.CRC64, out.HasCRC64 = opkit.CRC64Header(d, resp.Header)

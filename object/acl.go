@@ -80,7 +80,7 @@ var getACLOp = opkit.Op[GetACLInput, GetACLOutput]{
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *GetACLOutput) error {
 		var res aclPolicy
-		if err := client.DecodeResult(d, "GetObjectAcl", resp, &res); err != nil {
+		if err := opkit.DecodeResult(d, "GetObjectAcl", resp, &res); err != nil {
 			return err
 		}
 		out.Owner = Owner{ID: res.Owner.ID, DisplayName: res.Owner.DisplayName}

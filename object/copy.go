@@ -138,7 +138,7 @@ var copyOp = opkit.Op[CopyInput, CopyOutput]{
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *CopyOutput) error {
 		var res copyResult
-		if err := client.DecodeResult(d, "CopyObject", resp, &res); err != nil {
+		if err := opkit.DecodeResult(d, "CopyObject", resp, &res); err != nil {
 			return err
 		}
 		out.ETag = opkit.TrimETag(res.ETag)

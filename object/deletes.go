@@ -153,7 +153,7 @@ var deleteBatchOp = opkit.Op[deleteBatch, deleteBatchOutput]{
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *deleteBatchOutput) error {
 		var res deleteResult
-		if err := client.DecodeResult(d, "DeleteObjects", resp, &res); err != nil {
+		if err := opkit.DecodeResult(d, "DeleteObjects", resp, &res); err != nil {
 			return err
 		}
 		for _, o := range res.Deleted {

@@ -212,10 +212,10 @@ var putOp = opkit.Op[PutInput, PutOutput]{
 		if err := opkit.CheckTrailingChecksum(d, "TrailingChecksum", in.TrailingChecksum, in.Checksum); err != nil {
 			return err
 		}
-		if err := client.CheckIntegrity("Integrity", in.Integrity); err != nil {
+		if err := opkit.CheckIntegrity("Integrity", in.Integrity); err != nil {
 			return err
 		}
-		if err := client.CheckPayloadSHA256("PayloadSHA256", in.PayloadSHA256); err != nil {
+		if err := opkit.CheckPayloadSHA256("PayloadSHA256", in.PayloadSHA256); err != nil {
 			return err
 		}
 		return opkit.CheckObjectOptions(d, in.options())
@@ -714,7 +714,7 @@ func attributes(d *client.Dialect, resp *http.Response) Attributes {
 	a.CRC64, a.HasCRC64 = opkit.CRC64Header(d, h)
 	a.Checksum, _ = opkit.ResponseChecksum(d, h)
 	a.Encryption = opkit.Encryption(d, h)
-	a.OpaqueETag = client.IsMD5Hex(a.ETag) && !opkit.ETagIsMD5(d, h)
+	a.OpaqueETag = opkit.IsMD5Hex(a.ETag) && !opkit.ETagIsMD5(d, h)
 	p := d.MetaPrefix
 	for name, vals := range h {
 		// Only a metadata header's name is lowered (a new string): the

@@ -223,7 +223,7 @@ var listLegalHoldsOp = opkit.Op[ListLegalHoldsInput, ListLegalHoldsOutput]{
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *ListLegalHoldsOutput) error {
 		out.RequestID = opkit.RequestID(d, resp.Header)
 		var doc xmlRetentionState
-		if err := client.DecodeResult(d, "ListLegalHolds", resp, &doc); err != nil {
+		if err := opkit.DecodeResult(d, "ListLegalHolds", resp, &doc); err != nil {
 			return err
 		}
 		st := RetentionState{
@@ -285,11 +285,11 @@ var extendRetentionOp = opkit.Op[ExtendRetentionInput, ExtendRetentionOutput]{
 		r.Query.Set(w.ExtendSubresource, "")
 		switch {
 		case in.AdditionalPeriod != 0:
-			r.Header.Set(w.AdditionalPeriodHeader, client.Seconds(in.AdditionalPeriod))
+			r.Header.Set(w.AdditionalPeriodHeader, opkit.Seconds(in.AdditionalPeriod))
 		case in.FromNow != 0:
-			r.Header.Set(w.FromNowHeader, client.Seconds(in.FromNow))
+			r.Header.Set(w.FromNowHeader, opkit.Seconds(in.FromNow))
 		case in.NewPeriod != 0:
-			r.Header.Set(w.NewPeriodHeader, client.Seconds(in.NewPeriod))
+			r.Header.Set(w.NewPeriodHeader, opkit.Seconds(in.NewPeriod))
 		default:
 			r.Header.Set(w.NewExpirationHeader, in.NewExpiration.UTC().Format(w.DateLayout))
 		}

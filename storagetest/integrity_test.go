@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/polystore/polystore/client"
 	"github.com/polystore/polystore/internal/opkit"
 )
 
@@ -85,7 +84,7 @@ func TestManagedEncryption(t *testing.T) {
 			}{{kms, false}, {"AES256", true}} {
 				r := e.put("k", data, h(name, tc.enc))
 				etag := strings.Trim(r.header.Get("ETag"), `"`)
-				if !client.IsMD5Hex(etag) || (etag == md5hex(data)) != tc.md5 {
+				if !opkit.IsMD5Hex(etag) || (etag == md5hex(data)) != tc.md5 {
 					t.Errorf("%s: ETag %q; MD5 of the content: %v, want %v", tc.enc, etag, etag == md5hex(data), tc.md5)
 				}
 				head := e.do(http.MethodHead, e.bucket, "k", nil, nil, nil)

@@ -346,7 +346,7 @@ func sameContent(src, dst *transferapi.ObjectInfo, mode Integrity) (string, stri
 		}
 		return integrity.FromChecksum(a.Algorithm).String(), "", nil
 	}
-	if client.IsMD5Hex(src.ETag) && client.IsMD5Hex(dst.ETag) && !src.OpaqueETag && !dst.OpaqueETag {
+	if opkit.IsMD5Hex(src.ETag) && opkit.IsMD5Hex(dst.ETag) && !src.OpaqueETag && !dst.OpaqueETag {
 		if !strings.EqualFold(src.ETag, dst.ETag) {
 			return "", "", mismatch("MD5 ETag", src.ETag, dst.ETag)
 		}

@@ -632,7 +632,7 @@ var bktInitiateOp = opkit.Op[bktInitiateIn, bktInitiateOut]{
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *bktInitiateOut) error {
-		return client.DecodeBody(d, resp, out)
+		return opkit.DecodeBody(d, resp, out)
 	},
 }
 

@@ -49,9 +49,9 @@ func (a *Client) RecordChecksumSupport(s client.ChecksumSupport, op, detail stri
 }
 
 // SignsPayloads reports whether the client signs request payloads
-// (client.Client.SignsPayloads): the manager then computes each part's
+// (opkit.SignsPayloads): the manager then computes each part's
 // SHA-256 in the same read as its checksums.
-func (a *Client) SignsPayloads() bool { return a.c.SignsPayloads() }
+func (a *Client) SignsPayloads() bool { return opkit.SignsPayloads(a.c) }
 
 // TracerProvider returns the client's Options.TracerProvider, which the
 // transfer Manager traces tasks with (see transfer.SpanUpload).

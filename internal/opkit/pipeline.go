@@ -1,0 +1,69 @@
+package opkit
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/protocol"
+)
+
+// The pipeline's body, decoding and validation helpers client keeps
+// unexported and hands over at its initialisation
+// (client/export_pipeline.go).
+var (
+	checksumElement           = protocol.Import[func(client.ChecksumAlgorithm) string]("checksumElement")
+	isMD5Hex                  = protocol.Import[func(string) bool]("isMD5Hex")
+	formatSeconds             = protocol.Import[func(time.Duration) string]("formatSeconds")
+	checkIntegrity            = protocol.Import[func(string, client.Integrity) error]("checkIntegrity")
+	checkPayloadSHA256        = protocol.Import[func(string, []byte) error]("checkPayloadSHA256")
+	signsPayloads             = protocol.Import[func(*client.Client) bool]("signsPayloads")
+	newMalformedResponseError = protocol.Import[func(*client.Dialect, string, *http.Response, string, []byte, error) *client.MalformedResponseError]("newMalformedResponseError")
+	decodeBody                = protocol.Import[func(*client.Dialect, *http.Response, any) error]("decodeBody")
+	decodeResult              = protocol.Import[func(*client.Dialect, string, *http.Response, any) error]("decodeResult")
+)
+
+// ChecksumElement is the XML element name S3 uses for a checksum in
+// algorithm a inside Part and result documents, such as "ChecksumCRC32C".
+// It returns "" for ChecksumNone and unknown values.
+func ChecksumElement(a client.ChecksumAlgorithm) string { return checksumElement(a) }
+
+// IsMD5Hex reports whether s (an ETag without quotes) has the form of a
+// hex MD5: 32 hex digits. A multipart ETag ("<hex>-N") does not.
+func IsMD5Hex(s string) bool { return isMD5Hex(s) }
+
+// Seconds renders a duration as whole seconds, as retention headers
+// carry it.
+func Seconds(p time.Duration) string { return formatSeconds(p) }
+
+// CheckIntegrity validates an Integrity field.
+func CheckIntegrity(field string, i client.Integrity) error { return checkIntegrity(field, i) }
+
+// CheckPayloadSHA256 validates a PayloadSHA256 field: none, or 32 bytes.
+func CheckPayloadSHA256(field string, sum []byte) error { return checkPayloadSHA256(field, sum) }
+
+// SignsPayloads reports whether c's requests sign their body's SHA-256:
+// its signer is SigV4 and Options.PayloadSigning asks for it (by
+// default: the endpoint is plain http). Code that hashes bodies itself (a
+// transfer manager hashing parts for their checksums) then computes the
+// SHA-256 in the same read and passes it on as PayloadSHA256.
+func SignsPayloads(c *client.Client) bool { return signsPayloads(c) }
+
+// NewMalformedResponseError describes resp, an answer to op that cannot
+// be taken as a success because of problem; body is what was read of
+// its body (only the start is kept) and cause what went wrong reading or
+// decoding it, if anything.
+func NewMalformedResponseError(d *client.Dialect, op string, resp *http.Response, problem string, body []byte, cause error) *client.MalformedResponseError {
+	return newMalformedResponseError(d, op, resp, problem, body, cause)
+}
+
+// DecodeBody decodes a successful response body in the dialect's codec
+// (XML or JSON) into v.
+func DecodeBody(d *client.Dialect, resp *http.Response, v any) error { return decodeBody(d, resp, v) }
+
+// DecodeResult decodes a successful answer's body into v in the dialect's
+// codec, and returns an error document found in a 200 answer (S3 reports
+// some failures in the body) as a *client.ResponseError.
+func DecodeResult(d *client.Dialect, op string, resp *http.Response, v any) error {
+	return decodeResult(d, op, resp, v)
+}
