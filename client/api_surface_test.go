@@ -94,10 +94,7 @@ var (
 	// users and may change in any release; each name leaves this list
 	// when it moves to internal/protocol or internal/opkit.
 	pipelineAPI = []string{
-		"Body", "Body.Replayable", "Body.Size", "BodyAnswer", "BodyInput", "BytesBody",
-		"Client.PrepareBody", "NewBody", "ObjectOptions", "PreparedBody", "PreparedBody.Apply",
-		"PreparedBody.Body", "PreparedBody.Checksum", "PreparedBody.ContentMD5", "PreparedBody.Fallback",
-		"PreparedBody.PayloadSHA256", "PreparedBody.TrailingChecksum", "PreparedBody.Verify", "Request",
+		"Body", "Body.Replayable", "Body.Size", "BytesBody", "NewBody", "ObjectOptions", "Request",
 		"SectionBody", "StreamBody",
 	}
 )

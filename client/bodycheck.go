@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/polystore/polystore/internal/protocol"
 	"github.com/polystore/polystore/signer"
 )
 
@@ -224,43 +225,20 @@ func (c *Client) signPayload(o *Options, sg signer.Signer, h http.Header, body *
 	return nil
 }
 
-// BodyInput describes the body of a write (a single PUT, an UploadPart)
-// and the integrity its call asked for: the input of Client.PrepareBody.
-type BodyInput struct {
-	// Op names the operation ("PutObject"), for errors and log records.
-	Op string
-	// Body and Size are as the operation takes them (see NewBody): Size
-	// 0 means all of a Body whose length can be found.
-	Body io.Reader
-	Size int64
-	// Integrity is the call's choice; IntegrityDefault takes the
-	// client's Options.Integrity.
-	Integrity Integrity
-	// ContentMD5, Checksum and TrailingChecksum are checksums the call
-	// names itself. They are sent as they are, and no default is added.
-	ContentMD5       []byte
-	Checksum         Checksum
-	TrailingChecksum ChecksumAlgorithm
-	// PayloadSHA256 is the body's raw SHA-256 when the caller has it
-	// (computed with its other digests). Without it, the SHA-256 is
-	// computed in the read that computes the checksum, when the payload
-	// is signed (PayloadSigning).
-	PayloadSHA256 []byte
-	// ContentEncoding is the object's own Content-Encoding, which a
-	// trailer's aws-chunked encoding precedes.
-	ContentEncoding string
-}
+// bodyInput describes the body of a write (see protocol.BodyInput): the
+// input of prepareBody.
+type bodyInput = protocol.BodyInput[Integrity, Checksum, ChecksumAlgorithm]
 
-// PreparedBody is a request body with what it carries for the server to
+// preparedBody is a request body with what it carries for the server to
 // verify it: a checksum header, Content-MD5, a trailer, the signed
 // SHA-256 of the payload, or a CRC-64 to compare with the answer's. Build
-// it with Client.PrepareBody, put it on the request with Apply, and check
+// it with prepareBody, put it on the request with Apply, and check
 // the answer with Verify. It belongs to one call.
-type PreparedBody struct {
+type preparedBody struct {
 	c   *Client
 	d   *Dialect
 	neg *negotiation // nil: nothing is remembered (a per-call endpoint)
-	in  BodyInput
+	in  bodyInput
 	// From the call's options: the client's Integrity, whether a trailer
 	// can be sent and whether the payload is signed.
 	integrity Integrity
@@ -292,12 +270,12 @@ type PreparedBody struct {
 	note string
 }
 
-// PrepareBody decides what the body of a write carries for the server
+// prepareBody decides what the body of a write carries for the server
 // to verify it (see Integrity and PayloadSigning), reading a replayable
 // body once to compute its digests: the checksum, Content-MD5, CRC-64
 // and SHA-256 it needs, in one pass. optFns are the call's options. Bad
 // input is an *InvalidArgumentError, before anything is read.
-func (c *Client) PrepareBody(in *BodyInput, optFns ...func(*Options)) (*PreparedBody, error) {
+func (c *Client) prepareBody(in *bodyInput, optFns ...func(*Options)) (*preparedBody, error) {
 	o := &c.opts // without per-call options, the client's, not a copy
 	if len(optFns) > 0 {
 		co, err := c.callOptions(optFns)
@@ -324,7 +302,7 @@ func (c *Client) PrepareBody(in *BodyInput, optFns ...func(*Options)) (*Prepared
 	if err != nil {
 		return nil, withOp(err, in.Op)
 	}
-	p := &PreparedBody{c: c, d: d, in: *in, integrity: o.Integrity, canTrail: d.canTrail(o), signs: c.signsPayload(o, c.callSigner(o))}
+	p := &preparedBody{c: c, d: d, in: *in, integrity: o.Integrity, canTrail: d.canTrail(o), signs: c.signsPayload(o, c.callSigner(o))}
 	if o.Endpoint == c.opts.Endpoint {
 		p.neg = c.neg
 	}
@@ -335,14 +313,14 @@ func (c *Client) PrepareBody(in *BodyInput, optFns ...func(*Options)) (*Prepared
 }
 
 // support is what the client knows of its server's checksums.
-func (p *PreparedBody) support() ChecksumSupport {
+func (p *preparedBody) support() ChecksumSupport {
 	if p.neg == nil {
 		return ChecksumSupportUnknown
 	}
 	return ChecksumSupport(p.neg.checksums.Load())
 }
 
-func (p *PreparedBody) trailersRefused() bool {
+func (p *preparedBody) trailersRefused() bool {
 	return p.neg != nil && p.neg.trailers.Load() == trailersRefused
 }
 
@@ -355,7 +333,7 @@ const (
 )
 
 // prepare picks what body carries and computes it.
-func (p *PreparedBody) prepare(body *Body) error {
+func (p *preparedBody) prepare(body *Body) error {
 	p.body = body
 	d, in := p.d, &p.in
 	choice := in.Integrity
@@ -443,27 +421,27 @@ func (p *PreparedBody) prepare(body *Body) error {
 
 // Body returns the body to send (with a one-shot body's CRC-64 computed
 // as it is read).
-func (p *PreparedBody) Body() *Body { return p.body }
+func (p *preparedBody) Body() *Body { return p.body }
 
 // Checksum returns the additional checksum the body carries in a header
 // (zero if none).
-func (p *PreparedBody) Checksum() Checksum { return p.checksum }
+func (p *preparedBody) Checksum() Checksum { return p.checksum }
 
 // ContentMD5 returns the raw Content-MD5 the body carries, or nil.
-func (p *PreparedBody) ContentMD5() []byte { return p.contentMD5 }
+func (p *preparedBody) ContentMD5() []byte { return p.contentMD5 }
 
 // TrailingChecksum returns the algorithm of the trailer the body carries
 // (ChecksumNone if none).
-func (p *PreparedBody) TrailingChecksum() ChecksumAlgorithm { return p.trailing }
+func (p *preparedBody) TrailingChecksum() ChecksumAlgorithm { return p.trailing }
 
 // PayloadSHA256 returns the body's raw SHA-256 the request signs, or nil
 // when the payload goes unsigned.
-func (p *PreparedBody) PayloadSHA256() []byte { return p.payloadSHA256 }
+func (p *preparedBody) PayloadSHA256() []byte { return p.payloadSHA256 }
 
 // Apply puts the body and its headers on r: Content-MD5, the checksum
 // header or the aws-chunked trailer framing, and X-Amz-Content-Sha256
 // when the payload is signed.
-func (p *PreparedBody) Apply(r *Request) {
+func (p *preparedBody) Apply(r *Request) {
 	r.Body = p.body
 	if p.contentMD5 != nil {
 		r.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(p.contentMD5))
@@ -483,17 +461,9 @@ func (p *PreparedBody) Apply(r *Request) {
 	}
 }
 
-// BodyAnswer is what a successful answer to a write reports of the body
-// it stored.
-type BodyAnswer struct {
-	// ETag is the answer's ETag, without quotes.
-	ETag string
-	// Checksum is the additional checksum the answer echoes, if any.
-	Checksum Checksum
-	// CRC64 is the answer's CRC-64 (COS), when HasCRC64.
-	CRC64    uint64
-	HasCRC64 bool
-}
+// bodyAnswer is what a successful answer to a write reports of the body
+// it stored (see protocol.BodyAnswer).
+type bodyAnswer = protocol.BodyAnswer[Checksum]
 
 // Verify checks a successful answer against what the body carried and
 // records what it shows of the server's additional checksums. It returns
@@ -502,7 +472,7 @@ type BodyAnswer struct {
 // the body's is a *ChecksumMismatchError (the server stored other
 // bytes); a trailer the answer does not echo is ErrTrailerIgnored (the
 // server may have stored the framing).
-func (p *PreparedBody) Verify(a BodyAnswer) (verified, unverified string, err error) {
+func (p *preparedBody) Verify(a bodyAnswer) (verified, unverified string, err error) {
 	d, op := p.d, p.in.Op
 	mismatch := func(alg, want, got string) error {
 		return &OperationError{Dialect: d.Name, Op: op, Err: &ChecksumMismatchError{Dialect: d.Name, Op: op, Algorithm: alg, Want: want, Got: got}}
@@ -565,7 +535,7 @@ func (p *PreparedBody) Verify(a BodyAnswer) (verified, unverified string, err er
 // etagIsMD5 reports whether etag is the MD5 of the (replayable) body,
 // which shows the server stored these bytes when it ignored their
 // checksum.
-func (p *PreparedBody) etagIsMD5(etag string) (bool, error) {
+func (p *preparedBody) etagIsMD5(etag string) (bool, error) {
 	if !p.body.replayable || !isMD5Hex(etag) {
 		return false, nil
 	}
@@ -577,24 +547,24 @@ func (p *PreparedBody) etagIsMD5(etag string) (bool, error) {
 }
 
 // record notes s in the client's negotiation, if it keeps one.
-func (p *PreparedBody) record(s ChecksumSupport, detail string) {
+func (p *preparedBody) record(s ChecksumSupport, detail string) {
 	if p.neg != nil {
 		p.neg.record(p.c, s, p.in.Op, detail)
 	}
 }
 
-// Fallback returns what to send instead when err shows the server
+// fallbackFor returns what to send instead when err shows the server
 // refusing the additional checksum this body carried by default
 // (IntegrityAuto): a 501, or a 400 with one of the dialect's
 // ChecksumRefusalCodes. The fallback is the same body with Content-MD5
 // instead; when the server takes it, its Verify records that the server
 // refuses additional checksums, and the client sends Content-MD5 from
-// then on. Fallback returns nil for other errors, for checksums the call
+// then on. fallbackFor returns nil for other errors, for checksums the call
 // named itself, for a fallback, and for one-shot bodies, which cannot be
 // sent again. A one-shot body's default trailer refused (a 400, 403 or
 // 501 before any trailer was accepted) is remembered too: the client's
 // later one-shot bodies go without one.
-func (p *PreparedBody) Fallback(err error) *PreparedBody {
+func (p *preparedBody) fallbackFor(err error) *preparedBody {
 	if !p.defaulted || p.fallback || err == nil {
 		return nil
 	}
@@ -609,7 +579,7 @@ func (p *PreparedBody) Fallback(err error) *PreparedBody {
 	if !ok || !p.body.replayable {
 		return nil
 	}
-	fb := &PreparedBody{c: p.c, d: p.d, neg: p.neg, in: p.in, integrity: p.integrity, canTrail: p.canTrail, signs: p.signs,
+	fb := &preparedBody{c: p.c, d: p.d, neg: p.neg, in: p.in, integrity: p.integrity, canTrail: p.canTrail, signs: p.signs,
 		fallback: true, refusedBy: strconv.Itoa(re.StatusCode) + " " + re.Code}
 	if perr := fb.prepare(p.body); perr != nil {
 		return nil

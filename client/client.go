@@ -28,13 +28,13 @@
 // encoders live in internal/protocol (a leaf package client imports),
 // the typed Op, Call, Invoke and Presign and the dialect's rules and
 // wire helpers (CheckBucket, SetObjectOptions, ETagIsMD5, ...) and the
-// decoding and validation helpers (DecodeBody, DecodeResult,
-// NewMalformedResponseError, CheckIntegrity, IsMD5Hex, ...) in
+// decoding, validation and body-integrity helpers (DecodeBody,
+// DecodeResult, NewMalformedResponseError, CheckIntegrity, IsMD5Hex,
+// PrepareBody with BodyInput, PreparedBody and BodyAnswer, ...) in
 // internal/opkit, whose fronts call functions client keeps unexported
 // and hands over at its initialisation (export.go), so that no user can
 // reach them. Still exported here for the operation packages, and to
-// move the same way, are Request, Body and its constructors,
-// PreparedBody, BodyInput, BodyAnswer, Client.PrepareBody and
+// move the same way, are Request, Body and its constructors and
 // ObjectOptions (pipelineAPI in api_surface_test.go): they may
 // change in any release; call the typed operations instead.
 //

@@ -14,4 +14,20 @@ func init() {
 	protocol.Export("newMalformedResponseError", newMalformedResponseError)
 	protocol.Export("decodeBody", decodeBody)
 	protocol.Export("decodeResult", decodeResult)
+	// The input crosses by value (a pointer through a function value
+	// escapes); the prepared body is an any the importer asserts to its
+	// interface, and a nil fallback is a nil any.
+	protocol.Export("prepareBody", func(c *Client, in bodyInput, optFns []func(*Options)) (any, error) {
+		p, err := c.prepareBody(&in, optFns...)
+		if err != nil {
+			return nil, err
+		}
+		return p, nil
+	})
+	protocol.Export("fallbackFor", func(p any, err error) any {
+		if fb := p.(*preparedBody).fallbackFor(err); fb != nil {
+			return fb
+		}
+		return nil
+	})
 }

@@ -210,7 +210,7 @@ type UploadPartInput struct {
 	PayloadSHA256 []byte
 
 	// prepared is the body with its checksums, as UploadPart sends it.
-	prepared *client.PreparedBody
+	prepared opkit.PreparedBody
 }
 
 // UploadPartOutput is the result of UploadPart.

@@ -145,7 +145,7 @@ type PutInput struct {
 	Retention *client.Retention
 
 	// prepared is the body with its checksums, as Put sends it.
-	prepared *client.PreparedBody
+	prepared opkit.PreparedBody
 }
 
 func (in *PutInput) options() *client.ObjectOptions {

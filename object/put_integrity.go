@@ -17,7 +17,7 @@ func (c *Client) putOne(ctx context.Context, in *PutInput, optFns []func(*client
 	if in == nil {
 		return opkit.Call(ctx, c.c, &putOp, in, optFns...)
 	}
-	pb, err := c.c.PrepareBody(&client.BodyInput{
+	pb, err := opkit.PrepareBody(c.c, &opkit.BodyInput{
 		Op: putOp.Name, Body: in.Body, Size: in.Size, Integrity: in.Integrity,
 		ContentMD5: in.ContentMD5, Checksum: in.Checksum, TrailingChecksum: in.TrailingChecksum,
 		PayloadSHA256: in.PayloadSHA256, ContentEncoding: in.ContentEncoding,
@@ -29,7 +29,7 @@ func (c *Client) putOne(ctx context.Context, in *PutInput, optFns []func(*client
 	one.prepared = pb
 	out, err := opkit.Call(ctx, c.c, &putOp, &one, optFns...)
 	if err != nil {
-		fb := pb.Fallback(err)
+		fb := opkit.Fallback(pb, err)
 		if fb == nil {
 			return nil, err
 		}
@@ -38,7 +38,7 @@ func (c *Client) putOne(ctx context.Context, in *PutInput, optFns []func(*client
 			return nil, err
 		}
 	}
-	out.Verified, out.Unverified, err = pb.Verify(client.BodyAnswer{ETag: out.ETag, Checksum: out.Checksum, CRC64: out.CRC64, HasCRC64: out.HasCRC64})
+	out.Verified, out.Unverified, err = pb.Verify(opkit.BodyAnswer{ETag: out.ETag, Checksum: out.Checksum, CRC64: out.CRC64, HasCRC64: out.HasCRC64})
 	if err != nil {
 		return nil, err
 	}

@@ -67,3 +67,65 @@ func DecodeBody(d *client.Dialect, resp *http.Response, v any) error { return de
 func DecodeResult(d *client.Dialect, op string, resp *http.Response, v any) error {
 	return decodeResult(d, op, resp, v)
 }
+
+// BodyInput describes the body of a write (a single PUT, an UploadPart)
+// and the integrity its call asked for: the input of PrepareBody.
+type BodyInput = protocol.BodyInput[client.Integrity, client.Checksum, client.ChecksumAlgorithm]
+
+// BodyAnswer is what a successful answer to a write reports of the body
+// it stored: the input of PreparedBody.Verify.
+type BodyAnswer = protocol.BodyAnswer[client.Checksum]
+
+// PreparedBody is a request body with what it carries for the server to
+// verify it: a checksum header, Content-MD5, a trailer, the signed
+// SHA-256 of the payload, or a CRC-64 to compare with the answer's. Build
+// it with PrepareBody, put it on the request with Apply, and check the
+// answer with Verify. It belongs to one call.
+type PreparedBody interface {
+	// Body is the body to send.
+	Body() *client.Body
+	// Checksum is the additional checksum sent in a header, if any.
+	Checksum() client.Checksum
+	// ContentMD5 is the Content-MD5 sent, if any.
+	ContentMD5() []byte
+	// TrailingChecksum is the algorithm of the trailer sent, if any.
+	TrailingChecksum() client.ChecksumAlgorithm
+	// PayloadSHA256 is the raw SHA-256 of the payload, when computed.
+	PayloadSHA256() []byte
+	// Apply puts the body and its headers on r.
+	Apply(r *client.Request)
+	// Verify checks a successful answer against what the body carried
+	// and records what it shows of the server's additional checksums. It
+	// returns what the server verified ("crc32c" or another algorithm's
+	// name, "md5", "crc64"), or why nothing did. An echoed checksum or
+	// CRC-64 that is not the body's is a *client.ChecksumMismatchError;
+	// a trailer the answer does not echo is client.ErrTrailerIgnored.
+	Verify(a BodyAnswer) (verified, unverified string, err error)
+}
+
+var (
+	prepareBody = protocol.Import[func(*client.Client, BodyInput, []func(*client.Options)) (any, error)]("prepareBody")
+	fallbackFor = protocol.Import[func(any, error) any]("fallbackFor")
+)
+
+// PrepareBody decides what the body of a write carries for the server to
+// verify it (Options.Integrity, the dialect, what the client learned of
+// its server) and computes it. optFns are the call's options.
+func PrepareBody(c *client.Client, in *BodyInput, optFns ...func(*client.Options)) (PreparedBody, error) {
+	p, err := prepareBody(c, *in, optFns)
+	if err != nil {
+		return nil, err
+	}
+	return p.(PreparedBody), nil
+}
+
+// Fallback returns what to send instead when err shows the server
+// refusing the additional checksum p carried by default (Content-MD5),
+// or nil when there is nothing else to send (see client's fallbackFor).
+func Fallback(p PreparedBody, err error) PreparedBody {
+	fb := fallbackFor(p, err)
+	if fb == nil {
+		return nil
+	}
+	return fb.(PreparedBody)
+}
