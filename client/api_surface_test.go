@@ -94,7 +94,7 @@ var (
 	// users and may change in any release; each name leaves this list
 	// when it moves to internal/protocol or internal/opkit.
 	pipelineAPI = []string{
-		"Body", "Body.Replayable", "Body.Size", "BytesBody", "NewBody", "ObjectOptions", "Request",
+		"Body", "Body.Replayable", "Body.Size", "BytesBody", "NewBody", "Request",
 		"SectionBody", "StreamBody",
 	}
 )

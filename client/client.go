@@ -30,12 +30,13 @@
 // wire helpers (CheckBucket, SetObjectOptions, ETagIsMD5, ...) and the
 // decoding, validation and body-integrity helpers (DecodeBody,
 // DecodeResult, NewMalformedResponseError, CheckIntegrity, IsMD5Hex,
-// PrepareBody with BodyInput, PreparedBody and BodyAnswer, ...) in
+// PrepareBody with BodyInput, PreparedBody and BodyAnswer,
+// ObjectOptions, ...) in
 // internal/opkit, whose fronts call functions client keeps unexported
 // and hands over at its initialisation (export.go), so that no user can
 // reach them. Still exported here for the operation packages, and to
-// move the same way, are Request, Body and its constructors and
-// ObjectOptions (pipelineAPI in api_surface_test.go): they may
+// move the same way, are Request and Body with its constructors
+// (pipelineAPI in api_surface_test.go): they may
 // change in any release; call the typed operations instead.
 //
 // Each attempt is bounded phase by phase (Options.Timeouts: dial, TLS

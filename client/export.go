@@ -20,9 +20,9 @@ func init() {
 	protocol.Export("checkCopySourceSSE", (*Dialect).checkCopySourceSSE)
 	protocol.Export("checkLegalHoldID", (*Dialect).checkLegalHoldID)
 	protocol.Export("checkMetadata", (*Dialect).checkMetadata)
-	// ObjectOptions cross the bridge by value: a pointer passed through a
+	// Object options cross the bridge by value: a pointer passed through a
 	// function value escapes, and the operations build theirs on the stack.
-	protocol.Export("checkObjectOptions", func(d *Dialect, o ObjectOptions) error { return d.checkObjectOptions(&o) })
+	protocol.Export("checkObjectOptions", func(d *Dialect, o objectOptions) error { return d.checkObjectOptions(&o) })
 	protocol.Export("checkPartNumber", (*Dialect).checkPartNumber)
 	protocol.Export("checkRetention", (*Dialect).checkRetention)
 	protocol.Export("checkRetentionSeconds", (*Dialect).checkRetentionSeconds)
@@ -39,7 +39,7 @@ func init() {
 	protocol.Export("setACL", (*Dialect).setACL)
 	protocol.Export("setChecksum", (*Dialect).setChecksum)
 	protocol.Export("setChecksumAlgorithm", (*Dialect).setChecksumAlgorithm)
-	protocol.Export("setObjectOptions", func(d *Dialect, h http.Header, o ObjectOptions) { d.setObjectOptions(h, &o) })
+	protocol.Export("setObjectOptions", func(d *Dialect, h http.Header, o objectOptions) { d.setObjectOptions(h, &o) })
 	protocol.Export("setRetention", (*Dialect).setRetention)
 	protocol.Export("setSSECustomer", (*Dialect).setSSECustomer)
 	protocol.Export("setTrailingChecksum", (*Dialect).setTrailingChecksum)

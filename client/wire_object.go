@@ -384,32 +384,16 @@ func (k *SSECustomer) check(field string) error {
 	return nil
 }
 
-// ObjectOptions are the settings shared by requests that write an object
-// (put, copy, initiate multipart, append). Operation packages fill one and
-// call CheckObjectOptions and SetObjectOptions; this is the only code that
-// knows their header names.
-type ObjectOptions struct {
-	ContentType        string
-	ContentEncoding    string
-	ContentDisposition string
-	ContentLanguage    string
-	CacheControl       string
-	Expires            string // an HTTP date, as stored
-	Metadata           map[string]string
-	StorageClass       StorageClass
-	ACL                CannedACL
-	Grants             []Grant
-	SSE                *SSECustomer
-	// Retention protects the object as it is written (IBM); nil sends
-	// no retention headers.
-	Retention *Retention
-}
+// objectOptions are the settings shared by requests that write an
+// object (see protocol.ObjectOptions; opkit.ObjectOptions is the same
+// type): this is the only code that knows their header names.
+type objectOptions = protocol.ObjectOptions[StorageClass, CannedACL, Grant, SSECustomer, Retention]
 
 // checkObjectOptions validates o for the dialect: content headers that
 // net/http could send (no control characters), metadata names, values and
 // total size, storage class, ACL and grants, SSE-C key. Errors name the
 // input field ("ContentType", "Metadata[color]", ...).
-func (d *Dialect) checkObjectOptions(o *ObjectOptions) error {
+func (d *Dialect) checkObjectOptions(o *objectOptions) error {
 	for _, f := range [...]struct{ field, v string }{
 		{"ContentType", o.ContentType}, {"ContentEncoding", o.ContentEncoding},
 		{"ContentDisposition", o.ContentDisposition}, {"ContentLanguage", o.ContentLanguage},
@@ -438,7 +422,7 @@ func (d *Dialect) checkObjectOptions(o *ObjectOptions) error {
 }
 
 // setObjectOptions writes o into request headers h.
-func (d *Dialect) setObjectOptions(h http.Header, o *ObjectOptions) {
+func (d *Dialect) setObjectOptions(h http.Header, o *objectOptions) {
 	setHeader(h, "Content-Type", o.ContentType)
 	setHeader(h, "Content-Encoding", o.ContentEncoding)
 	setHeader(h, "Content-Disposition", o.ContentDisposition)

@@ -80,8 +80,8 @@ type InitiateInput struct {
 	ChecksumAlgorithm client.ChecksumAlgorithm
 }
 
-func (in *InitiateInput) options() *client.ObjectOptions {
-	return &client.ObjectOptions{
+func (in *InitiateInput) options() *opkit.ObjectOptions {
+	return &opkit.ObjectOptions{
 		ContentType: in.ContentType, ContentEncoding: in.ContentEncoding,
 		ContentDisposition: in.ContentDisposition, ContentLanguage: in.ContentLanguage,
 		CacheControl: in.CacheControl, Expires: in.Expires, Metadata: in.Metadata,

@@ -71,8 +71,8 @@ type AppendInput struct {
 	Grants             []client.Grant
 }
 
-func (in *AppendInput) options() *client.ObjectOptions {
-	return &client.ObjectOptions{
+func (in *AppendInput) options() *opkit.ObjectOptions {
+	return &opkit.ObjectOptions{
 		ContentType: in.ContentType, ContentEncoding: in.ContentEncoding,
 		ContentDisposition: in.ContentDisposition, CacheControl: in.CacheControl, Expires: in.Expires,
 		Metadata: in.Metadata, StorageClass: in.StorageClass, ACL: in.ACL, Grants: in.Grants,

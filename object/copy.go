@@ -61,8 +61,8 @@ type CopyInput struct {
 	SSE          *client.SSECustomer
 }
 
-func (in *CopyInput) options() *client.ObjectOptions {
-	return &client.ObjectOptions{
+func (in *CopyInput) options() *opkit.ObjectOptions {
+	return &opkit.ObjectOptions{
 		ContentType: in.ContentType, ContentEncoding: in.ContentEncoding,
 		ContentDisposition: in.ContentDisposition, ContentLanguage: in.ContentLanguage,
 		CacheControl: in.CacheControl, Expires: in.Expires, Metadata: in.Metadata,

@@ -148,8 +148,8 @@ type PutInput struct {
 	prepared opkit.PreparedBody
 }
 
-func (in *PutInput) options() *client.ObjectOptions {
-	return &client.ObjectOptions{
+func (in *PutInput) options() *opkit.ObjectOptions {
+	return &opkit.ObjectOptions{
 		ContentType: in.ContentType, ContentEncoding: in.ContentEncoding,
 		ContentDisposition: in.ContentDisposition, ContentLanguage: in.ContentLanguage,
 		CacheControl: in.CacheControl, Expires: in.Expires, Metadata: in.Metadata,

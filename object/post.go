@@ -268,7 +268,7 @@ func checkPostPolicy(d *client.Dialect, in *PostPolicy) error {
 	if in.ACL != "" && w.ACLField == "" {
 		return client.NotSupported(d, "ACL", "canned ACLs in form uploads")
 	}
-	return opkit.CheckObjectOptions(d, &client.ObjectOptions{Metadata: in.Metadata, StorageClass: in.StorageClass, ACL: in.ACL})
+	return opkit.CheckObjectOptions(d, &opkit.ObjectOptions{Metadata: in.Metadata, StorageClass: in.StorageClass, ACL: in.ACL})
 }
 
 // buildPostPolicy turns a checked policy into the signer's policy: the

@@ -21,7 +21,7 @@ var (
 	checkCopySourceSSE     = protocol.Import[func(*client.Dialect, string, *client.SSECustomer) error]("checkCopySourceSSE")
 	checkLegalHoldID       = protocol.Import[func(*client.Dialect, string, string) error]("checkLegalHoldID")
 	checkMetadata          = protocol.Import[func(*client.Dialect, map[string]string) error]("checkMetadata")
-	checkObjectOptions     = protocol.Import[func(*client.Dialect, client.ObjectOptions) error]("checkObjectOptions")
+	checkObjectOptions     = protocol.Import[func(*client.Dialect, ObjectOptions) error]("checkObjectOptions")
 	checkPartNumber        = protocol.Import[func(*client.Dialect, string, int) error]("checkPartNumber")
 	checkRetention         = protocol.Import[func(*client.Dialect, string, *client.Retention) error]("checkRetention")
 	checkRetentionSeconds  = protocol.Import[func(*client.Dialect, string, time.Duration, bool) error]("checkRetentionSeconds")
@@ -38,7 +38,7 @@ var (
 	setACL                 = protocol.Import[func(*client.Dialect, http.Header, client.CannedACL, []client.Grant)]("setACL")
 	setChecksum            = protocol.Import[func(*client.Dialect, http.Header, client.Checksum)]("setChecksum")
 	setChecksumAlgorithm   = protocol.Import[func(*client.Dialect, http.Header, client.ChecksumAlgorithm)]("setChecksumAlgorithm")
-	setObjectOptions       = protocol.Import[func(*client.Dialect, http.Header, client.ObjectOptions)]("setObjectOptions")
+	setObjectOptions       = protocol.Import[func(*client.Dialect, http.Header, ObjectOptions)]("setObjectOptions")
 	setRetention           = protocol.Import[func(*client.Dialect, http.Header, *client.Retention)]("setRetention")
 	setSSECustomer         = protocol.Import[func(*client.Dialect, http.Header, *client.SSECustomer, bool)]("setSSECustomer")
 	setTrailingChecksum    = protocol.Import[func(*client.Dialect, *client.Request, client.ChecksumAlgorithm, string)]("setTrailingChecksum")
@@ -47,6 +47,11 @@ var (
 	errorKind              = protocol.Import[func(*client.Dialect, string, int) error]("errorKind")
 	dialectOf              = protocol.Import[func(*client.Client) *client.Dialect]("dialectOf")
 )
+
+// ObjectOptions are the settings shared by requests that write an object
+// (put, copy, initiate multipart, append), for CheckObjectOptions and
+// SetObjectOptions.
+type ObjectOptions = protocol.ObjectOptions[client.StorageClass, client.CannedACL, client.Grant, client.SSECustomer, client.Retention]
 
 // CanTrail reports whether a request signed with o can carry a trailing
 // checksum on this dialect: the dialect has FeatureTrailingChecksums and
@@ -95,7 +100,7 @@ func CheckMetadata(d *client.Dialect, m map[string]string) error { return checkM
 // net/http could send (no control characters), metadata names, values and
 // total size, storage class, ACL and grants, SSE-C key. Errors name the
 // input field ("ContentType", "Metadata[color]", ...).
-func CheckObjectOptions(d *client.Dialect, o *client.ObjectOptions) error {
+func CheckObjectOptions(d *client.Dialect, o *ObjectOptions) error {
 	return checkObjectOptions(d, *o)
 }
 
@@ -208,7 +213,7 @@ func SetChecksumAlgorithm(d *client.Dialect, h http.Header, a client.ChecksumAlg
 }
 
 // SetObjectOptions writes o into request headers h.
-func SetObjectOptions(d *client.Dialect, h http.Header, o *client.ObjectOptions) {
+func SetObjectOptions(d *client.Dialect, h http.Header, o *ObjectOptions) {
 	setObjectOptions(d, h, *o)
 }
 

@@ -31,7 +31,7 @@ func CheckSSE(d *client.Dialect, field string, k *client.SSECustomer) error {
 	if k == nil {
 		return nil
 	}
-	return Rename(CheckObjectOptions(d, &client.ObjectOptions{SSE: k}), field)
+	return Rename(CheckObjectOptions(d, &ObjectOptions{SSE: k}), field)
 }
 
 // Rename gives an input error another field name (SourceBucket for a

@@ -43,3 +43,26 @@ type BodyAnswer[C any] struct {
 	CRC64    uint64
 	HasCRC64 bool
 }
+
+// ObjectOptions are the settings shared by requests that write an object
+// (put, copy, initiate multipart, append). Operation packages fill one
+// (as opkit.ObjectOptions, the instance with the client's types: SC
+// StorageClass, ACL CannedACL, G Grant, SSE SSECustomer, R Retention)
+// and call opkit.CheckObjectOptions and opkit.SetObjectOptions; only the
+// client knows their header names.
+type ObjectOptions[SC, ACL, G, SSE, R any] struct {
+	ContentType        string
+	ContentEncoding    string
+	ContentDisposition string
+	ContentLanguage    string
+	CacheControl       string
+	Expires            string // an HTTP date, as stored
+	Metadata           map[string]string
+	StorageClass       SC
+	ACL                ACL
+	Grants             []G
+	SSE                *SSE
+	// Retention protects the object as it is written (IBM); nil sends
+	// no retention headers.
+	Retention *R
+}
