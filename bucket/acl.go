@@ -169,7 +169,7 @@ var getACLOp = opkit.Op[GetACLInput, GetACLOutput]{
 	Name:       "GetBucketAcl",
 	Idempotent: true,
 	Validate:   func(d *client.Dialect, in *GetACLInput) error { return checkBucket(d, in.Bucket) },
-	Serialize: func(_ *client.Dialect, _ *client.Options, in *GetACLInput, r *client.Request) error {
+	Serialize: func(_ *client.Dialect, _ *client.Options, in *GetACLInput, r *opkit.Request) error {
 		subresource(r, http.MethodGet, in.Bucket, "acl")
 		return nil
 	},
@@ -328,7 +328,7 @@ var putACLOp = opkit.Op[PutACLInput, PutACLOutput]{
 	Name:       "PutBucketAcl",
 	Idempotent: true,
 	Validate:   validatePutACL,
-	Serialize: func(d *client.Dialect, _ *client.Options, in *PutACLInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *PutACLInput, r *opkit.Request) error {
 		w := d.Bucket.ACL
 		subresource(r, http.MethodPut, in.Bucket, "acl")
 		grants := in.Grants

@@ -154,7 +154,7 @@ var createOp = opkit.Op[CreateInput, CreateOutput]{
 	Name:       "CreateBucket",
 	Idempotent: true,
 	Validate:   validateCreate,
-	Serialize: func(d *client.Dialect, o *client.Options, in *CreateInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, o *client.Options, in *CreateInput, r *opkit.Request) error {
 		w := d.Bucket.Create
 		r.Method, r.Bucket = http.MethodPut, in.Bucket
 		if d.ServiceInstanceHeader != "" && o.ServiceInstanceID != "" {
@@ -196,7 +196,7 @@ var createOp = opkit.Op[CreateInput, CreateOutput]{
 		if err != nil {
 			return err
 		}
-		r.Body = client.BytesBody(body)
+		r.Body = opkit.BytesBody(body)
 		r.Header.Set("Content-Type", "application/xml")
 		return nil
 	},
@@ -232,7 +232,7 @@ var headOp = opkit.Op[HeadInput, HeadOutput]{
 	Name:       "HeadBucket",
 	Idempotent: true,
 	Validate:   func(d *client.Dialect, in *HeadInput) error { return opkit.CheckBucket(d, in.Bucket) },
-	Serialize: func(_ *client.Dialect, _ *client.Options, in *HeadInput, r *client.Request) error {
+	Serialize: func(_ *client.Dialect, _ *client.Options, in *HeadInput, r *opkit.Request) error {
 		r.Method, r.Bucket = http.MethodHead, in.Bucket
 		return nil
 	},
@@ -265,7 +265,7 @@ var deleteOp = opkit.Op[DeleteInput, DeleteOutput]{
 	Name:       "DeleteBucket",
 	Idempotent: true,
 	Validate:   func(d *client.Dialect, in *DeleteInput) error { return opkit.CheckBucket(d, in.Bucket) },
-	Serialize: func(_ *client.Dialect, _ *client.Options, in *DeleteInput, r *client.Request) error {
+	Serialize: func(_ *client.Dialect, _ *client.Options, in *DeleteInput, r *opkit.Request) error {
 		r.Method, r.Bucket = http.MethodDelete, in.Bucket
 		return nil
 	},

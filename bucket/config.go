@@ -40,7 +40,7 @@ var getLocationOp = opkit.Op[GetLocationInput, GetLocationOutput]{
 	Name:       "GetBucketLocation",
 	Idempotent: true,
 	Validate:   func(d *client.Dialect, in *GetLocationInput) error { return checkBucket(d, in.Bucket) },
-	Serialize: func(d *client.Dialect, _ *client.Options, in *GetLocationInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *GetLocationInput, r *opkit.Request) error {
 		subresource(r, http.MethodGet, in.Bucket, d.Bucket.Location.Subresource)
 		return nil
 	},
@@ -140,7 +140,7 @@ var putPolicyOp = opkit.Op[PutPolicyInput, PutPolicyOutput]{
 		}
 		return nil
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *PutPolicyInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *PutPolicyInput, r *opkit.Request) error {
 		subresource(r, http.MethodPut, in.Bucket, "policy")
 		setDocument(d, r, []byte(in.Policy), "application/json")
 		return nil
@@ -164,7 +164,7 @@ var getPolicyOp = opkit.Op[GetPolicyInput, GetPolicyOutput]{
 	Name:       "GetBucketPolicy",
 	Idempotent: true,
 	Validate:   func(d *client.Dialect, in *GetPolicyInput) error { return policyFeature.check(d, in.Bucket) },
-	Serialize: func(_ *client.Dialect, _ *client.Options, in *GetPolicyInput, r *client.Request) error {
+	Serialize: func(_ *client.Dialect, _ *client.Options, in *GetPolicyInput, r *opkit.Request) error {
 		subresource(r, http.MethodGet, in.Bucket, "policy")
 		return nil
 	},
@@ -221,7 +221,7 @@ var deletePolicyOp = opkit.Op[DeletePolicyInput, DeletePolicyOutput]{
 	Name:       "DeleteBucketPolicy",
 	Idempotent: true,
 	Validate:   func(d *client.Dialect, in *DeletePolicyInput) error { return policyFeature.check(d, in.Bucket) },
-	Serialize: func(_ *client.Dialect, _ *client.Options, in *DeletePolicyInput, r *client.Request) error {
+	Serialize: func(_ *client.Dialect, _ *client.Options, in *DeletePolicyInput, r *opkit.Request) error {
 		subresource(r, http.MethodDelete, in.Bucket, "policy")
 		return nil
 	},

@@ -213,7 +213,7 @@ func validateCreateBackupPolicy(d *client.Dialect, in *CreateBackupPolicyInput) 
 var createBackupPolicyOp = opkit.Op[CreateBackupPolicyInput, CreateBackupPolicyOutput]{
 	Name:     "CreateBackupPolicy",
 	Validate: validateCreateBackupPolicy,
-	Serialize: func(d *client.Dialect, _ *client.Options, in *CreateBackupPolicyInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *CreateBackupPolicyInput, r *opkit.Request) error {
 		r.Method, r.Key = http.MethodPost, backupPath(in.Bucket, "")
 		doc := jsonBackupPolicy{PolicyName: in.Name, BackupType: string(in.BackupType), TargetBackupVaultCRN: in.TargetBackupVaultCRN}
 		if doc.BackupType == "" {
@@ -224,7 +224,7 @@ var createBackupPolicyOp = opkit.Op[CreateBackupPolicyInput, CreateBackupPolicyO
 		if err != nil {
 			return err
 		}
-		r.Body = client.BytesBody(b)
+		r.Body = opkit.BytesBody(b)
 		r.Header.Set("Content-Type", "application/json")
 		return nil
 	},
@@ -293,7 +293,7 @@ var listBackupPoliciesOp = opkit.Op[ListBackupPoliciesInput, ListBackupPoliciesO
 	Name:       "ListBackupPolicies",
 	Idempotent: true,
 	Validate:   func(d *client.Dialect, in *ListBackupPoliciesInput) error { return backupFeature.check(d, in.Bucket) },
-	Serialize: func(_ *client.Dialect, _ *client.Options, in *ListBackupPoliciesInput, r *client.Request) error {
+	Serialize: func(_ *client.Dialect, _ *client.Options, in *ListBackupPoliciesInput, r *opkit.Request) error {
 		r.Method, r.Key = http.MethodGet, backupPath(in.Bucket, "")
 		return nil
 	},
@@ -320,7 +320,7 @@ var getBackupPolicyOp = opkit.Op[GetBackupPolicyInput, GetBackupPolicyOutput]{
 	Name:       "GetBackupPolicy",
 	Idempotent: true,
 	Validate:   func(d *client.Dialect, in *GetBackupPolicyInput) error { return checkPolicy(d, in.Bucket, in.PolicyID) },
-	Serialize: func(_ *client.Dialect, _ *client.Options, in *GetBackupPolicyInput, r *client.Request) error {
+	Serialize: func(_ *client.Dialect, _ *client.Options, in *GetBackupPolicyInput, r *opkit.Request) error {
 		r.Method, r.Key = http.MethodGet, backupPath(in.Bucket, in.PolicyID)
 		return nil
 	},
@@ -347,7 +347,7 @@ var deleteBackupPolicyOp = opkit.Op[DeleteBackupPolicyInput, DeleteBackupPolicyO
 	Validate: func(d *client.Dialect, in *DeleteBackupPolicyInput) error {
 		return checkPolicy(d, in.Bucket, in.PolicyID)
 	},
-	Serialize: func(_ *client.Dialect, _ *client.Options, in *DeleteBackupPolicyInput, r *client.Request) error {
+	Serialize: func(_ *client.Dialect, _ *client.Options, in *DeleteBackupPolicyInput, r *opkit.Request) error {
 		r.Method, r.Key = http.MethodDelete, backupPath(in.Bucket, in.PolicyID)
 		return nil
 	},

@@ -302,7 +302,7 @@ var putInventoryOp = configOp[PutInventoryInput, PutInventoryOutput]{
 	name: "PutBucketInventoryConfiguration", method: http.MethodPut, sub: "inventory", feature: inventoryFeature,
 	bucket:   func(in *PutInventoryInput) string { return in.Bucket },
 	validate: validatePutInventory,
-	serialize: func(d *client.Dialect, in *PutInventoryInput, r *client.Request) error {
+	serialize: func(d *client.Dialect, in *PutInventoryInput, r *opkit.Request) error {
 		r.Query.Set("id", in.Inventory.ID)
 		return setXML(d, r, inventoryXML(d, in.Inventory))
 	},
@@ -320,7 +320,7 @@ var getInventoryOp = configOp[GetInventoryInput, GetInventoryOutput]{
 	name: "GetBucketInventoryConfiguration", method: http.MethodGet, sub: "inventory", feature: inventoryFeature,
 	bucket:   func(in *GetInventoryInput) string { return in.Bucket },
 	validate: func(_ *client.Dialect, in *GetInventoryInput) error { return checkInventoryID("ID", in.ID) },
-	serialize: func(_ *client.Dialect, in *GetInventoryInput, r *client.Request) error {
+	serialize: func(_ *client.Dialect, in *GetInventoryInput, r *opkit.Request) error {
 		r.Query.Set("id", in.ID)
 		return nil
 	},
@@ -346,7 +346,7 @@ var deleteInventoryOp = configOp[DeleteInventoryInput, DeleteInventoryOutput]{
 	name: "DeleteBucketInventoryConfiguration", method: http.MethodDelete, sub: "inventory", feature: inventoryFeature,
 	bucket:   func(in *DeleteInventoryInput) string { return in.Bucket },
 	validate: func(_ *client.Dialect, in *DeleteInventoryInput) error { return checkInventoryID("ID", in.ID) },
-	serialize: func(_ *client.Dialect, in *DeleteInventoryInput, r *client.Request) error {
+	serialize: func(_ *client.Dialect, in *DeleteInventoryInput, r *opkit.Request) error {
 		r.Query.Set("id", in.ID)
 		return nil
 	},
@@ -361,7 +361,7 @@ func (c *Client) DeleteInventory(ctx context.Context, in *DeleteInventoryInput, 
 var listInventoriesOp = configOp[ListInventoriesInput, InventoriesPage]{
 	name: "ListBucketInventoryConfigurations", method: http.MethodGet, sub: "inventory", feature: inventoryFeature,
 	bucket: func(in *ListInventoriesInput) string { return in.Bucket },
-	serialize: func(_ *client.Dialect, in *ListInventoriesInput, r *client.Request) error {
+	serialize: func(_ *client.Dialect, in *ListInventoriesInput, r *opkit.Request) error {
 		opkit.SetQuery(r.Query, "continuation-token", in.ContinuationToken)
 		return nil
 	},

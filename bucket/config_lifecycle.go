@@ -537,7 +537,7 @@ var putLifecycleOp = configOp[PutLifecycleInput, PutLifecycleOutput]{
 	name: "PutBucketLifecycleConfiguration", method: http.MethodPut, sub: "lifecycle", feature: lifecycleFeature,
 	bucket:   func(in *PutLifecycleInput) string { return in.Bucket },
 	validate: validatePutLifecycle,
-	serialize: func(d *client.Dialect, in *PutLifecycleInput, r *client.Request) error {
+	serialize: func(d *client.Dialect, in *PutLifecycleInput, r *opkit.Request) error {
 		if isJSON(d) {
 			return setJSON(d, r, lifecycleJSON(d, in.Rules))
 		}

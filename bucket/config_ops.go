@@ -43,7 +43,7 @@ type configOp[In, Out any] struct {
 	validate func(d *client.Dialect, in *In) error
 	// serialize, if set, adds to the request (query, body) after the
 	// method, bucket and subresource are set.
-	serialize func(d *client.Dialect, in *In, r *client.Request) error
+	serialize func(d *client.Dialect, in *In, r *opkit.Request) error
 	// deserialize, if set, reads the answer's body.
 	deserialize func(d *client.Dialect, resp *http.Response, out *Out) error
 	// requestID points at the output's RequestID.
@@ -63,7 +63,7 @@ func (s configOp[In, Out]) op() opkit.Op[In, Out] {
 			}
 			return nil
 		},
-		Serialize: func(d *client.Dialect, _ *client.Options, in *In, r *client.Request) error {
+		Serialize: func(d *client.Dialect, _ *client.Options, in *In, r *opkit.Request) error {
 			subresource(r, s.method, s.bucket(in), s.sub)
 			if s.serialize != nil {
 				return s.serialize(d, in, r)

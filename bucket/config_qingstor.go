@@ -78,7 +78,7 @@ var putMirrorOp = configOp[PutMirrorInput, PutMirrorOutput]{
 	name: "PutBucketExternalMirror", method: http.MethodPut, sub: "mirror", feature: mirrorFeature,
 	bucket:   func(in *PutMirrorInput) string { return in.Bucket },
 	validate: func(_ *client.Dialect, in *PutMirrorInput) error { return validateSourceSite(in.SourceSite) },
-	serialize: func(d *client.Dialect, in *PutMirrorInput, r *client.Request) error {
+	serialize: func(d *client.Dialect, in *PutMirrorInput, r *opkit.Request) error {
 		return setJSON(d, r, jsonMirror{SourceSite: in.SourceSite})
 	},
 	requestID: func(out *PutMirrorOutput) *string { return &out.RequestID },
@@ -166,7 +166,7 @@ var getStatsOp = opkit.Op[GetStatsInput, GetStatsOutput]{
 	Name:       "GetBucketStatistics",
 	Idempotent: true,
 	Validate:   func(d *client.Dialect, in *GetStatsInput) error { return statsFeature.check(d, in.Bucket) },
-	Serialize: func(d *client.Dialect, _ *client.Options, in *GetStatsInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *GetStatsInput, r *opkit.Request) error {
 		subresource(r, http.MethodGet, in.Bucket, d.Bucket.Stats.Subresource)
 		return nil
 	},

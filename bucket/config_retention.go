@@ -121,7 +121,7 @@ var putProtectionOp = configOp[PutProtectionInput, PutProtectionOutput]{
 	name: "PutBucketProtectionConfiguration", method: http.MethodPut, sub: "protection", feature: protectionFeature,
 	bucket:   func(in *PutProtectionInput) string { return in.Bucket },
 	validate: validatePutProtection,
-	serialize: func(d *client.Dialect, in *PutProtectionInput, r *client.Request) error {
+	serialize: func(d *client.Dialect, in *PutProtectionInput, r *opkit.Request) error {
 		p := in.Protection
 		return setXML(d, r, xmlProtectionConfiguration{
 			Status:                   string(p.Status),
@@ -291,7 +291,7 @@ var putObjectLockOp = configOp[PutObjectLockInput, PutObjectLockOutput]{
 	name: "PutObjectLockConfiguration", method: http.MethodPut, sub: "object-lock", feature: objectLockFeature,
 	bucket:   func(in *PutObjectLockInput) string { return in.Bucket },
 	validate: validatePutObjectLock,
-	serialize: func(d *client.Dialect, in *PutObjectLockInput, r *client.Request) error {
+	serialize: func(d *client.Dialect, in *PutObjectLockInput, r *opkit.Request) error {
 		doc := xmlObjectLockConfiguration{Xmlns: d.Bucket.XMLNamespace, ObjectLockEnabled: d.Bucket.ObjectLock.Enabled}
 		if ret := in.ObjectLock.DefaultRetention; ret != nil {
 			doc.Rule = &xmlObjectLockRule{xmlDefaultRetention{Days: ret.Days, Mode: string(ret.Mode), Years: ret.Years}}

@@ -105,7 +105,7 @@ var putTaggingOp = configOp[PutTaggingInput, PutTaggingOutput]{
 	name: "PutBucketTagging", method: http.MethodPut, sub: "tagging", feature: taggingFeature,
 	bucket:   func(in *PutTaggingInput) string { return in.Bucket },
 	validate: validatePutTagging,
-	serialize: func(d *client.Dialect, in *PutTaggingInput, r *client.Request) error {
+	serialize: func(d *client.Dialect, in *PutTaggingInput, r *opkit.Request) error {
 		doc := xmlTagging{Xmlns: d.Bucket.XMLNamespace}
 		for _, t := range in.Tags {
 			doc.Tags = append(doc.Tags, xmlTag(t))
@@ -250,7 +250,7 @@ var putRefererOp = configOp[PutRefererInput, PutRefererOutput]{
 	name: "PutBucketReferer", method: http.MethodPut, sub: "referer", feature: refererFeature,
 	bucket:   func(in *PutRefererInput) string { return in.Bucket },
 	validate: validatePutReferer,
-	serialize: func(d *client.Dialect, in *PutRefererInput, r *client.Request) error {
+	serialize: func(d *client.Dialect, in *PutRefererInput, r *opkit.Request) error {
 		rc := in.Referer
 		doc := xmlRefererConfiguration{
 			Xmlns: d.Bucket.XMLNamespace, Status: "Disabled", RefererType: string(rc.Type),
@@ -410,7 +410,7 @@ var putEncryptionOp = configOp[PutEncryptionInput, PutEncryptionOutput]{
 	name: "PutBucketEncryption", method: http.MethodPut, sub: "encryption", feature: encryptionFeature,
 	bucket:   func(in *PutEncryptionInput) string { return in.Bucket },
 	validate: validatePutEncryption,
-	serialize: func(d *client.Dialect, in *PutEncryptionInput, r *client.Request) error {
+	serialize: func(d *client.Dialect, in *PutEncryptionInput, r *opkit.Request) error {
 		var rule xmlEncryptionRule
 		rule.Default.SSEAlgorithm = string(in.Encryption.Algorithm)
 		rule.Default.KMSMasterKeyID = in.Encryption.KMSKeyID

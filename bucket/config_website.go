@@ -311,7 +311,7 @@ var putWebsiteOp = configOp[PutWebsiteInput, PutWebsiteOutput]{
 	name: "PutBucketWebsite", method: http.MethodPut, sub: "website", feature: websiteFeature,
 	bucket:   func(in *PutWebsiteInput) string { return in.Bucket },
 	validate: validatePutWebsite,
-	serialize: func(d *client.Dialect, in *PutWebsiteInput, r *client.Request) error {
+	serialize: func(d *client.Dialect, in *PutWebsiteInput, r *opkit.Request) error {
 		return setXML(d, r, websiteXML(d, in.Website))
 	},
 	requestID: func(out *PutWebsiteOutput) *string { return &out.RequestID },
@@ -440,7 +440,7 @@ var putPublicAccessBlockOp = configOp[PutPublicAccessBlockInput, PutPublicAccess
 		}
 		return nil
 	},
-	serialize: func(d *client.Dialect, in *PutPublicAccessBlockInput, r *client.Request) error {
+	serialize: func(d *client.Dialect, in *PutPublicAccessBlockInput, r *opkit.Request) error {
 		p := in.PublicAccessBlock
 		doc := xmlPublicAccessBlock{Xmlns: d.Bucket.XMLNamespace, BlockPublicAcls: p.BlockPublicAcls, IgnorePublicAcls: p.IgnorePublicAcls}
 		if d.Bucket.PublicAccessBlock.PolicyFlags {

@@ -146,7 +146,7 @@ var putCORSOp = opkit.Op[PutCORSInput, PutCORSOutput]{
 	Name:       "PutBucketCors",
 	Idempotent: true,
 	Validate:   validatePutCORS,
-	Serialize: func(d *client.Dialect, _ *client.Options, in *PutCORSInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *PutCORSInput, r *opkit.Request) error {
 		subresource(r, http.MethodPut, in.Bucket, "cors")
 		if isJSON(d) {
 			doc := jsonCORS{}
@@ -183,7 +183,7 @@ var getCORSOp = opkit.Op[GetCORSInput, GetCORSOutput]{
 	Name:       "GetBucketCors",
 	Idempotent: true,
 	Validate:   func(d *client.Dialect, in *GetCORSInput) error { return checkBucket(d, in.Bucket) },
-	Serialize: func(_ *client.Dialect, _ *client.Options, in *GetCORSInput, r *client.Request) error {
+	Serialize: func(_ *client.Dialect, _ *client.Options, in *GetCORSInput, r *opkit.Request) error {
 		subresource(r, http.MethodGet, in.Bucket, "cors")
 		return nil
 	},
@@ -232,7 +232,7 @@ var deleteCORSOp = opkit.Op[DeleteCORSInput, DeleteCORSOutput]{
 	Name:       "DeleteBucketCors",
 	Idempotent: true,
 	Validate:   func(d *client.Dialect, in *DeleteCORSInput) error { return checkBucket(d, in.Bucket) },
-	Serialize: func(_ *client.Dialect, _ *client.Options, in *DeleteCORSInput, r *client.Request) error {
+	Serialize: func(_ *client.Dialect, _ *client.Options, in *DeleteCORSInput, r *opkit.Request) error {
 		subresource(r, http.MethodDelete, in.Bucket, "cors")
 		return nil
 	},

@@ -425,7 +425,7 @@ var listV1Op = opkit.Op[ListObjectsInput, ObjectsPage]{
 	Name:       "ListObjects",
 	Idempotent: true,
 	Validate:   validateList,
-	Serialize: func(d *client.Dialect, _ *client.Options, in *ListObjectsInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *ListObjectsInput, r *opkit.Request) error {
 		w := d.Bucket.Objects
 		r.Method, r.Bucket = http.MethodGet, in.Bucket
 		size, _ := pageSize("PageSize", in.PageSize, w.MaxPageSize)
@@ -458,7 +458,7 @@ var listV2Op = opkit.Op[ListObjectsInput, ObjectsPage]{
 		}
 		return nil
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *ListObjectsInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *ListObjectsInput, r *opkit.Request) error {
 		w := d.Bucket.Objects
 		r.Method, r.Bucket = http.MethodGet, in.Bucket
 		r.Query.Set(w.ListTypeParam, "2")

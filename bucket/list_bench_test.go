@@ -46,8 +46,8 @@ func TestMain(m *testing.M) {
 var putTinyOp = opkit.Op[[2]string, struct{}]{
 	Name:       "PutObject",
 	Idempotent: true,
-	Serialize: func(_ *client.Dialect, _ *client.Options, in *[2]string, r *client.Request) error {
-		r.Method, r.Bucket, r.Key, r.Body = http.MethodPut, in[0], in[1], client.BytesBody([]byte("x"))
+	Serialize: func(_ *client.Dialect, _ *client.Options, in *[2]string, r *opkit.Request) error {
+		r.Method, r.Bucket, r.Key, r.Body = http.MethodPut, in[0], in[1], opkit.BytesBody([]byte("x"))
 		return nil
 	},
 }

@@ -133,7 +133,7 @@ var listBucketsOp = opkit.Op[ListBucketsInput, BucketsPage]{
 		}
 		return nil
 	},
-	Serialize: func(d *client.Dialect, o *client.Options, in *ListBucketsInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, o *client.Options, in *ListBucketsInput, r *opkit.Request) error {
 		w := d.Bucket.Service
 		r.Method = http.MethodGet
 		for _, q := range w.Query {
@@ -338,7 +338,7 @@ var listLocationsOp = opkit.Op[ListLocationsInput, ListLocationsOutput]{
 		}
 		return nil
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *ListLocationsInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *ListLocationsInput, r *opkit.Request) error {
 		w := d.Bucket.Locations
 		r.Method = http.MethodGet
 		r.Query.Set(w.Subresource, "")

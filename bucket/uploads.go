@@ -119,7 +119,7 @@ var listUploadsOp = opkit.Op[ListMultipartUploadsInput, UploadsPage]{
 		_, err := pageSize("PageSize", in.PageSize, 0)
 		return err
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *ListMultipartUploadsInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *ListMultipartUploadsInput, r *opkit.Request) error {
 		markerQuery(d.Bucket.Uploads, r, in.Bucket, in.Prefix, in.Delimiter, in.KeyMarker, in.UploadIDMarker, in.PageSize)
 		return nil
 	},

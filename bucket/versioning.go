@@ -97,7 +97,7 @@ var putVersioningOp = opkit.Op[PutVersioningInput, PutVersioningOutput]{
 		}
 		return nil
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *PutVersioningInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *PutVersioningInput, r *opkit.Request) error {
 		w := d.Bucket.Versioning
 		subresource(r, http.MethodPut, in.Bucket, "versioning")
 		status := w.Enabled
@@ -124,7 +124,7 @@ var getVersioningOp = opkit.Op[GetVersioningInput, GetVersioningOutput]{
 	Name:       "GetBucketVersioning",
 	Idempotent: true,
 	Validate:   func(d *client.Dialect, in *GetVersioningInput) error { return needVersioning(d, in.Bucket, "Dialect") },
-	Serialize: func(_ *client.Dialect, _ *client.Options, in *GetVersioningInput, r *client.Request) error {
+	Serialize: func(_ *client.Dialect, _ *client.Options, in *GetVersioningInput, r *opkit.Request) error {
 		subresource(r, http.MethodGet, in.Bucket, "versioning")
 		return nil
 	},
@@ -279,7 +279,7 @@ type jsonVersion struct {
 }
 
 // markerQuery fills the query of a listing paged by two markers.
-func markerQuery(w client.MarkerListWire, r *client.Request, bucket, prefix, delimiter, keyMarker, idMarker string, size int) {
+func markerQuery(w client.MarkerListWire, r *opkit.Request, bucket, prefix, delimiter, keyMarker, idMarker string, size int) {
 	subresource(r, http.MethodGet, bucket, w.Subresource)
 	opkit.SetQuery(r.Query, "prefix", prefix)
 	opkit.SetQuery(r.Query, "delimiter", delimiter)
@@ -305,7 +305,7 @@ var listVersionsOp = opkit.Op[ListObjectVersionsInput, VersionsPage]{
 		_, err := pageSize("PageSize", in.PageSize, 0)
 		return err
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *ListObjectVersionsInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *ListObjectVersionsInput, r *opkit.Request) error {
 		markerQuery(d.Bucket.Versions, r, in.Bucket, in.Prefix, in.Delimiter, in.KeyMarker, in.VersionIDMarker, in.PageSize)
 		return nil
 	},

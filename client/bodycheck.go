@@ -211,8 +211,8 @@ const payloadHashHeader = "X-Amz-Content-Sha256"
 // trailer). A replayable body is read once more for it; a one-shot body
 // cannot be, and stays UNSIGNED-PAYLOAD. It runs once per call, before
 // the first attempt is signed.
-func (c *Client) signPayload(o *Options, sg signer.Signer, h http.Header, body *Body) error {
-	if body == nil || body.size == 0 || !body.replayable || h.Get(payloadHashHeader) != "" || !c.signsPayload(o, sg) {
+func (c *Client) signPayload(o *Options, sg signer.Signer, h http.Header, body *payload) error {
+	if body == nil || body.Len == 0 || !body.Replay || h.Get(payloadHashHeader) != "" || !c.signsPayload(o, sg) {
 		return nil
 	}
 	s, err := hashBody(body, sumSHA256)
@@ -245,7 +245,7 @@ type preparedBody struct {
 	canTrail  bool
 	signs     bool
 
-	body          *Body
+	body          *payload
 	contentMD5    []byte
 	checksum      Checksum
 	trailing      ChecksumAlgorithm
@@ -298,7 +298,7 @@ func (c *Client) prepareBody(in *bodyInput, optFns ...func(*Options)) (*prepared
 	if size == 0 {
 		size = -1
 	}
-	body, err := NewBody(in.Body, size)
+	body, err := newBody(in.Body, size)
 	if err != nil {
 		return nil, withOp(err, in.Op)
 	}
@@ -333,7 +333,7 @@ const (
 )
 
 // prepare picks what body carries and computes it.
-func (p *preparedBody) prepare(body *Body) error {
+func (p *preparedBody) prepare(body *payload) error {
 	p.body = body
 	d, in := p.d, &p.in
 	choice := in.Integrity
@@ -344,12 +344,12 @@ func (p *preparedBody) prepare(body *Body) error {
 		choice = IntegrityAuto
 	}
 	kinds := 0
-	oneShot := !body.replayable && body.size > 0
+	oneShot := !body.Replay && body.Len > 0
 	switch {
 	case in.ContentMD5 != nil || !in.Checksum.IsZero() || in.TrailingChecksum != ChecksumNone:
 		p.contentMD5, p.checksum, p.trailing = in.ContentMD5, in.Checksum, in.TrailingChecksum
 	case choice == IntegrityOff:
-		body.integrityOff = true
+		body.IntegrityOff = true
 		p.note = "integrity checks are off (IntegrityOff)"
 	case choice == IntegrityMD5 || p.fallback:
 		kinds = sumMD5
@@ -381,8 +381,8 @@ func (p *preparedBody) prepare(body *Body) error {
 		kinds &^= sumCRC64
 		p.liveCRC64 = crc64.New(crc64ECMA)
 		inner := body
-		p.body = &Body{size: inner.size, open: func() (io.Reader, error) {
-			r, err := inner.reader()
+		p.body = &payload{Len: inner.Len, Open: func() (io.Reader, error) {
+			r, err := bodyReader(inner)
 			if err != nil {
 				return nil, err
 			}
@@ -391,7 +391,7 @@ func (p *preparedBody) prepare(body *Body) error {
 	}
 	if in.PayloadSHA256 != nil {
 		p.payloadSHA256 = in.PayloadSHA256
-	} else if p.trailing == ChecksumNone && body.size > 0 && body.replayable && p.signs {
+	} else if p.trailing == ChecksumNone && body.Len > 0 && body.Replay && p.signs {
 		kinds |= sumSHA256
 	}
 	if kinds == 0 {
@@ -421,7 +421,7 @@ func (p *preparedBody) prepare(body *Body) error {
 
 // Body returns the body to send (with a one-shot body's CRC-64 computed
 // as it is read).
-func (p *preparedBody) Body() *Body { return p.body }
+func (p *preparedBody) Body() *payload { return p.body }
 
 // Checksum returns the additional checksum the body carries in a header
 // (zero if none).
@@ -441,7 +441,7 @@ func (p *preparedBody) PayloadSHA256() []byte { return p.payloadSHA256 }
 // Apply puts the body and its headers on r: Content-MD5, the checksum
 // header or the aws-chunked trailer framing, and X-Amz-Content-Sha256
 // when the payload is signed.
-func (p *preparedBody) Apply(r *Request) {
+func (p *preparedBody) Apply(r *request) {
 	r.Body = p.body
 	if p.contentMD5 != nil {
 		r.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(p.contentMD5))
@@ -536,7 +536,7 @@ func (p *preparedBody) Verify(a bodyAnswer) (verified, unverified string, err er
 // which shows the server stored these bytes when it ignored their
 // checksum.
 func (p *preparedBody) etagIsMD5(etag string) (bool, error) {
-	if !p.body.replayable || !isMD5Hex(etag) {
+	if !p.body.Replay || !isMD5Hex(etag) {
 		return false, nil
 	}
 	s, err := hashBody(p.body, sumMD5)
@@ -576,7 +576,7 @@ func (p *preparedBody) fallbackFor(err error) *preparedBody {
 		return nil
 	}
 	re, ok := checksumRefusal(p.d, err)
-	if !ok || !p.body.replayable {
+	if !ok || !p.body.Replay {
 		return nil
 	}
 	fb := &preparedBody{c: p.c, d: p.d, neg: p.neg, in: p.in, integrity: p.integrity, canTrail: p.canTrail, signs: p.signs,
@@ -611,7 +611,7 @@ var hashStates = sync.Pool{New: func() any { return &hashState{buf: make([]byte,
 // hashBody reads a replayable body once and computes the digests of
 // kinds. A body over an io.ReaderAt (bytes, a file) is read with ReadAt,
 // without a reader of its own.
-func hashBody(b *Body, kinds int) (bodySums, error) {
+func hashBody(b *payload, kinds int) (bodySums, error) {
 	var s bodySums
 	st := hashStates.Get().(*hashState)
 	defer hashStates.Put(st)
@@ -643,16 +643,16 @@ func hashBody(b *Body, kinds int) (bodySums, error) {
 	}
 	var ra io.ReaderAt
 	switch {
-	case b.size <= 0:
-	case b.file != nil:
-		ra = b.file
-	case b.ra != nil:
-		ra = b.ra
+	case b.Len <= 0:
+	case b.File != nil:
+		ra = b.File
+	case b.RA != nil:
+		ra = b.RA
 	}
 	switch {
-	case b.size <= 0:
+	case b.Len <= 0:
 	case ra != nil:
-		for off, end := b.off, b.off+b.size; off < end; {
+		for off, end := b.Off, b.Off+b.Len; off < end; {
 			n, err := ra.ReadAt(st.buf[:min(int64(len(st.buf)), end-off)], off)
 			add(st.buf[:n])
 			off += int64(n)
@@ -667,7 +667,7 @@ func hashBody(b *Body, kinds int) (bodySums, error) {
 			}
 		}
 	default:
-		r, err := b.reader()
+		r, err := bodyReader(b)
 		if err != nil {
 			return s, err
 		}

@@ -101,7 +101,7 @@ func (d *Dialect) hasIntegrityHeader(h http.Header) bool {
 // *InvalidArgumentError on "Body". Operations call it from Serialize
 // when their input makes a checksum required (IBM: a PUT with retention
 // headers), after setting their own checksum headers.
-func (d *Dialect) requireChecksum(h http.Header, body *Body) error {
+func (d *Dialect) requireChecksum(h http.Header, body *payload) error {
 	return setRequiredChecksum(d, ChecksumRequired, h, body)
 }
 
@@ -111,20 +111,20 @@ func (d *Dialect) checksumNeedOf(op string) ChecksumNeed { return d.ChecksumRequ
 
 // setRequiredChecksum sets the Content-MD5 of body in h when need asks
 // for one and h has no integrity header.
-func setRequiredChecksum(d *Dialect, need ChecksumNeed, h http.Header, body *Body) error {
+func setRequiredChecksum(d *Dialect, need ChecksumNeed, h http.Header, body *payload) error {
 	if need == ChecksumOptional || d.hasIntegrityHeader(h) {
 		return nil
 	}
-	empty := body == nil || body.size == 0
+	empty := body == nil || body.Len == 0
 	switch {
-	case need == ChecksumIfReplayable && body != nil && body.integrityOff:
+	case need == ChecksumIfReplayable && body != nil && body.IntegrityOff:
 		return nil
 	case empty && need == ChecksumWithBody:
 		return nil
 	case empty:
 		h.Set("Content-MD5", EmptyContentMD5)
 		return nil
-	case !body.replayable:
+	case !body.Replay:
 		if need == ChecksumIfReplayable {
 			return nil
 		}
@@ -139,8 +139,8 @@ func setRequiredChecksum(d *Dialect, need ChecksumNeed, h http.Header, body *Bod
 }
 
 // bodyMD5 returns the base64 MD5 of a replayable body, read once more.
-func bodyMD5(b *Body) (string, error) {
-	r, err := b.reader()
+func bodyMD5(b *payload) (string, error) {
+	r, err := bodyReader(b)
 	if err != nil {
 		return "", err
 	}
@@ -152,8 +152,8 @@ func bodyMD5(b *Body) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("reading Body for its Content-MD5: %w", err)
 	}
-	if n != b.size {
-		return "", fmt.Errorf("reading Body for its Content-MD5: got %d bytes, want %d", n, b.size)
+	if n != b.Len {
+		return "", fmt.Errorf("reading Body for its Content-MD5: got %d bytes, want %d", n, b.Len)
 	}
 	return base64.StdEncoding.EncodeToString(h.Sum(nil)), nil
 }

@@ -53,7 +53,7 @@ func (rec *headerRecorder) requests() []recorded {
 
 // rawIn is the input of rawOp: a body and headers to send as they are.
 type rawIn struct {
-	body   *client.Body
+	body   *opkit.Body
 	header http.Header
 }
 
@@ -63,7 +63,7 @@ func rawOp(name string) *opkit.Op[rawIn, struct{}] {
 	return &opkit.Op[rawIn, struct{}]{
 		Name:       name,
 		Idempotent: true,
-		Serialize: func(_ *client.Dialect, _ *client.Options, in *rawIn, r *client.Request) error {
+		Serialize: func(_ *client.Dialect, _ *client.Options, in *rawIn, r *opkit.Request) error {
 			r.Method, r.Bucket, r.Key, r.Body = http.MethodPut, "bucket", "key", in.body
 			for k, v := range in.header {
 				r.Header[k] = v
@@ -113,7 +113,7 @@ func TestChecksumRequiredEveryEntry(t *testing.T) {
 				if _, err := opkit.Call(ctx, c, rawOp(op), &rawIn{}); err != nil {
 					t.Fatal(err)
 				}
-				if _, err := opkit.Call(ctx, c, rawOp(op), &rawIn{body: client.BytesBody(payload)}); err != nil {
+				if _, err := opkit.Call(ctx, c, rawOp(op), &rawIn{body: opkit.BytesBody(payload)}); err != nil {
 					t.Fatal(err)
 				}
 				reqs := rec.requests()
@@ -163,7 +163,7 @@ func TestChecksumRequiredKeepsIntegrityHeaders(t *testing.T) {
 			c := headerRecorderClient(t, d, rec)
 			h := http.Header{}
 			h.Set(tc.header, tc.value)
-			if _, err := opkit.Call(ctx, c, rawOp("PutBucketAcl"), &rawIn{body: client.BytesBody(payload), header: h}); err != nil {
+			if _, err := opkit.Call(ctx, c, rawOp("PutBucketAcl"), &rawIn{body: opkit.BytesBody(payload), header: h}); err != nil {
 				t.Fatal(err)
 			}
 			got := rec.requests()[0].header
@@ -233,7 +233,7 @@ func TestChecksumRequiredOneShotBody(t *testing.T) {
 			}
 			rec := newHeaderRecorder(t)
 			c := headerRecorderClient(t, d, rec)
-			body := client.StreamBody(strings.NewReader("one shot"), 8)
+			body := opkit.StreamBody(strings.NewReader("one shot"), 8)
 			_, err := opkit.Call(ctx, c, rawOp(tc.op), &rawIn{body: body})
 			reqs := rec.requests()
 			if tc.need == client.ChecksumIfReplayable {
@@ -269,7 +269,7 @@ func TestChecksumRequiredOnlyListed(t *testing.T) {
 	if opkit.ChecksumNeedOf(&client.S3, "PutObject") != client.ChecksumOptional {
 		t.Fatal("S3 lists PutObject; pick another unlisted operation")
 	}
-	if _, err := opkit.Call(ctx, c, rawOp("PutObject"), &rawIn{body: client.BytesBody([]byte("x"))}); err != nil {
+	if _, err := opkit.Call(ctx, c, rawOp("PutObject"), &rawIn{body: opkit.BytesBody([]byte("x"))}); err != nil {
 		t.Fatal(err)
 	}
 	if got := rec.requests()[0].header.Get("Content-MD5"); got != "" {

@@ -24,20 +24,18 @@
 // hook the stack; TestExportedNames (api_surface_test.go) lists every
 // exported name, and a new one fails it until it is listed on purpose.
 //
-// The operation pipeline is not for users. Its descriptor and URL
-// encoders live in internal/protocol (a leaf package client imports),
-// the typed Op, Call, Invoke and Presign and the dialect's rules and
-// wire helpers (CheckBucket, SetObjectOptions, ETagIsMD5, ...) and the
-// decoding, validation and body-integrity helpers (DecodeBody,
-// DecodeResult, NewMalformedResponseError, CheckIntegrity, IsMD5Hex,
-// PrepareBody with BodyInput, PreparedBody and BodyAnswer,
-// ObjectOptions, ...) in
-// internal/opkit, whose fronts call functions client keeps unexported
-// and hands over at its initialisation (export.go), so that no user can
-// reach them. Still exported here for the operation packages, and to
-// move the same way, are Request and Body with its constructors
-// (pipelineAPI in api_surface_test.go): they may
-// change in any release; call the typed operations instead.
+// The operation pipeline is not for users, so it lives where they cannot
+// import it and can change without breaking them. Its request, body and
+// operation descriptor types and URL encoders live in internal/protocol
+// (a leaf package client imports); the typed Op, Call, Invoke and
+// Presign, the body constructors (NewBody, BytesBody, ...), the
+// dialect's rules and wire helpers (CheckBucket, SetObjectOptions,
+// ETagIsMD5, ...) and the decoding, validation and body-integrity
+// helpers (DecodeBody, DecodeResult, NewMalformedResponseError,
+// PrepareBody, ...) in internal/opkit, whose fronts call functions client
+// keeps unexported and hands over at its initialisation (export.go,
+// export_pipeline.go). The bucket, object and multipart packages are
+// written on them; a program calls those typed operations.
 //
 // Each attempt is bounded phase by phase (Options.Timeouts: dial, TLS
 // handshake, response header, body stall), never as a whole, and an

@@ -14,6 +14,10 @@ func init() {
 	protocol.Export("newMalformedResponseError", newMalformedResponseError)
 	protocol.Export("decodeBody", decodeBody)
 	protocol.Export("decodeResult", decodeResult)
+	protocol.Export("newBody", newBody)
+	protocol.Export("bytesBody", bytesBody)
+	protocol.Export("sectionBody", sectionBody)
+	protocol.Export("streamBody", streamBody)
 	// The input crosses by value (a pointer through a function value
 	// escapes); the prepared body is an any the importer asserts to its
 	// interface, and a nil fallback is a nil any.

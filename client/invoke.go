@@ -11,20 +11,13 @@ import (
 	"github.com/polystore/polystore/internal/protocol"
 )
 
-// Request is what an operation's Serialize fills in: the pieces of an HTTP
-// request before the client turns them into a URL, signs and sends them.
-type Request struct {
-	Method string
-	Bucket string // empty for service-level calls
-	Key    string // empty for bucket-level calls
-	Query  url.Values
-	Header http.Header
-	Body   *Body // nil for no body
-}
+// request is what an operation's Serialize fills in (see
+// protocol.Request).
+type request = protocol.Request
 
 // opDesc is an operation as the stack runs it: internal/opkit.Op
 // describes itself as one (see protocol.Desc).
-type opDesc = protocol.Desc[Dialect, Options, Request]
+type opDesc = protocol.Desc[Dialect, Options, request]
 
 // invoke runs the operation desc with in (a non-nil pointer to its input
 // type) on c and returns its output. optFns edit a copy of the client's

@@ -20,11 +20,11 @@ import (
 type keyIn struct{ Bucket, Key, ContentType string }
 
 var (
-	rawGet = opkit.Op[keyIn, struct{}]{Name: "GetObject", Serialize: func(_ *client.Dialect, _ *client.Options, in *keyIn, r *client.Request) error {
+	rawGet = opkit.Op[keyIn, struct{}]{Name: "GetObject", Serialize: func(_ *client.Dialect, _ *client.Options, in *keyIn, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodGet, in.Bucket, in.Key
 		return nil
 	}}
-	rawPut = opkit.Op[keyIn, struct{}]{Name: "PutObject", Serialize: func(_ *client.Dialect, _ *client.Options, in *keyIn, r *client.Request) error {
+	rawPut = opkit.Op[keyIn, struct{}]{Name: "PutObject", Serialize: func(_ *client.Dialect, _ *client.Options, in *keyIn, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodPut, in.Bucket, in.Key
 		if in.ContentType != "" {
 			r.Header.Set("Content-Type", in.ContentType)

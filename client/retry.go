@@ -223,7 +223,7 @@ func (cs *call) refresh(ctx context.Context, resp *http.Response) bool {
 	if !ok || !refused(&cs.c.dialect, resp) {
 		return false
 	}
-	if !rf.RefreshCredentials(ctx, resp.Request) || (cs.body != nil && !cs.body.replayable) {
+	if !rf.RefreshCredentials(ctx, resp.Request) || (cs.body != nil && !cs.body.Replay) {
 		return false
 	}
 	if l := cs.o.Logger; l != nil {

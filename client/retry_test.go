@@ -190,9 +190,9 @@ func TestRetryAfterHonoured(t *testing.T) {
 // define theirs.
 var pokeOp = opkit.Op[struct{ Bucket string }, struct{}]{
 	Name: "Poke",
-	Serialize: func(_ *client.Dialect, _ *client.Options, in *struct{ Bucket string }, r *client.Request) error {
+	Serialize: func(_ *client.Dialect, _ *client.Options, in *struct{ Bucket string }, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodPost, in.Bucket, "poke"
-		r.Body = client.BytesBody([]byte("once"))
+		r.Body = opkit.BytesBody([]byte("once"))
 		return nil
 	},
 }

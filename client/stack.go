@@ -144,7 +144,7 @@ func buildStack(c *Client, op *opDesc, apiOptions []func(*middleware.Stack) erro
 		func(ctx context.Context, mi middleware.SerializeInput, next middleware.SerializeHandler) (middleware.SerializeOutput, middleware.Metadata, error) {
 			cs := callFrom(ctx)
 			req := mi.Request.(*smithyhttp.Request)
-			if err := serialize(cs, req, func(r *Request) error { return op.Serialize(d, cs.o, mi.Parameters, r) }); err != nil {
+			if err := serialize(cs, req, func(r *request) error { return op.Serialize(d, cs.o, mi.Parameters, r) }); err != nil {
 				return middleware.SerializeOutput{}, middleware.Metadata{}, withOp(err, op.Name)
 			}
 			return next.HandleSerialize(ctx, mi)
@@ -225,8 +225,8 @@ func (e *decodingError) Error() string { return "decoding response: " + e.err.Er
 func (e *decodingError) Unwrap() error { return e.err }
 
 // serialize runs an operation's Serialize into the stack's request.
-func serialize(cs *call, req *smithyhttp.Request, fill func(*Request) error) error {
-	r := Request{Query: url.Values{}, Header: req.Header}
+func serialize(cs *call, req *smithyhttp.Request, fill func(*request) error) error {
+	r := request{Query: url.Values{}, Header: req.Header}
 	if err := fill(&r); err != nil {
 		return err
 	}
@@ -243,7 +243,7 @@ func serialize(cs *call, req *smithyhttp.Request, fill func(*Request) error) err
 	}
 	req.ContentLength = 0
 	if r.Body != nil {
-		req.ContentLength = r.Body.size
+		req.ContentLength = r.Body.Len
 	}
 	cs.body, cs.bucket = r.Body, r.Bucket
 	cs.tel.serialized(cs)
@@ -273,7 +273,7 @@ type call struct {
 	hreq http.Request
 	url  url.URL
 
-	body      *Body
+	body      *payload
 	bucket    string
 	getBodyFn func() (io.ReadCloser, error)
 

@@ -53,8 +53,8 @@ func TestSmallBodyOneWrite(t *testing.T) {
 	}
 	put := &opDesc{
 		Name: "PutObject", Idempotent: true,
-		Serialize: func(_ *Dialect, _ *Options, in any, r *Request) error {
-			r.Method, r.Bucket, r.Key, r.Body = http.MethodPut, "bucket", "bench-4096", in.(*Body)
+		Serialize: func(_ *Dialect, _ *Options, in any, r *request) error {
+			r.Method, r.Bucket, r.Key, r.Body = http.MethodPut, "bucket", "bench-4096", in.(*payload)
 			return nil
 		},
 		Deserialize: noOutput,
@@ -62,12 +62,12 @@ func TestSmallBodyOneWrite(t *testing.T) {
 	data := bytes.Repeat([]byte("0123456789abcdef"), 256) // 4 KiB
 	for _, c2 := range []struct {
 		name   string
-		body   *Body
+		body   *payload
 		writes int32
 	}{
-		{"bytes.Reader", SectionBody(bytes.NewReader(data), 0, int64(len(data))), 1},
-		{"BytesBody", BytesBody(data), 1},
-		{"opaque ReaderAt", SectionBody(opaqueReaderAt{bytes.NewReader(data)}, 0, int64(len(data))), 2},
+		{"bytes.Reader", sectionBody(bytes.NewReader(data), 0, int64(len(data))), 1},
+		{"BytesBody", bytesBody(data), 1},
+		{"opaque ReaderAt", sectionBody(opaqueReaderAt{bytes.NewReader(data)}, 0, int64(len(data))), 2},
 	} {
 		writes.Store(0)
 		if _, err := invoke(context.Background(), c, put, c2.body, nil); err != nil {

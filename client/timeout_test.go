@@ -73,7 +73,7 @@ func rawClient(t *testing.T, url string, opts ...func(*client.Options)) *client.
 var readOp = opkit.Op[struct{}, []byte]{
 	Name:       "ReadThing",
 	Idempotent: true,
-	Serialize: func(_ *client.Dialect, _ *client.Options, _ *struct{}, r *client.Request) error {
+	Serialize: func(_ *client.Dialect, _ *client.Options, _ *struct{}, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodGet, "bkt", "thing"
 		return nil
 	},

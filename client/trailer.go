@@ -75,21 +75,21 @@ func (d *Dialect) checkTrailingChecksum(field string, a ChecksumAlgorithm, given
 // trailer, and sets the headers that announce it. contentEncoding is the
 // object's own Content-Encoding, if any (aws-chunked is listed first, as
 // S3 strips it). Check CanTrail first.
-func (d *Dialect) setTrailingChecksum(r *Request, a ChecksumAlgorithm, contentEncoding string) {
+func (d *Dialect) setTrailingChecksum(r *request, a ChecksumAlgorithm, contentEncoding string) {
 	body := r.Body
 	if body == nil {
-		body = BytesBody(nil)
+		body = bytesBody(nil)
 	}
 	name := d.HeaderPrefix + a.headerSuffix()
-	n := body.size
-	r.Body = &Body{
-		size:       trailedLen(n, a, name),
-		replayable: body.replayable,
-		open: func() (io.Reader, error) {
+	n := body.Len
+	r.Body = &payload{
+		Len:    trailedLen(n, a, name),
+		Replay: body.Replay,
+		Open: func() (io.Reader, error) {
 			var src io.Reader = bytes.NewReader(nil)
 			if n > 0 {
 				var err error
-				if src, err = body.reader(); err != nil {
+				if src, err = bodyReader(body); err != nil {
 					return nil, err
 				}
 			}

@@ -50,7 +50,7 @@ func TestDialTimeoutRetried(t *testing.T) {
 	defer cancel()
 	_, err = invoke(ctx, c, &opDesc{
 		Name: "Probe", Idempotent: true,
-		Serialize: func(_ *Dialect, _ *Options, _ any, r *Request) error {
+		Serialize: func(_ *Dialect, _ *Options, _ any, r *request) error {
 			r.Method, r.Bucket = "HEAD", "bkt"
 			return nil
 		},

@@ -120,7 +120,7 @@ var initiateOp = opkit.Op[InitiateInput, InitiateOutput]{
 		}
 		return opkit.CheckObjectOptions(d, in.options())
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *InitiateInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *InitiateInput, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodPost, in.Bucket, in.Key
 		r.Query.Set("uploads", "")
 		opkit.SetObjectOptions(d, r.Header, in.options())
@@ -270,7 +270,7 @@ var uploadPartOp = opkit.Op[UploadPartInput, UploadPartOutput]{
 		}
 		return opkit.CheckSSE(d, "SSE", in.SSE)
 	},
-	Serialize: func(d *client.Dialect, o *client.Options, in *UploadPartInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, o *client.Options, in *UploadPartInput, r *opkit.Request) error {
 		if in.prepared != nil {
 			r.Method, r.Bucket, r.Key = http.MethodPut, in.Bucket, in.Key
 			r.Query.Set(d.Params.UploadID, in.UploadID)
@@ -283,7 +283,7 @@ var uploadPartOp = opkit.Op[UploadPartInput, UploadPartOutput]{
 		if size == 0 {
 			size = -1
 		}
-		body, err := client.NewBody(in.Body, size)
+		body, err := opkit.NewBody(in.Body, size)
 		if err != nil {
 			return err
 		}
@@ -446,7 +446,7 @@ var uploadPartCopyOp = opkit.Op[UploadPartCopyInput, UploadPartCopyOutput]{
 		}
 		return opkit.CheckCopySourceSSE(d, "SourceSSE", in.SourceSSE)
 	},
-	Serialize: func(d *client.Dialect, o *client.Options, in *UploadPartCopyInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, o *client.Options, in *UploadPartCopyInput, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodPut, in.Bucket, in.Key
 		r.Query.Set(d.Params.UploadID, in.UploadID)
 		r.Query.Set(d.Params.PartNumber, strconv.Itoa(in.PartNumber))
@@ -659,7 +659,7 @@ var completeOp = opkit.Op[CompleteInput, CompleteOutput]{
 		}
 		return opkit.CheckSSE(d, "SSE", in.SSE)
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *CompleteInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *CompleteInput, r *opkit.Request) error {
 		parts := slices.Clone(in.Parts)
 		slices.SortFunc(parts, func(a, b CompletedPart) int { return a.PartNumber - b.PartNumber })
 		var body []byte
@@ -683,7 +683,7 @@ var completeOp = opkit.Op[CompleteInput, CompleteOutput]{
 		if err != nil {
 			return err
 		}
-		r.Method, r.Bucket, r.Key, r.Body = http.MethodPost, in.Bucket, in.Key, client.BytesBody(body)
+		r.Method, r.Bucket, r.Key, r.Body = http.MethodPost, in.Bucket, in.Key, opkit.BytesBody(body)
 		r.Query.Set(d.Params.UploadID, in.UploadID)
 		opkit.SetSSECustomer(d, r.Header, in.SSE, false)
 		if in.ETag != "" {
@@ -816,7 +816,7 @@ var abortOp = opkit.Op[AbortInput, AbortOutput]{
 	Validate: func(d *client.Dialect, in *AbortInput) error {
 		return checkUpload(d, in.Bucket, in.Key, in.UploadID)
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *AbortInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *AbortInput, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodDelete, in.Bucket, in.Key
 		r.Query.Set(d.Params.UploadID, in.UploadID)
 		return nil
@@ -915,7 +915,7 @@ var listPartsOp = opkit.Op[listPartsPage, ListPartsOutput]{
 		}
 		return nil
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *listPartsPage, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *listPartsPage, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodGet, in.Bucket, in.Key
 		r.Query.Set(d.Params.UploadID, in.UploadID)
 		in.limit = in.MaxParts

@@ -27,7 +27,7 @@ func (c *Client) UploadPart(ctx context.Context, in *UploadPartInput, optFns ...
 	if sum == nil && in.ComputeContentMD5 {
 		size := in.Size
 		if size == 0 {
-			b, err := client.NewBody(in.Body, -1)
+			b, err := opkit.NewBody(in.Body, -1)
 			if err != nil {
 				return nil, withOp(err, uploadPartOp.Name)
 			}

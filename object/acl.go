@@ -70,7 +70,7 @@ var getACLOp = opkit.Op[GetACLInput, GetACLOutput]{
 		}
 		return checkVersionID(d, "VersionID", in.VersionID)
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *GetACLInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *GetACLInput, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodGet, in.Bucket, in.Key
 		r.Query.Set("acl", "")
 		if in.VersionID != "" {
@@ -168,7 +168,7 @@ var putACLOp = opkit.Op[PutACLInput, PutACLOutput]{
 		}
 		return opkit.CheckACL(d, in.ACL, in.Grants)
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *PutACLInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *PutACLInput, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodPut, in.Bucket, in.Key
 		r.Query.Set("acl", "")
 		if in.VersionID != "" {
@@ -204,7 +204,7 @@ var putACLOp = opkit.Op[PutACLInput, PutACLOutput]{
 			return err
 		}
 		sum := md5.Sum(body)
-		r.Body = client.BytesBody(body)
+		r.Body = opkit.BytesBody(body)
 		r.Header.Set("Content-Type", "application/xml")
 		r.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(sum[:]))
 		return nil

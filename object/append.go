@@ -116,12 +116,12 @@ var appendOp = opkit.Op[AppendInput, AppendOutput]{
 		}
 		return opkit.CheckObjectOptions(d, in.options())
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *AppendInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *AppendInput, r *opkit.Request) error {
 		size := in.Size
 		if size == 0 {
 			size = -1
 		}
-		body, err := client.NewBody(in.Body, size)
+		body, err := opkit.NewBody(in.Body, size)
 		if err != nil {
 			return err
 		}

@@ -122,7 +122,7 @@ var copyOp = opkit.Op[CopyInput, CopyOutput]{
 		}
 		return opkit.CheckCopySourceSSE(d, "SourceSSE", in.SourceSSE)
 	},
-	Serialize: func(d *client.Dialect, o *client.Options, in *CopyInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, o *client.Options, in *CopyInput, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodPut, in.Bucket, in.Key
 		w := &d.Object
 		r.Header.Set(w.CopySourceHeader, opkit.CopySourceValue(d, o.Region, in.SourceBucket, in.SourceKey, in.SourceVersionID))
@@ -196,7 +196,7 @@ var moveOp = opkit.Op[MoveInput, MoveOutput]{
 		}
 		return opkit.Rename(opkit.ValidateKey(d, in.SourceKey), "SourceKey")
 	},
-	Serialize: func(d *client.Dialect, o *client.Options, in *MoveInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, o *client.Options, in *MoveInput, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodPut, in.Bucket, in.Key
 		r.Header.Set(d.Object.MoveSourceHeader, opkit.CopySourceValue(d, o.Region, in.SourceBucket, in.SourceKey, ""))
 		in.SourceConditions.apply(r.Header, d.Object.MoveSourceConditionPrefix)
@@ -249,7 +249,7 @@ var fetchOp = opkit.Op[FetchInput, FetchOutput]{
 		}
 		return nil
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *FetchInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *FetchInput, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodPut, in.Bucket, in.Key
 		r.Header.Set(d.Object.FetchSourceHeader, in.SourceURL)
 		if !in.IfUnmodifiedSince.IsZero() {

@@ -124,7 +124,7 @@ type deleteBatchOutput struct {
 var deleteBatchOp = opkit.Op[deleteBatch, deleteBatchOutput]{
 	Name:       "DeleteObjects",
 	Idempotent: true,
-	Serialize: func(d *client.Dialect, _ *client.Options, in *deleteBatch, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *deleteBatch, r *opkit.Request) error {
 		var body []byte
 		var err error
 		if d.Codec == client.JSON {
@@ -147,7 +147,7 @@ var deleteBatchOp = opkit.Op[deleteBatch, deleteBatchOutput]{
 		}
 		sum := md5.Sum(body)
 		r.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(sum[:]))
-		r.Method, r.Bucket, r.Body = http.MethodPost, in.Bucket, client.BytesBody(body)
+		r.Method, r.Bucket, r.Body = http.MethodPost, in.Bucket, opkit.BytesBody(body)
 		r.Query.Set("delete", "")
 		return nil
 	},

@@ -220,7 +220,7 @@ var putOp = opkit.Op[PutInput, PutOutput]{
 		}
 		return opkit.CheckObjectOptions(d, in.options())
 	},
-	Serialize: func(d *client.Dialect, o *client.Options, in *PutInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, o *client.Options, in *PutInput, r *opkit.Request) error {
 		if in.prepared != nil {
 			r.Method, r.Bucket, r.Key = http.MethodPut, in.Bucket, in.Key
 			opkit.SetObjectOptions(d, r.Header, in.options())
@@ -237,7 +237,7 @@ var putOp = opkit.Op[PutInput, PutOutput]{
 		if size == 0 {
 			size = -1
 		}
-		body, err := client.NewBody(in.Body, size)
+		body, err := opkit.NewBody(in.Body, size)
 		if err != nil {
 			return err
 		}
@@ -286,7 +286,7 @@ func (c *Client) Put(ctx context.Context, in *PutInput, optFns ...func(*client.O
 	return c.putOne(ctx, in, optFns)
 }
 
-// lengthKnown reports whether client.NewBody can find r's length.
+// lengthKnown reports whether opkit.NewBody can find r's length.
 func lengthKnown(r io.Reader) bool {
 	switch v := r.(type) {
 	case nil, *bytes.Reader, *strings.Reader, *bytes.Buffer:
@@ -480,7 +480,7 @@ var getOp = opkit.Op[GetInput, GetOutput]{
 		}
 		return opkit.CheckSSE(d, "SSE", in.SSE)
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *GetInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *GetInput, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodGet, in.Bucket, in.Key
 		if in.VersionID != "" {
 			r.Query.Set(d.Params.VersionID, in.VersionID)
@@ -578,7 +578,7 @@ var headOp = opkit.Op[HeadInput, HeadOutput]{
 		}
 		return opkit.CheckSSE(d, "SSE", in.SSE)
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *HeadInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *HeadInput, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodHead, in.Bucket, in.Key
 		if in.VersionID != "" {
 			r.Query.Set(d.Params.VersionID, in.VersionID)
@@ -628,7 +628,7 @@ var deleteOp = opkit.Op[DeleteInput, DeleteOutput]{
 		}
 		return checkVersionID(d, "VersionID", in.VersionID)
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *DeleteInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *DeleteInput, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodDelete, in.Bucket, in.Key
 		if in.VersionID != "" {
 			r.Query.Set(d.Params.VersionID, in.VersionID)

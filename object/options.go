@@ -56,7 +56,7 @@ var optionsOp = opkit.Op[OptionsInput, OptionsOutput]{
 		}
 		return nil
 	},
-	Serialize: func(_ *client.Dialect, _ *client.Options, in *OptionsInput, r *client.Request) error {
+	Serialize: func(_ *client.Dialect, _ *client.Options, in *OptionsInput, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodOptions, in.Bucket, in.Key
 		r.Header.Set("Origin", in.Origin)
 		r.Header.Set("Access-Control-Request-Method", strings.ToUpper(in.Method))

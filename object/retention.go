@@ -134,7 +134,7 @@ func legalHoldOp[In, Out any](name string, param func(w *client.RetentionWire) s
 			}
 			return opkit.CheckLegalHoldID(d, "ID", id)
 		},
-		Serialize: func(d *client.Dialect, _ *client.Options, in *In, r *client.Request) error {
+		Serialize: func(d *client.Dialect, _ *client.Options, in *In, r *opkit.Request) error {
 			w := &d.Object.Retention
 			bucket, key, id := fields(in)
 			r.Method, r.Bucket, r.Key = http.MethodPost, bucket, key
@@ -215,7 +215,7 @@ var listLegalHoldsOp = opkit.Op[ListLegalHoldsInput, ListLegalHoldsOutput]{
 	Validate: func(d *client.Dialect, in *ListLegalHoldsInput) error {
 		return checkRetentionTarget(d, in.Bucket, in.Key)
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *ListLegalHoldsInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *ListLegalHoldsInput, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodGet, in.Bucket, in.Key
 		r.Query.Set(d.Object.Retention.LegalHoldSubresource, "")
 		return nil
@@ -279,7 +279,7 @@ var extendRetentionOp = opkit.Op[ExtendRetentionInput, ExtendRetentionOutput]{
 		}
 		return nil
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *ExtendRetentionInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *ExtendRetentionInput, r *opkit.Request) error {
 		w := &d.Object.Retention
 		r.Method, r.Bucket, r.Key = http.MethodPost, in.Bucket, in.Key
 		r.Query.Set(w.ExtendSubresource, "")

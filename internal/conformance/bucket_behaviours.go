@@ -626,7 +626,7 @@ type bktInitiateOut struct {
 
 var bktInitiateOp = opkit.Op[bktInitiateIn, bktInitiateOut]{
 	Name: "InitiateMultipartUpload",
-	Serialize: func(_ *client.Dialect, _ *client.Options, in *bktInitiateIn, r *client.Request) error {
+	Serialize: func(_ *client.Dialect, _ *client.Options, in *bktInitiateIn, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodPost, in.Bucket, in.Key
 		r.Query.Set("uploads", "")
 		return nil
@@ -641,7 +641,7 @@ type bktAbortIn struct{ Bucket, Key, UploadID string }
 var bktAbortOp = opkit.Op[bktAbortIn, struct{}]{
 	Name:       "AbortMultipartUpload",
 	Idempotent: true,
-	Serialize: func(d *client.Dialect, _ *client.Options, in *bktAbortIn, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *bktAbortIn, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodDelete, in.Bucket, in.Key
 		r.Query.Set(d.Params.UploadID, in.UploadID)
 		return nil

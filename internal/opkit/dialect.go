@@ -33,7 +33,7 @@ var (
 	etagIsMD5              = protocol.Import[func(*client.Dialect, http.Header) bool]("etagIsMD5")
 	encryption             = protocol.Import[func(*client.Dialect, http.Header) string]("encryption")
 	hasIntegrityHeader     = protocol.Import[func(*client.Dialect, http.Header) bool]("hasIntegrityHeader")
-	requireChecksum        = protocol.Import[func(*client.Dialect, http.Header, *client.Body) error]("requireChecksum")
+	requireChecksum        = protocol.Import[func(*client.Dialect, http.Header, *Body) error]("requireChecksum")
 	responseChecksum       = protocol.Import[func(*client.Dialect, http.Header) (client.Checksum, bool)]("responseChecksum")
 	setACL                 = protocol.Import[func(*client.Dialect, http.Header, client.CannedACL, []client.Grant)]("setACL")
 	setChecksum            = protocol.Import[func(*client.Dialect, http.Header, client.Checksum)]("setChecksum")
@@ -41,7 +41,7 @@ var (
 	setObjectOptions       = protocol.Import[func(*client.Dialect, http.Header, ObjectOptions)]("setObjectOptions")
 	setRetention           = protocol.Import[func(*client.Dialect, http.Header, *client.Retention)]("setRetention")
 	setSSECustomer         = protocol.Import[func(*client.Dialect, http.Header, *client.SSECustomer, bool)]("setSSECustomer")
-	setTrailingChecksum    = protocol.Import[func(*client.Dialect, *client.Request, client.ChecksumAlgorithm, string)]("setTrailingChecksum")
+	setTrailingChecksum    = protocol.Import[func(*client.Dialect, *Request, client.ChecksumAlgorithm, string)]("setTrailingChecksum")
 	validateKey            = protocol.Import[func(*client.Dialect, string) error]("validateKey")
 	requestID              = protocol.Import[func(*client.Dialect, interface{ Get(string) string }) string]("requestID")
 	errorKind              = protocol.Import[func(*client.Dialect, string, int) error]("errorKind")
@@ -187,7 +187,7 @@ func HasIntegrityHeader(d *client.Dialect, h http.Header) bool { return hasInteg
 // *InvalidArgumentError on "Body". Operations call it from Serialize
 // when their input makes a checksum required (IBM: a PUT with retention
 // headers), after setting their own checksum headers.
-func RequireChecksum(d *client.Dialect, h http.Header, body *client.Body) error {
+func RequireChecksum(d *client.Dialect, h http.Header, body *Body) error {
 	return requireChecksum(d, h, body)
 }
 
@@ -231,7 +231,7 @@ func SetSSECustomer(d *client.Dialect, h http.Header, k *client.SSECustomer, cop
 // trailer, and sets the headers that announce it. contentEncoding is the
 // object's own Content-Encoding, if any (aws-chunked is listed first, as
 // S3 strips it). Check CanTrail first.
-func SetTrailingChecksum(d *client.Dialect, r *client.Request, a client.ChecksumAlgorithm, contentEncoding string) {
+func SetTrailingChecksum(d *client.Dialect, r *Request, a client.ChecksumAlgorithm, contentEncoding string) {
 	setTrailingChecksum(d, r, a, contentEncoding)
 }
 

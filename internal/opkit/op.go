@@ -25,7 +25,7 @@ type Op[In, Out any] struct {
 	// *client.InvalidArgumentError naming the field.
 	Validate func(d *client.Dialect, in *In) error
 	// Serialize fills r from the input.
-	Serialize func(d *client.Dialect, o *client.Options, in *In, r *client.Request) error
+	Serialize func(d *client.Dialect, o *client.Options, in *In, r *Request) error
 	// Deserialize reads a successful response into out. It must not close
 	// resp.Body when KeepBody is set; otherwise the client drains and
 	// closes it.
@@ -45,7 +45,7 @@ type Op[In, Out any] struct {
 }
 
 // desc is an Op as the client's stack runs it.
-type desc = protocol.Desc[client.Dialect, client.Options, client.Request]
+type desc = protocol.Desc[client.Dialect, client.Options, Request]
 
 // The client's pipeline (client/export.go).
 var (
@@ -62,7 +62,7 @@ func (op *Op[In, Out]) describe() *desc {
 			d.Validate = func(dl *client.Dialect, in any) error { return v(dl, in.(*In)) }
 		}
 		if s := op.Serialize; s != nil {
-			d.Serialize = func(dl *client.Dialect, o *client.Options, in any, r *client.Request) error {
+			d.Serialize = func(dl *client.Dialect, o *client.Options, in any, r *Request) error {
 				return s(dl, o, in.(*In), r)
 			}
 		}

@@ -1,6 +1,7 @@
 package opkit
 
 import (
+	"io"
 	"net/http"
 	"time"
 
@@ -21,7 +22,41 @@ var (
 	newMalformedResponseError = protocol.Import[func(*client.Dialect, string, *http.Response, string, []byte, error) *client.MalformedResponseError]("newMalformedResponseError")
 	decodeBody                = protocol.Import[func(*client.Dialect, *http.Response, any) error]("decodeBody")
 	decodeResult              = protocol.Import[func(*client.Dialect, string, *http.Response, any) error]("decodeResult")
+	newBody                   = protocol.Import[func(io.Reader, int64) (*Body, error)]("newBody")
+	bytesBody                 = protocol.Import[func([]byte) *Body]("bytesBody")
+	sectionBody               = protocol.Import[func(io.ReaderAt, int64, int64) *Body]("sectionBody")
+	streamBody                = protocol.Import[func(io.Reader, int64) *Body]("streamBody")
 )
+
+// Request is what an operation's Serialize fills in: the pieces of an
+// HTTP request before the client turns them into a URL, signs and sends
+// them.
+type Request = protocol.Request
+
+// Body is a request payload (see protocol.Body): build one with NewBody,
+// BytesBody, SectionBody or StreamBody.
+type Body = protocol.Body
+
+// NewBody picks the cheapest replayable form for r: a section of an
+// io.ReaderAt (bytes.Reader, strings.Reader, *os.File, ...) from its
+// current offset, a rewind of an io.ReadSeeker, or else a one-shot
+// stream. size is the number of bytes to send; a negative size means "to
+// the end", which needs a seekable r.
+func NewBody(r io.Reader, size int64) (*Body, error) { return newBody(r, size) }
+
+// BytesBody returns a replayable body over p. p must not change until the
+// request returns.
+func BytesBody(p []byte) *Body { return bytesBody(p) }
+
+// SectionBody returns a replayable body of n bytes of r from off. Each
+// attempt reads through a new io.SectionReader, so concurrent requests
+// can share one r (an *os.File, say).
+func SectionBody(r io.ReaderAt, off, n int64) *Body { return sectionBody(r, off, n) }
+
+// StreamBody returns a one-shot body of size bytes read from r. It is
+// never buffered: if an attempt fails after sending it, the request is
+// not retried and fails with client.ErrBodyNotReplayable.
+func StreamBody(r io.Reader, size int64) *Body { return streamBody(r, size) }
 
 // ChecksumElement is the XML element name S3 uses for a checksum in
 // algorithm a inside Part and result documents, such as "ChecksumCRC32C".
@@ -83,7 +118,7 @@ type BodyAnswer = protocol.BodyAnswer[client.Checksum]
 // answer with Verify. It belongs to one call.
 type PreparedBody interface {
 	// Body is the body to send.
-	Body() *client.Body
+	Body() *Body
 	// Checksum is the additional checksum sent in a header, if any.
 	Checksum() client.Checksum
 	// ContentMD5 is the Content-MD5 sent, if any.
@@ -93,7 +128,7 @@ type PreparedBody interface {
 	// PayloadSHA256 is the raw SHA-256 of the payload, when computed.
 	PayloadSHA256() []byte
 	// Apply puts the body and its headers on r.
-	Apply(r *client.Request)
+	Apply(r *Request)
 	// Verify checks a successful answer against what the body carried
 	// and records what it shows of the server's additional checksums. It
 	// returns what the server verified ("crc32c" or another algorithm's

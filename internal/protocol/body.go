@@ -10,7 +10,7 @@ import "io"
 type BodyInput[I, C, A any] struct {
 	// Op names the operation ("PutObject"), for errors and log records.
 	Op string
-	// Body and Size are as the operation takes them (see client.NewBody):
+	// Body and Size are as the operation takes them (see opkit.NewBody):
 	// Size 0 means all of a Body whose length can be found.
 	Body io.Reader
 	Size int64
