@@ -17,7 +17,7 @@ type request = protocol.Request
 
 // opDesc is an operation as the stack runs it: internal/opkit.Op
 // describes itself as one (see protocol.Desc).
-type opDesc = protocol.Desc[Dialect, Options, request]
+type opDesc = protocol.Desc[Dialect, Options]
 
 // invoke runs the operation desc with in (a non-nil pointer to its input
 // type) on c and returns its output. optFns edit a copy of the client's

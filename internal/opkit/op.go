@@ -45,7 +45,7 @@ type Op[In, Out any] struct {
 }
 
 // desc is an Op as the client's stack runs it.
-type desc = protocol.Desc[client.Dialect, client.Options, Request]
+type desc = protocol.Desc[client.Dialect, client.Options]
 
 // The client's pipeline (client/export.go).
 var (

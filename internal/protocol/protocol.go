@@ -4,9 +4,12 @@
 // imports no polystore package, so that client can import it.
 //
 // It holds the operation descriptor client's middleware stack runs
-// (Desc), the URL encoders every request uses (EscapePath, EncodeQuery)
-// and the bridge through which client hands its unexported pipeline
-// functions to internal/opkit (Export, Import).
+// (Desc), the request and body an operation's Serialize fills in
+// (Request, Body), the generic shapes of inputs the client and opkit
+// share (BodyInput, BodyAnswer, ObjectOptions), the URL encoders every
+// request uses (EscapePath, EncodeQuery) and the bridge through which
+// client hands its unexported pipeline functions to internal/opkit
+// (Export, Import).
 package protocol
 
 import (
@@ -14,11 +17,11 @@ import (
 )
 
 // Desc describes one operation as data, for the client's middleware
-// stack, with its input and output behind any. D, O and R are the
-// client's Dialect, Options and Request types: Desc is generic over them
-// only because this package cannot import client. internal/opkit.Op
+// stack, with its input and output behind any. D and O are the client's
+// Dialect and Options types: Desc is generic over them only because this
+// package cannot import client. internal/opkit.Op
 // builds a Desc once per operation from its typed functions.
-type Desc[D, O, R any] struct {
+type Desc[D, O any] struct {
 	// Name is the operation name used in errors and logs ("PutObject").
 	Name string
 	// Idempotent operations are retried after transient failures.
@@ -32,7 +35,7 @@ type Desc[D, O, R any] struct {
 	// type) before anything is sent. Nil means no check.
 	Validate func(d *D, in any) error
 	// Serialize fills r from the input.
-	Serialize func(d *D, o *O, in any, r *R) error
+	Serialize func(d *D, o *O, in any, r *Request) error
 	// Deserialize reads a successful response into a new output and
 	// returns it (a pointer to the operation's output type). It must not
 	// close resp.Body when KeepBody is set; otherwise the stack drains
