@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 // CannedACL is a predefined access control list.
@@ -164,11 +165,11 @@ func groupFor(d *client.Dialect, wire string) Group {
 	return Group(wire)
 }
 
-var getACLOp = client.Op[GetACLInput, GetACLOutput]{
+var getACLOp = opkit.Op[GetACLInput, GetACLOutput]{
 	Name:       "GetBucketAcl",
 	Idempotent: true,
 	Validate:   func(d *client.Dialect, in *GetACLInput) error { return checkBucket(d, in.Bucket) },
-	Serialize: func(_ *client.Dialect, _ *client.Options, in *GetACLInput, r *client.Request) error {
+	Serialize: func(_ *client.Dialect, _ *client.Options, in *GetACLInput, r *opkit.Request) error {
 		subresource(r, http.MethodGet, in.Bucket, "acl")
 		return nil
 	},
@@ -176,7 +177,7 @@ var getACLOp = client.Op[GetACLInput, GetACLOutput]{
 		out.RequestID = requestID(d, resp)
 		if isJSON(d) {
 			var res jsonACL
-			if err := client.DecodeBody(d, resp, &res); err != nil {
+			if err := opkit.DecodeBody(d, resp, &res); err != nil {
 				return err
 			}
 			if o := res.Owner.owner(); o != nil {
@@ -194,7 +195,7 @@ var getACLOp = client.Op[GetACLInput, GetACLOutput]{
 			return nil
 		}
 		var res xmlAccessControlPolicy
-		if err := client.DecodeBody(d, resp, &res); err != nil {
+		if err := opkit.DecodeBody(d, resp, &res); err != nil {
 			return err
 		}
 		out.Owner = Owner{ID: res.Owner.ID, DisplayName: res.Owner.DisplayName}
@@ -216,7 +217,7 @@ var getACLOp = client.Op[GetACLInput, GetACLOutput]{
 
 // GetACL returns a bucket's owner and access control list.
 func (c *Client) GetACL(ctx context.Context, in *GetACLInput, optFns ...func(*client.Options)) (*GetACLOutput, error) {
-	return client.Invoke(ctx, c.c, &getACLOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &getACLOp, in, optFns...)
 }
 
 // cannedGrants is what a canned ACL means as grants beyond the owner's
@@ -323,11 +324,11 @@ func grantHeaderValue(d *client.Dialect, ge Grantee) string {
 	return `id="` + ge.ID + `"`
 }
 
-var putACLOp = client.Op[PutACLInput, PutACLOutput]{
+var putACLOp = opkit.Op[PutACLInput, PutACLOutput]{
 	Name:       "PutBucketAcl",
 	Idempotent: true,
 	Validate:   validatePutACL,
-	Serialize: func(d *client.Dialect, _ *client.Options, in *PutACLInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *PutACLInput, r *opkit.Request) error {
 		w := d.Bucket.ACL
 		subresource(r, http.MethodPut, in.Bucket, "acl")
 		grants := in.Grants
@@ -379,5 +380,5 @@ var putACLOp = client.Op[PutACLInput, PutACLOutput]{
 // x-amz-grant-*; x-cos-acl or x-cos-grant-*), QingStor as its JSON ACL
 // document, with canned ACLs expanded into the grants they stand for.
 func (c *Client) PutACL(ctx context.Context, in *PutACLInput, optFns ...func(*client.Options)) (*PutACLOutput, error) {
-	return client.Invoke(ctx, c.c, &putACLOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &putACLOp, in, optFns...)
 }

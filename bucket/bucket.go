@@ -36,6 +36,7 @@ import (
 	"strings"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 // Client runs bucket operations. It is cheap to create and safe for
@@ -115,7 +116,7 @@ type createBucketConfiguration struct {
 }
 
 func validateCreate(d *client.Dialect, in *CreateInput) error {
-	if err := d.CheckBucket(in.Bucket); err != nil {
+	if err := opkit.CheckBucket(d, in.Bucket); err != nil {
 		return err
 	}
 	w := d.Bucket.Create
@@ -149,11 +150,11 @@ func validateCreate(d *client.Dialect, in *CreateInput) error {
 	return nil
 }
 
-var createOp = client.Op[CreateInput, CreateOutput]{
+var createOp = opkit.Op[CreateInput, CreateOutput]{
 	Name:       "CreateBucket",
 	Idempotent: true,
 	Validate:   validateCreate,
-	Serialize: func(d *client.Dialect, o *client.Options, in *CreateInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, o *client.Options, in *CreateInput, r *opkit.Request) error {
 		w := d.Bucket.Create
 		r.Method, r.Bucket = http.MethodPut, in.Bucket
 		if d.ServiceInstanceHeader != "" && o.ServiceInstanceID != "" {
@@ -195,13 +196,13 @@ var createOp = client.Op[CreateInput, CreateOutput]{
 		if err != nil {
 			return err
 		}
-		r.Body = client.BytesBody(body)
+		r.Body = opkit.BytesBody(body)
 		r.Header.Set("Content-Type", "application/xml")
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *CreateOutput) error {
 		out.Location = resp.Header.Get("Location")
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }
@@ -211,7 +212,7 @@ var createOp = client.Op[CreateInput, CreateOutput]{
 // ibm-service-instance-id, and StorageClass, ObjectLock and KeyProtect set
 // the provisioning code and the ibm-sse-kp-* and object-lock headers.
 func (c *Client) Create(ctx context.Context, in *CreateInput, optFns ...func(*client.Options)) (*CreateOutput, error) {
-	return client.Invoke(ctx, c.c, &createOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &createOp, in, optFns...)
 }
 
 // HeadInput is the input of Head.
@@ -227,17 +228,17 @@ type HeadOutput struct {
 	RequestID string
 }
 
-var headOp = client.Op[HeadInput, HeadOutput]{
+var headOp = opkit.Op[HeadInput, HeadOutput]{
 	Name:       "HeadBucket",
 	Idempotent: true,
-	Validate:   func(d *client.Dialect, in *HeadInput) error { return d.CheckBucket(in.Bucket) },
-	Serialize: func(_ *client.Dialect, _ *client.Options, in *HeadInput, r *client.Request) error {
+	Validate:   func(d *client.Dialect, in *HeadInput) error { return opkit.CheckBucket(d, in.Bucket) },
+	Serialize: func(_ *client.Dialect, _ *client.Options, in *HeadInput, r *opkit.Request) error {
 		r.Method, r.Bucket = http.MethodHead, in.Bucket
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *HeadOutput) error {
 		out.Region = resp.Header.Get(d.HeaderPrefix + "bucket-region")
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }
@@ -245,7 +246,7 @@ var headOp = client.Op[HeadInput, HeadOutput]{
 // Head checks that a bucket exists and is accessible: a missing bucket is
 // an error matching client.ErrNotFound.
 func (c *Client) Head(ctx context.Context, in *HeadInput, optFns ...func(*client.Options)) (*HeadOutput, error) {
-	return client.Invoke(ctx, c.c, &headOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &headOp, in, optFns...)
 }
 
 // DeleteInput is the input of Delete.
@@ -260,16 +261,16 @@ type DeleteOutput struct {
 	RequestID string
 }
 
-var deleteOp = client.Op[DeleteInput, DeleteOutput]{
+var deleteOp = opkit.Op[DeleteInput, DeleteOutput]{
 	Name:       "DeleteBucket",
 	Idempotent: true,
-	Validate:   func(d *client.Dialect, in *DeleteInput) error { return d.CheckBucket(in.Bucket) },
-	Serialize: func(_ *client.Dialect, _ *client.Options, in *DeleteInput, r *client.Request) error {
+	Validate:   func(d *client.Dialect, in *DeleteInput) error { return opkit.CheckBucket(d, in.Bucket) },
+	Serialize: func(_ *client.Dialect, _ *client.Options, in *DeleteInput, r *opkit.Request) error {
 		r.Method, r.Bucket = http.MethodDelete, in.Bucket
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *DeleteOutput) error {
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }
@@ -277,5 +278,5 @@ var deleteOp = client.Op[DeleteInput, DeleteOutput]{
 // Delete deletes an empty bucket. A bucket that still holds objects is an
 // error matching client.ErrConflict.
 func (c *Client) Delete(ctx context.Context, in *DeleteInput, optFns ...func(*client.Options)) (*DeleteOutput, error) {
-	return client.Invoke(ctx, c.c, &deleteOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &deleteOp, in, optFns...)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 // GetLocationInput is the input of GetLocation.
@@ -35,11 +36,11 @@ type jsonStats struct {
 	Location string `json:"location"`
 }
 
-var getLocationOp = client.Op[GetLocationInput, GetLocationOutput]{
+var getLocationOp = opkit.Op[GetLocationInput, GetLocationOutput]{
 	Name:       "GetBucketLocation",
 	Idempotent: true,
 	Validate:   func(d *client.Dialect, in *GetLocationInput) error { return checkBucket(d, in.Bucket) },
-	Serialize: func(d *client.Dialect, _ *client.Options, in *GetLocationInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *GetLocationInput, r *opkit.Request) error {
 		subresource(r, http.MethodGet, in.Bucket, d.Bucket.Location.Subresource)
 		return nil
 	},
@@ -48,13 +49,13 @@ var getLocationOp = client.Op[GetLocationInput, GetLocationOutput]{
 		var loc string
 		if isJSON(d) {
 			var res jsonStats
-			if err := client.DecodeBody(d, resp, &res); err != nil {
+			if err := opkit.DecodeBody(d, resp, &res); err != nil {
 				return err
 			}
 			loc = res.Location
 		} else {
 			var res xmlLocationConstraint
-			if err := client.DecodeBody(d, resp, &res); err != nil {
+			if err := opkit.DecodeBody(d, resp, &res); err != nil {
 				return err
 			}
 			loc = res.Value
@@ -72,7 +73,7 @@ var getLocationOp = client.Op[GetLocationInput, GetLocationOutput]{
 // zone) a bucket lives in: S3, IBM and COS GET ?location; QingStor GET
 // ?stats, whose answer names the zone.
 func (c *Client) GetLocation(ctx context.Context, in *GetLocationInput, optFns ...func(*client.Options)) (*GetLocationOutput, error) {
-	return client.Invoke(ctx, c.c, &getLocationOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &getLocationOp, in, optFns...)
 }
 
 // PutPolicyInput is the input of PutPolicy.
@@ -120,7 +121,7 @@ type DeletePolicyOutput struct {
 // policyFeature is bucket policies; IBM has none (IAM policies instead).
 var policyFeature = feature{"bucket policies", func(w *client.BucketWire) bool { return w.Policy.Supported }}
 
-var putPolicyOp = client.Op[PutPolicyInput, PutPolicyOutput]{
+var putPolicyOp = opkit.Op[PutPolicyInput, PutPolicyOutput]{
 	Name:       "PutBucketPolicy",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *PutPolicyInput) error {
@@ -139,7 +140,7 @@ var putPolicyOp = client.Op[PutPolicyInput, PutPolicyOutput]{
 		}
 		return nil
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *PutPolicyInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *PutPolicyInput, r *opkit.Request) error {
 		subresource(r, http.MethodPut, in.Bucket, "policy")
 		setDocument(d, r, []byte(in.Policy), "application/json")
 		return nil
@@ -156,14 +157,14 @@ var putPolicyOp = client.Op[PutPolicyInput, PutPolicyOutput]{
 // client.ErrNotSupported before any request, as are GetPolicy and
 // DeletePolicy.
 func (c *Client) PutPolicy(ctx context.Context, in *PutPolicyInput, optFns ...func(*client.Options)) (*PutPolicyOutput, error) {
-	return client.Invoke(ctx, c.c, &putPolicyOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &putPolicyOp, in, optFns...)
 }
 
-var getPolicyOp = client.Op[GetPolicyInput, GetPolicyOutput]{
+var getPolicyOp = opkit.Op[GetPolicyInput, GetPolicyOutput]{
 	Name:       "GetBucketPolicy",
 	Idempotent: true,
 	Validate:   func(d *client.Dialect, in *GetPolicyInput) error { return policyFeature.check(d, in.Bucket) },
-	Serialize: func(_ *client.Dialect, _ *client.Options, in *GetPolicyInput, r *client.Request) error {
+	Serialize: func(_ *client.Dialect, _ *client.Options, in *GetPolicyInput, r *opkit.Request) error {
 		subresource(r, http.MethodGet, in.Bucket, "policy")
 		return nil
 	},
@@ -206,7 +207,7 @@ func emptyPolicy(doc, key string) bool {
 // error matching client.ErrNotFound in every dialect (also where the
 // service answers with an empty statement list).
 func (c *Client) GetPolicy(ctx context.Context, in *GetPolicyInput, optFns ...func(*client.Options)) (*GetPolicyOutput, error) {
-	out, err := client.Invoke(ctx, c.c, &getPolicyOp, in, optFns...)
+	out, err := opkit.Call(ctx, c.c, &getPolicyOp, in, optFns...)
 	if err != nil {
 		return nil, err
 	}
@@ -216,11 +217,11 @@ func (c *Client) GetPolicy(ctx context.Context, in *GetPolicyInput, optFns ...fu
 	return out, nil
 }
 
-var deletePolicyOp = client.Op[DeletePolicyInput, DeletePolicyOutput]{
+var deletePolicyOp = opkit.Op[DeletePolicyInput, DeletePolicyOutput]{
 	Name:       "DeleteBucketPolicy",
 	Idempotent: true,
 	Validate:   func(d *client.Dialect, in *DeletePolicyInput) error { return policyFeature.check(d, in.Bucket) },
-	Serialize: func(_ *client.Dialect, _ *client.Options, in *DeletePolicyInput, r *client.Request) error {
+	Serialize: func(_ *client.Dialect, _ *client.Options, in *DeletePolicyInput, r *opkit.Request) error {
 		subresource(r, http.MethodDelete, in.Bucket, "policy")
 		return nil
 	},
@@ -232,5 +233,5 @@ var deletePolicyOp = client.Op[DeletePolicyInput, DeletePolicyOutput]{
 
 // DeletePolicy removes a bucket's access policy.
 func (c *Client) DeletePolicy(ctx context.Context, in *DeletePolicyInput, optFns ...func(*client.Options)) (*DeletePolicyOutput, error) {
-	return client.Invoke(ctx, c.c, &deletePolicyOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &deletePolicyOp, in, optFns...)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 // BackupType is the kind of backup a backup policy makes.
@@ -209,10 +210,10 @@ func validateCreateBackupPolicy(d *client.Dialect, in *CreateBackupPolicyInput) 
 	return positive("DeleteAfterDays", in.DeleteAfterDays)
 }
 
-var createBackupPolicyOp = client.Op[CreateBackupPolicyInput, CreateBackupPolicyOutput]{
+var createBackupPolicyOp = opkit.Op[CreateBackupPolicyInput, CreateBackupPolicyOutput]{
 	Name:     "CreateBackupPolicy",
 	Validate: validateCreateBackupPolicy,
-	Serialize: func(d *client.Dialect, _ *client.Options, in *CreateBackupPolicyInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *CreateBackupPolicyInput, r *opkit.Request) error {
 		r.Method, r.Key = http.MethodPost, backupPath(in.Bucket, "")
 		doc := jsonBackupPolicy{PolicyName: in.Name, BackupType: string(in.BackupType), TargetBackupVaultCRN: in.TargetBackupVaultCRN}
 		if doc.BackupType == "" {
@@ -223,7 +224,7 @@ var createBackupPolicyOp = client.Op[CreateBackupPolicyInput, CreateBackupPolicy
 		if err != nil {
 			return err
 		}
-		r.Body = client.BytesBody(b)
+		r.Body = opkit.BytesBody(b)
 		r.Header.Set("Content-Type", "application/json")
 		return nil
 	},
@@ -264,7 +265,7 @@ func (c *Client) backupEndpoint(optFns []func(*client.Options)) []func(*client.O
 // a custom endpoint (Options.Endpoint), sends it elsewhere. Not retried: a retry could create a
 // second policy. Other dialects refuse it with client.ErrNotSupported.
 func (c *Client) CreateBackupPolicy(ctx context.Context, in *CreateBackupPolicyInput, optFns ...func(*client.Options)) (*CreateBackupPolicyOutput, error) {
-	return client.Invoke(ctx, c.c, &createBackupPolicyOp, in, c.backupEndpoint(optFns)...)
+	return opkit.Call(ctx, c.c, &createBackupPolicyOp, in, c.backupEndpoint(optFns)...)
 }
 
 // jsonBackupPolicies is the list answer: a bare array in IBM's bucket
@@ -288,11 +289,11 @@ func (l *jsonBackupPolicies) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-var listBackupPoliciesOp = client.Op[ListBackupPoliciesInput, ListBackupPoliciesOutput]{
+var listBackupPoliciesOp = opkit.Op[ListBackupPoliciesInput, ListBackupPoliciesOutput]{
 	Name:       "ListBackupPolicies",
 	Idempotent: true,
 	Validate:   func(d *client.Dialect, in *ListBackupPoliciesInput) error { return backupFeature.check(d, in.Bucket) },
-	Serialize: func(_ *client.Dialect, _ *client.Options, in *ListBackupPoliciesInput, r *client.Request) error {
+	Serialize: func(_ *client.Dialect, _ *client.Options, in *ListBackupPoliciesInput, r *opkit.Request) error {
 		r.Method, r.Key = http.MethodGet, backupPath(in.Bucket, "")
 		return nil
 	},
@@ -312,14 +313,14 @@ var listBackupPoliciesOp = client.Op[ListBackupPoliciesInput, ListBackupPolicies
 // ListBackupPolicies lists an IBM bucket's backup policies (GET
 // /buckets/{bucket}/backup_policies on the configuration service).
 func (c *Client) ListBackupPolicies(ctx context.Context, in *ListBackupPoliciesInput, optFns ...func(*client.Options)) (*ListBackupPoliciesOutput, error) {
-	return client.Invoke(ctx, c.c, &listBackupPoliciesOp, in, c.backupEndpoint(optFns)...)
+	return opkit.Call(ctx, c.c, &listBackupPoliciesOp, in, c.backupEndpoint(optFns)...)
 }
 
-var getBackupPolicyOp = client.Op[GetBackupPolicyInput, GetBackupPolicyOutput]{
+var getBackupPolicyOp = opkit.Op[GetBackupPolicyInput, GetBackupPolicyOutput]{
 	Name:       "GetBackupPolicy",
 	Idempotent: true,
 	Validate:   func(d *client.Dialect, in *GetBackupPolicyInput) error { return checkPolicy(d, in.Bucket, in.PolicyID) },
-	Serialize: func(_ *client.Dialect, _ *client.Options, in *GetBackupPolicyInput, r *client.Request) error {
+	Serialize: func(_ *client.Dialect, _ *client.Options, in *GetBackupPolicyInput, r *opkit.Request) error {
 		r.Method, r.Key = http.MethodGet, backupPath(in.Bucket, in.PolicyID)
 		return nil
 	},
@@ -337,16 +338,16 @@ var getBackupPolicyOp = client.Op[GetBackupPolicyInput, GetBackupPolicyOutput]{
 // GetBackupPolicy returns one backup policy of an IBM bucket. A missing
 // policy is an error matching client.ErrNotFound.
 func (c *Client) GetBackupPolicy(ctx context.Context, in *GetBackupPolicyInput, optFns ...func(*client.Options)) (*GetBackupPolicyOutput, error) {
-	return client.Invoke(ctx, c.c, &getBackupPolicyOp, in, c.backupEndpoint(optFns)...)
+	return opkit.Call(ctx, c.c, &getBackupPolicyOp, in, c.backupEndpoint(optFns)...)
 }
 
-var deleteBackupPolicyOp = client.Op[DeleteBackupPolicyInput, DeleteBackupPolicyOutput]{
+var deleteBackupPolicyOp = opkit.Op[DeleteBackupPolicyInput, DeleteBackupPolicyOutput]{
 	Name:       "DeleteBackupPolicy",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *DeleteBackupPolicyInput) error {
 		return checkPolicy(d, in.Bucket, in.PolicyID)
 	},
-	Serialize: func(_ *client.Dialect, _ *client.Options, in *DeleteBackupPolicyInput, r *client.Request) error {
+	Serialize: func(_ *client.Dialect, _ *client.Options, in *DeleteBackupPolicyInput, r *opkit.Request) error {
 		r.Method, r.Key = http.MethodDelete, backupPath(in.Bucket, in.PolicyID)
 		return nil
 	},
@@ -358,5 +359,5 @@ var deleteBackupPolicyOp = client.Op[DeleteBackupPolicyInput, DeleteBackupPolicy
 
 // DeleteBackupPolicy removes a backup policy from an IBM bucket.
 func (c *Client) DeleteBackupPolicy(ctx context.Context, in *DeleteBackupPolicyInput, optFns ...func(*client.Options)) (*DeleteBackupPolicyOutput, error) {
-	return client.Invoke(ctx, c.c, &deleteBackupPolicyOp, in, c.backupEndpoint(optFns)...)
+	return opkit.Call(ctx, c.c, &deleteBackupPolicyOp, in, c.backupEndpoint(optFns)...)
 }

@@ -302,7 +302,7 @@ var putInventoryOp = configOp[PutInventoryInput, PutInventoryOutput]{
 	name: "PutBucketInventoryConfiguration", method: http.MethodPut, sub: "inventory", feature: inventoryFeature,
 	bucket:   func(in *PutInventoryInput) string { return in.Bucket },
 	validate: validatePutInventory,
-	serialize: func(d *client.Dialect, in *PutInventoryInput, r *client.Request) error {
+	serialize: func(d *client.Dialect, in *PutInventoryInput, r *opkit.Request) error {
 		r.Query.Set("id", in.Inventory.ID)
 		return setXML(d, r, inventoryXML(d, in.Inventory))
 	},
@@ -313,20 +313,20 @@ var putInventoryOp = configOp[PutInventoryInput, PutInventoryOutput]{
 // bucket (S3, IBM: PUT ?inventory&id=). Other dialects refuse it with
 // client.ErrNotSupported.
 func (c *Client) PutInventory(ctx context.Context, in *PutInventoryInput, optFns ...func(*client.Options)) (*PutInventoryOutput, error) {
-	return client.Invoke(ctx, c.c, &putInventoryOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &putInventoryOp, in, optFns...)
 }
 
 var getInventoryOp = configOp[GetInventoryInput, GetInventoryOutput]{
 	name: "GetBucketInventoryConfiguration", method: http.MethodGet, sub: "inventory", feature: inventoryFeature,
 	bucket:   func(in *GetInventoryInput) string { return in.Bucket },
 	validate: func(_ *client.Dialect, in *GetInventoryInput) error { return checkInventoryID("ID", in.ID) },
-	serialize: func(_ *client.Dialect, in *GetInventoryInput, r *client.Request) error {
+	serialize: func(_ *client.Dialect, in *GetInventoryInput, r *opkit.Request) error {
 		r.Query.Set("id", in.ID)
 		return nil
 	},
 	deserialize: func(d *client.Dialect, resp *http.Response, out *GetInventoryOutput) error {
 		var doc xmlInventoryConfiguration
-		if err := client.DecodeBody(d, resp, &doc); err != nil {
+		if err := opkit.DecodeBody(d, resp, &doc); err != nil {
 			return err
 		}
 		out.Inventory = inventoryFromXML(&doc)
@@ -346,7 +346,7 @@ var deleteInventoryOp = configOp[DeleteInventoryInput, DeleteInventoryOutput]{
 	name: "DeleteBucketInventoryConfiguration", method: http.MethodDelete, sub: "inventory", feature: inventoryFeature,
 	bucket:   func(in *DeleteInventoryInput) string { return in.Bucket },
 	validate: func(_ *client.Dialect, in *DeleteInventoryInput) error { return checkInventoryID("ID", in.ID) },
-	serialize: func(_ *client.Dialect, in *DeleteInventoryInput, r *client.Request) error {
+	serialize: func(_ *client.Dialect, in *DeleteInventoryInput, r *opkit.Request) error {
 		r.Query.Set("id", in.ID)
 		return nil
 	},
@@ -355,19 +355,19 @@ var deleteInventoryOp = configOp[DeleteInventoryInput, DeleteInventoryOutput]{
 
 // DeleteInventory removes one inventory configuration.
 func (c *Client) DeleteInventory(ctx context.Context, in *DeleteInventoryInput, optFns ...func(*client.Options)) (*DeleteInventoryOutput, error) {
-	return client.Invoke(ctx, c.c, &deleteInventoryOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &deleteInventoryOp, in, optFns...)
 }
 
 var listInventoriesOp = configOp[ListInventoriesInput, InventoriesPage]{
 	name: "ListBucketInventoryConfigurations", method: http.MethodGet, sub: "inventory", feature: inventoryFeature,
 	bucket: func(in *ListInventoriesInput) string { return in.Bucket },
-	serialize: func(_ *client.Dialect, in *ListInventoriesInput, r *client.Request) error {
+	serialize: func(_ *client.Dialect, in *ListInventoriesInput, r *opkit.Request) error {
 		opkit.SetQuery(r.Query, "continuation-token", in.ContinuationToken)
 		return nil
 	},
 	deserialize: func(d *client.Dialect, resp *http.Response, out *InventoriesPage) error {
 		var doc xmlListInventoryResult
-		if err := client.DecodeBody(d, resp, &doc); err != nil {
+		if err := opkit.DecodeBody(d, resp, &doc); err != nil {
 			return err
 		}
 		for i := range doc.Configurations {
@@ -382,7 +382,7 @@ var listInventoriesOp = configOp[ListInventoriesInput, InventoriesPage]{
 // ListInventoriesPage returns one page of a bucket's inventory
 // configurations (GET ?inventory, continued by continuation-token).
 func (c *Client) ListInventoriesPage(ctx context.Context, in *ListInventoriesInput, optFns ...func(*client.Options)) (*InventoriesPage, error) {
-	return client.Invoke(ctx, c.c, &listInventoriesOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &listInventoriesOp, in, optFns...)
 }
 
 // ListInventories iterates over a bucket's inventory configurations, one

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 // LifecycleStatus says whether a lifecycle rule is applied.
@@ -536,7 +537,7 @@ var putLifecycleOp = configOp[PutLifecycleInput, PutLifecycleOutput]{
 	name: "PutBucketLifecycleConfiguration", method: http.MethodPut, sub: "lifecycle", feature: lifecycleFeature,
 	bucket:   func(in *PutLifecycleInput) string { return in.Bucket },
 	validate: validatePutLifecycle,
-	serialize: func(d *client.Dialect, in *PutLifecycleInput, r *client.Request) error {
+	serialize: func(d *client.Dialect, in *PutLifecycleInput, r *opkit.Request) error {
 		if isJSON(d) {
 			return setJSON(d, r, lifecycleJSON(d, in.Rules))
 		}
@@ -550,7 +551,7 @@ var putLifecycleOp = configOp[PutLifecycleInput, PutLifecycleOutput]{
 // (which they require), QingStor with its JSON {"rule": [...]}. The rules
 // are checked against the dialect's limits before anything is sent.
 func (c *Client) PutLifecycle(ctx context.Context, in *PutLifecycleInput, optFns ...func(*client.Options)) (*PutLifecycleOutput, error) {
-	return client.Invoke(ctx, c.c, &putLifecycleOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &putLifecycleOp, in, optFns...)
 }
 
 var getLifecycleOp = configOp[GetLifecycleInput, GetLifecycleOutput]{
@@ -559,14 +560,14 @@ var getLifecycleOp = configOp[GetLifecycleInput, GetLifecycleOutput]{
 	deserialize: func(d *client.Dialect, resp *http.Response, out *GetLifecycleOutput) error {
 		if isJSON(d) {
 			var doc jsonLifecycle
-			if err := client.DecodeBody(d, resp, &doc); err != nil {
+			if err := opkit.DecodeBody(d, resp, &doc); err != nil {
 				return err
 			}
 			out.Rules = rulesFromJSON(d.Bucket.Lifecycle, &doc)
 			return nil
 		}
 		var doc xmlLifecycleConfiguration
-		if err := client.DecodeBody(d, resp, &doc); err != nil {
+		if err := opkit.DecodeBody(d, resp, &doc); err != nil {
 			return err
 		}
 		out.Rules = rulesFromXML(d.Bucket.Lifecycle, &doc)
@@ -590,5 +591,5 @@ var deleteLifecycleOp = configOp[DeleteLifecycleInput, DeleteLifecycleOutput]{
 
 // DeleteLifecycle removes a bucket's lifecycle configuration.
 func (c *Client) DeleteLifecycle(ctx context.Context, in *DeleteLifecycleInput, optFns ...func(*client.Options)) (*DeleteLifecycleOutput, error) {
-	return client.Invoke(ctx, c.c, &deleteLifecycleOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &deleteLifecycleOp, in, optFns...)
 }

@@ -43,15 +43,15 @@ type configOp[In, Out any] struct {
 	validate func(d *client.Dialect, in *In) error
 	// serialize, if set, adds to the request (query, body) after the
 	// method, bucket and subresource are set.
-	serialize func(d *client.Dialect, in *In, r *client.Request) error
+	serialize func(d *client.Dialect, in *In, r *opkit.Request) error
 	// deserialize, if set, reads the answer's body.
 	deserialize func(d *client.Dialect, resp *http.Response, out *Out) error
 	// requestID points at the output's RequestID.
 	requestID func(out *Out) *string
 }
 
-func (s configOp[In, Out]) op() client.Op[In, Out] {
-	return client.Op[In, Out]{
+func (s configOp[In, Out]) op() opkit.Op[In, Out] {
+	return opkit.Op[In, Out]{
 		Name:       s.name,
 		Idempotent: true,
 		Validate: func(d *client.Dialect, in *In) error {
@@ -63,7 +63,7 @@ func (s configOp[In, Out]) op() client.Op[In, Out] {
 			}
 			return nil
 		},
-		Serialize: func(d *client.Dialect, _ *client.Options, in *In, r *client.Request) error {
+		Serialize: func(d *client.Dialect, _ *client.Options, in *In, r *opkit.Request) error {
 			subresource(r, s.method, s.bucket(in), s.sub)
 			if s.serialize != nil {
 				return s.serialize(d, in, r)
@@ -84,8 +84,8 @@ func (s configOp[In, Out]) op() client.Op[In, Out] {
 // no configuration (some services answer 200 with an empty document) as
 // an error matching client.ErrNotFound, as the services that answer 404
 // do.
-func getConfig[In, Out any](ctx context.Context, c *Client, op *client.Op[In, Out], in *In, optFns []func(*client.Options), empty func(*Out) bool, what string) (*Out, error) {
-	out, err := client.Invoke(ctx, c.c, op, in, optFns...)
+func getConfig[In, Out any](ctx context.Context, c *Client, op *opkit.Op[In, Out], in *In, optFns []func(*client.Options), empty func(*Out) bool, what string) (*Out, error) {
+	out, err := opkit.Call(ctx, c.c, op, in, optFns...)
 	if err != nil {
 		return nil, err
 	}

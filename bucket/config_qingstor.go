@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 // PutMirrorInput is the input of PutMirror.
@@ -77,7 +78,7 @@ var putMirrorOp = configOp[PutMirrorInput, PutMirrorOutput]{
 	name: "PutBucketExternalMirror", method: http.MethodPut, sub: "mirror", feature: mirrorFeature,
 	bucket:   func(in *PutMirrorInput) string { return in.Bucket },
 	validate: func(_ *client.Dialect, in *PutMirrorInput) error { return validateSourceSite(in.SourceSite) },
-	serialize: func(d *client.Dialect, in *PutMirrorInput, r *client.Request) error {
+	serialize: func(d *client.Dialect, in *PutMirrorInput, r *opkit.Request) error {
 		return setJSON(d, r, jsonMirror{SourceSite: in.SourceSite})
 	},
 	requestID: func(out *PutMirrorOutput) *string { return &out.RequestID },
@@ -87,7 +88,7 @@ var putMirrorOp = configOp[PutMirrorInput, PutMirrorOutput]{
 // from the bucket are fetched from SourceSite on first access (PUT
 // ?mirror). Other dialects refuse it with client.ErrNotSupported.
 func (c *Client) PutMirror(ctx context.Context, in *PutMirrorInput, optFns ...func(*client.Options)) (*PutMirrorOutput, error) {
-	return client.Invoke(ctx, c.c, &putMirrorOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &putMirrorOp, in, optFns...)
 }
 
 var getMirrorOp = configOp[GetMirrorInput, GetMirrorOutput]{
@@ -95,7 +96,7 @@ var getMirrorOp = configOp[GetMirrorInput, GetMirrorOutput]{
 	bucket: func(in *GetMirrorInput) string { return in.Bucket },
 	deserialize: func(d *client.Dialect, resp *http.Response, out *GetMirrorOutput) error {
 		var doc jsonMirror
-		if err := client.DecodeBody(d, resp, &doc); err != nil {
+		if err := opkit.DecodeBody(d, resp, &doc); err != nil {
 			return err
 		}
 		out.SourceSite = doc.SourceSite
@@ -119,7 +120,7 @@ var deleteMirrorOp = configOp[DeleteMirrorInput, DeleteMirrorOutput]{
 
 // DeleteMirror removes a QingStor bucket's external mirror.
 func (c *Client) DeleteMirror(ctx context.Context, in *DeleteMirrorInput, optFns ...func(*client.Options)) (*DeleteMirrorOutput, error) {
-	return client.Invoke(ctx, c.c, &deleteMirrorOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &deleteMirrorOp, in, optFns...)
 }
 
 // GetStatsInput is the input of GetStats.
@@ -161,18 +162,18 @@ type jsonBucketStats struct {
 	Size     int64    `json:"size"`
 }
 
-var getStatsOp = client.Op[GetStatsInput, GetStatsOutput]{
+var getStatsOp = opkit.Op[GetStatsInput, GetStatsOutput]{
 	Name:       "GetBucketStatistics",
 	Idempotent: true,
 	Validate:   func(d *client.Dialect, in *GetStatsInput) error { return statsFeature.check(d, in.Bucket) },
-	Serialize: func(d *client.Dialect, _ *client.Options, in *GetStatsInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *GetStatsInput, r *opkit.Request) error {
 		subresource(r, http.MethodGet, in.Bucket, d.Bucket.Stats.Subresource)
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *GetStatsOutput) error {
 		out.RequestID = requestID(d, resp)
 		var doc jsonBucketStats
-		if err := client.DecodeBody(d, resp, &doc); err != nil {
+		if err := opkit.DecodeBody(d, resp, &doc); err != nil {
 			return err
 		}
 		out.Name, out.Location, out.URL, out.Created = doc.Name, doc.Location, doc.URL, doc.Created.Time
@@ -185,5 +186,5 @@ var getStatsOp = client.Op[GetStatsInput, GetStatsOutput]{
 // URL, creation time, state, object count and bytes stored. Other
 // dialects refuse it with client.ErrNotSupported.
 func (c *Client) GetStats(ctx context.Context, in *GetStatsInput, optFns ...func(*client.Options)) (*GetStatsOutput, error) {
-	return client.Invoke(ctx, c.c, &getStatsOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &getStatsOp, in, optFns...)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 // ProtectionStatus is the state of an IBM bucket protection
@@ -120,7 +121,7 @@ var putProtectionOp = configOp[PutProtectionInput, PutProtectionOutput]{
 	name: "PutBucketProtectionConfiguration", method: http.MethodPut, sub: "protection", feature: protectionFeature,
 	bucket:   func(in *PutProtectionInput) string { return in.Bucket },
 	validate: validatePutProtection,
-	serialize: func(d *client.Dialect, in *PutProtectionInput, r *client.Request) error {
+	serialize: func(d *client.Dialect, in *PutProtectionInput, r *opkit.Request) error {
 		p := in.Protection
 		return setXML(d, r, xmlProtectionConfiguration{
 			Status:                   string(p.Status),
@@ -139,7 +140,7 @@ var putProtectionOp = configOp[PutProtectionInput, PutProtectionOutput]{
 // before anything is sent. Other dialects refuse it with
 // client.ErrNotSupported.
 func (c *Client) PutProtection(ctx context.Context, in *PutProtectionInput, optFns ...func(*client.Options)) (*PutProtectionOutput, error) {
-	return client.Invoke(ctx, c.c, &putProtectionOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &putProtectionOp, in, optFns...)
 }
 
 var getProtectionOp = configOp[GetProtectionInput, GetProtectionOutput]{
@@ -147,7 +148,7 @@ var getProtectionOp = configOp[GetProtectionInput, GetProtectionOutput]{
 	bucket: func(in *GetProtectionInput) string { return in.Bucket },
 	deserialize: func(d *client.Dialect, resp *http.Response, out *GetProtectionOutput) error {
 		var doc xmlProtectionConfiguration
-		if err := client.DecodeBody(d, resp, &doc); err != nil {
+		if err := opkit.DecodeBody(d, resp, &doc); err != nil {
 			return err
 		}
 		days := func(x *xmlDays) int {
@@ -290,7 +291,7 @@ var putObjectLockOp = configOp[PutObjectLockInput, PutObjectLockOutput]{
 	name: "PutObjectLockConfiguration", method: http.MethodPut, sub: "object-lock", feature: objectLockFeature,
 	bucket:   func(in *PutObjectLockInput) string { return in.Bucket },
 	validate: validatePutObjectLock,
-	serialize: func(d *client.Dialect, in *PutObjectLockInput, r *client.Request) error {
+	serialize: func(d *client.Dialect, in *PutObjectLockInput, r *opkit.Request) error {
 		doc := xmlObjectLockConfiguration{Xmlns: d.Bucket.XMLNamespace, ObjectLockEnabled: d.Bucket.ObjectLock.Enabled}
 		if ret := in.ObjectLock.DefaultRetention; ret != nil {
 			doc.Rule = &xmlObjectLockRule{xmlDefaultRetention{Days: ret.Days, Mode: string(ret.Mode), Years: ret.Years}}
@@ -305,7 +306,7 @@ var putObjectLockOp = configOp[PutObjectLockInput, PutObjectLockOutput]{
 // Years, are checked before anything is sent. Other dialects refuse it
 // with client.ErrNotSupported.
 func (c *Client) PutObjectLock(ctx context.Context, in *PutObjectLockInput, optFns ...func(*client.Options)) (*PutObjectLockOutput, error) {
-	return client.Invoke(ctx, c.c, &putObjectLockOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &putObjectLockOp, in, optFns...)
 }
 
 var getObjectLockOp = configOp[GetObjectLockInput, GetObjectLockOutput]{
@@ -313,7 +314,7 @@ var getObjectLockOp = configOp[GetObjectLockInput, GetObjectLockOutput]{
 	bucket: func(in *GetObjectLockInput) string { return in.Bucket },
 	deserialize: func(d *client.Dialect, resp *http.Response, out *GetObjectLockOutput) error {
 		var doc xmlObjectLockConfiguration
-		if err := client.DecodeBody(d, resp, &doc); err != nil {
+		if err := opkit.DecodeBody(d, resp, &doc); err != nil {
 			return err
 		}
 		out.enabled = strings.EqualFold(strings.TrimSpace(doc.ObjectLockEnabled), "enabled")

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 // Tag is one key-value tag of a bucket.
@@ -104,7 +105,7 @@ var putTaggingOp = configOp[PutTaggingInput, PutTaggingOutput]{
 	name: "PutBucketTagging", method: http.MethodPut, sub: "tagging", feature: taggingFeature,
 	bucket:   func(in *PutTaggingInput) string { return in.Bucket },
 	validate: validatePutTagging,
-	serialize: func(d *client.Dialect, in *PutTaggingInput, r *client.Request) error {
+	serialize: func(d *client.Dialect, in *PutTaggingInput, r *opkit.Request) error {
 		doc := xmlTagging{Xmlns: d.Bucket.XMLNamespace}
 		for _, t := range in.Tags {
 			doc.Tags = append(doc.Tags, xmlTag(t))
@@ -118,7 +119,7 @@ var putTaggingOp = configOp[PutTaggingInput, PutTaggingOutput]{
 // Content-MD5 both require). Other dialects refuse it with
 // client.ErrNotSupported.
 func (c *Client) PutTagging(ctx context.Context, in *PutTaggingInput, optFns ...func(*client.Options)) (*PutTaggingOutput, error) {
-	return client.Invoke(ctx, c.c, &putTaggingOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &putTaggingOp, in, optFns...)
 }
 
 var getTaggingOp = configOp[GetTaggingInput, GetTaggingOutput]{
@@ -126,7 +127,7 @@ var getTaggingOp = configOp[GetTaggingInput, GetTaggingOutput]{
 	bucket: func(in *GetTaggingInput) string { return in.Bucket },
 	deserialize: func(d *client.Dialect, resp *http.Response, out *GetTaggingOutput) error {
 		var doc xmlTagging
-		if err := client.DecodeBody(d, resp, &doc); err != nil {
+		if err := opkit.DecodeBody(d, resp, &doc); err != nil {
 			return err
 		}
 		for _, t := range doc.Tags {
@@ -152,7 +153,7 @@ var deleteTaggingOp = configOp[DeleteTaggingInput, DeleteTaggingOutput]{
 
 // DeleteTagging removes a bucket's tags.
 func (c *Client) DeleteTagging(ctx context.Context, in *DeleteTaggingInput, optFns ...func(*client.Options)) (*DeleteTaggingOutput, error) {
-	return client.Invoke(ctx, c.c, &deleteTaggingOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &deleteTaggingOp, in, optFns...)
 }
 
 // RefererType says whether a referer list allows or blocks its domains.
@@ -249,7 +250,7 @@ var putRefererOp = configOp[PutRefererInput, PutRefererOutput]{
 	name: "PutBucketReferer", method: http.MethodPut, sub: "referer", feature: refererFeature,
 	bucket:   func(in *PutRefererInput) string { return in.Bucket },
 	validate: validatePutReferer,
-	serialize: func(d *client.Dialect, in *PutRefererInput, r *client.Request) error {
+	serialize: func(d *client.Dialect, in *PutRefererInput, r *opkit.Request) error {
 		rc := in.Referer
 		doc := xmlRefererConfiguration{
 			Xmlns: d.Bucket.XMLNamespace, Status: "Disabled", RefererType: string(rc.Type),
@@ -271,7 +272,7 @@ var putRefererOp = configOp[PutRefererInput, PutRefererOutput]{
 // false to turn it off. Other dialects refuse it with
 // client.ErrNotSupported.
 func (c *Client) PutReferer(ctx context.Context, in *PutRefererInput, optFns ...func(*client.Options)) (*PutRefererOutput, error) {
-	return client.Invoke(ctx, c.c, &putRefererOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &putRefererOp, in, optFns...)
 }
 
 var getRefererOp = configOp[GetRefererInput, GetRefererOutput]{
@@ -279,7 +280,7 @@ var getRefererOp = configOp[GetRefererInput, GetRefererOutput]{
 	bucket: func(in *GetRefererInput) string { return in.Bucket },
 	deserialize: func(d *client.Dialect, resp *http.Response, out *GetRefererOutput) error {
 		var doc xmlRefererConfiguration
-		if err := client.DecodeBody(d, resp, &doc); err != nil {
+		if err := opkit.DecodeBody(d, resp, &doc); err != nil {
 			return err
 		}
 		out.Referer = RefererConfiguration{
@@ -409,7 +410,7 @@ var putEncryptionOp = configOp[PutEncryptionInput, PutEncryptionOutput]{
 	name: "PutBucketEncryption", method: http.MethodPut, sub: "encryption", feature: encryptionFeature,
 	bucket:   func(in *PutEncryptionInput) string { return in.Bucket },
 	validate: validatePutEncryption,
-	serialize: func(d *client.Dialect, in *PutEncryptionInput, r *client.Request) error {
+	serialize: func(d *client.Dialect, in *PutEncryptionInput, r *opkit.Request) error {
 		var rule xmlEncryptionRule
 		rule.Default.SSEAlgorithm = string(in.Encryption.Algorithm)
 		rule.Default.KMSMasterKeyID = in.Encryption.KMSKeyID
@@ -423,7 +424,7 @@ var putEncryptionOp = configOp[PutEncryptionInput, PutEncryptionOutput]{
 // ?encryption). Other dialects refuse it with client.ErrNotSupported
 // (IBM chooses Key Protect encryption at creation: CreateInput.KeyProtect).
 func (c *Client) PutEncryption(ctx context.Context, in *PutEncryptionInput, optFns ...func(*client.Options)) (*PutEncryptionOutput, error) {
-	return client.Invoke(ctx, c.c, &putEncryptionOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &putEncryptionOp, in, optFns...)
 }
 
 var getEncryptionOp = configOp[GetEncryptionInput, GetEncryptionOutput]{
@@ -431,7 +432,7 @@ var getEncryptionOp = configOp[GetEncryptionInput, GetEncryptionOutput]{
 	bucket: func(in *GetEncryptionInput) string { return in.Bucket },
 	deserialize: func(d *client.Dialect, resp *http.Response, out *GetEncryptionOutput) error {
 		var doc xmlEncryptionConfiguration
-		if err := client.DecodeBody(d, resp, &doc); err != nil {
+		if err := opkit.DecodeBody(d, resp, &doc); err != nil {
 			return err
 		}
 		if len(doc.Rules) > 0 {
@@ -461,5 +462,5 @@ var deleteEncryptionOp = configOp[DeleteEncryptionInput, DeleteEncryptionOutput]
 
 // DeleteEncryption removes a bucket's default encryption.
 func (c *Client) DeleteEncryption(ctx context.Context, in *DeleteEncryptionInput, optFns ...func(*client.Options)) (*DeleteEncryptionOutput, error) {
-	return client.Invoke(ctx, c.c, &deleteEncryptionOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &deleteEncryptionOp, in, optFns...)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 // WebsiteProtocol is the scheme of a website redirect.
@@ -310,7 +311,7 @@ var putWebsiteOp = configOp[PutWebsiteInput, PutWebsiteOutput]{
 	name: "PutBucketWebsite", method: http.MethodPut, sub: "website", feature: websiteFeature,
 	bucket:   func(in *PutWebsiteInput) string { return in.Bucket },
 	validate: validatePutWebsite,
-	serialize: func(d *client.Dialect, in *PutWebsiteInput, r *client.Request) error {
+	serialize: func(d *client.Dialect, in *PutWebsiteInput, r *opkit.Request) error {
 		return setXML(d, r, websiteXML(d, in.Website))
 	},
 	requestID: func(out *PutWebsiteOutput) *string { return &out.RequestID },
@@ -319,7 +320,7 @@ var putWebsiteOp = configOp[PutWebsiteInput, PutWebsiteOutput]{
 // PutWebsite replaces a bucket's static website configuration (S3, IBM:
 // PUT ?website). Other dialects refuse it with client.ErrNotSupported.
 func (c *Client) PutWebsite(ctx context.Context, in *PutWebsiteInput, optFns ...func(*client.Options)) (*PutWebsiteOutput, error) {
-	return client.Invoke(ctx, c.c, &putWebsiteOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &putWebsiteOp, in, optFns...)
 }
 
 var getWebsiteOp = configOp[GetWebsiteInput, GetWebsiteOutput]{
@@ -327,7 +328,7 @@ var getWebsiteOp = configOp[GetWebsiteInput, GetWebsiteOutput]{
 	bucket: func(in *GetWebsiteInput) string { return in.Bucket },
 	deserialize: func(d *client.Dialect, resp *http.Response, out *GetWebsiteOutput) error {
 		var doc xmlWebsiteConfiguration
-		if err := client.DecodeBody(d, resp, &doc); err != nil {
+		if err := opkit.DecodeBody(d, resp, &doc); err != nil {
 			return err
 		}
 		out.Website = websiteFromXML(&doc)
@@ -352,7 +353,7 @@ var deleteWebsiteOp = configOp[DeleteWebsiteInput, DeleteWebsiteOutput]{
 
 // DeleteWebsite removes a bucket's static website configuration.
 func (c *Client) DeleteWebsite(ctx context.Context, in *DeleteWebsiteInput, optFns ...func(*client.Options)) (*DeleteWebsiteOutput, error) {
-	return client.Invoke(ctx, c.c, &deleteWebsiteOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &deleteWebsiteOp, in, optFns...)
 }
 
 // PublicAccessBlock blocks public access to a bucket (S3, IBM). IBM takes
@@ -439,7 +440,7 @@ var putPublicAccessBlockOp = configOp[PutPublicAccessBlockInput, PutPublicAccess
 		}
 		return nil
 	},
-	serialize: func(d *client.Dialect, in *PutPublicAccessBlockInput, r *client.Request) error {
+	serialize: func(d *client.Dialect, in *PutPublicAccessBlockInput, r *opkit.Request) error {
 		p := in.PublicAccessBlock
 		doc := xmlPublicAccessBlock{Xmlns: d.Bucket.XMLNamespace, BlockPublicAcls: p.BlockPublicAcls, IgnorePublicAcls: p.IgnorePublicAcls}
 		if d.Bucket.PublicAccessBlock.PolicyFlags {
@@ -455,7 +456,7 @@ var putPublicAccessBlockOp = configOp[PutPublicAccessBlockInput, PutPublicAccess
 // RestrictPublicBuckets with client.ErrNotSupported; other dialects
 // refuse the operation.
 func (c *Client) PutPublicAccessBlock(ctx context.Context, in *PutPublicAccessBlockInput, optFns ...func(*client.Options)) (*PutPublicAccessBlockOutput, error) {
-	return client.Invoke(ctx, c.c, &putPublicAccessBlockOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &putPublicAccessBlockOp, in, optFns...)
 }
 
 var getPublicAccessBlockOp = configOp[GetPublicAccessBlockInput, GetPublicAccessBlockOutput]{
@@ -463,7 +464,7 @@ var getPublicAccessBlockOp = configOp[GetPublicAccessBlockInput, GetPublicAccess
 	bucket: func(in *GetPublicAccessBlockInput) string { return in.Bucket },
 	deserialize: func(d *client.Dialect, resp *http.Response, out *GetPublicAccessBlockOutput) error {
 		var doc xmlPublicAccessBlock
-		if err := client.DecodeBody(d, resp, &doc); err != nil {
+		if err := opkit.DecodeBody(d, resp, &doc); err != nil {
 			return err
 		}
 		out.PublicAccessBlock = PublicAccessBlock{
@@ -479,7 +480,7 @@ var getPublicAccessBlockOp = configOp[GetPublicAccessBlockInput, GetPublicAccess
 // GetPublicAccessBlock returns a bucket's public access block. A bucket
 // without one is an error matching client.ErrNotFound.
 func (c *Client) GetPublicAccessBlock(ctx context.Context, in *GetPublicAccessBlockInput, optFns ...func(*client.Options)) (*GetPublicAccessBlockOutput, error) {
-	return client.Invoke(ctx, c.c, &getPublicAccessBlockOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &getPublicAccessBlockOp, in, optFns...)
 }
 
 var deletePublicAccessBlockOp = configOp[DeletePublicAccessBlockInput, DeletePublicAccessBlockOutput]{
@@ -490,5 +491,5 @@ var deletePublicAccessBlockOp = configOp[DeletePublicAccessBlockInput, DeletePub
 
 // DeletePublicAccessBlock removes a bucket's public access block.
 func (c *Client) DeletePublicAccessBlock(ctx context.Context, in *DeletePublicAccessBlockInput, optFns ...func(*client.Options)) (*DeletePublicAccessBlockOutput, error) {
-	return client.Invoke(ctx, c.c, &deletePublicAccessBlockOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &deletePublicAccessBlockOp, in, optFns...)
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 // CORSRule is one cross-origin resource sharing rule of a bucket.
@@ -141,11 +142,11 @@ func validatePutCORS(d *client.Dialect, in *PutCORSInput) error {
 	return nil
 }
 
-var putCORSOp = client.Op[PutCORSInput, PutCORSOutput]{
+var putCORSOp = opkit.Op[PutCORSInput, PutCORSOutput]{
 	Name:       "PutBucketCors",
 	Idempotent: true,
 	Validate:   validatePutCORS,
-	Serialize: func(d *client.Dialect, _ *client.Options, in *PutCORSInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *PutCORSInput, r *opkit.Request) error {
 		subresource(r, http.MethodPut, in.Bucket, "cors")
 		if isJSON(d) {
 			doc := jsonCORS{}
@@ -175,14 +176,14 @@ var putCORSOp = client.Op[PutCORSInput, PutCORSOutput]{
 
 // PutCORS replaces a bucket's CORS configuration.
 func (c *Client) PutCORS(ctx context.Context, in *PutCORSInput, optFns ...func(*client.Options)) (*PutCORSOutput, error) {
-	return client.Invoke(ctx, c.c, &putCORSOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &putCORSOp, in, optFns...)
 }
 
-var getCORSOp = client.Op[GetCORSInput, GetCORSOutput]{
+var getCORSOp = opkit.Op[GetCORSInput, GetCORSOutput]{
 	Name:       "GetBucketCors",
 	Idempotent: true,
 	Validate:   func(d *client.Dialect, in *GetCORSInput) error { return checkBucket(d, in.Bucket) },
-	Serialize: func(_ *client.Dialect, _ *client.Options, in *GetCORSInput, r *client.Request) error {
+	Serialize: func(_ *client.Dialect, _ *client.Options, in *GetCORSInput, r *opkit.Request) error {
 		subresource(r, http.MethodGet, in.Bucket, "cors")
 		return nil
 	},
@@ -190,7 +191,7 @@ var getCORSOp = client.Op[GetCORSInput, GetCORSOutput]{
 		out.RequestID = requestID(d, resp)
 		if isJSON(d) {
 			var res jsonCORS
-			if err := client.DecodeBody(d, resp, &res); err != nil {
+			if err := opkit.DecodeBody(d, resp, &res); err != nil {
 				return err
 			}
 			for _, r := range res.Rules {
@@ -203,7 +204,7 @@ var getCORSOp = client.Op[GetCORSInput, GetCORSOutput]{
 			return nil
 		}
 		var res xmlCORSConfiguration
-		if err := client.DecodeBody(d, resp, &res); err != nil {
+		if err := opkit.DecodeBody(d, resp, &res); err != nil {
 			return err
 		}
 		for _, r := range res.Rules {
@@ -217,7 +218,7 @@ var getCORSOp = client.Op[GetCORSInput, GetCORSOutput]{
 // an error matching client.ErrNotFound in every dialect (also where the
 // service answers with an empty configuration).
 func (c *Client) GetCORS(ctx context.Context, in *GetCORSInput, optFns ...func(*client.Options)) (*GetCORSOutput, error) {
-	out, err := client.Invoke(ctx, c.c, &getCORSOp, in, optFns...)
+	out, err := opkit.Call(ctx, c.c, &getCORSOp, in, optFns...)
 	if err != nil {
 		return nil, err
 	}
@@ -227,11 +228,11 @@ func (c *Client) GetCORS(ctx context.Context, in *GetCORSInput, optFns ...func(*
 	return out, nil
 }
 
-var deleteCORSOp = client.Op[DeleteCORSInput, DeleteCORSOutput]{
+var deleteCORSOp = opkit.Op[DeleteCORSInput, DeleteCORSOutput]{
 	Name:       "DeleteBucketCors",
 	Idempotent: true,
 	Validate:   func(d *client.Dialect, in *DeleteCORSInput) error { return checkBucket(d, in.Bucket) },
-	Serialize: func(_ *client.Dialect, _ *client.Options, in *DeleteCORSInput, r *client.Request) error {
+	Serialize: func(_ *client.Dialect, _ *client.Options, in *DeleteCORSInput, r *opkit.Request) error {
 		subresource(r, http.MethodDelete, in.Bucket, "cors")
 		return nil
 	},
@@ -243,5 +244,5 @@ var deleteCORSOp = client.Op[DeleteCORSInput, DeleteCORSOutput]{
 
 // DeleteCORS removes a bucket's CORS configuration.
 func (c *Client) DeleteCORS(ctx context.Context, in *DeleteCORSInput, optFns ...func(*client.Options)) (*DeleteCORSOutput, error) {
-	return client.Invoke(ctx, c.c, &deleteCORSOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &deleteCORSOp, in, optFns...)
 }

@@ -421,11 +421,11 @@ func validateList(d *client.Dialect, in *ListObjectsInput) error {
 }
 
 // listV1Op is S3 ListObjects (v1), COS GET Bucket and QingStor GET Bucket.
-var listV1Op = client.Op[ListObjectsInput, ObjectsPage]{
+var listV1Op = opkit.Op[ListObjectsInput, ObjectsPage]{
 	Name:       "ListObjects",
 	Idempotent: true,
 	Validate:   validateList,
-	Serialize: func(d *client.Dialect, _ *client.Options, in *ListObjectsInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *ListObjectsInput, r *opkit.Request) error {
 		w := d.Bucket.Objects
 		r.Method, r.Bucket = http.MethodGet, in.Bucket
 		size, _ := pageSize("PageSize", in.PageSize, w.MaxPageSize)
@@ -446,7 +446,7 @@ var listV1Op = client.Op[ListObjectsInput, ObjectsPage]{
 }
 
 // listV2Op is S3 ListObjectsV2.
-var listV2Op = client.Op[ListObjectsInput, ObjectsPage]{
+var listV2Op = opkit.Op[ListObjectsInput, ObjectsPage]{
 	Name:       "ListObjectsV2",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *ListObjectsInput) error {
@@ -458,7 +458,7 @@ var listV2Op = client.Op[ListObjectsInput, ObjectsPage]{
 		}
 		return nil
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *ListObjectsInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *ListObjectsInput, r *opkit.Request) error {
 		w := d.Bucket.Objects
 		r.Method, r.Bucket = http.MethodGet, in.Bucket
 		r.Query.Set(w.ListTypeParam, "2")
@@ -485,7 +485,7 @@ func decodeObjectsPage(d *client.Dialect, resp *http.Response, out *ObjectsPage)
 	out.RequestID = requestID(d, resp)
 	if isJSON(d) {
 		var res jsonListObjects
-		if err := client.DecodeBody(d, resp, &res); err != nil {
+		if err := opkit.DecodeBody(d, resp, &res); err != nil {
 			return err
 		}
 		out.Objects = make([]ObjectSummary, 0, len(res.Keys))
@@ -564,7 +564,7 @@ func (c *Client) ListObjectsPage(ctx context.Context, in *ListObjectsInput, optF
 	if v2 {
 		op = &listV2Op
 	}
-	out, err := client.Invoke(ctx, c.c, op, in, optFns...)
+	out, err := opkit.Call(ctx, c.c, op, in, optFns...)
 	if err != nil {
 		return nil, err
 	}

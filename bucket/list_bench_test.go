@@ -15,6 +15,7 @@ import (
 
 	"github.com/polystore/polystore/bucket"
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 	"github.com/polystore/polystore/storagetest"
 )
 
@@ -42,11 +43,11 @@ func TestMain(m *testing.M) {
 
 // putTinyOp stores a one-byte object; the benchmark fills the server with
 // it rather than depend on the object package.
-var putTinyOp = client.Op[[2]string, struct{}]{
+var putTinyOp = opkit.Op[[2]string, struct{}]{
 	Name:       "PutObject",
 	Idempotent: true,
-	Serialize: func(_ *client.Dialect, _ *client.Options, in *[2]string, r *client.Request) error {
-		r.Method, r.Bucket, r.Key, r.Body = http.MethodPut, in[0], in[1], client.BytesBody([]byte("x"))
+	Serialize: func(_ *client.Dialect, _ *client.Options, in *[2]string, r *opkit.Request) error {
+		r.Method, r.Bucket, r.Key, r.Body = http.MethodPut, in[0], in[1], opkit.BytesBody([]byte("x"))
 		return nil
 	},
 }
@@ -74,7 +75,7 @@ func bigServer(tb testing.TB) *client.Client {
 			go func() {
 				defer wg.Done()
 				for i := w; i < bigKeys && errs[w] == nil; i += workers {
-					_, errs[w] = client.Invoke(ctx, big.c, &putTinyOp, &[2]string{bigBucket, bigKey(i)})
+					_, errs[w] = opkit.Call(ctx, big.c, &putTinyOp, &[2]string{bigBucket, bigKey(i)})
 				}
 			}()
 		}

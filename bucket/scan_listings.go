@@ -11,7 +11,7 @@ import (
 // The versions and uploads listings are decoded like the object listing
 // (decodeListBucketResult): scanned by internal/xmlscan, and decoded by
 // encoding/xml from the same bytes only when the scanner cannot decide.
-// Each decodes what client.DecodeBody (xml.Decoder.Decode) decodes into
+// Each decodes what opkit.DecodeBody (xml.Decoder.Decode) decodes into
 // its document type, which FuzzVersionsDecoder and FuzzUploadsDecoder
 // check.
 

@@ -107,7 +107,7 @@ func offsetPageSize(w client.ServiceListWire, n int) int {
 	return w.MaxPageSize
 }
 
-var listBucketsOp = client.Op[ListBucketsInput, BucketsPage]{
+var listBucketsOp = opkit.Op[ListBucketsInput, BucketsPage]{
 	Name:       "ListBuckets",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *ListBucketsInput) error {
@@ -133,7 +133,7 @@ var listBucketsOp = client.Op[ListBucketsInput, BucketsPage]{
 		}
 		return nil
 	},
-	Serialize: func(d *client.Dialect, o *client.Options, in *ListBucketsInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, o *client.Options, in *ListBucketsInput, r *opkit.Request) error {
 		w := d.Bucket.Service
 		r.Method = http.MethodGet
 		for _, q := range w.Query {
@@ -163,7 +163,7 @@ var listBucketsOp = client.Op[ListBucketsInput, BucketsPage]{
 		out.RequestID = requestID(d, resp)
 		if isJSON(d) {
 			var res jsonListBuckets
-			if err := client.DecodeBody(d, resp, &res); err != nil {
+			if err := opkit.DecodeBody(d, resp, &res); err != nil {
 				return err
 			}
 			out.count = res.Count
@@ -176,7 +176,7 @@ var listBucketsOp = client.Op[ListBucketsInput, BucketsPage]{
 			return nil
 		}
 		var res xmlListAllMyBuckets
-		if err := client.DecodeBody(d, resp, &res); err != nil {
+		if err := opkit.DecodeBody(d, resp, &res); err != nil {
 			return err
 		}
 		out.Owner = res.Owner.owner()
@@ -225,7 +225,7 @@ func (c *Client) ListBucketsPage(ctx context.Context, in *ListBucketsInput, optF
 			}
 		})
 	}
-	out, err := client.Invoke(ctx, c.c, &listBucketsOp, in, optFns...)
+	out, err := opkit.Call(ctx, c.c, &listBucketsOp, in, optFns...)
 	if err != nil {
 		return nil, err
 	}
@@ -329,7 +329,7 @@ type jsonLocations struct {
 	} `json:"locations"`
 }
 
-var listLocationsOp = client.Op[ListLocationsInput, ListLocationsOutput]{
+var listLocationsOp = opkit.Op[ListLocationsInput, ListLocationsOutput]{
 	Name:       "ListLocations",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *ListLocationsInput) error {
@@ -338,7 +338,7 @@ var listLocationsOp = client.Op[ListLocationsInput, ListLocationsOutput]{
 		}
 		return nil
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *ListLocationsInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *ListLocationsInput, r *opkit.Request) error {
 		w := d.Bucket.Locations
 		r.Method = http.MethodGet
 		r.Query.Set(w.Subresource, "")
@@ -348,7 +348,7 @@ var listLocationsOp = client.Op[ListLocationsInput, ListLocationsOutput]{
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *ListLocationsOutput) error {
 		out.RequestID = requestID(d, resp)
 		var res jsonLocations
-		if err := client.DecodeBody(d, resp, &res); err != nil {
+		if err := opkit.DecodeBody(d, resp, &res); err != nil {
 			return err
 		}
 		out.Locations = make([]Location, 0, len(res.Locations))
@@ -372,5 +372,5 @@ func (c *Client) ListLocations(ctx context.Context, in *ListLocationsInput, optF
 			}
 		})
 	}
-	return client.Invoke(ctx, c.c, &listLocationsOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &listLocationsOp, in, optFns...)
 }

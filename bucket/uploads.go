@@ -106,7 +106,7 @@ type jsonUpload struct {
 	StorageClass string   `json:"storage_class"`
 }
 
-var listUploadsOp = client.Op[ListMultipartUploadsInput, UploadsPage]{
+var listUploadsOp = opkit.Op[ListMultipartUploadsInput, UploadsPage]{
 	Name:       "ListMultipartUploads",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *ListMultipartUploadsInput) error {
@@ -119,7 +119,7 @@ var listUploadsOp = client.Op[ListMultipartUploadsInput, UploadsPage]{
 		_, err := pageSize("PageSize", in.PageSize, 0)
 		return err
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *ListMultipartUploadsInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *ListMultipartUploadsInput, r *opkit.Request) error {
 		markerQuery(d.Bucket.Uploads, r, in.Bucket, in.Prefix, in.Delimiter, in.KeyMarker, in.UploadIDMarker, in.PageSize)
 		return nil
 	},
@@ -127,7 +127,7 @@ var listUploadsOp = client.Op[ListMultipartUploadsInput, UploadsPage]{
 		out.RequestID = requestID(d, resp)
 		if isJSON(d) {
 			var res jsonListUploads
-			if err := client.DecodeBody(d, resp, &res); err != nil {
+			if err := opkit.DecodeBody(d, resp, &res); err != nil {
 				return err
 			}
 			out.Uploads = make([]MultipartUpload, 0, len(res.Uploads))
@@ -176,7 +176,7 @@ var listUploadsOp = client.Op[ListMultipartUploadsInput, UploadsPage]{
 // in progress (GET ?uploads, paged by key-marker/upload-id-marker;
 // QingStor key_marker/upload_id_marker).
 func (c *Client) ListMultipartUploadsPage(ctx context.Context, in *ListMultipartUploadsInput, optFns ...func(*client.Options)) (*UploadsPage, error) {
-	out, err := client.Invoke(ctx, c.c, &listUploadsOp, in, optFns...)
+	out, err := opkit.Call(ctx, c.c, &listUploadsOp, in, optFns...)
 	if err != nil {
 		return nil, err
 	}

@@ -85,7 +85,7 @@ func needVersioning(d *client.Dialect, bucket, field string) error {
 	return nil
 }
 
-var putVersioningOp = client.Op[PutVersioningInput, PutVersioningOutput]{
+var putVersioningOp = opkit.Op[PutVersioningInput, PutVersioningOutput]{
 	Name:       "PutBucketVersioning",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *PutVersioningInput) error {
@@ -97,7 +97,7 @@ var putVersioningOp = client.Op[PutVersioningInput, PutVersioningOutput]{
 		}
 		return nil
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *PutVersioningInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *PutVersioningInput, r *opkit.Request) error {
 		w := d.Bucket.Versioning
 		subresource(r, http.MethodPut, in.Bucket, "versioning")
 		status := w.Enabled
@@ -117,14 +117,14 @@ var putVersioningOp = client.Op[PutVersioningInput, PutVersioningOutput]{
 
 // PutVersioning enables or suspends versioning on a bucket.
 func (c *Client) PutVersioning(ctx context.Context, in *PutVersioningInput, optFns ...func(*client.Options)) (*PutVersioningOutput, error) {
-	return client.Invoke(ctx, c.c, &putVersioningOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &putVersioningOp, in, optFns...)
 }
 
-var getVersioningOp = client.Op[GetVersioningInput, GetVersioningOutput]{
+var getVersioningOp = opkit.Op[GetVersioningInput, GetVersioningOutput]{
 	Name:       "GetBucketVersioning",
 	Idempotent: true,
 	Validate:   func(d *client.Dialect, in *GetVersioningInput) error { return needVersioning(d, in.Bucket, "Dialect") },
-	Serialize: func(_ *client.Dialect, _ *client.Options, in *GetVersioningInput, r *client.Request) error {
+	Serialize: func(_ *client.Dialect, _ *client.Options, in *GetVersioningInput, r *opkit.Request) error {
 		subresource(r, http.MethodGet, in.Bucket, "versioning")
 		return nil
 	},
@@ -133,13 +133,13 @@ var getVersioningOp = client.Op[GetVersioningInput, GetVersioningOutput]{
 		var status string
 		if isJSON(d) {
 			var res jsonVersioning
-			if err := client.DecodeBody(d, resp, &res); err != nil {
+			if err := opkit.DecodeBody(d, resp, &res); err != nil {
 				return err
 			}
 			status = res.Status
 		} else {
 			var res xmlVersioningConfiguration
-			if err := client.DecodeBody(d, resp, &res); err != nil {
+			if err := opkit.DecodeBody(d, resp, &res); err != nil {
 				return err
 			}
 			status = res.Status
@@ -166,7 +166,7 @@ func versioningStatus(w *client.VersioningWire, status string) VersioningStatus 
 
 // GetVersioning returns a bucket's versioning state.
 func (c *Client) GetVersioning(ctx context.Context, in *GetVersioningInput, optFns ...func(*client.Options)) (*GetVersioningOutput, error) {
-	return client.Invoke(ctx, c.c, &getVersioningOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &getVersioningOp, in, optFns...)
 }
 
 // ListObjectVersionsInput is the input of ListObjectVersions and
@@ -279,7 +279,7 @@ type jsonVersion struct {
 }
 
 // markerQuery fills the query of a listing paged by two markers.
-func markerQuery(w client.MarkerListWire, r *client.Request, bucket, prefix, delimiter, keyMarker, idMarker string, size int) {
+func markerQuery(w client.MarkerListWire, r *opkit.Request, bucket, prefix, delimiter, keyMarker, idMarker string, size int) {
 	subresource(r, http.MethodGet, bucket, w.Subresource)
 	opkit.SetQuery(r.Query, "prefix", prefix)
 	opkit.SetQuery(r.Query, "delimiter", delimiter)
@@ -292,7 +292,7 @@ func markerQuery(w client.MarkerListWire, r *client.Request, bucket, prefix, del
 	}
 }
 
-var listVersionsOp = client.Op[ListObjectVersionsInput, VersionsPage]{
+var listVersionsOp = opkit.Op[ListObjectVersionsInput, VersionsPage]{
 	Name:       "ListObjectVersions",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *ListObjectVersionsInput) error {
@@ -305,7 +305,7 @@ var listVersionsOp = client.Op[ListObjectVersionsInput, VersionsPage]{
 		_, err := pageSize("PageSize", in.PageSize, 0)
 		return err
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *ListObjectVersionsInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *ListObjectVersionsInput, r *opkit.Request) error {
 		markerQuery(d.Bucket.Versions, r, in.Bucket, in.Prefix, in.Delimiter, in.KeyMarker, in.VersionIDMarker, in.PageSize)
 		return nil
 	},
@@ -313,7 +313,7 @@ var listVersionsOp = client.Op[ListObjectVersionsInput, VersionsPage]{
 		out.RequestID = requestID(d, resp)
 		if isJSON(d) {
 			var res jsonListVersions
-			if err := client.DecodeBody(d, resp, &res); err != nil {
+			if err := opkit.DecodeBody(d, resp, &res); err != nil {
 				return err
 			}
 			out.Versions = make([]ObjectVersion, 0, len(res.Keys))
@@ -375,7 +375,7 @@ var listVersionsOp = client.Op[ListObjectVersionsInput, VersionsPage]{
 // QingStor GET ?versions with version_id). Dialects without
 // client.FeatureVersioning refuse it with client.ErrNotSupported.
 func (c *Client) ListObjectVersionsPage(ctx context.Context, in *ListObjectVersionsInput, optFns ...func(*client.Options)) (*VersionsPage, error) {
-	out, err := client.Invoke(ctx, c.c, &listVersionsOp, in, optFns...)
+	out, err := opkit.Call(ctx, c.c, &listVersionsOp, in, optFns...)
 	if err != nil {
 		return nil, err
 	}

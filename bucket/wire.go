@@ -60,8 +60,8 @@ type xmlPrefix struct {
 
 // setDocument attaches a configuration document to r with the content
 // type and, where the dialect wants it, a Content-MD5.
-func setDocument(d *client.Dialect, r *client.Request, body []byte, contentType string) {
-	r.Body = client.BytesBody(body)
+func setDocument(d *client.Dialect, r *opkit.Request, body []byte, contentType string) {
+	r.Body = opkit.BytesBody(body)
 	r.Header.Set("Content-Type", contentType)
 	if d.Bucket.ConfigMD5 {
 		sum := md5.Sum(body)
@@ -70,7 +70,7 @@ func setDocument(d *client.Dialect, r *client.Request, body []byte, contentType 
 }
 
 // setXML marshals v as the request body.
-func setXML(d *client.Dialect, r *client.Request, v any) error {
+func setXML(d *client.Dialect, r *opkit.Request, v any) error {
 	body, err := xml.Marshal(v)
 	if err != nil {
 		return err
@@ -80,7 +80,7 @@ func setXML(d *client.Dialect, r *client.Request, v any) error {
 }
 
 // setJSON marshals v as the request body.
-func setJSON(d *client.Dialect, r *client.Request, v any) error {
+func setJSON(d *client.Dialect, r *opkit.Request, v any) error {
 	body, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -94,16 +94,16 @@ func isJSON(d *client.Dialect) bool { return d.Bucket.Shape == client.ShapeQingS
 
 // subresource starts a bucket-level request for a subresource such as
 // "?cors".
-func subresource(r *client.Request, method, bucket, name string) {
+func subresource(r *opkit.Request, method, bucket, name string) {
 	r.Method, r.Bucket = method, bucket
 	r.Query.Set(name, "")
 }
 
 // checkBucket validates the bucket name.
-func checkBucket(d *client.Dialect, bucket string) error { return d.CheckBucket(bucket) }
+func checkBucket(d *client.Dialect, bucket string) error { return opkit.CheckBucket(d, bucket) }
 
 // requestID fills only the request id of an output.
-func requestID(d *client.Dialect, resp *http.Response) string { return d.RequestID(resp.Header) }
+func requestID(d *client.Dialect, resp *http.Response) string { return opkit.RequestID(d, resp.Header) }
 
 // pageSize checks a page size and clamps it to the dialect's maximum. It
 // returns 0 (send nothing) for 0.

@@ -6,36 +6,17 @@ import (
 	"os"
 	"strings"
 	"sync/atomic"
+
+	"github.com/polystore/polystore/internal/protocol"
 )
 
-// Body is a request payload. Bodies built from []byte, io.ReaderAt or
-// io.ReadSeeker can be sent again on a retry without being buffered; a plain
-// io.Reader is sent once and never read into memory, so a request that
-// needs a retry after its body was consumed fails with ErrBodyNotReplayable.
-type Body struct {
-	size       int64
-	replayable bool
-	// integrityOff: the call turned integrity checks off
-	// (IntegrityOff), which a ChecksumIfReplayable need respects.
-	integrityOff bool
-
-	// One of these gives each attempt its reader (see reader): a
-	// section of ra from off, a copy of an in-memory reader (mem, from
-	// off, to its end), a file section (file, from off), or open.
-	ra   io.ReaderAt
-	mem  inMemory
-	file *os.File
-	off  int64
-	open func() (io.Reader, error)
-}
+// payload is a request body (see protocol.Body; internal/opkit gives the
+// operation packages its constructors below).
+type payload = protocol.Body
 
 // inMemory is a reader net/http recognises as in memory (*bytes.Reader
 // or *strings.Reader; see smallBody).
-type inMemory interface {
-	io.Reader
-	io.Seeker
-	Size() int64
-}
+type inMemory = protocol.InMemory
 
 // smallBody is the size up to which a body held in memory is handed to
 // net/http as a *bytes.Reader or *strings.Reader: net/http then writes
@@ -54,26 +35,26 @@ const smallBody = 8 << 10
 // body from its headers).
 const writeBufferSize = smallBody + 8<<10
 
-// reader returns a reader of the body for one attempt.
-func (b *Body) reader() (io.Reader, error) {
+// bodyReader returns a reader of the body for one attempt.
+func bodyReader(b *payload) (io.Reader, error) {
 	switch {
-	case b.mem != nil:
-		return b.memReader()
-	case b.file != nil:
-		return &fileSection{f: b.file, off: b.off, n: b.size}, nil
-	case b.ra != nil:
-		return io.NewSectionReader(b.ra, b.off, b.size), nil
-	case b.open != nil:
-		return b.open()
+	case b.Mem != nil:
+		return memReader(b)
+	case b.File != nil:
+		return &fileSection{f: b.File, off: b.Off, n: b.Len}, nil
+	case b.RA != nil:
+		return io.NewSectionReader(b.RA, b.Off, b.Len), nil
+	case b.Open != nil:
+		return b.Open()
 	}
 	return strings.NewReader(""), nil
 }
 
-// memReader returns a copy of b.mem positioned at b.off: a reader of the
+// memReader returns a copy of b.Mem positioned at b.Off: a reader of the
 // same in-memory type, which net/http recognises.
-func (b *Body) memReader() (io.Reader, error) {
+func memReader(b *payload) (io.Reader, error) {
 	var r inMemory
-	switch v := b.mem.(type) {
+	switch v := b.Mem.(type) {
 	case *bytes.Reader:
 		c := *v
 		r = &c
@@ -81,9 +62,9 @@ func (b *Body) memReader() (io.Reader, error) {
 		c := *v
 		r = &c
 	default:
-		return io.NewSectionReader(b.mem.(io.ReaderAt), b.off, b.size), nil
+		return io.NewSectionReader(b.Mem.(io.ReaderAt), b.Off, b.Len), nil
 	}
-	if _, err := r.Seek(b.off, io.SeekStart); err != nil {
+	if _, err := r.Seek(b.Off, io.SeekStart); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -91,22 +72,16 @@ func (b *Body) memReader() (io.Reader, error) {
 
 // inMemorySmall reports whether each attempt's reader is a small
 // in-memory reader (see smallBody).
-func (b *Body) inMemorySmall() bool { return b.mem != nil && b.size <= smallBody }
+func inMemorySmall(b *payload) bool { return b.Mem != nil && b.Len <= smallBody }
 
-// Size returns the body length in bytes.
-func (b *Body) Size() int64 { return b.size }
-
-// Replayable reports whether the body can be sent more than once.
-func (b *Body) Replayable() bool { return b.replayable }
-
-// BytesBody returns a replayable body over p. p must not change until the
+// bytesBody returns a replayable body over p. p must not change until the
 // request returns.
-func BytesBody(p []byte) *Body { return SectionBody(bytes.NewReader(p), 0, int64(len(p))) }
+func bytesBody(p []byte) *payload { return sectionBody(bytes.NewReader(p), 0, int64(len(p))) }
 
-// SectionBody returns a replayable body of n bytes of r from off. Each
+// sectionBody returns a replayable body of n bytes of r from off. Each
 // attempt reads through a new io.SectionReader, so concurrent requests can
 // share one r (an *os.File, say).
-func SectionBody(r io.ReaderAt, off, n int64) *Body {
+func sectionBody(r io.ReaderAt, off, n int64) *payload {
 	switch v := r.(type) {
 	case *os.File:
 		return fileSectionBody(v, off, n)
@@ -118,31 +93,31 @@ func SectionBody(r io.ReaderAt, off, n int64) *Body {
 			}
 		}
 	}
-	b := &Body{ra: r, off: off, size: n, replayable: true}
+	b := &payload{RA: r, Off: off, Len: n, Replay: true}
 	switch v := r.(type) {
 	case *bytes.Reader:
 		if off >= 0 && off+n == v.Size() {
-			b.mem = v // the rest of the reader: a copy of it serves
+			b.Mem = v // the rest of the reader: a copy of it serves
 		}
 	case *strings.Reader:
 		if off >= 0 && off+n == v.Size() {
-			b.mem = v
+			b.Mem = v
 		}
 	}
 	return b
 }
 
-// NewBody picks the cheapest replayable form for r: a section of an
+// newBody picks the cheapest replayable form for r: a section of an
 // io.ReaderAt (bytes.Reader, strings.Reader, *os.File, ...) from its current
 // offset, a rewind of an io.ReadSeeker, or else a one-shot stream. size is
 // the number of bytes to send; a negative size means "to the end", which
 // needs a seekable r.
-func NewBody(r io.Reader, size int64) (*Body, error) {
+func newBody(r io.Reader, size int64) (*payload, error) {
 	if r == nil {
 		if size > 0 {
 			return nil, InvalidArgument("Size", "is %d but Body is nil", size)
 		}
-		return &Body{size: 0, replayable: true}, nil
+		return &payload{Len: 0, Replay: true}, nil
 	}
 	if l, ok := r.(interface{ Len() int }); ok && size < 0 {
 		switch r.(type) {
@@ -171,35 +146,35 @@ func NewBody(r io.Reader, size int64) (*Body, error) {
 		return nil, InvalidArgument("Size", "is required for a body that cannot seek")
 	}
 	if ra, ok := r.(io.ReaderAt); ok && canSeek {
-		return SectionBody(ra, start, size), nil
+		return sectionBody(ra, start, size), nil
 	}
 	if canSeek {
-		return &Body{
-			open: func() (io.Reader, error) {
+		return &payload{
+			Open: func() (io.Reader, error) {
 				if _, err := seeker.Seek(start, io.SeekStart); err != nil {
 					return nil, err
 				}
 				return io.LimitReader(r, size), nil
 			},
-			size:       size,
-			replayable: true,
+			Len:    size,
+			Replay: true,
 		}, nil
 	}
-	return StreamBody(r, size), nil
+	return streamBody(r, size), nil
 }
 
-// StreamBody returns a one-shot body of size bytes read from r. It is never
+// streamBody returns a one-shot body of size bytes read from r. It is never
 // buffered: if an attempt fails after sending it, the request is not
 // retried and fails with ErrBodyNotReplayable.
-func StreamBody(r io.Reader, size int64) *Body {
+func streamBody(r io.Reader, size int64) *payload {
 	var used atomic.Bool
-	return &Body{
-		open: func() (io.Reader, error) {
+	return &payload{
+		Open: func() (io.Reader, error) {
 			if used.Swap(true) {
 				return nil, ErrBodyNotReplayable
 			}
 			return io.LimitReader(r, size), nil
 		},
-		size: size,
+		Len: size,
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/polystore/polystore/internal/protocol"
 	"github.com/polystore/polystore/signer"
 )
 
@@ -136,7 +137,7 @@ func WithPayloadSigning(p PayloadSigning) func(*Options) {
 
 // checkBodyOptions validates Options.Integrity and PayloadSigning.
 func checkBodyOptions(o *Options) error {
-	if err := CheckIntegrity("Integrity", o.Integrity); err != nil {
+	if err := checkIntegrity("Integrity", o.Integrity); err != nil {
 		return err
 	}
 	if o.PayloadSigning < PayloadSigningAuto || o.PayloadSigning > PayloadUnsigned {
@@ -145,28 +146,28 @@ func checkBodyOptions(o *Options) error {
 	return nil
 }
 
-// CheckIntegrity validates an Integrity field.
-func CheckIntegrity(field string, i Integrity) error {
+// checkIntegrity validates an Integrity field.
+func checkIntegrity(field string, i Integrity) error {
 	if i < IntegrityDefault || i > IntegrityOff {
 		return InvalidArgument(field, "unknown choice %d", int(i))
 	}
 	return nil
 }
 
-// CheckPayloadSHA256 validates a PayloadSHA256 field: none, or 32 bytes.
-func CheckPayloadSHA256(field string, sum []byte) error {
+// checkPayloadSHA256 validates a PayloadSHA256 field: none, or 32 bytes.
+func checkPayloadSHA256(field string, sum []byte) error {
 	if sum != nil && len(sum) != sha256.Size {
 		return InvalidArgument(field, "must be %d bytes (a raw SHA-256), got %d", sha256.Size, len(sum))
 	}
 	return nil
 }
 
-// SignsPayloads reports whether c's requests sign their body's SHA-256:
+// signsPayloads reports whether c's requests sign their body's SHA-256:
 // its signer is SigV4 and Options.PayloadSigning asks for it (by default:
 // the endpoint is plain http). Code that hashes bodies itself (a transfer
 // manager hashing parts for their checksums) then computes the SHA-256 in
 // the same read and passes it on as PayloadSHA256.
-func (c *Client) SignsPayloads() bool { return c.signsPayload(&c.opts, c.callSigner(&c.opts)) }
+func (c *Client) signsPayloads() bool { return c.signsPayload(&c.opts, c.callSigner(&c.opts)) }
 
 // callSigner is the signer of a call with options o: the one o names, or
 // the client's.
@@ -210,8 +211,8 @@ const payloadHashHeader = "X-Amz-Content-Sha256"
 // trailer). A replayable body is read once more for it; a one-shot body
 // cannot be, and stays UNSIGNED-PAYLOAD. It runs once per call, before
 // the first attempt is signed.
-func (c *Client) signPayload(o *Options, sg signer.Signer, h http.Header, body *Body) error {
-	if body == nil || body.size == 0 || !body.replayable || h.Get(payloadHashHeader) != "" || !c.signsPayload(o, sg) {
+func (c *Client) signPayload(o *Options, sg signer.Signer, h http.Header, body *payload) error {
+	if body == nil || body.Len == 0 || !body.Replay || h.Get(payloadHashHeader) != "" || !c.signsPayload(o, sg) {
 		return nil
 	}
 	s, err := hashBody(body, sumSHA256)
@@ -224,50 +225,27 @@ func (c *Client) signPayload(o *Options, sg signer.Signer, h http.Header, body *
 	return nil
 }
 
-// BodyInput describes the body of a write (a single PUT, an UploadPart)
-// and the integrity its call asked for: the input of Client.PrepareBody.
-type BodyInput struct {
-	// Op names the operation ("PutObject"), for errors and log records.
-	Op string
-	// Body and Size are as the operation takes them (see NewBody): Size
-	// 0 means all of a Body whose length can be found.
-	Body io.Reader
-	Size int64
-	// Integrity is the call's choice; IntegrityDefault takes the
-	// client's Options.Integrity.
-	Integrity Integrity
-	// ContentMD5, Checksum and TrailingChecksum are checksums the call
-	// names itself. They are sent as they are, and no default is added.
-	ContentMD5       []byte
-	Checksum         Checksum
-	TrailingChecksum ChecksumAlgorithm
-	// PayloadSHA256 is the body's raw SHA-256 when the caller has it
-	// (computed with its other digests). Without it, the SHA-256 is
-	// computed in the read that computes the checksum, when the payload
-	// is signed (PayloadSigning).
-	PayloadSHA256 []byte
-	// ContentEncoding is the object's own Content-Encoding, which a
-	// trailer's aws-chunked encoding precedes.
-	ContentEncoding string
-}
+// bodyInput describes the body of a write (see protocol.BodyInput): the
+// input of prepareBody.
+type bodyInput = protocol.BodyInput[Integrity, Checksum, ChecksumAlgorithm]
 
-// PreparedBody is a request body with what it carries for the server to
+// preparedBody is a request body with what it carries for the server to
 // verify it: a checksum header, Content-MD5, a trailer, the signed
 // SHA-256 of the payload, or a CRC-64 to compare with the answer's. Build
-// it with Client.PrepareBody, put it on the request with Apply, and check
+// it with prepareBody, put it on the request with Apply, and check
 // the answer with Verify. It belongs to one call.
-type PreparedBody struct {
+type preparedBody struct {
 	c   *Client
 	d   *Dialect
 	neg *negotiation // nil: nothing is remembered (a per-call endpoint)
-	in  BodyInput
+	in  bodyInput
 	// From the call's options: the client's Integrity, whether a trailer
 	// can be sent and whether the payload is signed.
 	integrity Integrity
 	canTrail  bool
 	signs     bool
 
-	body          *Body
+	body          *payload
 	contentMD5    []byte
 	checksum      Checksum
 	trailing      ChecksumAlgorithm
@@ -292,12 +270,12 @@ type PreparedBody struct {
 	note string
 }
 
-// PrepareBody decides what the body of a write carries for the server
+// prepareBody decides what the body of a write carries for the server
 // to verify it (see Integrity and PayloadSigning), reading a replayable
 // body once to compute its digests: the checksum, Content-MD5, CRC-64
 // and SHA-256 it needs, in one pass. optFns are the call's options. Bad
 // input is an *InvalidArgumentError, before anything is read.
-func (c *Client) PrepareBody(in *BodyInput, optFns ...func(*Options)) (*PreparedBody, error) {
+func (c *Client) prepareBody(in *bodyInput, optFns ...func(*Options)) (*preparedBody, error) {
 	o := &c.opts // without per-call options, the client's, not a copy
 	if len(optFns) > 0 {
 		co, err := c.callOptions(optFns)
@@ -307,24 +285,24 @@ func (c *Client) PrepareBody(in *BodyInput, optFns ...func(*Options)) (*Prepared
 		o = &co
 	}
 	d := &c.dialect
-	if err := CheckIntegrity("Integrity", in.Integrity); err != nil {
+	if err := checkIntegrity("Integrity", in.Integrity); err != nil {
 		return nil, withOp(err, in.Op)
 	}
-	if err := CheckPayloadSHA256("PayloadSHA256", in.PayloadSHA256); err != nil {
+	if err := checkPayloadSHA256("PayloadSHA256", in.PayloadSHA256); err != nil {
 		return nil, withOp(err, in.Op)
 	}
-	if in.TrailingChecksum != ChecksumNone && !d.CanTrail(o) {
+	if in.TrailingChecksum != ChecksumNone && !d.canTrail(o) {
 		return nil, withOp(NotSupported(d, "TrailingChecksum", "trailing checksums with this signer"), in.Op)
 	}
 	size := in.Size
 	if size == 0 {
 		size = -1
 	}
-	body, err := NewBody(in.Body, size)
+	body, err := newBody(in.Body, size)
 	if err != nil {
 		return nil, withOp(err, in.Op)
 	}
-	p := &PreparedBody{c: c, d: d, in: *in, integrity: o.Integrity, canTrail: d.CanTrail(o), signs: c.signsPayload(o, c.callSigner(o))}
+	p := &preparedBody{c: c, d: d, in: *in, integrity: o.Integrity, canTrail: d.canTrail(o), signs: c.signsPayload(o, c.callSigner(o))}
 	if o.Endpoint == c.opts.Endpoint {
 		p.neg = c.neg
 	}
@@ -335,14 +313,14 @@ func (c *Client) PrepareBody(in *BodyInput, optFns ...func(*Options)) (*Prepared
 }
 
 // support is what the client knows of its server's checksums.
-func (p *PreparedBody) support() ChecksumSupport {
+func (p *preparedBody) support() ChecksumSupport {
 	if p.neg == nil {
 		return ChecksumSupportUnknown
 	}
 	return ChecksumSupport(p.neg.checksums.Load())
 }
 
-func (p *PreparedBody) trailersRefused() bool {
+func (p *preparedBody) trailersRefused() bool {
 	return p.neg != nil && p.neg.trailers.Load() == trailersRefused
 }
 
@@ -355,7 +333,7 @@ const (
 )
 
 // prepare picks what body carries and computes it.
-func (p *PreparedBody) prepare(body *Body) error {
+func (p *preparedBody) prepare(body *payload) error {
 	p.body = body
 	d, in := p.d, &p.in
 	choice := in.Integrity
@@ -366,12 +344,12 @@ func (p *PreparedBody) prepare(body *Body) error {
 		choice = IntegrityAuto
 	}
 	kinds := 0
-	oneShot := !body.replayable && body.size > 0
+	oneShot := !body.Replay && body.Len > 0
 	switch {
 	case in.ContentMD5 != nil || !in.Checksum.IsZero() || in.TrailingChecksum != ChecksumNone:
 		p.contentMD5, p.checksum, p.trailing = in.ContentMD5, in.Checksum, in.TrailingChecksum
 	case choice == IntegrityOff:
-		body.integrityOff = true
+		body.IntegrityOff = true
 		p.note = "integrity checks are off (IntegrityOff)"
 	case choice == IntegrityMD5 || p.fallback:
 		kinds = sumMD5
@@ -403,8 +381,8 @@ func (p *PreparedBody) prepare(body *Body) error {
 		kinds &^= sumCRC64
 		p.liveCRC64 = crc64.New(crc64ECMA)
 		inner := body
-		p.body = &Body{size: inner.size, open: func() (io.Reader, error) {
-			r, err := inner.reader()
+		p.body = &payload{Len: inner.Len, Open: func() (io.Reader, error) {
+			r, err := bodyReader(inner)
 			if err != nil {
 				return nil, err
 			}
@@ -413,7 +391,7 @@ func (p *PreparedBody) prepare(body *Body) error {
 	}
 	if in.PayloadSHA256 != nil {
 		p.payloadSHA256 = in.PayloadSHA256
-	} else if p.trailing == ChecksumNone && body.size > 0 && body.replayable && p.signs {
+	} else if p.trailing == ChecksumNone && body.Len > 0 && body.Replay && p.signs {
 		kinds |= sumSHA256
 	}
 	if kinds == 0 {
@@ -443,27 +421,27 @@ func (p *PreparedBody) prepare(body *Body) error {
 
 // Body returns the body to send (with a one-shot body's CRC-64 computed
 // as it is read).
-func (p *PreparedBody) Body() *Body { return p.body }
+func (p *preparedBody) Body() *payload { return p.body }
 
 // Checksum returns the additional checksum the body carries in a header
 // (zero if none).
-func (p *PreparedBody) Checksum() Checksum { return p.checksum }
+func (p *preparedBody) Checksum() Checksum { return p.checksum }
 
 // ContentMD5 returns the raw Content-MD5 the body carries, or nil.
-func (p *PreparedBody) ContentMD5() []byte { return p.contentMD5 }
+func (p *preparedBody) ContentMD5() []byte { return p.contentMD5 }
 
 // TrailingChecksum returns the algorithm of the trailer the body carries
 // (ChecksumNone if none).
-func (p *PreparedBody) TrailingChecksum() ChecksumAlgorithm { return p.trailing }
+func (p *preparedBody) TrailingChecksum() ChecksumAlgorithm { return p.trailing }
 
 // PayloadSHA256 returns the body's raw SHA-256 the request signs, or nil
 // when the payload goes unsigned.
-func (p *PreparedBody) PayloadSHA256() []byte { return p.payloadSHA256 }
+func (p *preparedBody) PayloadSHA256() []byte { return p.payloadSHA256 }
 
 // Apply puts the body and its headers on r: Content-MD5, the checksum
 // header or the aws-chunked trailer framing, and X-Amz-Content-Sha256
 // when the payload is signed.
-func (p *PreparedBody) Apply(r *Request) {
+func (p *preparedBody) Apply(r *request) {
 	r.Body = p.body
 	if p.contentMD5 != nil {
 		r.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(p.contentMD5))
@@ -474,7 +452,7 @@ func (p *PreparedBody) Apply(r *Request) {
 	}
 	switch {
 	case p.trailing != ChecksumNone:
-		p.d.SetTrailingChecksum(r, p.trailing, p.in.ContentEncoding)
+		p.d.setTrailingChecksum(r, p.trailing, p.in.ContentEncoding)
 	case p.payloadSHA256 != nil:
 		var hx [2 * sha256.Size]byte
 		hex.Encode(hx[:], p.payloadSHA256)
@@ -483,17 +461,9 @@ func (p *PreparedBody) Apply(r *Request) {
 	}
 }
 
-// BodyAnswer is what a successful answer to a write reports of the body
-// it stored.
-type BodyAnswer struct {
-	// ETag is the answer's ETag, without quotes.
-	ETag string
-	// Checksum is the additional checksum the answer echoes, if any.
-	Checksum Checksum
-	// CRC64 is the answer's CRC-64 (COS), when HasCRC64.
-	CRC64    uint64
-	HasCRC64 bool
-}
+// bodyAnswer is what a successful answer to a write reports of the body
+// it stored (see protocol.BodyAnswer).
+type bodyAnswer = protocol.BodyAnswer[Checksum]
 
 // Verify checks a successful answer against what the body carried and
 // records what it shows of the server's additional checksums. It returns
@@ -502,7 +472,7 @@ type BodyAnswer struct {
 // the body's is a *ChecksumMismatchError (the server stored other
 // bytes); a trailer the answer does not echo is ErrTrailerIgnored (the
 // server may have stored the framing).
-func (p *PreparedBody) Verify(a BodyAnswer) (verified, unverified string, err error) {
+func (p *preparedBody) Verify(a bodyAnswer) (verified, unverified string, err error) {
 	d, op := p.d, p.in.Op
 	mismatch := func(alg, want, got string) error {
 		return &OperationError{Dialect: d.Name, Op: op, Err: &ChecksumMismatchError{Dialect: d.Name, Op: op, Algorithm: alg, Want: want, Got: got}}
@@ -565,8 +535,8 @@ func (p *PreparedBody) Verify(a BodyAnswer) (verified, unverified string, err er
 // etagIsMD5 reports whether etag is the MD5 of the (replayable) body,
 // which shows the server stored these bytes when it ignored their
 // checksum.
-func (p *PreparedBody) etagIsMD5(etag string) (bool, error) {
-	if !p.body.replayable || !IsMD5Hex(etag) {
+func (p *preparedBody) etagIsMD5(etag string) (bool, error) {
+	if !p.body.Replay || !isMD5Hex(etag) {
 		return false, nil
 	}
 	s, err := hashBody(p.body, sumMD5)
@@ -577,24 +547,24 @@ func (p *PreparedBody) etagIsMD5(etag string) (bool, error) {
 }
 
 // record notes s in the client's negotiation, if it keeps one.
-func (p *PreparedBody) record(s ChecksumSupport, detail string) {
+func (p *preparedBody) record(s ChecksumSupport, detail string) {
 	if p.neg != nil {
 		p.neg.record(p.c, s, p.in.Op, detail)
 	}
 }
 
-// Fallback returns what to send instead when err shows the server
+// fallbackFor returns what to send instead when err shows the server
 // refusing the additional checksum this body carried by default
 // (IntegrityAuto): a 501, or a 400 with one of the dialect's
 // ChecksumRefusalCodes. The fallback is the same body with Content-MD5
 // instead; when the server takes it, its Verify records that the server
 // refuses additional checksums, and the client sends Content-MD5 from
-// then on. Fallback returns nil for other errors, for checksums the call
+// then on. fallbackFor returns nil for other errors, for checksums the call
 // named itself, for a fallback, and for one-shot bodies, which cannot be
 // sent again. A one-shot body's default trailer refused (a 400, 403 or
 // 501 before any trailer was accepted) is remembered too: the client's
 // later one-shot bodies go without one.
-func (p *PreparedBody) Fallback(err error) *PreparedBody {
+func (p *preparedBody) fallbackFor(err error) *preparedBody {
 	if !p.defaulted || p.fallback || err == nil {
 		return nil
 	}
@@ -606,10 +576,10 @@ func (p *PreparedBody) Fallback(err error) *PreparedBody {
 		return nil
 	}
 	re, ok := checksumRefusal(p.d, err)
-	if !ok || !p.body.replayable {
+	if !ok || !p.body.Replay {
 		return nil
 	}
-	fb := &PreparedBody{c: p.c, d: p.d, neg: p.neg, in: p.in, integrity: p.integrity, canTrail: p.canTrail, signs: p.signs,
+	fb := &preparedBody{c: p.c, d: p.d, neg: p.neg, in: p.in, integrity: p.integrity, canTrail: p.canTrail, signs: p.signs,
 		fallback: true, refusedBy: strconv.Itoa(re.StatusCode) + " " + re.Code}
 	if perr := fb.prepare(p.body); perr != nil {
 		return nil
@@ -641,7 +611,7 @@ var hashStates = sync.Pool{New: func() any { return &hashState{buf: make([]byte,
 // hashBody reads a replayable body once and computes the digests of
 // kinds. A body over an io.ReaderAt (bytes, a file) is read with ReadAt,
 // without a reader of its own.
-func hashBody(b *Body, kinds int) (bodySums, error) {
+func hashBody(b *payload, kinds int) (bodySums, error) {
 	var s bodySums
 	st := hashStates.Get().(*hashState)
 	defer hashStates.Put(st)
@@ -673,16 +643,16 @@ func hashBody(b *Body, kinds int) (bodySums, error) {
 	}
 	var ra io.ReaderAt
 	switch {
-	case b.size <= 0:
-	case b.file != nil:
-		ra = b.file
-	case b.ra != nil:
-		ra = b.ra
+	case b.Len <= 0:
+	case b.File != nil:
+		ra = b.File
+	case b.RA != nil:
+		ra = b.RA
 	}
 	switch {
-	case b.size <= 0:
+	case b.Len <= 0:
 	case ra != nil:
-		for off, end := b.off, b.off+b.size; off < end; {
+		for off, end := b.Off, b.Off+b.Len; off < end; {
 			n, err := ra.ReadAt(st.buf[:min(int64(len(st.buf)), end-off)], off)
 			add(st.buf[:n])
 			off += int64(n)
@@ -697,7 +667,7 @@ func hashBody(b *Body, kinds int) (bodySums, error) {
 			}
 		}
 	default:
-		r, err := b.reader()
+		r, err := bodyReader(b)
 		if err != nil {
 			return s, err
 		}

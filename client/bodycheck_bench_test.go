@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 // BenchmarkPrepareBody is what choosing and computing a body's integrity
@@ -33,7 +34,7 @@ func BenchmarkPrepareBody(b *testing.B) {
 				b.SetBytes(int64(size))
 				b.ReportAllocs()
 				for range b.N {
-					if _, err := c.PrepareBody(&client.BodyInput{Op: "PutObject", Body: bytes.NewReader(data)}); err != nil {
+					if _, err := opkit.PrepareBody(c, &opkit.BodyInput{Op: "PutObject", Body: bytes.NewReader(data)}); err != nil {
 						b.Fatal(err)
 					}
 				}

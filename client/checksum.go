@@ -233,10 +233,10 @@ func CompositeChecksum(parts []Checksum) (Checksum, error) {
 	return Checksum{Algorithm: a, Value: h.Sum(nil), Parts: len(parts)}, nil
 }
 
-// CheckChecksum validates a checksum a request will carry in field: none,
+// checkChecksum validates a checksum a request will carry in field: none,
 // or a known algorithm with a digest of the right length, on a dialect
 // with FeatureChecksums. Composite values are answers, not inputs.
-func (d *Dialect) CheckChecksum(field string, c Checksum) error {
+func (d *Dialect) checkChecksum(field string, c Checksum) error {
 	if c.IsZero() {
 		if c.Value != nil {
 			return InvalidArgument(field, "has a Value but no Algorithm")
@@ -258,9 +258,9 @@ func (d *Dialect) CheckChecksum(field string, c Checksum) error {
 	return nil
 }
 
-// CheckChecksumAlgorithm validates the algorithm a multipart upload is
+// checkChecksumAlgorithm validates the algorithm a multipart upload is
 // declared with in field.
-func (d *Dialect) CheckChecksumAlgorithm(field string, a ChecksumAlgorithm) error {
+func (d *Dialect) checkChecksumAlgorithm(field string, a ChecksumAlgorithm) error {
 	switch {
 	case a == ChecksumNone:
 		return nil
@@ -274,27 +274,27 @@ func (d *Dialect) CheckChecksumAlgorithm(field string, a ChecksumAlgorithm) erro
 	return nil
 }
 
-// SetChecksum sets the header carrying c (nothing for a zero c).
-func (d *Dialect) SetChecksum(h http.Header, c Checksum) {
+// setChecksum sets the header carrying c (nothing for a zero c).
+func (d *Dialect) setChecksum(h http.Header, c Checksum) {
 	if c.IsZero() {
 		return
 	}
 	h[d.checksumHeader(c.Algorithm)] = []string{c.String()}
 }
 
-// SetChecksumAlgorithm sets the header declaring the checksum algorithm
+// setChecksumAlgorithm sets the header declaring the checksum algorithm
 // of a multipart upload's parts (nothing for ChecksumNone).
-func (d *Dialect) SetChecksumAlgorithm(h http.Header, a ChecksumAlgorithm) {
+func (d *Dialect) setChecksumAlgorithm(h http.Header, a ChecksumAlgorithm) {
 	if a == ChecksumNone {
 		return
 	}
 	h.Set(d.HeaderPrefix+"checksum-algorithm", a.String())
 }
 
-// ResponseChecksum returns the checksum a response reports in an
+// responseChecksum returns the checksum a response reports in an
 // x-amz-checksum-<algorithm> header, on dialects with FeatureChecksums.
 // A malformed value is ignored.
-func (d *Dialect) ResponseChecksum(h http.Header) (Checksum, bool) {
+func (d *Dialect) responseChecksum(h http.Header) (Checksum, bool) {
 	if !d.Has(FeatureChecksums) {
 		return Checksum{}, false
 	}
@@ -308,10 +308,10 @@ func (d *Dialect) ResponseChecksum(h http.Header) (Checksum, bool) {
 	return Checksum{}, false
 }
 
-// ChecksumElement is the XML element name S3 uses for a checksum in
+// checksumElement is the XML element name S3 uses for a checksum in
 // algorithm a inside Part and result documents, such as "ChecksumCRC32C".
 // It returns "" for ChecksumNone and unknown values.
-func ChecksumElement(a ChecksumAlgorithm) string {
+func checksumElement(a ChecksumAlgorithm) string {
 	if !a.valid() {
 		return ""
 	}

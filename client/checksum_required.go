@@ -66,7 +66,7 @@ func (ChecksumNeed) Values() []ChecksumNeed {
 // "1B2M2Y8AsgTpgAmY7PhCfg==".
 const EmptyContentMD5 = "1B2M2Y8AsgTpgAmY7PhCfg=="
 
-// HasIntegrityHeader reports whether h carries a header with which the
+// hasIntegrityHeader reports whether h carries a header with which the
 // service checks the request body: Content-MD5 and, on dialects with
 // FeatureChecksums, an additional checksum (HeaderPrefix +
 // "checksum-crc32c", ...) or a trailing checksum (HeaderPrefix +
@@ -76,7 +76,7 @@ const EmptyContentMD5 = "1B2M2Y8AsgTpgAmY7PhCfg=="
 // S3's "Content-MD5 OR x-amz-checksum-* HTTP header is required"), not
 // the signature's hash. Nor are the checksum-algorithm and
 // checksum-mode headers: they carry no digest.
-func (d *Dialect) HasIntegrityHeader(h http.Header) bool {
+func (d *Dialect) hasIntegrityHeader(h http.Header) bool {
 	if h.Get("Content-MD5") != "" {
 		return true
 	}
@@ -94,37 +94,37 @@ func (d *Dialect) HasIntegrityHeader(h http.Header) bool {
 	return false
 }
 
-// RequireChecksum makes sure a request with headers h and body body
+// requireChecksum makes sure a request with headers h and body body
 // (nil for none) carries an integrity header: when h has none it sets
 // the Content-MD5 of the body, of the empty body too. A body that can be
 // read only once cannot be hashed before it is sent: that is an
 // *InvalidArgumentError on "Body". Operations call it from Serialize
 // when their input makes a checksum required (IBM: a PUT with retention
 // headers), after setting their own checksum headers.
-func (d *Dialect) RequireChecksum(h http.Header, body *Body) error {
+func (d *Dialect) requireChecksum(h http.Header, body *payload) error {
 	return setRequiredChecksum(d, ChecksumRequired, h, body)
 }
 
-// ChecksumNeedOf returns how much the dialect needs an integrity header
+// checksumNeedOf returns how much the dialect needs an integrity header
 // on the request of operation op (an Op.Name).
-func (d *Dialect) ChecksumNeedOf(op string) ChecksumNeed { return d.ChecksumRequired[op] }
+func (d *Dialect) checksumNeedOf(op string) ChecksumNeed { return d.ChecksumRequired[op] }
 
 // setRequiredChecksum sets the Content-MD5 of body in h when need asks
 // for one and h has no integrity header.
-func setRequiredChecksum(d *Dialect, need ChecksumNeed, h http.Header, body *Body) error {
-	if need == ChecksumOptional || d.HasIntegrityHeader(h) {
+func setRequiredChecksum(d *Dialect, need ChecksumNeed, h http.Header, body *payload) error {
+	if need == ChecksumOptional || d.hasIntegrityHeader(h) {
 		return nil
 	}
-	empty := body == nil || body.size == 0
+	empty := body == nil || body.Len == 0
 	switch {
-	case need == ChecksumIfReplayable && body != nil && body.integrityOff:
+	case need == ChecksumIfReplayable && body != nil && body.IntegrityOff:
 		return nil
 	case empty && need == ChecksumWithBody:
 		return nil
 	case empty:
 		h.Set("Content-MD5", EmptyContentMD5)
 		return nil
-	case !body.replayable:
+	case !body.Replay:
 		if need == ChecksumIfReplayable {
 			return nil
 		}
@@ -139,8 +139,8 @@ func setRequiredChecksum(d *Dialect, need ChecksumNeed, h http.Header, body *Bod
 }
 
 // bodyMD5 returns the base64 MD5 of a replayable body, read once more.
-func bodyMD5(b *Body) (string, error) {
-	r, err := b.reader()
+func bodyMD5(b *payload) (string, error) {
+	r, err := bodyReader(b)
 	if err != nil {
 		return "", err
 	}
@@ -152,8 +152,8 @@ func bodyMD5(b *Body) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("reading Body for its Content-MD5: %w", err)
 	}
-	if n != b.size {
-		return "", fmt.Errorf("reading Body for its Content-MD5: got %d bytes, want %d", n, b.size)
+	if n != b.Len {
+		return "", fmt.Errorf("reading Body for its Content-MD5: got %d bytes, want %d", n, b.Len)
 	}
 	return base64.StdEncoding.EncodeToString(h.Sum(nil)), nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/smithy-go/middleware"
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 // headerRecorder is an httptest server on 127.0.0.1 that answers 200 and keeps
@@ -52,17 +53,17 @@ func (rec *headerRecorder) requests() []recorded {
 
 // rawIn is the input of rawOp: a body and headers to send as they are.
 type rawIn struct {
-	body   *client.Body
+	body   *opkit.Body
 	header http.Header
 }
 
 // rawOp returns an operation named name that sends in's body and
 // headers in a PUT to /bucket/key.
-func rawOp(name string) *client.Op[rawIn, struct{}] {
-	return &client.Op[rawIn, struct{}]{
+func rawOp(name string) *opkit.Op[rawIn, struct{}] {
+	return &opkit.Op[rawIn, struct{}]{
 		Name:       name,
 		Idempotent: true,
-		Serialize: func(_ *client.Dialect, _ *client.Options, in *rawIn, r *client.Request) error {
+		Serialize: func(_ *client.Dialect, _ *client.Options, in *rawIn, r *opkit.Request) error {
 			r.Method, r.Bucket, r.Key, r.Body = http.MethodPut, "bucket", "key", in.body
 			for k, v := range in.header {
 				r.Header[k] = v
@@ -109,10 +110,10 @@ func TestChecksumRequiredEveryEntry(t *testing.T) {
 			t.Run(d.Name+"/"+op, func(t *testing.T) {
 				rec := newHeaderRecorder(t)
 				c := headerRecorderClient(t, d, rec)
-				if _, err := client.Invoke(ctx, c, rawOp(op), &rawIn{}); err != nil {
+				if _, err := opkit.Call(ctx, c, rawOp(op), &rawIn{}); err != nil {
 					t.Fatal(err)
 				}
-				if _, err := client.Invoke(ctx, c, rawOp(op), &rawIn{body: client.BytesBody(payload)}); err != nil {
+				if _, err := opkit.Call(ctx, c, rawOp(op), &rawIn{body: opkit.BytesBody(payload)}); err != nil {
 					t.Fatal(err)
 				}
 				reqs := rec.requests()
@@ -162,7 +163,7 @@ func TestChecksumRequiredKeepsIntegrityHeaders(t *testing.T) {
 			c := headerRecorderClient(t, d, rec)
 			h := http.Header{}
 			h.Set(tc.header, tc.value)
-			if _, err := client.Invoke(ctx, c, rawOp("PutBucketAcl"), &rawIn{body: client.BytesBody(payload), header: h}); err != nil {
+			if _, err := opkit.Call(ctx, c, rawOp("PutBucketAcl"), &rawIn{body: opkit.BytesBody(payload), header: h}); err != nil {
 				t.Fatal(err)
 			}
 			got := rec.requests()[0].header
@@ -195,11 +196,11 @@ func TestHasIntegrityHeader(t *testing.T) {
 	} {
 		h := http.Header{}
 		h.Set(tc.header, tc.value)
-		if got := d.HasIntegrityHeader(h); got != tc.want {
+		if got := opkit.HasIntegrityHeader(&d, h); got != tc.want {
 			t.Errorf("%s: %q: HasIntegrityHeader = %v, want %v", tc.header, tc.value, got, tc.want)
 		}
 	}
-	if d.HasIntegrityHeader(http.Header{}) {
+	if opkit.HasIntegrityHeader(&d, http.Header{}) {
 		t.Error("an empty header has an integrity header")
 	}
 	// COS has no additional checksums: only Content-MD5 counts.
@@ -207,7 +208,7 @@ func TestHasIntegrityHeader(t *testing.T) {
 	for name, want := range map[string]bool{"Content-MD5": true, "x-cos-checksum-crc32": false, "x-amz-checksum-crc32": false} {
 		h := http.Header{}
 		h.Set(name, "x")
-		if got := cos.HasIntegrityHeader(h); got != want {
+		if got := opkit.HasIntegrityHeader(&cos, h); got != want {
 			t.Errorf("COS %s: HasIntegrityHeader = %v, want %v", name, got, want)
 		}
 	}
@@ -227,13 +228,13 @@ func TestChecksumRequiredOneShotBody(t *testing.T) {
 		{"UploadPart", client.ChecksumIfReplayable},
 	} {
 		t.Run(tc.op, func(t *testing.T) {
-			if got := d.ChecksumNeedOf(tc.op); got != tc.need {
+			if got := opkit.ChecksumNeedOf(&d, tc.op); got != tc.need {
 				t.Fatalf("IBM's need for %s is %v, the test expects %v", tc.op, got, tc.need)
 			}
 			rec := newHeaderRecorder(t)
 			c := headerRecorderClient(t, d, rec)
-			body := client.StreamBody(strings.NewReader("one shot"), 8)
-			_, err := client.Invoke(ctx, c, rawOp(tc.op), &rawIn{body: body})
+			body := opkit.StreamBody(strings.NewReader("one shot"), 8)
+			_, err := opkit.Call(ctx, c, rawOp(tc.op), &rawIn{body: body})
 			reqs := rec.requests()
 			if tc.need == client.ChecksumIfReplayable {
 				if err != nil {
@@ -265,16 +266,16 @@ func TestChecksumRequiredOnlyListed(t *testing.T) {
 	ctx := context.Background()
 	rec := newHeaderRecorder(t)
 	c := headerRecorderClient(t, client.S3, rec)
-	if client.S3.ChecksumNeedOf("PutObject") != client.ChecksumOptional {
+	if opkit.ChecksumNeedOf(&client.S3, "PutObject") != client.ChecksumOptional {
 		t.Fatal("S3 lists PutObject; pick another unlisted operation")
 	}
-	if _, err := client.Invoke(ctx, c, rawOp("PutObject"), &rawIn{body: client.BytesBody([]byte("x"))}); err != nil {
+	if _, err := opkit.Call(ctx, c, rawOp("PutObject"), &rawIn{body: opkit.BytesBody([]byte("x"))}); err != nil {
 		t.Fatal(err)
 	}
 	if got := rec.requests()[0].header.Get("Content-MD5"); got != "" {
 		t.Errorf("unlisted operation sent Content-MD5 %q", got)
 	}
-	p, err := client.Presign(ctx, c, rawOp("PutBucketAcl"), &rawIn{}, time.Hour)
+	p, err := opkit.Presign(ctx, c, rawOp("PutBucketAcl"), &rawIn{}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,7 +291,7 @@ func TestChecksumRequiredIsAStep(t *testing.T) {
 	rec := newHeaderRecorder(t)
 	c := headerRecorderClient(t, client.S3, rec)
 	removed := false
-	_, err := client.Invoke(ctx, c, rawOp("PutBucketAcl"), &rawIn{}, client.WithAPIOptions(func(s *middleware.Stack) error {
+	_, err := opkit.Call(ctx, c, rawOp("PutBucketAcl"), &rawIn{}, client.WithAPIOptions(func(s *middleware.Stack) error {
 		_, err := s.Serialize.Remove(client.StepChecksumRequired)
 		removed = err == nil
 		return err

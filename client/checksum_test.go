@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 // The catalogued check values of each algorithm over "123456789".
@@ -71,23 +72,23 @@ func TestChecksumHeaders(t *testing.T) {
 	d := client.S3
 	c := client.ComputeChecksum(client.ChecksumSHA256, []byte("x"))
 	h := http.Header{}
-	d.SetChecksum(h, c)
-	d.SetChecksumAlgorithm(h, client.ChecksumSHA256)
+	opkit.SetChecksum(&d, h, c)
+	opkit.SetChecksumAlgorithm(&d, h, client.ChecksumSHA256)
 	if h.Get("X-Amz-Checksum-Sha256") != c.String() || h.Get("X-Amz-Checksum-Algorithm") != "SHA256" {
 		t.Fatalf("headers = %v", h)
 	}
-	got, ok := d.ResponseChecksum(h)
+	got, ok := opkit.ResponseChecksum(&d, h)
 	if !ok || !got.Equal(c) {
 		t.Fatalf("ResponseChecksum = %+v, %v", got, ok)
 	}
 	cos := client.COS
-	if _, ok := cos.ResponseChecksum(h); ok {
+	if _, ok := opkit.ResponseChecksum(&cos, h); ok {
 		t.Error("COS reported an x-amz checksum")
 	}
-	if got := client.ChecksumElement(client.ChecksumCRC32C); got != "ChecksumCRC32C" {
+	if got := opkit.ChecksumElement(client.ChecksumCRC32C); got != "ChecksumCRC32C" {
 		t.Errorf("ChecksumElement = %q", got)
 	}
-	if got := client.ChecksumElement(client.ChecksumNone); got != "" {
+	if got := opkit.ChecksumElement(client.ChecksumNone); got != "" {
 		t.Errorf("ChecksumElement(None) = %q", got)
 	}
 }
@@ -95,10 +96,10 @@ func TestChecksumHeaders(t *testing.T) {
 func TestCheckChecksum(t *testing.T) {
 	s3, cos := client.S3, client.COS
 	good := client.ComputeChecksum(client.ChecksumCRC32C, []byte("x"))
-	if err := s3.CheckChecksum("Checksum", good); err != nil {
+	if err := opkit.CheckChecksum(&s3, "Checksum", good); err != nil {
 		t.Fatal(err)
 	}
-	if err := s3.CheckChecksum("Checksum", client.Checksum{}); err != nil {
+	if err := opkit.CheckChecksum(&s3, "Checksum", client.Checksum{}); err != nil {
 		t.Fatal(err)
 	}
 	var ia *client.InvalidArgumentError
@@ -111,18 +112,18 @@ func TestCheckChecksum(t *testing.T) {
 		{client.Checksum{Value: []byte{1}}, "Checksum"},
 		{client.Checksum{Algorithm: client.ChecksumCRC32C, Value: good.Value, Parts: 3}, "Checksum.Parts"},
 	} {
-		err := s3.CheckChecksum("Checksum", tc.c)
+		err := opkit.CheckChecksum(&s3, "Checksum", tc.c)
 		if !errors.As(err, &ia) || ia.Field != tc.field {
 			t.Errorf("CheckChecksum(%+v) = %v, want field %s", tc.c, err, tc.field)
 		}
 	}
-	if err := cos.CheckChecksum("Checksum", good); !errors.Is(err, client.ErrNotSupported) {
+	if err := opkit.CheckChecksum(&cos, "Checksum", good); !errors.Is(err, client.ErrNotSupported) {
 		t.Errorf("COS: %v, want ErrNotSupported", err)
 	}
-	if err := s3.CheckChecksumAlgorithm("ChecksumAlgorithm", client.ChecksumCRC64NVME); !errors.As(err, &ia) {
+	if err := opkit.CheckChecksumAlgorithm(&s3, "ChecksumAlgorithm", client.ChecksumCRC64NVME); !errors.As(err, &ia) {
 		t.Errorf("CRC64NVME for multipart: %v", err)
 	}
-	if err := cos.CheckChecksumAlgorithm("ChecksumAlgorithm", client.ChecksumCRC32C); !errors.Is(err, client.ErrNotSupported) {
+	if err := opkit.CheckChecksumAlgorithm(&cos, "ChecksumAlgorithm", client.ChecksumCRC32C); !errors.Is(err, client.ErrNotSupported) {
 		t.Errorf("COS algorithm: %v", err)
 	}
 }

@@ -3,24 +3,39 @@
 // (build → sign → send → retry → decode) that every operation runs through.
 //
 // Typed operations live in the bucket, object and multipart packages; they
-// describe themselves as data (an Op) and run through Invoke.
+// describe themselves as data (an internal/opkit.Op) and run through this
+// package's stack.
 //
 // # What is stable
 //
-// A program uses New, Options and the With* options, Client, the Dialect
-// value with its wire tables (Clone S3 and change fields to add a
-// vendor), Feature, Limits, the errors and error types, Integrity,
-// PayloadSigning, Timeouts, RetryPolicy, the checksum, ACL and storage
-// class types, the step names and attributes for APIOptions and tracing,
+// A program uses New, Options and the With* options, Client (With,
+// Options, Dialect, ChecksumSupport, RecordChecksumSupport, String), the
+// Dialect value with its data fields and wire tables (the *Wire structs:
+// Clone S3 and change fields to add a vendor), Dialect.Clone and Has,
+// Dialects, LookupDialect, Feature, Limits and the other enums, Checksum
+// with ComputeChecksum, ParseChecksum and CompositeChecksum, the ACL,
+// grant, retention, SSE-C and storage class types, the errors and error
+// types (and InvalidArgument and NotSupported, which build the ones a
+// program matches), Integrity, PayloadSigning, Timeouts, RetryPolicy,
+// AttemptNumber and the step names for APIOptions, the telemetry names
 // and presigned requests: these follow the module's compatibility
-// promise. The operation pipeline the bucket, object and multipart
-// packages are written on — Op, Invoke, Presign, Request, Body and its
-// constructors, PreparedBody, DecodeBody, DecodeResult, EncodeQuery,
-// EscapePath, and the Dialect's Check*, Set* and response-reading methods
-// — is exported for those packages and may change in any release; call
-// the typed operations instead. (Moving it under internal/ needs the
-// Dialect tables and the pipeline types apart first: they refer to each
-// other.)
+// promise. The rule: a name is exported here only if a program needs it
+// to configure a client, describe a vendor, read what a call returned or
+// hook the stack; TestExportedNames (api_surface_test.go) lists every
+// exported name, and a new one fails it until it is listed on purpose.
+//
+// The operation pipeline is not for users, so it lives where they cannot
+// import it and can change without breaking them. Its request, body and
+// operation descriptor types and URL encoders live in internal/protocol
+// (a leaf package client imports); the typed Op, Call, Invoke and
+// Presign, the body constructors (NewBody, BytesBody, ...), the
+// dialect's rules and wire helpers (CheckBucket, SetObjectOptions,
+// ETagIsMD5, ...) and the decoding, validation and body-integrity
+// helpers (DecodeBody, DecodeResult, NewMalformedResponseError,
+// PrepareBody, ...) in internal/opkit, whose fronts call functions client
+// keeps unexported and hands over at its initialisation (export.go,
+// export_pipeline.go). The bucket, object and multipart packages are
+// written on them; a program calls those typed operations.
 //
 // Each attempt is bounded phase by phase (Options.Timeouts: dial, TLS
 // handshake, response header, body stall), never as a whole, and an
@@ -70,10 +85,10 @@ import (
 	"net/url"
 	"os"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"time"
 
+	"github.com/polystore/polystore/internal/protocol"
 	"github.com/polystore/polystore/signer"
 )
 
@@ -332,9 +347,9 @@ func (c *Client) requestURL(u *url.URL, o *Options, bucket, key string, query ur
 	}
 	var rawPath string
 	if bucket != "" && style == PathStyle {
-		rawPath = base.rawPath + "/" + bucket + slash + EscapePath(key)
+		rawPath = base.rawPath + "/" + bucket + slash + protocol.EscapePath(key)
 	} else {
-		rawPath = base.rawPath + slash + EscapePath(key)
+		rawPath = base.rawPath + slash + protocol.EscapePath(key)
 	}
 	if rawPath == "" {
 		rawPath = "/"
@@ -344,65 +359,6 @@ func (c *Client) requestURL(u *url.URL, o *Options, bucket, key string, query ur
 	if u.Path, err = url.PathUnescape(rawPath); err != nil {
 		return err
 	}
-	u.RawQuery = EncodeQuery(query)
+	u.RawQuery = protocol.EncodeQuery(query)
 	return nil
-}
-
-// EscapePath percent-encodes an object key for a URL path: every byte but
-// A-Z a-z 0-9 - _ . ~ and '/' becomes %XX (uppercase hex).
-func EscapePath(s string) string { return escape(s, true) }
-
-// EncodeQuery encodes query parameters sorted by key, with %20 for spaces
-// and a bare "key" for an empty value ("?uploads", "?append").
-func EncodeQuery(q url.Values) string {
-	if len(q) == 0 {
-		return ""
-	}
-	keys := make([]string, 0, len(q))
-	for k := range q {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		for _, v := range q[k] {
-			if b.Len() > 0 {
-				b.WriteByte('&')
-			}
-			b.WriteString(escape(k, false))
-			if v != "" {
-				b.WriteByte('=')
-				b.WriteString(escape(v, false))
-			}
-		}
-	}
-	return b.String()
-}
-
-func escape(s string, keepSlash bool) string {
-	const hex = "0123456789ABCDEF"
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if !unreserved(s[i], keepSlash) {
-			n++
-		}
-	}
-	if n == 0 {
-		return s
-	}
-	b := make([]byte, 0, len(s)+2*n)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if unreserved(c, keepSlash) {
-			b = append(b, c)
-		} else {
-			b = append(b, '%', hex[c>>4], hex[c&15])
-		}
-	}
-	return string(b)
-}
-
-func unreserved(c byte, keepSlash bool) bool {
-	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' ||
-		c == '-' || c == '_' || c == '.' || c == '~' || (keepSlash && c == '/')
 }

@@ -50,7 +50,7 @@ func TestBucketNameRules(t *testing.T) {
 		{&QingStor, "qs-bucket-", false},
 	}
 	for _, c := range cases {
-		err := c.d.CheckBucket(c.name)
+		err := c.d.checkBucket(c.name)
 		if (err == nil) != c.ok {
 			t.Errorf("%s %q: err = %v, want ok=%v", c.d.Name, c.name, err, c.ok)
 			continue
@@ -72,7 +72,7 @@ func TestKeyRules(t *testing.T) {
 		{"a", true}, {"dir/file name+%~.txt", true}, {"/leading", true}, {"日本語", true},
 		{strings.Repeat("k", 1024), true}, {strings.Repeat("k", 1025), false}, {"", false}, {"bad\xffutf8", false},
 	} {
-		err := S3.ValidateKey(c.key)
+		err := S3.validateKey(c.key)
 		if (err == nil) != c.ok {
 			t.Errorf("key %.20q: err = %v, want ok=%v", c.key, err, c.ok)
 		}
@@ -194,16 +194,9 @@ func TestDecodeError(t *testing.T) {
 	}
 }
 
-func TestEncodeQuery(t *testing.T) {
-	got := EncodeQuery(url.Values{"b": {"x y+z"}, "a": {""}, "prefix": {"日/"}})
-	if want := "a&b=x%20y%2Bz&prefix=%E6%97%A5%2F"; got != want {
-		t.Errorf("got %s, want %s", got, want)
-	}
-}
-
-func readAll(t *testing.T, b *Body) string {
+func readAll(t *testing.T, b *payload) string {
 	t.Helper()
-	r, err := b.reader()
+	r, err := bodyReader(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +211,7 @@ func TestBodies(t *testing.T) {
 	// A bytes.Reader that was partly read is sent from its current offset.
 	br := bytes.NewReader([]byte("0123456789"))
 	br.Seek(3, io.SeekStart)
-	b, err := NewBody(br, -1)
+	b, err := newBody(br, -1)
 	if err != nil || b.Size() != 7 || !b.Replayable() {
 		t.Fatalf("bytes.Reader: %v %+v", err, b)
 	}
@@ -234,7 +227,7 @@ func TestBodies(t *testing.T) {
 	defer f.Close()
 	f.WriteString("hello file")
 	f.Seek(6, io.SeekStart)
-	b, err = NewBody(f, -1)
+	b, err = newBody(f, -1)
 	if err != nil || b.Size() != 4 {
 		t.Fatalf("file body: %v", err)
 	}
@@ -243,28 +236,28 @@ func TestBodies(t *testing.T) {
 	}
 	// A plain reader is sent once and refuses to replay.
 	pr := io.MultiReader(strings.NewReader("stream"))
-	if _, err := NewBody(pr, -1); !errors.Is(err, ErrInvalidArgument) {
+	if _, err := newBody(pr, -1); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("stream without size: %v", err)
 	}
-	b, err = NewBody(pr, 6)
+	b, err = newBody(pr, 6)
 	if err != nil || b.Replayable() {
 		t.Fatalf("stream: %v", err)
 	}
 	if readAll(t, b) != "stream" {
 		t.Error("stream content")
 	}
-	if _, err := b.reader(); !errors.Is(err, ErrBodyNotReplayable) {
+	if _, err := bodyReader(b); !errors.Is(err, ErrBodyNotReplayable) {
 		t.Errorf("second open: %v", err)
 	}
 	// A small in-memory body is given to net/http as the same in-memory
 	// type (so that it writes it with the headers), positioned at its
 	// start, on every attempt.
-	small, err := NewBody(strings.NewReader("0123456789"), -1)
-	if err != nil || !small.inMemorySmall() {
-		t.Fatalf("strings.Reader body: %v, in memory %v", err, small.inMemorySmall())
+	small, err := newBody(strings.NewReader("0123456789"), -1)
+	if err != nil || !inMemorySmall(small) {
+		t.Fatalf("strings.Reader body: %v, in memory %v", err, inMemorySmall(small))
 	}
 	for range 2 {
-		r, err := small.reader()
+		r, err := bodyReader(small)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -276,8 +269,8 @@ func TestBodies(t *testing.T) {
 		}
 	}
 	// A section of one that does not reach its end is not.
-	if part := SectionBody(bytes.NewReader([]byte("0123456789")), 2, 3); part.inMemorySmall() || readAll(t, part) != "234" {
-		t.Errorf("a middle section of a bytes.Reader: in memory %v", part.inMemorySmall())
+	if part := sectionBody(bytes.NewReader([]byte("0123456789")), 2, 3); inMemorySmall(part) || readAll(t, part) != "234" {
+		t.Errorf("a middle section of a bytes.Reader: in memory %v", inMemorySmall(part))
 	}
 }
 

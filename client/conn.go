@@ -15,7 +15,7 @@ import (
 // 8 MiB part costs 256 reads of the source and 256 socket writes.
 // bulkConn copies through a pooled 256 KiB buffer instead: eight times
 // fewer system calls per part on plain HTTP. A body that is a section of
-// a file (SectionBody over an *os.File) is not copied at all where the
+// a file (opkit.SectionBody over an *os.File) is not copied at all where the
 // platform allows: the kernel sends it from the page cache (sendFile).
 // Over TLS the bulkConn is under a tlsBulkConn (conn_tls.go), which
 // holds the records of one large write here and sends them at once.

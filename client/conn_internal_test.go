@@ -96,8 +96,8 @@ func TestBulkConnFileSection(t *testing.T) {
 	}
 	bc := conn.(*bulkConn)
 	const off, n = 1000, 3_000_000
-	body := SectionBody(f, off, n)
-	r, err := body.reader()
+	body := sectionBody(f, off, n)
+	r, err := bodyReader(body)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -94,15 +94,12 @@ func errorKind(d *Dialect, code string, status int) error {
 	return nil
 }
 
-// DecodeBody decodes a successful response body in the dialect's codec
+// decodeBody decodes a successful response body in the dialect's codec
 // (XML or JSON) into v, reading at most 64 MiB.
-func DecodeBody(d *Dialect, resp *http.Response, v any) error {
+func decodeBody(d *Dialect, resp *http.Response, v any) error {
 	r := io.LimitReader(resp.Body, maxResponseBody)
 	if d.Codec == JSON {
 		return json.NewDecoder(r).Decode(v)
 	}
 	return xml.NewDecoder(r).Decode(v)
 }
-
-// RequestID returns the request id of a response, per the dialect.
-func (d *Dialect) RequestID(h http.Header) string { return d.requestID(h) }

@@ -212,7 +212,7 @@ type Dialect struct {
 	// BadDigest; QingStor: bad_digest. A malformed checksum (S3's
 	// InvalidDigest) is not listed: sending it again cannot help.
 	DigestMismatchCodes map[string]bool
-	// ChecksumRequired says, by operation name (Op.Name: "PutBucketAcl",
+	// ChecksumRequired says, by operation name (as errors name it: "PutBucketAcl",
 	// "DeleteObjects", ...), which requests the vendor requires to carry
 	// an integrity header (Content-MD5, an additional checksum, a
 	// trailing checksum or a signed payload hash), and how strictly (see

@@ -146,3 +146,21 @@ func TestExportedDialectsShareNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestBodyShapeFacts: the facts operations decide from the body shapes
+// (ObjectWire.ACLDocuments, ...) hold on exactly the S3Bodies dialects
+// among the built-in ones, as the shape comparisons they replace did.
+func TestBodyShapeFacts(t *testing.T) {
+	for _, d := range Dialects() {
+		w := d.Object
+		s3 := w.Bodies == S3Bodies
+		for name, fact := range map[string]bool{
+			"ACLDocuments": w.ACLDocuments, "CopyPartETag": w.CopyPartETag, "CompletePartETags": w.CompletePartETags,
+			"CompletePartChecksums": w.CompletePartChecksums, "ResultDocuments": w.ResultDocuments,
+		} {
+			if fact != s3 {
+				t.Errorf("%s: Object.%s = %v, want %v (Bodies %v)", d.Name, name, fact, s3, w.Bodies)
+			}
+		}
+	}
+}

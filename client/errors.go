@@ -185,11 +185,11 @@ type MalformedResponseError struct {
 // maxMalformedExcerpt bounds MalformedResponseError.Body.
 const maxMalformedExcerpt = 64
 
-// NewMalformedResponseError describes resp, an answer to op that cannot
+// newMalformedResponseError describes resp, an answer to op that cannot
 // be taken as a success because of problem; body is what was read of
 // its body (only the start is kept) and cause what went wrong reading or
 // decoding it, if anything.
-func NewMalformedResponseError(d *Dialect, op string, resp *http.Response, problem string, body []byte, cause error) *MalformedResponseError {
+func newMalformedResponseError(d *Dialect, op string, resp *http.Response, problem string, body []byte, cause error) *MalformedResponseError {
 	e := &MalformedResponseError{Dialect: d.Name, Op: op, Problem: problem, Err: cause}
 	if resp != nil {
 		e.StatusCode = resp.StatusCode

@@ -62,8 +62,8 @@ func (s *fileSection) read(p []byte) (int, error) {
 }
 
 // fileSectionBody returns a replayable body of n bytes of f from off.
-func fileSectionBody(f *os.File, off, n int64) *Body {
-	return &Body{file: f, off: off, size: n, replayable: true}
+func fileSectionBody(f *os.File, off, n int64) *payload {
+	return &payload{File: f, Off: off, Len: n, Replay: true}
 }
 
 // Close does nothing: the file belongs to the caller. Being an

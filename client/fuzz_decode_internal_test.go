@@ -137,7 +137,7 @@ func FuzzErrorBodyRoundTrip(f *testing.F) {
 	})
 }
 
-// result is a document DecodeResult decodes in the fuzz targets.
+// result is a document decodeResult decodes in the fuzz targets.
 type result struct {
 	XMLName xml.Name `xml:"Result" json:"-"`
 	Name    string   `xml:"Name" json:"name"`
@@ -145,9 +145,9 @@ type result struct {
 	Done    bool     `xml:"Done" json:"done"`
 }
 
-// FuzzDecodeResult feeds arbitrary 200 answers to DecodeResult and to the
+// FuzzDecodeResult feeds arbitrary 200 answers to decodeResult and to the
 // retry policy's peek for an error inside a 200. They must agree: the peek
-// finds an error document with code c exactly when DecodeResult returns a
+// finds an error document with code c exactly when decodeResult returns a
 // *ResponseError with code c, and the peek puts the body back whole.
 func FuzzDecodeResult(f *testing.F) {
 	f.Add("s3", []byte(`<CompleteMultipartUploadResult><Location>l</Location></CompleteMultipartUploadResult>`))
@@ -161,17 +161,17 @@ func FuzzDecodeResult(f *testing.F) {
 		resp, _ := fuzzResponse(http.StatusOK, body)
 		code, isErr, _ := peekErrorIn200(d, resp)
 		var v result
-		err := DecodeResult(d, "CompleteMultipartUpload", resp, &v)
+		err := decodeResult(d, "CompleteMultipartUpload", resp, &v)
 		var re *ResponseError
 		gotErr := errors.As(err, &re)
 		// The peek reads at most maxErrorBody bytes; past that it cannot
-		// tell, and DecodeResult, which reads the whole answer, decides.
+		// tell, and decodeResult, which reads the whole answer, decides.
 		if len(body) <= maxErrorBody && gotErr != isErr {
-			t.Fatalf("the peek says error document %v, DecodeResult says %v (%v)", isErr, gotErr, err)
+			t.Fatalf("the peek says error document %v, decodeResult says %v (%v)", isErr, gotErr, err)
 		}
 		if gotErr {
 			if isErr && re.Code != code {
-				t.Fatalf("the peek found code %q, DecodeResult %q", code, re.Code)
+				t.Fatalf("the peek found code %q, decodeResult %q", code, re.Code)
 			}
 			if re.StatusCode != http.StatusOK || re.Op != "CompleteMultipartUpload" || re.Dialect != d.Name {
 				t.Fatalf("error %+v", re)
@@ -183,12 +183,12 @@ func FuzzDecodeResult(f *testing.F) {
 
 		var any result
 		resp, _ = fuzzResponse(http.StatusOK, body)
-		_ = DecodeBody(d, resp, &any)
+		_ = decodeBody(d, resp, &any)
 	})
 }
 
 // FuzzDecodeResultRoundTrip encodes a document in each codec and checks
-// DecodeResult reads it back unchanged.
+// decodeResult reads it back unchanged.
 func FuzzDecodeResultRoundTrip(f *testing.F) {
 	f.Add("s3", "key/with spaces & <angles>", int64(5<<20), true)
 	f.Add("qingstor", "键", int64(-1), false)
@@ -213,7 +213,7 @@ func FuzzDecodeResultRoundTrip(f *testing.F) {
 		}
 		resp, _ := fuzzResponse(http.StatusOK, b)
 		var out result
-		if err := DecodeResult(d, "Op", resp, &out); err != nil {
+		if err := decodeResult(d, "Op", resp, &out); err != nil {
 			t.Fatalf("%s: %v", b, err)
 		}
 		out.XMLName = in.XMLName

@@ -82,9 +82,9 @@ func (e *ChecksumMismatchError) Error() string {
 // Is matches ErrChecksumMismatch.
 func (e *ChecksumMismatchError) Is(target error) bool { return target == ErrChecksumMismatch }
 
-// IsMD5Hex reports whether s (an ETag without quotes) has the form of a
+// isMD5Hex reports whether s (an ETag without quotes) has the form of a
 // hex MD5: 32 hex digits. A multipart ETag ("<hex>-N") does not.
-func IsMD5Hex(s string) bool {
+func isMD5Hex(s string) bool {
 	if len(s) != 32 {
 		return false
 	}
@@ -97,11 +97,11 @@ func IsMD5Hex(s string) bool {
 	return true
 }
 
-// Encryption returns the server-side encryption an answer reports for its
+// encryption returns the server-side encryption an answer reports for its
 // object: the value of ObjectWire.EncryptionHeader ("AES256", "aws:kms",
 // "cos/kms", ...), "SSE-C" when it names a customer-provided key, or ""
 // when it reports none.
-func (d *Dialect) Encryption(h http.Header) string {
+func (d *Dialect) encryption(h http.Header) string {
 	if p := d.Object.SSECustomerPrefix; p != "" && httpheader.Get(h, p, "algorithm") != "" {
 		return "SSE-C"
 	}
@@ -111,7 +111,7 @@ func (d *Dialect) Encryption(h http.Header) string {
 	return ""
 }
 
-// ETagIsMD5 reports whether the ETag of an answer (GET or HEAD of an
+// etagIsMD5 reports whether the ETag of an answer (GET or HEAD of an
 // object) is the MD5 of the object's content: it has the form of one
 // (not a multipart ETag), and the object is not encrypted in a way that
 // makes the ETag something else. Objects encrypted with a KMS key
@@ -119,11 +119,11 @@ func (d *Dialect) Encryption(h http.Header) string {
 // have ETags that are not MD5s although they may look like one; those
 // encrypted with keys the service manages (AES256, S3's SSE-S3) keep
 // MD5 ETags (ObjectWire.MD5ETagEncryptions).
-func (d *Dialect) ETagIsMD5(h http.Header) bool {
-	if !IsMD5Hex(strings.Trim(h.Get("ETag"), `"`)) {
+func (d *Dialect) etagIsMD5(h http.Header) bool {
+	if !isMD5Hex(strings.Trim(h.Get("ETag"), `"`)) {
 		return false
 	}
-	switch enc := d.Encryption(h); {
+	switch enc := d.encryption(h); {
 	case enc == "":
 		return true
 	case enc == "SSE-C":

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 func TestETagIsMD5(t *testing.T) {
@@ -40,10 +41,10 @@ func TestETagIsMD5(t *testing.T) {
 		{"qingstor-amz", client.QingStor, hdr("ETag", md5, "x-amz-server-side-encryption", "aws:kms"), true, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := tc.d.ETagIsMD5(tc.h); got != tc.want {
+			if got := opkit.ETagIsMD5(&tc.d, tc.h); got != tc.want {
 				t.Errorf("ETagIsMD5 = %v, want %v", got, tc.want)
 			}
-			if got := tc.d.Encryption(tc.h); got != tc.enc {
+			if got := opkit.Encryption(&tc.d, tc.h); got != tc.enc {
 				t.Errorf("Encryption = %q, want %q", got, tc.enc)
 			}
 		})

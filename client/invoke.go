@@ -3,68 +3,38 @@ package client
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/polystore/polystore/internal/protocol"
 )
 
-// Request is what an operation's Serialize fills in: the pieces of an HTTP
-// request before the client turns them into a URL, signs and sends them.
-type Request struct {
-	Method string
-	Bucket string // empty for service-level calls
-	Key    string // empty for bucket-level calls
-	Query  url.Values
-	Header http.Header
-	Body   *Body // nil for no body
-}
+// request is what an operation's Serialize fills in (see
+// protocol.Request).
+type request = protocol.Request
 
-// Op describes one operation as data. Invoke runs every Op through the same
-// middleware stack; operations never touch HTTP plumbing themselves.
-type Op[In, Out any] struct {
-	// Name is the operation name used in errors and logs ("PutObject").
-	Name string
-	// Idempotent operations are retried after transient failures.
-	Idempotent bool
-	// Validate checks the input before anything is sent. It returns an
-	// *InvalidArgumentError naming the field.
-	Validate func(d *Dialect, in *In) error
-	// Serialize fills r from the input.
-	Serialize func(d *Dialect, o *Options, in *In, r *Request) error
-	// Deserialize reads a successful response into out. It must not close
-	// resp.Body when KeepBody is set; otherwise Invoke drains and closes it.
-	Deserialize func(d *Dialect, resp *http.Response, out *Out) error
-	// KeepBody hands the response body to the output (streaming GET).
-	KeepBody bool
-	// ErrorIn200 marks operations whose "200 OK" can carry an error
-	// document (S3's CompleteMultipartUpload, CopyObject and
-	// UploadPartCopy fail this way after they started answering). The
-	// retry policy then reads such an answer and treats it as the error
-	// it holds: an InternalError or SlowDown in a 200 is retried like a
-	// 500 or a 503.
-	ErrorIn200 bool
-}
+// opDesc is an operation as the stack runs it: internal/opkit.Op
+// describes itself as one (see protocol.Desc).
+type opDesc = protocol.Desc[Dialect, Options]
 
-// Invoke runs op with in on c. optFns edit a copy of the client's options
-// for this call only.
+// invoke runs the operation desc with in (a non-nil pointer to its input
+// type) on c and returns its output. optFns edit a copy of the client's
+// options for this call only. internal/opkit.Call is its typed front.
 //
-// The call runs through op's middleware stack (see StepRetry for its
-// steps), which is built once per client and operation and reused; a
-// call whose options carry APIOptions of its own builds a stack of its
-// own.
-func Invoke[In, Out any](ctx context.Context, c *Client, op *Op[In, Out], in *In, optFns ...func(*Options)) (*Out, error) {
+// The call runs through the operation's middleware stack (see StepRetry
+// for its steps), which is built once per client and operation and
+// reused; a call whose options carry APIOptions of its own builds a
+// stack of its own.
+func invoke(ctx context.Context, c *Client, desc *opDesc, in any, optFns []func(*Options)) (any, error) {
 	cs, err := c.newCall(ctx, optFns)
 	if err != nil {
-		return nil, withOp(err, op.Name)
+		return nil, withOp(err, desc.Name)
 	}
-	st, err := stackFor(cs, op, false)
+	st, err := stackFor(cs, desc, false)
 	if err != nil {
 		return nil, err
-	}
-	if in == nil {
-		in = new(In)
 	}
 	cs.setOp(&st.info)
 	cs.begin()
@@ -73,11 +43,7 @@ func Invoke[In, Out any](ctx context.Context, c *Client, op *Op[In, Out], in *In
 	if err != nil {
 		return nil, err
 	}
-	out, ok := res.(*Out)
-	if !ok {
-		return nil, &OperationError{Dialect: c.dialect.Name, Op: op.Name, Err: fmt.Errorf("a step of the stack returned a %T result, not a %T", res, out)}
-	}
-	return out, nil
+	return res, nil
 }
 
 // withOp records the operation name on input errors.

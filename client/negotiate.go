@@ -151,12 +151,12 @@ func (c *Client) endpointHost() string {
 	return expand(c.dialect.PathEndpoint, "", c.opts.Region)
 }
 
-// ChecksumRefused reports whether err may be the server refusing a
+// checksumRefused reports whether err may be the server refusing a
 // request for carrying an additional checksum: a 501, or a 400 with one
 // of the dialect's ChecksumRefusalCodes or without a body (a HEAD's). Only the same request sent
 // without it (with Content-MD5 instead) tells: if that succeeds, the
 // server refuses them (record it with Client.RecordChecksumSupport).
-func (d *Dialect) ChecksumRefused(err error) bool {
+func (d *Dialect) checksumRefused(err error) bool {
 	_, ok := checksumRefusal(d, err)
 	return ok
 }

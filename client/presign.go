@@ -24,33 +24,32 @@ type PresignedRequest struct {
 	Expires time.Time
 }
 
-// Presign serializes op with in exactly as Invoke would, then signs the
-// request in its URL instead of sending it. Nothing goes over the network
-// (except, for token-based credentials, a credentials refresh).
+// presign serializes the operation desc with in (a non-nil pointer to
+// its input type) exactly as invoke would, then signs the request in its
+// URL instead of sending it. Nothing goes over the network (except, for
+// token-based credentials, a credentials refresh). internal/opkit.Presign
+// is its typed front.
 //
 // expires must be positive and within the scheme's limit (SigV4: 7 days);
 // otherwise the error is an *InvalidArgumentError on "Expires". A signer
 // that cannot presign (IBM IAM bearer tokens) gives an error matching
 // ErrNotSupported and signer.ErrPresignNotSupported: use HMAC keys.
-func Presign[In, Out any](ctx context.Context, c *Client, op *Op[In, Out], in *In, expires time.Duration, optFns ...func(*Options)) (*PresignedRequest, error) {
+func presign(ctx context.Context, c *Client, desc *opDesc, in any, expires time.Duration, optFns []func(*Options)) (*PresignedRequest, error) {
 	cs, err := c.newCall(ctx, optFns)
 	if err != nil {
-		return nil, withOp(err, op.Name)
+		return nil, withOp(err, desc.Name)
 	}
 	if expires <= 0 {
-		return nil, &InvalidArgumentError{Op: op.Name, Field: "Expires", Reason: "must be positive, got " + expires.String(), kind: ErrInvalidArgument}
+		return nil, &InvalidArgumentError{Op: desc.Name, Field: "Expires", Reason: "must be positive, got " + expires.String(), kind: ErrInvalidArgument}
 	}
 	ps, ok := cs.signer.(signer.Presigner)
 	if !ok {
-		return nil, &InvalidArgumentError{Op: op.Name, Field: "Signer", kind: ErrNotSupported, Err: signer.ErrPresignNotSupported,
+		return nil, &InvalidArgumentError{Op: desc.Name, Field: "Signer", kind: ErrNotSupported, Err: signer.ErrPresignNotSupported,
 			Reason: "the configured signer cannot presign URLs"}
 	}
-	st, err := stackFor(cs, op, true)
+	st, err := stackFor(cs, desc, true)
 	if err != nil {
 		return nil, err
-	}
-	if in == nil {
-		in = new(In)
 	}
 	cs.setOp(&st.info)
 	now := time.Now
@@ -64,7 +63,7 @@ func Presign[In, Out any](ctx context.Context, c *Client, op *Op[In, Out], in *I
 	}
 	p, ok := res.(*PresignedRequest)
 	if !ok {
-		return nil, &OperationError{Dialect: c.dialect.Name, Op: op.Name, Err: fmt.Errorf("a step of the stack returned a %T result, not a presigned request", res)}
+		return nil, &OperationError{Dialect: c.dialect.Name, Op: desc.Name, Err: fmt.Errorf("a step of the stack returned a %T result, not a presigned request", res)}
 	}
 	return p, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/polystore/polystore/bucket"
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 	"github.com/polystore/polystore/object"
 	"github.com/polystore/polystore/signer"
 	"github.com/polystore/polystore/storagetest"
@@ -19,11 +20,11 @@ import (
 type keyIn struct{ Bucket, Key, ContentType string }
 
 var (
-	rawGet = client.Op[keyIn, struct{}]{Name: "GetObject", Serialize: func(_ *client.Dialect, _ *client.Options, in *keyIn, r *client.Request) error {
+	rawGet = opkit.Op[keyIn, struct{}]{Name: "GetObject", Serialize: func(_ *client.Dialect, _ *client.Options, in *keyIn, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodGet, in.Bucket, in.Key
 		return nil
 	}}
-	rawPut = client.Op[keyIn, struct{}]{Name: "PutObject", Serialize: func(_ *client.Dialect, _ *client.Options, in *keyIn, r *client.Request) error {
+	rawPut = opkit.Op[keyIn, struct{}]{Name: "PutObject", Serialize: func(_ *client.Dialect, _ *client.Options, in *keyIn, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodPut, in.Bucket, in.Key
 		if in.ContentType != "" {
 			r.Header.Set("Content-Type", in.ContentType)
@@ -70,7 +71,7 @@ func TestPresignedURLsWithPlainHTTP(t *testing.T) {
 				t.Fatal(err)
 			}
 			key := "dir/a key+with%odd~chars.txt"
-			put, err := client.Presign(ctx, c, &rawPut, &keyIn{Bucket: b, Key: key, ContentType: "text/plain"}, 10*time.Minute)
+			put, err := opkit.Presign(ctx, c, &rawPut, &keyIn{Bucket: b, Key: key, ContentType: "text/plain"}, 10*time.Minute)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -80,7 +81,7 @@ func TestPresignedURLsWithPlainHTTP(t *testing.T) {
 			if status, body := send(t, put.Method, put.URL, put.Header, "uploaded without an SDK"); status >= 300 {
 				t.Fatalf("PUT through presigned URL: %d %s", status, body)
 			}
-			get, err := client.Presign(ctx, c, &rawGet, &keyIn{Bucket: b, Key: key}, time.Minute)
+			get, err := opkit.Presign(ctx, c, &rawGet, &keyIn{Bucket: b, Key: key}, time.Minute)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -98,7 +99,7 @@ func TestPresignedURLsWithPlainHTTP(t *testing.T) {
 				t.Errorf("tampered URL answered %d", status)
 			}
 			// Expired: signed two hours ago for one minute.
-			old, err := client.Presign(ctx, c, &rawGet, &keyIn{Bucket: b, Key: key}, time.Minute,
+			old, err := opkit.Presign(ctx, c, &rawGet, &keyIn{Bucket: b, Key: key}, time.Minute,
 				client.WithClock(func() time.Time { return time.Now().Add(-2 * time.Hour) }))
 			if err != nil {
 				t.Fatal(err)
@@ -132,7 +133,7 @@ func TestPresignErrors(t *testing.T) {
 	c, _ := srv.Client()
 	in := &keyIn{Bucket: "ibm-bucket", Key: "k"}
 	for _, exp := range []time.Duration{0, -time.Second, 8 * 24 * time.Hour} {
-		_, err := client.Presign(ctx, c, &rawGet, in, exp)
+		_, err := opkit.Presign(ctx, c, &rawGet, in, exp)
 		var ia *client.InvalidArgumentError
 		if !errors.As(err, &ia) || ia.Field != "Expires" {
 			t.Errorf("expires %v: %v, want an InvalidArgumentError on Expires", exp, err)
@@ -140,7 +141,7 @@ func TestPresignErrors(t *testing.T) {
 	}
 	tokens := signer.NewIAMTokenProvider(srv.APIKey(), func(o *signer.IAMOptions) { o.Endpoint = srv.IAMEndpoint() })
 	bearer, _ := srv.Client(client.WithSigner(signer.NewBearer(tokens)))
-	_, err := client.Presign(ctx, bearer, &rawGet, in, time.Minute)
+	_, err := opkit.Presign(ctx, bearer, &rawGet, in, time.Minute)
 	if !errors.Is(err, client.ErrNotSupported) || !errors.Is(err, signer.ErrPresignNotSupported) || !strings.Contains(err.Error(), "HMAC") {
 		t.Errorf("bearer presign: %v, want ErrNotSupported naming HMAC keys", err)
 	}

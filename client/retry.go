@@ -223,7 +223,7 @@ func (cs *call) refresh(ctx context.Context, resp *http.Response) bool {
 	if !ok || !refused(&cs.c.dialect, resp) {
 		return false
 	}
-	if !rf.RefreshCredentials(ctx, resp.Request) || (cs.body != nil && !cs.body.replayable) {
+	if !rf.RefreshCredentials(ctx, resp.Request) || (cs.body != nil && !cs.body.Replay) {
 		return false
 	}
 	if l := cs.o.Logger; l != nil {
@@ -424,12 +424,12 @@ func allDigits(s string) bool {
 // one (up to maxErrorBody bytes, which holds the whitespace S3 sends while
 // it works and the result document), puts it back for the decoder, and
 // reports whether it is an error document and its code. On dialects whose
-// answers to these operations carry a document (S3Bodies), it also
+// answers to these operations carry a document (ObjectWire.ResultDocuments), it also
 // reports an answer whose body held only whitespace when it ended (or
 // broke off) as empty.
 func peekErrorIn200(d *Dialect, resp *http.Response) (code string, isErr, empty bool) {
 	if resp.Body == nil || resp.Body == http.NoBody {
-		return "", false, d.Object.Bodies == S3Bodies
+		return "", false, d.Object.ResultDocuments
 	}
 	buf, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	resp.Body = struct {
@@ -441,7 +441,7 @@ func peekErrorIn200(d *Dialect, resp *http.Response) (code string, isErr, empty 
 		// All whitespace: the end of the body (or its breaking off) came
 		// first, unless the limit did, and more may follow.
 		ended := err != nil || len(buf) < maxErrorBody
-		return "", false, ended && d.Object.Bodies == S3Bodies
+		return "", false, ended && d.Object.ResultDocuments
 	}
 	if !isErrorDocument(d, doc) {
 		return "", false, false

@@ -17,6 +17,7 @@ import (
 
 	"github.com/polystore/polystore/bucket"
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 	"github.com/polystore/polystore/object"
 	"github.com/polystore/polystore/storagetest"
 )
@@ -187,11 +188,11 @@ func TestRetryAfterHonoured(t *testing.T) {
 
 // pokeOp is a non-idempotent operation defined the way operation packages
 // define theirs.
-var pokeOp = client.Op[struct{ Bucket string }, struct{}]{
+var pokeOp = opkit.Op[struct{ Bucket string }, struct{}]{
 	Name: "Poke",
-	Serialize: func(_ *client.Dialect, _ *client.Options, in *struct{ Bucket string }, r *client.Request) error {
+	Serialize: func(_ *client.Dialect, _ *client.Options, in *struct{ Bucket string }, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodPost, in.Bucket, "poke"
-		r.Body = client.BytesBody([]byte("once"))
+		r.Body = opkit.BytesBody([]byte("once"))
 		return nil
 	},
 }
@@ -202,7 +203,7 @@ func TestNonIdempotentRetriedOnlyWhenRefused(t *testing.T) {
 
 	// A 500 may have been applied: a non-idempotent call is not resent.
 	srv.InjectFault(storagetest.Fault{Status: http.StatusInternalServerError, Code: "InternalError", Times: 1})
-	_, err := client.Invoke(context.Background(), c, &pokeOp, in)
+	_, err := opkit.Call(context.Background(), c, &pokeOp, in)
 	var re *client.ResponseError
 	if !errors.As(err, &re) || re.StatusCode != http.StatusInternalServerError {
 		t.Fatalf("err = %v, want the 500", err)
@@ -214,7 +215,7 @@ func TestNonIdempotentRetriedOnlyWhenRefused(t *testing.T) {
 	// A throttling 503 means the server refused it: safe to resend.
 	srv.ResetLog()
 	srv.InjectFault(storagetest.Fault{Status: http.StatusServiceUnavailable, Code: "SlowDown", Times: 1})
-	_, _ = client.Invoke(context.Background(), c, &pokeOp, in)
+	_, _ = opkit.Call(context.Background(), c, &pokeOp, in)
 	if n := len(srv.Requests()); n != 2 {
 		t.Errorf("non-idempotent call after a 503 SlowDown: %d requests, want 2", n)
 	}

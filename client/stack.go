@@ -84,15 +84,15 @@ type opStack struct {
 	info opInfo
 }
 
-// stackCache holds a client's compiled stacks, by *Op.
+// stackCache holds a client's compiled stacks, by *opDesc.
 type stackCache struct {
-	send, presign sync.Map // *Op[In, Out] → *opStack
+	send, presign sync.Map // *opDesc → *opStack
 }
 
 // stackFor returns op's compiled stack for cs: the client's, built on
 // first use, or a fresh one when the call's options edit the stack
 // (APIOptions given per call).
-func stackFor[In, Out any](cs *call, op *Op[In, Out], presign bool) (*opStack, error) {
+func stackFor(cs *call, op *opDesc, presign bool) (*opStack, error) {
 	c := cs.c
 	shared := sameAPIOptions(cs.o.APIOptions, c.opts.APIOptions) && c.stacks != nil
 	if shared {
@@ -121,12 +121,12 @@ func sameAPIOptions(a, b []func(*middleware.Stack) error) bool {
 
 // buildStack assembles op's stack, applies the caller's edits and
 // compiles it.
-func buildStack[In, Out any](c *Client, op *Op[In, Out], apiOptions []func(*middleware.Stack) error, presign bool) (*opStack, error) {
+func buildStack(c *Client, op *opDesc, apiOptions []func(*middleware.Stack) error, presign bool) (*opStack, error) {
 	d := &c.dialect
 	info := opInfo{name: op.Name, idempotent: op.Idempotent, errorIn200: op.ErrorIn200, keepBody: op.KeepBody}
 	// The integrity header the dialect requires on op's requests
 	// (checksum_required.go); a presigned request's holder sends the body.
-	need := d.ChecksumNeedOf(op.Name)
+	need := d.checksumNeedOf(op.Name)
 	if presign {
 		need = ChecksumOptional
 	}
@@ -134,7 +134,7 @@ func buildStack[In, Out any](c *Client, op *Op[In, Out], apiOptions []func(*midd
 	s.Initialize.Add(middleware.InitializeMiddlewareFunc(StepValidate,
 		func(ctx context.Context, mi middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 			if op.Validate != nil {
-				if err := op.Validate(d, mi.Parameters.(*In)); err != nil {
+				if err := op.Validate(d, mi.Parameters); err != nil {
 					return middleware.InitializeOutput{}, middleware.Metadata{}, withOp(err, op.Name)
 				}
 			}
@@ -144,7 +144,7 @@ func buildStack[In, Out any](c *Client, op *Op[In, Out], apiOptions []func(*midd
 		func(ctx context.Context, mi middleware.SerializeInput, next middleware.SerializeHandler) (middleware.SerializeOutput, middleware.Metadata, error) {
 			cs := callFrom(ctx)
 			req := mi.Request.(*smithyhttp.Request)
-			if err := serialize(cs, req, func(r *Request) error { return op.Serialize(d, cs.o, mi.Parameters.(*In), r) }); err != nil {
+			if err := serialize(cs, req, func(r *request) error { return op.Serialize(d, cs.o, mi.Parameters, r) }); err != nil {
 				return middleware.SerializeOutput{}, middleware.Metadata{}, withOp(err, op.Name)
 			}
 			return next.HandleSerialize(ctx, mi)
@@ -180,10 +180,7 @@ func buildStack[In, Out any](c *Client, op *Op[In, Out], apiOptions []func(*midd
 				defer resp.Body.Close()
 				return mo, md, decodeError(d, op.Name, resp)
 			}
-			out := new(Out)
-			if op.Deserialize != nil {
-				err = op.Deserialize(d, resp, out)
-			}
+			out, err := op.Deserialize(d, resp)
 			if !op.KeepBody || err != nil {
 				drainClose(resp.Body)
 			}
@@ -228,8 +225,8 @@ func (e *decodingError) Error() string { return "decoding response: " + e.err.Er
 func (e *decodingError) Unwrap() error { return e.err }
 
 // serialize runs an operation's Serialize into the stack's request.
-func serialize(cs *call, req *smithyhttp.Request, fill func(*Request) error) error {
-	r := Request{Query: url.Values{}, Header: req.Header}
+func serialize(cs *call, req *smithyhttp.Request, fill func(*request) error) error {
+	r := request{Query: url.Values{}, Header: req.Header}
 	if err := fill(&r); err != nil {
 		return err
 	}
@@ -246,7 +243,7 @@ func serialize(cs *call, req *smithyhttp.Request, fill func(*Request) error) err
 	}
 	req.ContentLength = 0
 	if r.Body != nil {
-		req.ContentLength = r.Body.size
+		req.ContentLength = r.Body.Len
 	}
 	cs.body, cs.bucket = r.Body, r.Bucket
 	cs.tel.serialized(cs)
@@ -276,7 +273,7 @@ type call struct {
 	hreq http.Request
 	url  url.URL
 
-	body      *Body
+	body      *payload
 	bucket    string
 	getBodyFn func() (io.ReadCloser, error)
 

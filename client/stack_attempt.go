@@ -28,17 +28,17 @@ func (rewindStep) HandleFinalize(ctx context.Context, in middleware.FinalizeInpu
 		return next.HandleFinalize(ctx, in)
 	}
 	b := cs.body
-	if b == nil || b.size <= 0 {
+	if b == nil || b.Len <= 0 {
 		req.Body, req.GetBody = nil, nil
 		return next.HandleFinalize(ctx, in)
 	}
-	r, err := b.reader()
+	r, err := bodyReader(b)
 	if err != nil {
 		return middleware.FinalizeOutput{}, middleware.Metadata{}, err
 	}
 	req.Body = readCloser(r)
-	req.ContentLength = b.size
-	if b.replayable {
+	req.ContentLength = b.Len
+	if b.Replay {
 		// net/http reads the body again when a reused connection turns
 		// out closed before anything was written.
 		if cs.getBodyFn == nil {
@@ -62,7 +62,7 @@ func readCloser(r io.Reader) io.ReadCloser {
 
 // getBody is the requests' GetBody: another reader of the call's body.
 func (cs *call) getBody() (io.ReadCloser, error) {
-	r, err := cs.body.reader()
+	r, err := bodyReader(cs.body)
 	if err != nil {
 		return nil, err
 	}

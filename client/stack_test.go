@@ -19,6 +19,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 	"github.com/polystore/polystore/object"
 	"github.com/polystore/polystore/storagetest"
 )
@@ -341,7 +342,7 @@ func TestSignedPayloadHashedOncePerCall(t *testing.T) {
 	for _, in := range []client.Integrity{client.IntegrityAuto, client.IntegrityOff} {
 		t.Run(in.String(), func(t *testing.T) {
 			srv, c := newServer(t, client.S3)
-			if !c.SignsPayloads() {
+			if !opkit.SignsPayloads(c) {
 				t.Fatal("a client of an http endpoint does not sign payloads")
 			}
 			srv.InjectFault(storagetest.Fault{Status: http.StatusServiceUnavailable, Times: 2})

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 	"github.com/polystore/polystore/multipart"
 	"github.com/polystore/polystore/object"
 	"github.com/polystore/polystore/storagetest"
@@ -69,10 +70,10 @@ func rawClient(t *testing.T, url string, opts ...func(*client.Options)) *client.
 
 // readOp is an idempotent GET whose body is decoded (read whole) by the
 // operation, the way List or GetObjectAcl read theirs.
-var readOp = client.Op[struct{}, []byte]{
+var readOp = opkit.Op[struct{}, []byte]{
 	Name:       "ReadThing",
 	Idempotent: true,
-	Serialize: func(_ *client.Dialect, _ *client.Options, _ *struct{}, r *client.Request) error {
+	Serialize: func(_ *client.Dialect, _ *client.Options, _ *struct{}, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodGet, "bkt", "thing"
 		return nil
 	},
@@ -120,7 +121,7 @@ func TestStallMidBodyIsRetriedAndTyped(t *testing.T) {
 		}
 	})
 	c := rawClient(t, srv.URL, client.WithTimeouts(client.Timeouts{Stall: 100 * time.Millisecond}))
-	_, err := client.Invoke(safeCtx(t), c, &readOp, &struct{}{})
+	_, err := opkit.Call(safeCtx(t), c, &readOp, &struct{}{})
 	te := wantTimeout(t, err, client.TimeoutReceiveStall)
 	if te.After != 100*time.Millisecond {
 		t.Errorf("After = %v, want the configured Stall", te.After)
@@ -332,7 +333,7 @@ func TestSlowProgressIsNotCutOff(t *testing.T) {
 	})
 	c := rawClient(t, srv.URL, client.WithTimeouts(client.Timeouts{Stall: time.Second}))
 	t.Run("decoded", func(t *testing.T) {
-		got, err := client.Invoke(safeCtx(t), c, &readOp, &struct{}{})
+		got, err := opkit.Call(safeCtx(t), c, &readOp, &struct{}{})
 		if err != nil {
 			t.Fatalf("slow but progressing body cut off: %v", err)
 		}
@@ -370,7 +371,7 @@ func TestHTTPClientTimeoutPerAttempt(t *testing.T) {
 	})
 	hc := &http.Client{Timeout: 100 * time.Millisecond} // nil Transport: the client's own
 	c := rawClient(t, srv.URL, client.WithHTTPClient(hc))
-	got, err := client.Invoke(safeCtx(t), c, &readOp, &struct{}{})
+	got, err := opkit.Call(safeCtx(t), c, &readOp, &struct{}{})
 	if err != nil {
 		t.Fatalf("second attempt should succeed: %v", err)
 	}
@@ -487,7 +488,7 @@ func TestRefusedCredentialsRefreshedOnce(t *testing.T) {
 	})
 	sg := &refreshingSigner{}
 	c := rawClient(t, srv.URL, client.WithSigner(sg))
-	got, err := client.Invoke(safeCtx(t), c, &readOp, &struct{}{})
+	got, err := opkit.Call(safeCtx(t), c, &readOp, &struct{}{})
 	if err != nil || string(*got) != "ok" {
 		t.Fatalf("after a refresh: %q, %v", *got, err)
 	}
@@ -496,7 +497,7 @@ func TestRefusedCredentialsRefreshedOnce(t *testing.T) {
 	}
 
 	refuseAll.Store(true)
-	_, err = client.Invoke(safeCtx(t), c, &readOp, &struct{}{})
+	_, err = opkit.Call(safeCtx(t), c, &readOp, &struct{}{})
 	var re *client.ResponseError
 	if !errors.As(err, &re) || re.Code != "ExpiredToken" {
 		t.Fatalf("refused again: %v, want the ExpiredToken answer", err)

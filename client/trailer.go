@@ -37,10 +37,10 @@ const trailerChunk = 64 << 10
 // with trailers.
 const streamingTrailer = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
 
-// CanTrail reports whether a request signed with o can carry a trailing
+// canTrail reports whether a request signed with o can carry a trailing
 // checksum on this dialect: the dialect has FeatureTrailingChecksums and
 // the signer is SigV4 (the dialect's default, or a *signer.V4).
-func (d *Dialect) CanTrail(o *Options) bool {
+func (d *Dialect) canTrail(o *Options) bool {
 	if !d.Has(FeatureTrailingChecksums) {
 		return false
 	}
@@ -53,10 +53,10 @@ func (d *Dialect) CanTrail(o *Options) bool {
 	return false
 }
 
-// CheckTrailingChecksum validates a request's TrailingChecksum field: a
+// checkTrailingChecksum validates a request's TrailingChecksum field: a
 // known algorithm, not together with a given checksum, on a dialect with
 // FeatureTrailingChecksums.
-func (d *Dialect) CheckTrailingChecksum(field string, a ChecksumAlgorithm, given Checksum) error {
+func (d *Dialect) checkTrailingChecksum(field string, a ChecksumAlgorithm, given Checksum) error {
 	switch {
 	case a == ChecksumNone:
 		return nil
@@ -70,26 +70,26 @@ func (d *Dialect) CheckTrailingChecksum(field string, a ChecksumAlgorithm, given
 	return nil
 }
 
-// SetTrailingChecksum turns r's body into an aws-chunked body whose
+// setTrailingChecksum turns r's body into an aws-chunked body whose
 // checksum in algorithm a is computed as it is sent and follows it as a
 // trailer, and sets the headers that announce it. contentEncoding is the
 // object's own Content-Encoding, if any (aws-chunked is listed first, as
 // S3 strips it). Check CanTrail first.
-func (d *Dialect) SetTrailingChecksum(r *Request, a ChecksumAlgorithm, contentEncoding string) {
+func (d *Dialect) setTrailingChecksum(r *request, a ChecksumAlgorithm, contentEncoding string) {
 	body := r.Body
 	if body == nil {
-		body = BytesBody(nil)
+		body = bytesBody(nil)
 	}
 	name := d.HeaderPrefix + a.headerSuffix()
-	n := body.size
-	r.Body = &Body{
-		size:       trailedLen(n, a, name),
-		replayable: body.replayable,
-		open: func() (io.Reader, error) {
+	n := body.Len
+	r.Body = &payload{
+		Len:    trailedLen(n, a, name),
+		Replay: body.Replay,
+		Open: func() (io.Reader, error) {
 			var src io.Reader = bytes.NewReader(nil)
 			if n > 0 {
 				var err error
-				if src, err = body.reader(); err != nil {
+				if src, err = bodyReader(body); err != nil {
 					return nil, err
 				}
 			}

@@ -66,10 +66,10 @@ func TestTrailingChecksumBody(t *testing.T) {
 	d := S3
 	for _, size := range []int{0, 1, trailerChunk - 1, trailerChunk, trailerChunk + 1, 3*trailerChunk + 12345} {
 		content := bytes.Repeat([]byte("0123456789abcdefg"), size/17+1)[:size]
-		r := &Request{Header: http.Header{}, Body: BytesBody(content)}
-		d.SetTrailingChecksum(r, ChecksumCRC32C, "gzip")
+		r := &request{Header: http.Header{}, Body: bytesBody(content)}
+		d.setTrailingChecksum(r, ChecksumCRC32C, "gzip")
 		for _, readAll := range []func(io.Reader) ([]byte, error){io.ReadAll, func(src io.Reader) ([]byte, error) { return io.ReadAll(iotest.OneByteReader(src)) }} {
-			src, err := r.Body.reader()
+			src, err := bodyReader(r.Body)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -105,9 +105,9 @@ func TestTrailingChecksumBody(t *testing.T) {
 // TestTrailingChecksumShortSource: a source that ends early is an error,
 // not a short body with a checksum of the wrong bytes.
 func TestTrailingChecksumShortSource(t *testing.T) {
-	r := &Request{Header: http.Header{}, Body: StreamBody(strings.NewReader("abc"), 10)}
-	S3.SetTrailingChecksum(r, ChecksumCRC32C, "")
-	src, _ := r.Body.reader()
+	r := &request{Header: http.Header{}, Body: streamBody(strings.NewReader("abc"), 10)}
+	S3.setTrailingChecksum(r, ChecksumCRC32C, "")
+	src, _ := bodyReader(r.Body)
 	if _, err := io.ReadAll(src); err != io.ErrUnexpectedEOF {
 		t.Fatalf("err = %v, want io.ErrUnexpectedEOF", err)
 	}
@@ -115,7 +115,7 @@ func TestTrailingChecksumShortSource(t *testing.T) {
 
 func TestCanTrail(t *testing.T) {
 	s3, ibm := S3, IBM
-	if !s3.CanTrail(&Options{}) || ibm.CanTrail(&Options{}) {
+	if !s3.canTrail(&Options{}) || ibm.canTrail(&Options{}) {
 		t.Error("S3 should trail by default, IBM not")
 	}
 }

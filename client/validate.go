@@ -119,9 +119,9 @@ func isLowerAlnum(s string) bool {
 	return true
 }
 
-// ValidateKey checks an object key against the dialect: not empty, valid
+// validateKey checks an object key against the dialect: not empty, valid
 // UTF-8, at most Limits.MaxKeyLength bytes.
-func (d *Dialect) ValidateKey(key string) error {
+func (d *Dialect) validateKey(key string) error {
 	if key == "" {
 		return InvalidArgument("Key", "must not be empty")
 	}
@@ -134,8 +134,8 @@ func (d *Dialect) ValidateKey(key string) error {
 	return nil
 }
 
-// CheckBucket validates a bucket name with the dialect's rules.
-func (d *Dialect) CheckBucket(name string) error {
+// checkBucket validates a bucket name with the dialect's rules.
+func (d *Dialect) checkBucket(name string) error {
 	if name == "" {
 		return InvalidArgument("Bucket", "must not be empty")
 	}

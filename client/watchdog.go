@@ -65,7 +65,7 @@ func (watchdogStep) HandleFinalize(ctx context.Context, in middleware.FinalizeIn
 	actx = httptrace.WithClientTrace(actx, &w.ct)
 	if req != nil && req.Body != nil && req.Body != http.NoBody {
 		w.reqLen = req.ContentLength
-		if cs.body == nil || !cs.body.inMemorySmall() {
+		if cs.body == nil || !inMemorySmall(cs.body) {
 			req.Body = w.watchRequestBody(req.Body, req.ContentLength)
 		}
 	}

@@ -48,13 +48,14 @@ func TestDialTimeoutRetried(t *testing.T) {
 	c.base = tr
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // safety net
 	defer cancel()
-	_, err = Invoke(ctx, c, &Op[struct{}, struct{}]{
+	_, err = invoke(ctx, c, &opDesc{
 		Name: "Probe", Idempotent: true,
-		Serialize: func(_ *Dialect, _ *Options, _ *struct{}, r *Request) error {
+		Serialize: func(_ *Dialect, _ *Options, _ any, r *request) error {
 			r.Method, r.Bucket = "HEAD", "bkt"
 			return nil
 		},
-	}, &struct{}{})
+		Deserialize: noOutput,
+	}, &struct{}{}, nil)
 	var te *TimeoutError
 	var oe *OperationError
 	if !errors.As(err, &te) || te.Kind != TimeoutDial || !errors.As(err, &oe) {

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/polystore/polystore/internal/httpheader"
+	"github.com/polystore/polystore/internal/protocol"
 )
 
 // ObjectWire holds the wire facts of object and multipart operations that
@@ -116,6 +117,32 @@ type ObjectWire struct {
 	// complete multipart, list parts, copy results, delete multiple and
 	// ACL documents.
 	Bodies BodyShapes
+	// What operations decide from the body shapes, each a fact of its own
+	// (S3Bodies dialects have them all; QingStor none):
+	//
+	// ACLDocuments says object ACLs are read and written as
+	// AccessControlPolicy documents (GetObjectAcl, PutObjectAcl); without
+	// it object.Client.GetACL and PutACL are ErrNotSupported.
+	ACLDocuments bool
+	// CopyPartETag says an UploadPartCopy answer always names the copied
+	// part's ETag (CopyPartResult or the ETag header): one without is a
+	// *MalformedResponseError, as the copy may or may not have happened.
+	CopyPartETag bool
+	// CompletePartETags says a CompleteMultipartUpload request must list
+	// each part's ETag: an empty CompletedPart.ETag is an
+	// *InvalidArgumentError before anything is sent.
+	CompletePartETags bool
+	// CompletePartChecksums says a CompleteMultipartUpload request can
+	// carry each part's additional checksum; without it a part checksum
+	// is ErrNotSupported.
+	CompletePartChecksums bool
+	// ResultDocuments says a 200 answer to an operation that can fail
+	// inside one (CompleteMultipartUpload, CopyObject, UploadPartCopy)
+	// always carries a document, a result or an <Error>: one whose body
+	// is empty or only whitespace was cut off (retried where the
+	// operation is, a *MalformedResponseError otherwise). QingStor
+	// answers complete with a 201 and copy with an empty body.
+	ResultDocuments bool
 	// MultipartETag says the ETag of an object assembled by
 	// CompleteMultipartUpload is S3's: the hex MD5 of the parts' binary
 	// MD5 ETags, "-" and the part count (S3, IBM). The transfer manager
@@ -357,32 +384,16 @@ func (k *SSECustomer) check(field string) error {
 	return nil
 }
 
-// ObjectOptions are the settings shared by requests that write an object
-// (put, copy, initiate multipart, append). Operation packages fill one and
-// call CheckObjectOptions and SetObjectOptions; this is the only code that
-// knows their header names.
-type ObjectOptions struct {
-	ContentType        string
-	ContentEncoding    string
-	ContentDisposition string
-	ContentLanguage    string
-	CacheControl       string
-	Expires            string // an HTTP date, as stored
-	Metadata           map[string]string
-	StorageClass       StorageClass
-	ACL                CannedACL
-	Grants             []Grant
-	SSE                *SSECustomer
-	// Retention protects the object as it is written (IBM); nil sends
-	// no retention headers.
-	Retention *Retention
-}
+// objectOptions are the settings shared by requests that write an
+// object (see protocol.ObjectOptions; opkit.ObjectOptions is the same
+// type): this is the only code that knows their header names.
+type objectOptions = protocol.ObjectOptions[StorageClass, CannedACL, Grant, SSECustomer, Retention]
 
-// CheckObjectOptions validates o for the dialect: content headers that
+// checkObjectOptions validates o for the dialect: content headers that
 // net/http could send (no control characters), metadata names, values and
 // total size, storage class, ACL and grants, SSE-C key. Errors name the
 // input field ("ContentType", "Metadata[color]", ...).
-func (d *Dialect) CheckObjectOptions(o *ObjectOptions) error {
+func (d *Dialect) checkObjectOptions(o *objectOptions) error {
 	for _, f := range [...]struct{ field, v string }{
 		{"ContentType", o.ContentType}, {"ContentEncoding", o.ContentEncoding},
 		{"ContentDisposition", o.ContentDisposition}, {"ContentLanguage", o.ContentLanguage},
@@ -392,26 +403,26 @@ func (d *Dialect) CheckObjectOptions(o *ObjectOptions) error {
 			return err
 		}
 	}
-	if err := d.CheckMetadata(o.Metadata); err != nil {
+	if err := d.checkMetadata(o.Metadata); err != nil {
 		return err
 	}
-	if err := d.CheckStorageClass(o.StorageClass); err != nil {
+	if err := d.checkStorageClass(o.StorageClass); err != nil {
 		return err
 	}
-	if err := d.CheckACL(o.ACL, o.Grants); err != nil {
+	if err := d.checkACL(o.ACL, o.Grants); err != nil {
 		return err
 	}
 	if o.SSE != nil && d.Object.SSECustomerPrefix == "" {
 		return NotSupported(d, "SSE", "customer-provided encryption keys")
 	}
-	if err := d.CheckRetention("Retention", o.Retention); err != nil {
+	if err := d.checkRetention("Retention", o.Retention); err != nil {
 		return err
 	}
 	return o.SSE.check("SSE")
 }
 
-// SetObjectOptions writes o into request headers h.
-func (d *Dialect) SetObjectOptions(h http.Header, o *ObjectOptions) {
+// setObjectOptions writes o into request headers h.
+func (d *Dialect) setObjectOptions(h http.Header, o *objectOptions) {
 	setHeader(h, "Content-Type", o.ContentType)
 	setHeader(h, "Content-Encoding", o.ContentEncoding)
 	setHeader(h, "Content-Disposition", o.ContentDisposition)
@@ -424,15 +435,15 @@ func (d *Dialect) SetObjectOptions(h http.Header, o *ObjectOptions) {
 	if o.StorageClass != "" {
 		h.Set(d.Object.StorageClassHeader, string(o.StorageClass))
 	}
-	d.SetACL(h, o.ACL, o.Grants)
-	d.SetSSECustomer(h, o.SSE, false)
-	d.SetRetention(h, o.Retention)
+	d.setACL(h, o.ACL, o.Grants)
+	d.setSSECustomer(h, o.SSE, false)
+	d.setRetention(h, o.Retention)
 }
 
-// CheckMetadata enforces header-safe names and values and the dialect's
+// checkMetadata enforces header-safe names and values and the dialect's
 // total size limit (Limits.MaxMetadataSize, names plus values). An error
 // about one entry names it: "Metadata[color]".
-func (d *Dialect) CheckMetadata(m map[string]string) error {
+func (d *Dialect) checkMetadata(m map[string]string) error {
 	total := 0
 	for k, v := range m {
 		if k == "" {
@@ -452,8 +463,8 @@ func (d *Dialect) CheckMetadata(m map[string]string) error {
 	return nil
 }
 
-// CheckStorageClass accepts "" and the dialect's storage classes.
-func (d *Dialect) CheckStorageClass(sc StorageClass) error {
+// checkStorageClass accepts "" and the dialect's storage classes.
+func (d *Dialect) checkStorageClass(sc StorageClass) error {
 	if sc == "" {
 		return nil
 	}
@@ -468,9 +479,9 @@ func (d *Dialect) CheckStorageClass(sc StorageClass) error {
 	return InvalidArgument("StorageClass", "%q is not one of the %s storage classes %v", sc, d.Name, d.Object.StorageClasses)
 }
 
-// CheckACL accepts an empty ACL and no grants, or the dialect's canned
+// checkACL accepts an empty ACL and no grants, or the dialect's canned
 // ACLs and grant permissions. A dialect without object ACLs refuses any.
-func (d *Dialect) CheckACL(acl CannedACL, grants []Grant) error {
+func (d *Dialect) checkACL(acl CannedACL, grants []Grant) error {
 	if acl == "" && len(grants) == 0 {
 		return nil
 	}
@@ -528,8 +539,8 @@ func granteeHeaderValue(g Grantee) (string, error) {
 	return name + `="` + v + `"`, nil
 }
 
-// SetACL writes a canned ACL and grant headers.
-func (d *Dialect) SetACL(h http.Header, acl CannedACL, grants []Grant) {
+// setACL writes a canned ACL and grant headers.
+func (d *Dialect) setACL(h http.Header, acl CannedACL, grants []Grant) {
 	if acl != "" {
 		h.Set(d.Object.ACLHeader, string(acl))
 	}
@@ -551,9 +562,9 @@ func (d *Dialect) SetACL(h http.Header, acl CannedACL, grants []Grant) {
 	}
 }
 
-// SetSSECustomer writes the SSE-C headers for k (nil writes none). With
+// setSSECustomer writes the SSE-C headers for k (nil writes none). With
 // copySource set it writes the copy-source variants.
-func (d *Dialect) SetSSECustomer(h http.Header, k *SSECustomer, copySource bool) {
+func (d *Dialect) setSSECustomer(h http.Header, k *SSECustomer, copySource bool) {
 	if k == nil {
 		return
 	}
@@ -571,31 +582,31 @@ func (d *Dialect) SetSSECustomer(h http.Header, k *SSECustomer, copySource bool)
 	h.Set(prefix+"key-MD5", base64.StdEncoding.EncodeToString(sum[:]))
 }
 
-// CheckCopySourceSSE validates the SSE-C key of a copy source.
-func (d *Dialect) CheckCopySourceSSE(field string, k *SSECustomer) error {
+// checkCopySourceSSE validates the SSE-C key of a copy source.
+func (d *Dialect) checkCopySourceSSE(field string, k *SSECustomer) error {
 	if k != nil && d.Object.CopySourceSSECustomerPrefix == "" {
 		return NotSupported(d, field, "copying from an SSE-C encrypted source")
 	}
 	return k.check(field)
 }
 
-// CopySourceValue renders the copy-source header value for bucket, key and
+// copySourceValue renders the copy-source header value for bucket, key and
 // (optionally) versionID in region, from ObjectWire.CopySource.
-func (d *Dialect) CopySourceValue(region, bucket, key, versionID string) string {
+func (d *Dialect) copySourceValue(region, bucket, key, versionID string) string {
 	host := ""
 	if u, err := url.Parse(expand(d.Endpoint, bucket, region)); err == nil {
 		host = u.Host
 	}
-	v := strings.NewReplacer("{host}", host, "{bucket}", bucket, "{key}", EscapePath(key)).Replace(d.Object.CopySource)
+	v := strings.NewReplacer("{host}", host, "{bucket}", bucket, "{key}", protocol.EscapePath(key)).Replace(d.Object.CopySource)
 	if versionID != "" {
 		v += "?" + d.Params.VersionID + "=" + url.QueryEscape(versionID)
 	}
 	return v
 }
 
-// CheckPartNumber checks n against the dialect's part numbering:
+// checkPartNumber checks n against the dialect's part numbering:
 // FirstPartNumber (0 for QingStor, 1 elsewhere) up to MaxParts numbers.
-func (d *Dialect) CheckPartNumber(field string, n int) error {
+func (d *Dialect) checkPartNumber(field string, n int) error {
 	first, max := d.Limits.FirstPartNumber, d.Limits.MaxParts
 	if n < first || (max > 0 && n > first+max-1) {
 		return InvalidArgument(field, "%d is outside the %s part numbers %d to %d", n, d.Name, first, first+max-1)
@@ -603,19 +614,13 @@ func (d *Dialect) CheckPartNumber(field string, n int) error {
 	return nil
 }
 
-// ErrorKind returns the kind sentinel (ErrNotFound, ...) the dialect gives
-// an error code, falling back to the HTTP status; nil if neither is known.
-// It classifies per-key errors inside a successful answer (delete
-// multiple).
-func (d *Dialect) ErrorKind(code string, status int) error { return errorKind(d, code, status) }
-
-// DecodeResult decodes a successful answer's body into v in the dialect's
+// decodeResult decodes a successful answer's body into v in the dialect's
 // codec, reading at most 64 MiB. Some operations (CompleteMultipartUpload,
 // CopyObject and UploadPartCopy on S3 and COS) answer 200 and report a
-// failure in the body; DecodeResult returns such a body as a
+// failure in the body; decodeResult returns such a body as a
 // *ResponseError for op, with the answer's status, that matches its
 // code's kind. An empty body (whitespace only) leaves v untouched.
-func DecodeResult(d *Dialect, op string, resp *http.Response, v any) error {
+func decodeResult(d *Dialect, op string, resp *http.Response, v any) error {
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
 	if err != nil {
 		return err
@@ -691,13 +696,18 @@ var (
 		GrantHeaderPrefix:           "x-amz-grant-",
 		CannedACLs: []CannedACL{ACLPrivate, ACLPublicRead, ACLPublicReadWrite, ACLAuthenticatedRead,
 			ACLBucketOwnerRead, ACLBucketOwnerFullControl},
-		GrantPermissions:     []Permission{PermissionRead, PermissionReadACP, PermissionWriteACP, PermissionFullControl},
-		AllUsersURI:          "http://acs.amazonaws.com/groups/global/AllUsers",
-		ListPartsMaxParam:    "max-parts",
-		ListPartsMarkerParam: "part-number-marker",
-		MaxListParts:         1000,
-		Bodies:               S3Bodies,
-		MultipartETag:        true,
+		GrantPermissions:      []Permission{PermissionRead, PermissionReadACP, PermissionWriteACP, PermissionFullControl},
+		AllUsersURI:           "http://acs.amazonaws.com/groups/global/AllUsers",
+		ListPartsMaxParam:     "max-parts",
+		ListPartsMarkerParam:  "part-number-marker",
+		MaxListParts:          1000,
+		Bodies:                S3Bodies,
+		MultipartETag:         true,
+		ACLDocuments:          true,
+		CopyPartETag:          true,
+		CompletePartETags:     true,
+		CompletePartChecksums: true,
+		ResultDocuments:       true,
 		PostForm: PostFormWire{
 			Policy:             PostPolicyConditions,
 			Expires:            true,
@@ -754,6 +764,11 @@ var (
 		ListPartsMarkerParam:     "part-number-marker",
 		MaxListParts:             1000,
 		Bodies:                   S3Bodies,
+		ACLDocuments:             true,
+		CopyPartETag:             true,
+		CompletePartETags:        true,
+		CompletePartChecksums:    true,
+		ResultDocuments:          true,
 		PostForm: PostFormWire{
 			Policy:             PostPolicyConditions,
 			Expires:            true,

@@ -111,9 +111,9 @@ type Retention struct {
 	LegalHoldID string
 }
 
-// CheckRetention validates r (nil is valid) for the dialect; field
+// checkRetention validates r (nil is valid) for the dialect; field
 // prefixes the names of the fields an error names ("Retention").
-func (d *Dialect) CheckRetention(field string, r *Retention) error {
+func (d *Dialect) checkRetention(field string, r *Retention) error {
 	if r == nil {
 		return nil
 	}
@@ -123,19 +123,19 @@ func (d *Dialect) CheckRetention(field string, r *Retention) error {
 	if r.Period != 0 && !r.Until.IsZero() {
 		return InvalidArgument(field+".Until", "cannot be combined with Period")
 	}
-	if err := d.CheckRetentionSeconds(field+".Period", r.Period, true); err != nil {
+	if err := d.checkRetentionSeconds(field+".Period", r.Period, true); err != nil {
 		return err
 	}
 	if r.LegalHoldID != "" {
-		return d.CheckLegalHoldID(field+".LegalHoldID", r.LegalHoldID)
+		return d.checkLegalHoldID(field+".LegalHoldID", r.LegalHoldID)
 	}
 	return nil
 }
 
-// CheckRetentionSeconds checks a retention duration: not negative (zero
+// checkRetentionSeconds checks a retention duration: not negative (zero
 // only if zeroOK), whole seconds, and no longer than the dialect's
 // longest protection (Bucket.Protection.MaxDays).
-func (d *Dialect) CheckRetentionSeconds(field string, p time.Duration, zeroOK bool) error {
+func (d *Dialect) checkRetentionSeconds(field string, p time.Duration, zeroOK bool) error {
 	switch {
 	case p < 0 || (p == 0 && !zeroOK):
 		return InvalidArgument(field, "must be positive, got %v", p)
@@ -149,9 +149,9 @@ func (d *Dialect) CheckRetentionSeconds(field string, p time.Duration, zeroOK bo
 	return nil
 }
 
-// CheckLegalHoldID checks a legal hold ID against the dialect's length
+// checkLegalHoldID checks a legal hold ID against the dialect's length
 // and character rules.
-func (d *Dialect) CheckLegalHoldID(field, id string) error {
+func (d *Dialect) checkLegalHoldID(field, id string) error {
 	w := d.Object.Retention
 	if id == "" {
 		return InvalidArgument(field, "must not be empty")
@@ -167,14 +167,14 @@ func (d *Dialect) CheckLegalHoldID(field, id string) error {
 	return nil
 }
 
-// SetRetention writes the retention headers of r (nil writes none).
-func (d *Dialect) SetRetention(h http.Header, r *Retention) {
+// setRetention writes the retention headers of r (nil writes none).
+func (d *Dialect) setRetention(h http.Header, r *Retention) {
 	if r == nil {
 		return
 	}
 	w := d.Object.Retention
 	if r.Period != 0 {
-		h.Set(w.PeriodHeader, Seconds(r.Period))
+		h.Set(w.PeriodHeader, formatSeconds(r.Period))
 	}
 	if !r.Until.IsZero() {
 		h.Set(w.ExpirationHeader, r.Until.UTC().Format(w.DateLayout))
@@ -182,6 +182,6 @@ func (d *Dialect) SetRetention(h http.Header, r *Retention) {
 	setHeader(h, w.LegalHoldHeader, r.LegalHoldID)
 }
 
-// Seconds renders a duration as whole seconds, as retention headers
+// formatSeconds renders a duration as whole seconds, as retention headers
 // carry it.
-func Seconds(p time.Duration) string { return strconv.FormatInt(int64(p/time.Second), 10) }
+func formatSeconds(p time.Duration) string { return strconv.FormatInt(int64(p/time.Second), 10) }

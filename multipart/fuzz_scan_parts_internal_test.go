@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 	"github.com/polystore/polystore/internal/xmlscan"
 )
 
@@ -36,7 +37,7 @@ func localChecksumNames(res *listPartsResult) {
 	}
 }
 
-// FuzzPartsDecoder checks decodeListParts against client.DecodeResult
+// FuzzPartsDecoder checks decodeListParts against opkit.DecodeResult
 // (encoding/xml): the same documents refused, the same values decoded;
 // and whenever the scanner decides a document alone, DecodeResult
 // accepts it with the same values.
@@ -48,7 +49,7 @@ func FuzzPartsDecoder(f *testing.F) {
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		var ours, ref, scanned listPartsResult
 		errOurs := decodeListParts(d, partsResponse(doc), &ours)
-		errRef := client.DecodeResult(d, "ListParts", partsResponse(doc), &ref)
+		errRef := opkit.DecodeResult(d, "ListParts", partsResponse(doc), &ref)
 		if (errOurs == nil) != (errRef == nil) {
 			t.Fatalf("%q: the decoder says %v, DecodeResult says %v", doc, errOurs, errRef)
 		}

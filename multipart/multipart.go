@@ -80,8 +80,8 @@ type InitiateInput struct {
 	ChecksumAlgorithm client.ChecksumAlgorithm
 }
 
-func (in *InitiateInput) options() *client.ObjectOptions {
-	return &client.ObjectOptions{
+func (in *InitiateInput) options() *opkit.ObjectOptions {
+	return &opkit.ObjectOptions{
 		ContentType: in.ContentType, ContentEncoding: in.ContentEncoding,
 		ContentDisposition: in.ContentDisposition, ContentLanguage: in.ContentLanguage,
 		CacheControl: in.CacheControl, Expires: in.Expires, Metadata: in.Metadata,
@@ -106,7 +106,7 @@ type initiateResult struct {
 	UploadID string `xml:"UploadId" json:"upload_id"`
 }
 
-var initiateOp = client.Op[InitiateInput, InitiateOutput]{
+var initiateOp = opkit.Op[InitiateInput, InitiateOutput]{
 	Name: "InitiateMultipartUpload",
 	// A retry after a lost answer can leave an unused upload behind;
 	// bucket lifecycle rules (AbortIncompleteMultipartUpload) clean those.
@@ -115,21 +115,21 @@ var initiateOp = client.Op[InitiateInput, InitiateOutput]{
 		if err := opkit.CheckBucketKey(d, in.Bucket, in.Key); err != nil {
 			return err
 		}
-		if err := d.CheckChecksumAlgorithm("ChecksumAlgorithm", in.ChecksumAlgorithm); err != nil {
+		if err := opkit.CheckChecksumAlgorithm(d, "ChecksumAlgorithm", in.ChecksumAlgorithm); err != nil {
 			return err
 		}
-		return d.CheckObjectOptions(in.options())
+		return opkit.CheckObjectOptions(d, in.options())
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *InitiateInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *InitiateInput, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodPost, in.Bucket, in.Key
 		r.Query.Set("uploads", "")
-		d.SetObjectOptions(r.Header, in.options())
-		d.SetChecksumAlgorithm(r.Header, in.ChecksumAlgorithm)
+		opkit.SetObjectOptions(d, r.Header, in.options())
+		opkit.SetChecksumAlgorithm(d, r.Header, in.ChecksumAlgorithm)
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *InitiateOutput) error {
 		var res initiateResult
-		if err := client.DecodeResult(d, "InitiateMultipartUpload", resp, &res); err != nil {
+		if err := opkit.DecodeResult(d, "InitiateMultipartUpload", resp, &res); err != nil {
 			return err
 		}
 		if res.UploadID == "" {
@@ -137,7 +137,7 @@ var initiateOp = client.Op[InitiateInput, InitiateOutput]{
 		}
 		out.Bucket, out.Key, out.UploadID = res.Bucket, res.Key, res.UploadID
 		out.ChecksumAlgorithm = responseChecksumAlgorithm(d, resp.Header)
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }
@@ -210,7 +210,7 @@ type UploadPartInput struct {
 	PayloadSHA256 []byte
 
 	// prepared is the body with its checksums, as UploadPart sends it.
-	prepared *client.PreparedBody
+	prepared opkit.PreparedBody
 }
 
 // UploadPartOutput is the result of UploadPart.
@@ -234,14 +234,14 @@ type UploadPartOutput struct {
 	RequestID  string
 }
 
-var uploadPartOp = client.Op[UploadPartInput, UploadPartOutput]{
+var uploadPartOp = opkit.Op[UploadPartInput, UploadPartOutput]{
 	Name:       "UploadPart",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *UploadPartInput) error {
 		if err := checkUpload(d, in.Bucket, in.Key, in.UploadID); err != nil {
 			return err
 		}
-		if err := d.CheckPartNumber("PartNumber", in.PartNumber); err != nil {
+		if err := opkit.CheckPartNumber(d, "PartNumber", in.PartNumber); err != nil {
 			return err
 		}
 		if in.Size < 0 {
@@ -256,26 +256,26 @@ var uploadPartOp = client.Op[UploadPartInput, UploadPartOutput]{
 		if in.SSE != nil && d.Object.SSECustomerPrefix == "" {
 			return client.NotSupported(d, "SSE", "customer-provided encryption keys")
 		}
-		if err := d.CheckChecksum("Checksum", in.Checksum); err != nil {
+		if err := opkit.CheckChecksum(d, "Checksum", in.Checksum); err != nil {
 			return err
 		}
-		if err := d.CheckTrailingChecksum("TrailingChecksum", in.TrailingChecksum, in.Checksum); err != nil {
+		if err := opkit.CheckTrailingChecksum(d, "TrailingChecksum", in.TrailingChecksum, in.Checksum); err != nil {
 			return err
 		}
-		if err := client.CheckIntegrity("Integrity", in.Integrity); err != nil {
+		if err := opkit.CheckIntegrity("Integrity", in.Integrity); err != nil {
 			return err
 		}
-		if err := client.CheckPayloadSHA256("PayloadSHA256", in.PayloadSHA256); err != nil {
+		if err := opkit.CheckPayloadSHA256("PayloadSHA256", in.PayloadSHA256); err != nil {
 			return err
 		}
 		return opkit.CheckSSE(d, "SSE", in.SSE)
 	},
-	Serialize: func(d *client.Dialect, o *client.Options, in *UploadPartInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, o *client.Options, in *UploadPartInput, r *opkit.Request) error {
 		if in.prepared != nil {
 			r.Method, r.Bucket, r.Key = http.MethodPut, in.Bucket, in.Key
 			r.Query.Set(d.Params.UploadID, in.UploadID)
 			r.Query.Set(d.Params.PartNumber, strconv.Itoa(in.PartNumber))
-			d.SetSSECustomer(r.Header, in.SSE, false)
+			opkit.SetSSECustomer(d, r.Header, in.SSE, false)
 			in.prepared.Apply(r)
 			return nil
 		}
@@ -283,7 +283,7 @@ var uploadPartOp = client.Op[UploadPartInput, UploadPartOutput]{
 		if size == 0 {
 			size = -1
 		}
-		body, err := client.NewBody(in.Body, size)
+		body, err := opkit.NewBody(in.Body, size)
 		if err != nil {
 			return err
 		}
@@ -302,13 +302,13 @@ var uploadPartOp = client.Op[UploadPartInput, UploadPartOutput]{
 		if sum != nil {
 			r.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(sum))
 		}
-		d.SetChecksum(r.Header, in.Checksum)
-		d.SetSSECustomer(r.Header, in.SSE, false)
+		opkit.SetChecksum(d, r.Header, in.Checksum)
+		opkit.SetSSECustomer(d, r.Header, in.SSE, false)
 		if in.TrailingChecksum != client.ChecksumNone {
-			if !d.CanTrail(o) {
+			if !opkit.CanTrail(d, o) {
 				return client.NotSupported(d, "TrailingChecksum", "trailing checksums with this signer")
 			}
-			d.SetTrailingChecksum(r, in.TrailingChecksum, "")
+			opkit.SetTrailingChecksum(d, r, in.TrailingChecksum, "")
 		} else if in.PayloadSHA256 != nil {
 			r.Header.Set("X-Amz-Content-Sha256", hex.EncodeToString(in.PayloadSHA256))
 		}
@@ -319,11 +319,11 @@ var uploadPartOp = client.Op[UploadPartInput, UploadPartOutput]{
 		if out.ETag == "" {
 			// Without its ETag the part cannot be listed in Complete:
 			// the answer proves nothing.
-			return client.NewMalformedResponseError(d, "UploadPart", resp, "no ETag header", nil, nil)
+			return opkit.NewMalformedResponseError(d, "UploadPart", resp, "no ETag header", nil, nil)
 		}
 		out.CRC64, out.HasCRC64 = opkit.CRC64Header(d, resp.Header)
-		out.Checksum, _ = d.ResponseChecksum(resp.Header)
-		out.RequestID = d.RequestID(resp.Header)
+		out.Checksum, _ = opkit.ResponseChecksum(d, resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }
@@ -402,7 +402,7 @@ type copyPartResult struct {
 	Checksums    []checksumXML `xml:",any" json:"-"`
 }
 
-var uploadPartCopyOp = client.Op[UploadPartCopyInput, UploadPartCopyOutput]{
+var uploadPartCopyOp = opkit.Op[UploadPartCopyInput, UploadPartCopyOutput]{
 	Name:       "UploadPartCopy",
 	Idempotent: true,
 	ErrorIn200: true,
@@ -413,13 +413,13 @@ var uploadPartCopyOp = client.Op[UploadPartCopyInput, UploadPartCopyOutput]{
 		if err := checkUpload(d, in.Bucket, in.Key, in.UploadID); err != nil {
 			return err
 		}
-		if err := d.CheckPartNumber("PartNumber", in.PartNumber); err != nil {
+		if err := opkit.CheckPartNumber(d, "PartNumber", in.PartNumber); err != nil {
 			return err
 		}
-		if err := d.CheckBucket(in.SourceBucket); err != nil {
+		if err := opkit.CheckBucket(d, in.SourceBucket); err != nil {
 			return opkit.Rename(err, "SourceBucket")
 		}
-		if err := d.ValidateKey(in.SourceKey); err != nil {
+		if err := opkit.ValidateKey(d, in.SourceKey); err != nil {
 			return opkit.Rename(err, "SourceKey")
 		}
 		if in.SourceOffset < 0 {
@@ -444,14 +444,14 @@ var uploadPartCopyOp = client.Op[UploadPartCopyInput, UploadPartCopyOutput]{
 		if err := opkit.CheckSSE(d, "SSE", in.SSE); err != nil {
 			return err
 		}
-		return d.CheckCopySourceSSE("SourceSSE", in.SourceSSE)
+		return opkit.CheckCopySourceSSE(d, "SourceSSE", in.SourceSSE)
 	},
-	Serialize: func(d *client.Dialect, o *client.Options, in *UploadPartCopyInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, o *client.Options, in *UploadPartCopyInput, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodPut, in.Bucket, in.Key
 		r.Query.Set(d.Params.UploadID, in.UploadID)
 		r.Query.Set(d.Params.PartNumber, strconv.Itoa(in.PartNumber))
 		w := &d.Object
-		r.Header.Set(w.CopySourceHeader, d.CopySourceValue(o.Region, in.SourceBucket, in.SourceKey, in.SourceVersionID))
+		r.Header.Set(w.CopySourceHeader, opkit.CopySourceValue(d, o.Region, in.SourceBucket, in.SourceKey, in.SourceVersionID))
 		if in.SourceLength > 0 {
 			r.Header.Set(w.CopyRangeHeader, fmt.Sprintf("bytes=%d-%d", in.SourceOffset, in.SourceOffset+in.SourceLength-1))
 		}
@@ -459,28 +459,28 @@ var uploadPartCopyOp = client.Op[UploadPartCopyInput, UploadPartCopyOutput]{
 		opkit.SetHeader(r.Header, w.CopySourceConditionPrefix+"if-none-match", opkit.QuoteETag(in.SourceIfNoneMatch))
 		setTime(r.Header, w.CopySourceConditionPrefix+"if-modified-since", in.SourceIfModifiedSince)
 		setTime(r.Header, w.CopySourceConditionPrefix+"if-unmodified-since", in.SourceIfUnmodifiedSince)
-		d.SetSSECustomer(r.Header, in.SSE, false)
-		d.SetSSECustomer(r.Header, in.SourceSSE, true)
+		opkit.SetSSECustomer(d, r.Header, in.SSE, false)
+		opkit.SetSSECustomer(d, r.Header, in.SourceSSE, true)
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *UploadPartCopyOutput) error {
 		var res copyPartResult
-		if err := client.DecodeResult(d, "UploadPartCopy", resp, &res); err != nil {
+		if err := opkit.DecodeResult(d, "UploadPartCopy", resp, &res); err != nil {
 			return err
 		}
 		out.ETag = opkit.TrimETag(res.ETag)
 		if out.ETag == "" {
 			out.ETag = opkit.TrimETag(resp.Header.Get("ETag"))
 		}
-		if out.ETag == "" && d.Object.Bodies == client.S3Bodies {
+		if out.ETag == "" && d.Object.CopyPartETag {
 			// An empty answer, or a result without the ETag Complete
 			// needs: the copy may or may not have happened.
-			return client.NewMalformedResponseError(d, "UploadPartCopy", resp, "no ETag in the CopyPartResult", nil, nil)
+			return opkit.NewMalformedResponseError(d, "UploadPartCopy", resp, "no ETag in the CopyPartResult", nil, nil)
 		}
 		out.LastModified = opkit.ParseTime(res.LastModified)
 		out.Checksum = checksumOf(d, res.Checksums)
 		out.CopySourceVersionID = resp.Header.Get(d.HeaderPrefix + "copy-source-version-id")
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }
@@ -551,7 +551,7 @@ type completePartXML struct {
 }
 
 // checksumXML is one checksum element of S3's multipart documents, such
-// as <ChecksumCRC32C>base64</ChecksumCRC32C>; client.ChecksumElement
+// as <ChecksumCRC32C>base64</ChecksumCRC32C>; opkit.ChecksumElement
 // names it.
 type checksumXML struct {
 	XMLName xml.Name
@@ -563,7 +563,7 @@ func checksumElement(c client.Checksum) *checksumXML {
 	if c.IsZero() {
 		return nil
 	}
-	return &checksumXML{XMLName: xml.Name{Local: client.ChecksumElement(c.Algorithm)}, Value: c.String()}
+	return &checksumXML{XMLName: xml.Name{Local: opkit.ChecksumElement(c.Algorithm)}, Value: c.String()}
 }
 
 // checksumOf returns the checksum among the elements of a Part or result
@@ -575,7 +575,7 @@ func checksumOf(d *client.Dialect, els []checksumXML) client.Checksum {
 	}
 	for _, el := range els {
 		for _, a := range client.ChecksumAlgorithm(0).Values()[1:] {
-			if el.XMLName.Local != client.ChecksumElement(a) {
+			if el.XMLName.Local != opkit.ChecksumElement(a) {
 				continue
 			}
 			if c, err := client.ParseChecksum(a, strings.TrimSpace(el.Value)); err == nil {
@@ -603,7 +603,7 @@ func responseChecksumAlgorithm(d *client.Dialect, h http.Header) client.Checksum
 
 // maxCompleteBody bounds how much of a Complete answer is read: the
 // whitespace S3 sends while it works and the result document (the bound
-// of client.DecodeResult).
+// of opkit.DecodeResult).
 const maxCompleteBody = 64 << 20
 
 type completeJSON struct {
@@ -624,7 +624,7 @@ type completeResult struct {
 	Checksums []checksumXML `xml:",any" json:"-"`
 }
 
-var completeOp = client.Op[CompleteInput, CompleteOutput]{
+var completeOp = opkit.Op[CompleteInput, CompleteOutput]{
 	Name:       "CompleteMultipartUpload",
 	Idempotent: true,
 	ErrorIn200: true,
@@ -643,14 +643,14 @@ var completeOp = client.Op[CompleteInput, CompleteOutput]{
 			return err
 		}
 		for i, p := range in.Parts {
-			if err := d.CheckPartNumber(fmt.Sprintf("Parts[%d].PartNumber", i), p.PartNumber); err != nil {
+			if err := opkit.CheckPartNumber(d, fmt.Sprintf("Parts[%d].PartNumber", i), p.PartNumber); err != nil {
 				return err
 			}
 			if seen[p.PartNumber] {
 				return client.InvalidArgument(fmt.Sprintf("Parts[%d].PartNumber", i), "%d is listed twice", p.PartNumber)
 			}
 			seen[p.PartNumber] = true
-			if p.ETag == "" && d.Object.Bodies == client.S3Bodies {
+			if p.ETag == "" && d.Object.CompletePartETags {
 				return client.InvalidArgument(fmt.Sprintf("Parts[%d].ETag", i), "must not be empty")
 			}
 		}
@@ -659,7 +659,7 @@ var completeOp = client.Op[CompleteInput, CompleteOutput]{
 		}
 		return opkit.CheckSSE(d, "SSE", in.SSE)
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *CompleteInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *CompleteInput, r *opkit.Request) error {
 		parts := slices.Clone(in.Parts)
 		slices.SortFunc(parts, func(a, b CompletedPart) int { return a.PartNumber - b.PartNumber })
 		var body []byte
@@ -683,9 +683,9 @@ var completeOp = client.Op[CompleteInput, CompleteOutput]{
 		if err != nil {
 			return err
 		}
-		r.Method, r.Bucket, r.Key, r.Body = http.MethodPost, in.Bucket, in.Key, client.BytesBody(body)
+		r.Method, r.Bucket, r.Key, r.Body = http.MethodPost, in.Bucket, in.Key, opkit.BytesBody(body)
 		r.Query.Set(d.Params.UploadID, in.UploadID)
-		d.SetSSECustomer(r.Header, in.SSE, false)
+		opkit.SetSSECustomer(d, r.Header, in.SSE, false)
 		if in.ETag != "" {
 			r.Header.Set(d.Object.CompleteETagHeader, opkit.QuoteETag(in.ETag))
 		}
@@ -698,20 +698,20 @@ var completeOp = client.Op[CompleteInput, CompleteOutput]{
 		// off, or ends before a result, says nothing of the outcome.
 		body, err := io.ReadAll(io.LimitReader(resp.Body, maxCompleteBody))
 		if err != nil {
-			return client.NewMalformedResponseError(d, op, resp, "the body broke off", bytes.TrimSpace(body), err)
+			return opkit.NewMalformedResponseError(d, op, resp, "the body broke off", bytes.TrimSpace(body), err)
 		}
 		resp.Body = io.NopCloser(bytes.NewReader(body))
 		var res completeResult
-		withResult := d.Object.Bodies == client.S3Bodies // QingStor answers 201 with no body
+		withResult := d.Object.ResultDocuments // QingStor answers 201 with no body
 		if withResult && len(bytes.TrimSpace(body)) == 0 {
-			return client.NewMalformedResponseError(d, op, resp, "empty body, no CompleteMultipartUploadResult", nil, nil)
+			return opkit.NewMalformedResponseError(d, op, resp, "empty body, no CompleteMultipartUploadResult", nil, nil)
 		}
-		if err := client.DecodeResult(d, op, resp, &res); err != nil {
+		if err := opkit.DecodeResult(d, op, resp, &res); err != nil {
 			var re *client.ResponseError
 			if errors.As(err, &re) {
 				return err // an error document in a 200
 			}
-			return client.NewMalformedResponseError(d, op, resp, "not a CompleteMultipartUploadResult document", bytes.TrimSpace(body), err)
+			return opkit.NewMalformedResponseError(d, op, resp, "not a CompleteMultipartUploadResult document", bytes.TrimSpace(body), err)
 		}
 		out.Location, out.Bucket, out.Key = res.Location, res.Bucket, res.Key
 		out.ETag = opkit.TrimETag(res.ETag)
@@ -719,15 +719,15 @@ var completeOp = client.Op[CompleteInput, CompleteOutput]{
 			out.ETag = opkit.TrimETag(resp.Header.Get("ETag"))
 		}
 		if withResult && out.ETag == "" {
-			return client.NewMalformedResponseError(d, op, resp, "no ETag in the result", bytes.TrimSpace(body), nil)
+			return opkit.NewMalformedResponseError(d, op, resp, "no ETag in the result", bytes.TrimSpace(body), nil)
 		}
 		out.VersionID = resp.Header.Get(d.HeaderPrefix + "version-id")
 		out.CRC64, out.HasCRC64 = opkit.CRC64Header(d, resp.Header)
 		out.Checksum = checksumOf(d, res.Checksums)
 		if out.Checksum.IsZero() {
-			out.Checksum, _ = d.ResponseChecksum(resp.Header)
+			out.Checksum, _ = opkit.ResponseChecksum(d, resp.Header)
 		}
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }
@@ -741,10 +741,10 @@ func checkPartChecksums(d *client.Dialect, parts []CompletedPart) error {
 	for i := range parts {
 		p := &parts[i]
 		field := fmt.Sprintf("Parts[%d].Checksum", i)
-		if err := d.CheckChecksum(field, p.Checksum); err != nil {
+		if err := opkit.CheckChecksum(d, field, p.Checksum); err != nil {
 			return err
 		}
-		if !p.Checksum.IsZero() && d.Object.Bodies != client.S3Bodies {
+		if !p.Checksum.IsZero() && !d.Object.CompletePartChecksums {
 			return client.NotSupported(d, field, "part checksums in a complete request")
 		}
 		if i == 0 {
@@ -810,19 +810,19 @@ type AbortInput struct {
 // AbortOutput is the result of Abort.
 type AbortOutput struct{ RequestID string }
 
-var abortOp = client.Op[AbortInput, AbortOutput]{
+var abortOp = opkit.Op[AbortInput, AbortOutput]{
 	Name:       "AbortMultipartUpload",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *AbortInput) error {
 		return checkUpload(d, in.Bucket, in.Key, in.UploadID)
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *AbortInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *AbortInput, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodDelete, in.Bucket, in.Key
 		r.Query.Set(d.Params.UploadID, in.UploadID)
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *AbortOutput) error {
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }
@@ -895,7 +895,7 @@ type listPartsPage struct {
 	limit int
 }
 
-var listPartsOp = client.Op[listPartsPage, ListPartsOutput]{
+var listPartsOp = opkit.Op[listPartsPage, ListPartsOutput]{
 	Name:       "ListParts",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *listPartsPage) error {
@@ -915,7 +915,7 @@ var listPartsOp = client.Op[listPartsPage, ListPartsOutput]{
 		}
 		return nil
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *listPartsPage, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *listPartsPage, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodGet, in.Bucket, in.Key
 		r.Query.Set(d.Params.UploadID, in.UploadID)
 		in.limit = in.MaxParts
@@ -945,7 +945,7 @@ var listPartsOp = client.Op[listPartsPage, ListPartsOutput]{
 				Checksum: checksumOf(d, p.Checksums)})
 		}
 		out.IsTruncated, out.NextMarker = res.IsTruncated, res.NextPartNumberMarker
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }

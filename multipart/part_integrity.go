@@ -27,7 +27,7 @@ func (c *Client) UploadPart(ctx context.Context, in *UploadPartInput, optFns ...
 	if sum == nil && in.ComputeContentMD5 {
 		size := in.Size
 		if size == 0 {
-			b, err := client.NewBody(in.Body, -1)
+			b, err := opkit.NewBody(in.Body, -1)
 			if err != nil {
 				return nil, withOp(err, uploadPartOp.Name)
 			}
@@ -38,7 +38,7 @@ func (c *Client) UploadPart(ctx context.Context, in *UploadPartInput, optFns ...
 			return nil, withOp(err, uploadPartOp.Name)
 		}
 	}
-	pb, err := c.c.PrepareBody(&client.BodyInput{
+	pb, err := opkit.PrepareBody(c.c, &opkit.BodyInput{
 		Op: uploadPartOp.Name, Body: in.Body, Size: in.Size, Integrity: in.Integrity,
 		ContentMD5: sum, Checksum: in.Checksum, TrailingChecksum: in.TrailingChecksum,
 		PayloadSHA256: in.PayloadSHA256,
@@ -50,7 +50,7 @@ func (c *Client) UploadPart(ctx context.Context, in *UploadPartInput, optFns ...
 	one.prepared = pb
 	out, err := opkit.Invoke(ctx, c.c, &uploadPartOp, &one, optFns)
 	if err != nil {
-		fb := pb.Fallback(err)
+		fb := opkit.Fallback(pb, err)
 		if fb == nil {
 			return nil, err
 		}
@@ -59,7 +59,7 @@ func (c *Client) UploadPart(ctx context.Context, in *UploadPartInput, optFns ...
 			return nil, err
 		}
 	}
-	out.Verified, out.Unverified, err = pb.Verify(client.BodyAnswer{ETag: out.ETag, Checksum: out.Checksum, CRC64: out.CRC64, HasCRC64: out.HasCRC64})
+	out.Verified, out.Unverified, err = pb.Verify(opkit.BodyAnswer{ETag: out.ETag, Checksum: out.Checksum, CRC64: out.CRC64, HasCRC64: out.HasCRC64})
 	if err != nil {
 		return nil, err
 	}

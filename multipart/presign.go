@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 // PresignUploadPart presigns the upload of one part, so that a holder
@@ -26,5 +27,5 @@ func (c *Client) PresignUploadPart(ctx context.Context, in *UploadPartInput, exp
 		cp.Body, cp.Size, cp.ComputeContentMD5 = nil, 0, false
 		in = &cp
 	}
-	return client.Presign(ctx, c.c, &uploadPartOp, in, expires, optFns...)
+	return opkit.Presign(ctx, c.c, &uploadPartOp, in, expires, optFns...)
 }

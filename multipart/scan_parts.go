@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 	"github.com/polystore/polystore/internal/xmlscan"
 )
 
@@ -17,12 +18,12 @@ const maxPartsListing = 64 << 20
 // decodeListParts reads a ListParts answer. XML answers are scanned by
 // internal/xmlscan, like the bucket package's listings; one the scanner
 // cannot decide (an <Error> document in a 200, comments, CDATA, anything
-// malformed) is decoded from the same bytes by client.DecodeResult, which
+// malformed) is decoded from the same bytes by opkit.DecodeResult, which
 // decides, so the result is what DecodeResult gives (FuzzPartsDecoder
 // checks it). JSON answers go to DecodeResult directly.
 func decodeListParts(d *client.Dialect, resp *http.Response, res *listPartsResult) error {
 	if d.Codec == client.JSON {
-		return client.DecodeResult(d, "ListParts", resp, res)
+		return opkit.DecodeResult(d, "ListParts", resp, res)
 	}
 	s, err := xmlscan.Read(io.LimitReader(resp.Body, maxPartsListing))
 	if err != nil {
@@ -35,7 +36,7 @@ func decodeListParts(d *client.Dialect, resp *http.Response, res *listPartsResul
 	*res = listPartsResult{}
 	again := *resp
 	again.Body = io.NopCloser(bytes.NewReader(s.Bytes()))
-	return client.DecodeResult(d, "ListParts", &again, res)
+	return opkit.DecodeResult(d, "ListParts", &again, res)
 }
 
 // scanListParts decodes the document s holds, and reports false if the

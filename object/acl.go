@@ -52,13 +52,13 @@ type aclPolicy struct {
 }
 
 func checkACLSupported(d *client.Dialect, field string) error {
-	if len(d.Object.CannedACLs) == 0 || d.Object.Bodies != client.S3Bodies {
+	if len(d.Object.CannedACLs) == 0 || !d.Object.ACLDocuments {
 		return client.NotSupported(d, field, "object ACLs")
 	}
 	return nil
 }
 
-var getACLOp = client.Op[GetACLInput, GetACLOutput]{
+var getACLOp = opkit.Op[GetACLInput, GetACLOutput]{
 	Name:       "GetObjectAcl",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *GetACLInput) error {
@@ -70,7 +70,7 @@ var getACLOp = client.Op[GetACLInput, GetACLOutput]{
 		}
 		return checkVersionID(d, "VersionID", in.VersionID)
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *GetACLInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *GetACLInput, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodGet, in.Bucket, in.Key
 		r.Query.Set("acl", "")
 		if in.VersionID != "" {
@@ -80,7 +80,7 @@ var getACLOp = client.Op[GetACLInput, GetACLOutput]{
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *GetACLOutput) error {
 		var res aclPolicy
-		if err := client.DecodeResult(d, "GetObjectAcl", resp, &res); err != nil {
+		if err := opkit.DecodeResult(d, "GetObjectAcl", resp, &res); err != nil {
 			return err
 		}
 		out.Owner = Owner{ID: res.Owner.ID, DisplayName: res.Owner.DisplayName}
@@ -93,7 +93,7 @@ var getACLOp = client.Op[GetACLInput, GetACLOutput]{
 				Permission: client.Permission(g.Permission),
 			})
 		}
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }
@@ -143,7 +143,7 @@ type aclGrantXML struct {
 	Permission string `xml:"Permission"`
 }
 
-var putACLOp = client.Op[PutACLInput, PutACLOutput]{
+var putACLOp = opkit.Op[PutACLInput, PutACLOutput]{
 	Name:       "PutObjectAcl",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *PutACLInput) error {
@@ -166,16 +166,16 @@ var putACLOp = client.Op[PutACLInput, PutACLOutput]{
 		case in.Owner != nil && in.ACL != "":
 			return client.InvalidArgument("Owner", "goes with Grants, not a canned ACL")
 		}
-		return d.CheckACL(in.ACL, in.Grants)
+		return opkit.CheckACL(d, in.ACL, in.Grants)
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *PutACLInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *PutACLInput, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodPut, in.Bucket, in.Key
 		r.Query.Set("acl", "")
 		if in.VersionID != "" {
 			r.Query.Set(d.Params.VersionID, in.VersionID)
 		}
 		if in.Owner == nil {
-			d.SetACL(r.Header, in.ACL, in.Grants)
+			opkit.SetACL(d, r.Header, in.ACL, in.Grants)
 			return nil
 		}
 		var doc aclPolicyXML
@@ -204,13 +204,13 @@ var putACLOp = client.Op[PutACLInput, PutACLOutput]{
 			return err
 		}
 		sum := md5.Sum(body)
-		r.Body = client.BytesBody(body)
+		r.Body = opkit.BytesBody(body)
 		r.Header.Set("Content-Type", "application/xml")
 		r.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(sum[:]))
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *PutACLOutput) error {
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }
@@ -218,5 +218,5 @@ var putACLOp = client.Op[PutACLInput, PutACLOutput]{
 // PutACL replaces an object's ACL. Dialects without object ACLs
 // (QingStor) fail with client.ErrNotSupported before any request.
 func (c *Client) PutACL(ctx context.Context, in *PutACLInput, optFns ...func(*client.Options)) (*PutACLOutput, error) {
-	return client.Invoke(ctx, c.c, &putACLOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &putACLOp, in, optFns...)
 }

@@ -71,8 +71,8 @@ type AppendInput struct {
 	Grants             []client.Grant
 }
 
-func (in *AppendInput) options() *client.ObjectOptions {
-	return &client.ObjectOptions{
+func (in *AppendInput) options() *opkit.ObjectOptions {
+	return &opkit.ObjectOptions{
 		ContentType: in.ContentType, ContentEncoding: in.ContentEncoding,
 		ContentDisposition: in.ContentDisposition, CacheControl: in.CacheControl, Expires: in.Expires,
 		Metadata: in.Metadata, StorageClass: in.StorageClass, ACL: in.ACL, Grants: in.Grants,
@@ -90,7 +90,7 @@ type AppendOutput struct {
 	RequestID    string
 }
 
-var appendOp = client.Op[AppendInput, AppendOutput]{
+var appendOp = opkit.Op[AppendInput, AppendOutput]{
 	Name: "AppendObject",
 	// Not idempotent: a replayed append after a lost answer would fail
 	// with a position mismatch (or, worse, append twice).
@@ -114,21 +114,21 @@ var appendOp = client.Op[AppendInput, AppendOutput]{
 		if in.ContentMD5 != nil && len(in.ContentMD5) != 16 {
 			return client.InvalidArgument("ContentMD5", "must be 16 bytes, got %d", len(in.ContentMD5))
 		}
-		return d.CheckObjectOptions(in.options())
+		return opkit.CheckObjectOptions(d, in.options())
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *AppendInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *AppendInput, r *opkit.Request) error {
 		size := in.Size
 		if size == 0 {
 			size = -1
 		}
-		body, err := client.NewBody(in.Body, size)
+		body, err := opkit.NewBody(in.Body, size)
 		if err != nil {
 			return err
 		}
 		r.Method, r.Bucket, r.Key, r.Body = http.MethodPost, in.Bucket, in.Key, body
 		r.Query.Set("append", "")
 		r.Query.Set("position", strconv.FormatInt(in.Position, 10))
-		d.SetObjectOptions(r.Header, in.options())
+		opkit.SetObjectOptions(d, r.Header, in.options())
 		if in.ContentMD5 != nil {
 			r.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(in.ContentMD5))
 		}
@@ -143,7 +143,7 @@ var appendOp = client.Op[AppendInput, AppendOutput]{
 		out.NextPosition = n
 		out.ETag = opkit.TrimETag(resp.Header.Get("ETag"))
 		out.CRC64, out.HasCRC64 = opkit.CRC64Header(d, resp.Header)
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }
@@ -156,7 +156,7 @@ var appendOp = client.Op[AppendInput, AppendOutput]{
 // dialects with client.FeatureAppend (COS, QingStor) have it; others fail
 // with client.ErrNotSupported before any request.
 func (c *Client) Append(ctx context.Context, in *AppendInput, optFns ...func(*client.Options)) (*AppendOutput, error) {
-	out, err := client.Invoke(ctx, c.c, &appendOp, in, optFns...)
+	out, err := opkit.Call(ctx, c.c, &appendOp, in, optFns...)
 	if err != nil {
 		var re *client.ResponseError
 		if errors.As(err, &re) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/polystore/polystore/bucket"
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 	"github.com/polystore/polystore/multipart"
 	"github.com/polystore/polystore/object"
 	"github.com/polystore/polystore/storagetest"
@@ -46,7 +47,7 @@ func TestChecksumRequiredOnTheWire(t *testing.T) {
 					t.Fatalf("last request was %s, want %s", r.Op, op)
 				}
 				got := r.Header.Get("Content-MD5")
-				switch need := d.ChecksumNeedOf(op); {
+				switch need := opkit.ChecksumNeedOf(&d, op); {
 				case need == client.ChecksumOptional, need == client.ChecksumWithBody && bodiless:
 					if bodiless && got != "" {
 						t.Errorf("%s (%v, no body) sent Content-MD5 %q", op, need, got)
@@ -78,7 +79,7 @@ func TestChecksumRequiredOnTheWire(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d.ChecksumNeedOf("UploadPart") == client.ChecksumIfReplayable && !d.HasIntegrityHeader(lastRequest(t, srv).Header) {
+			if opkit.ChecksumNeedOf(&d, "UploadPart") == client.ChecksumIfReplayable && !opkit.HasIntegrityHeader(&d, lastRequest(t, srv).Header) {
 				t.Error("UploadPart with a replayable body sent no integrity header")
 			}
 			if _, err := parts.Complete(ctx, &multipart.CompleteInput{Bucket: bkt, Key: "mp", UploadID: up.UploadID,
@@ -88,7 +89,7 @@ func TestChecksumRequiredOnTheWire(t *testing.T) {
 			complete := srv.Requests()
 			for i := len(complete) - 1; i >= 0; i-- {
 				if r := complete[i]; r.Op == "CompleteMultipartUpload" {
-					if need := d.ChecksumNeedOf("CompleteMultipartUpload"); need != client.ChecksumOptional && r.Header.Get("Content-MD5") == "" {
+					if need := opkit.ChecksumNeedOf(&d, "CompleteMultipartUpload"); need != client.ChecksumOptional && r.Header.Get("Content-MD5") == "" {
 						t.Errorf("CompleteMultipartUpload (%v) sent no Content-MD5", need)
 					}
 					break

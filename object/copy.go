@@ -61,8 +61,8 @@ type CopyInput struct {
 	SSE          *client.SSECustomer
 }
 
-func (in *CopyInput) options() *client.ObjectOptions {
-	return &client.ObjectOptions{
+func (in *CopyInput) options() *opkit.ObjectOptions {
+	return &opkit.ObjectOptions{
 		ContentType: in.ContentType, ContentEncoding: in.ContentEncoding,
 		ContentDisposition: in.ContentDisposition, ContentLanguage: in.ContentLanguage,
 		CacheControl: in.CacheControl, Expires: in.Expires, Metadata: in.Metadata,
@@ -86,7 +86,7 @@ type copyResult struct {
 	LastModified string `xml:"LastModified" json:"last_modified"`
 }
 
-var copyOp = client.Op[CopyInput, CopyOutput]{
+var copyOp = opkit.Op[CopyInput, CopyOutput]{
 	Name:       "CopyObject",
 	Idempotent: true,
 	ErrorIn200: true,
@@ -94,10 +94,10 @@ var copyOp = client.Op[CopyInput, CopyOutput]{
 		if err := opkit.CheckBucketKey(d, in.Bucket, in.Key); err != nil {
 			return err
 		}
-		if err := d.CheckBucket(in.SourceBucket); err != nil {
+		if err := opkit.CheckBucket(d, in.SourceBucket); err != nil {
 			return opkit.Rename(err, "SourceBucket")
 		}
-		if err := d.ValidateKey(in.SourceKey); err != nil {
+		if err := opkit.ValidateKey(d, in.SourceKey); err != nil {
 			return opkit.Rename(err, "SourceKey")
 		}
 		if err := checkVersionID(d, "SourceVersionID", in.SourceVersionID); err != nil {
@@ -117,28 +117,28 @@ var copyOp = client.Op[CopyInput, CopyOutput]{
 		default:
 			return client.InvalidArgument("MetadataDirective", "%q is not one of %v", in.MetadataDirective, MetadataDirective("").Values())
 		}
-		if err := d.CheckObjectOptions(in.options()); err != nil {
+		if err := opkit.CheckObjectOptions(d, in.options()); err != nil {
 			return err
 		}
-		return d.CheckCopySourceSSE("SourceSSE", in.SourceSSE)
+		return opkit.CheckCopySourceSSE(d, "SourceSSE", in.SourceSSE)
 	},
-	Serialize: func(d *client.Dialect, o *client.Options, in *CopyInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, o *client.Options, in *CopyInput, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodPut, in.Bucket, in.Key
 		w := &d.Object
-		r.Header.Set(w.CopySourceHeader, d.CopySourceValue(o.Region, in.SourceBucket, in.SourceKey, in.SourceVersionID))
+		r.Header.Set(w.CopySourceHeader, opkit.CopySourceValue(d, o.Region, in.SourceBucket, in.SourceKey, in.SourceVersionID))
 		if in.MetadataDirective == MetadataReplace {
 			r.Header.Set(w.MetadataDirectiveHeader, w.MetadataDirectiveReplace)
 		} else if in.MetadataDirective == MetadataCopy {
 			r.Header.Set(w.MetadataDirectiveHeader, w.MetadataDirectiveCopy)
 		}
 		in.SourceConditions.apply(r.Header, w.CopySourceConditionPrefix)
-		d.SetObjectOptions(r.Header, in.options())
-		d.SetSSECustomer(r.Header, in.SourceSSE, true)
+		opkit.SetObjectOptions(d, r.Header, in.options())
+		opkit.SetSSECustomer(d, r.Header, in.SourceSSE, true)
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *CopyOutput) error {
 		var res copyResult
-		if err := client.DecodeResult(d, "CopyObject", resp, &res); err != nil {
+		if err := opkit.DecodeResult(d, "CopyObject", resp, &res); err != nil {
 			return err
 		}
 		out.ETag = opkit.TrimETag(res.ETag)
@@ -149,7 +149,7 @@ var copyOp = client.Op[CopyInput, CopyOutput]{
 		out.VersionID = resp.Header.Get(d.HeaderPrefix + "version-id")
 		out.CopySourceVersionID = resp.Header.Get(d.HeaderPrefix + "copy-source-version-id")
 		out.CRC64, out.HasCRC64 = opkit.CRC64Header(d, resp.Header)
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }
@@ -178,7 +178,7 @@ type MoveInput struct {
 // MoveOutput is the result of Move.
 type MoveOutput struct{ RequestID string }
 
-var moveOp = client.Op[MoveInput, MoveOutput]{
+var moveOp = opkit.Op[MoveInput, MoveOutput]{
 	Name:       "MoveObject",
 	Idempotent: false, // a replayed move finds its source gone
 	Validate: func(d *client.Dialect, in *MoveInput) error {
@@ -188,22 +188,22 @@ var moveOp = client.Op[MoveInput, MoveOutput]{
 		if err := opkit.CheckBucketKey(d, in.Bucket, in.Key); err != nil {
 			return err
 		}
-		if err := d.CheckBucket(in.SourceBucket); err != nil {
+		if err := opkit.CheckBucket(d, in.SourceBucket); err != nil {
 			return opkit.Rename(err, "SourceBucket")
 		}
 		if in.SourceConditions != (Conditions{}) && d.Object.MoveSourceConditionPrefix == "" {
 			return client.NotSupported(d, "SourceConditions", "conditions on a move source")
 		}
-		return opkit.Rename(d.ValidateKey(in.SourceKey), "SourceKey")
+		return opkit.Rename(opkit.ValidateKey(d, in.SourceKey), "SourceKey")
 	},
-	Serialize: func(d *client.Dialect, o *client.Options, in *MoveInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, o *client.Options, in *MoveInput, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodPut, in.Bucket, in.Key
-		r.Header.Set(d.Object.MoveSourceHeader, d.CopySourceValue(o.Region, in.SourceBucket, in.SourceKey, ""))
+		r.Header.Set(d.Object.MoveSourceHeader, opkit.CopySourceValue(d, o.Region, in.SourceBucket, in.SourceKey, ""))
 		in.SourceConditions.apply(r.Header, d.Object.MoveSourceConditionPrefix)
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *MoveOutput) error {
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }
@@ -213,7 +213,7 @@ var moveOp = client.Op[MoveInput, MoveOutput]{
 // (QingStor) have it; others fail with client.ErrNotSupported before any
 // request.
 func (c *Client) Move(ctx context.Context, in *MoveInput, optFns ...func(*client.Options)) (*MoveOutput, error) {
-	return client.Invoke(ctx, c.c, &moveOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &moveOp, in, optFns...)
 }
 
 // FetchInput is the input of Fetch.
@@ -230,7 +230,7 @@ type FetchInput struct {
 // FetchOutput is the result of Fetch.
 type FetchOutput struct{ RequestID string }
 
-var fetchOp = client.Op[FetchInput, FetchOutput]{
+var fetchOp = opkit.Op[FetchInput, FetchOutput]{
 	Name:       "FetchObject",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *FetchInput) error {
@@ -249,7 +249,7 @@ var fetchOp = client.Op[FetchInput, FetchOutput]{
 		}
 		return nil
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *FetchInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *FetchInput, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodPut, in.Bucket, in.Key
 		r.Header.Set(d.Object.FetchSourceHeader, in.SourceURL)
 		if !in.IfUnmodifiedSince.IsZero() {
@@ -258,7 +258,7 @@ var fetchOp = client.Op[FetchInput, FetchOutput]{
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *FetchOutput) error {
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }
@@ -267,5 +267,5 @@ var fetchOp = client.Op[FetchInput, FetchOutput]{
 // dialects with client.FeatureFetch (QingStor) have it; others fail with
 // client.ErrNotSupported before any request.
 func (c *Client) Fetch(ctx context.Context, in *FetchInput, optFns ...func(*client.Options)) (*FetchOutput, error) {
-	return client.Invoke(ctx, c.c, &fetchOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &fetchOp, in, optFns...)
 }

@@ -121,10 +121,10 @@ type deleteBatchOutput struct {
 	DeleteObjectsOutput
 }
 
-var deleteBatchOp = client.Op[deleteBatch, deleteBatchOutput]{
+var deleteBatchOp = opkit.Op[deleteBatch, deleteBatchOutput]{
 	Name:       "DeleteObjects",
 	Idempotent: true,
-	Serialize: func(d *client.Dialect, _ *client.Options, in *deleteBatch, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *deleteBatch, r *opkit.Request) error {
 		var body []byte
 		var err error
 		if d.Codec == client.JSON {
@@ -147,13 +147,13 @@ var deleteBatchOp = client.Op[deleteBatch, deleteBatchOutput]{
 		}
 		sum := md5.Sum(body)
 		r.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(sum[:]))
-		r.Method, r.Bucket, r.Body = http.MethodPost, in.Bucket, client.BytesBody(body)
+		r.Method, r.Bucket, r.Body = http.MethodPost, in.Bucket, opkit.BytesBody(body)
 		r.Query.Set("delete", "")
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *deleteBatchOutput) error {
 		var res deleteResult
-		if err := client.DecodeResult(d, "DeleteObjects", resp, &res); err != nil {
+		if err := opkit.DecodeResult(d, "DeleteObjects", resp, &res); err != nil {
 			return err
 		}
 		for _, o := range res.Deleted {
@@ -161,9 +161,9 @@ var deleteBatchOp = client.Op[deleteBatch, deleteBatchOutput]{
 		}
 		for _, e := range res.Errors {
 			out.Errors = append(out.Errors, &DeleteError{Key: e.Key, VersionID: e.VersionID, Code: e.Code, Message: e.Message,
-				kind: d.ErrorKind(e.Code, 0)})
+				kind: opkit.ErrorKind(d, e.Code, 0)})
 		}
-		out.RequestIDs = []string{d.RequestID(resp.Header)}
+		out.RequestIDs = []string{opkit.RequestID(d, resp.Header)}
 		return nil
 	},
 }
@@ -175,7 +175,7 @@ var deleteBatchOp = client.Op[deleteBatch, deleteBatchOutput]{
 // call stops and returns the results so far with the error; the keys of
 // later batches were not attempted.
 func (c *Client) DeleteObjects(ctx context.Context, in *DeleteObjectsInput, optFns ...func(*client.Options)) (*DeleteObjectsOutput, error) {
-	d := c.c.Dialect()
+	d := opkit.DialectOf(c.c)
 	if in == nil {
 		in = &DeleteObjectsInput{}
 	}
@@ -201,14 +201,14 @@ func (c *Client) DeleteObjects(ctx context.Context, in *DeleteObjectsInput, optF
 }
 
 func checkDeleteObjects(d *client.Dialect, in *DeleteObjectsInput) error {
-	if err := d.CheckBucket(in.Bucket); err != nil {
+	if err := opkit.CheckBucket(d, in.Bucket); err != nil {
 		return err
 	}
 	if len(in.Objects) == 0 {
 		return client.InvalidArgument("Objects", "must name at least one object")
 	}
 	for i, o := range in.Objects {
-		if err := d.ValidateKey(o.Key); err != nil {
+		if err := opkit.ValidateKey(d, o.Key); err != nil {
 			return opkit.Rename(err, fmt.Sprintf("Objects[%d].Key", i))
 		}
 		if err := checkVersionID(d, fmt.Sprintf("Objects[%d].VersionID", i), o.VersionID); err != nil {

@@ -145,11 +145,11 @@ type PutInput struct {
 	Retention *client.Retention
 
 	// prepared is the body with its checksums, as Put sends it.
-	prepared *client.PreparedBody
+	prepared opkit.PreparedBody
 }
 
-func (in *PutInput) options() *client.ObjectOptions {
-	return &client.ObjectOptions{
+func (in *PutInput) options() *opkit.ObjectOptions {
+	return &opkit.ObjectOptions{
 		ContentType: in.ContentType, ContentEncoding: in.ContentEncoding,
 		ContentDisposition: in.ContentDisposition, ContentLanguage: in.ContentLanguage,
 		CacheControl: in.CacheControl, Expires: in.Expires, Metadata: in.Metadata,
@@ -184,7 +184,7 @@ type PutOutput struct {
 	RequestID string
 }
 
-var putOp = client.Op[PutInput, PutOutput]{
+var putOp = opkit.Op[PutInput, PutOutput]{
 	Name:       "PutObject",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *PutInput) error {
@@ -206,30 +206,30 @@ var putOp = client.Op[PutInput, PutOutput]{
 		if in.ContentMD5 != nil && len(in.ContentMD5) != 16 {
 			return client.InvalidArgument("ContentMD5", "must be 16 bytes, got %d", len(in.ContentMD5))
 		}
-		if err := d.CheckChecksum("Checksum", in.Checksum); err != nil {
+		if err := opkit.CheckChecksum(d, "Checksum", in.Checksum); err != nil {
 			return err
 		}
-		if err := d.CheckTrailingChecksum("TrailingChecksum", in.TrailingChecksum, in.Checksum); err != nil {
+		if err := opkit.CheckTrailingChecksum(d, "TrailingChecksum", in.TrailingChecksum, in.Checksum); err != nil {
 			return err
 		}
-		if err := client.CheckIntegrity("Integrity", in.Integrity); err != nil {
+		if err := opkit.CheckIntegrity("Integrity", in.Integrity); err != nil {
 			return err
 		}
-		if err := client.CheckPayloadSHA256("PayloadSHA256", in.PayloadSHA256); err != nil {
+		if err := opkit.CheckPayloadSHA256("PayloadSHA256", in.PayloadSHA256); err != nil {
 			return err
 		}
-		return d.CheckObjectOptions(in.options())
+		return opkit.CheckObjectOptions(d, in.options())
 	},
-	Serialize: func(d *client.Dialect, o *client.Options, in *PutInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, o *client.Options, in *PutInput, r *opkit.Request) error {
 		if in.prepared != nil {
 			r.Method, r.Bucket, r.Key = http.MethodPut, in.Bucket, in.Key
-			d.SetObjectOptions(r.Header, in.options())
+			opkit.SetObjectOptions(d, r.Header, in.options())
 			in.prepared.Apply(r)
 			if in.Retention != nil && d.Object.Retention.UploadChecksum {
 				// IBM refuses retention headers without an integrity
 				// header: a one-shot body that carries none is
 				// refused here, before sending.
-				return d.RequireChecksum(r.Header, r.Body)
+				return opkit.RequireChecksum(d, r.Header, r.Body)
 			}
 			return nil
 		}
@@ -237,7 +237,7 @@ var putOp = client.Op[PutInput, PutOutput]{
 		if size == 0 {
 			size = -1
 		}
-		body, err := client.NewBody(in.Body, size)
+		body, err := opkit.NewBody(in.Body, size)
 		if err != nil {
 			return err
 		}
@@ -245,23 +245,23 @@ var putOp = client.Op[PutInput, PutOutput]{
 			return client.InvalidArgument("Size", "%d bytes exceeds the %s single-PUT limit of %d; use a multipart upload", body.Size(), d.Name, max)
 		}
 		r.Method, r.Bucket, r.Key, r.Body = http.MethodPut, in.Bucket, in.Key, body
-		d.SetObjectOptions(r.Header, in.options())
+		opkit.SetObjectOptions(d, r.Header, in.options())
 		if in.ContentMD5 != nil {
 			r.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(in.ContentMD5))
 		}
-		d.SetChecksum(r.Header, in.Checksum)
+		opkit.SetChecksum(d, r.Header, in.Checksum)
 		if in.TrailingChecksum != client.ChecksumNone {
-			if !d.CanTrail(o) {
+			if !opkit.CanTrail(d, o) {
 				return client.NotSupported(d, "TrailingChecksum", "trailing checksums with this signer")
 			}
-			d.SetTrailingChecksum(r, in.TrailingChecksum, in.ContentEncoding)
+			opkit.SetTrailingChecksum(d, r, in.TrailingChecksum, in.ContentEncoding)
 		} else if in.PayloadSHA256 != nil {
 			r.Header.Set("X-Amz-Content-Sha256", hex.EncodeToString(in.PayloadSHA256))
 		}
 		if in.Retention != nil && d.Object.Retention.UploadChecksum {
 			// IBM refuses retention headers without an integrity
 			// header.
-			return d.RequireChecksum(r.Header, r.Body)
+			return opkit.RequireChecksum(d, r.Header, r.Body)
 		}
 		return nil
 	},
@@ -269,8 +269,8 @@ var putOp = client.Op[PutInput, PutOutput]{
 		out.ETag = opkit.TrimETag(resp.Header.Get("ETag"))
 		out.VersionID = httpheader.Get(resp.Header, d.HeaderPrefix, "version-id")
 		out.CRC64, out.HasCRC64 = opkit.CRC64Header(d, resp.Header)
-		out.Checksum, _ = d.ResponseChecksum(resp.Header)
-		out.RequestID = d.RequestID(resp.Header)
+		out.Checksum, _ = opkit.ResponseChecksum(d, resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }
@@ -286,7 +286,7 @@ func (c *Client) Put(ctx context.Context, in *PutInput, optFns ...func(*client.O
 	return c.putOne(ctx, in, optFns)
 }
 
-// lengthKnown reports whether client.NewBody can find r's length.
+// lengthKnown reports whether opkit.NewBody can find r's length.
 func lengthKnown(r io.Reader) bool {
 	switch v := r.(type) {
 	case nil, *bytes.Reader, *strings.Reader, *bytes.Buffer:
@@ -458,7 +458,7 @@ type GetOutput struct {
 	uncompressed bool
 }
 
-var getOp = client.Op[GetInput, GetOutput]{
+var getOp = opkit.Op[GetInput, GetOutput]{
 	Name:       "GetObject",
 	Idempotent: true,
 	KeepBody:   true,
@@ -480,7 +480,7 @@ var getOp = client.Op[GetInput, GetOutput]{
 		}
 		return opkit.CheckSSE(d, "SSE", in.SSE)
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *GetInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *GetInput, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodGet, in.Bucket, in.Key
 		if in.VersionID != "" {
 			r.Query.Set(d.Params.VersionID, in.VersionID)
@@ -493,7 +493,7 @@ var getOp = client.Op[GetInput, GetOutput]{
 		}
 		in.Conditions.apply(r.Header, "")
 		in.Override.apply(r.Query)
-		d.SetSSECustomer(r.Header, in.SSE, false)
+		opkit.SetSSECustomer(d, r.Header, in.SSE, false)
 		setChecksumMode(d, r.Header, in.ChecksumMode || in.defaultChecksumMode(d))
 		return nil
 	},
@@ -563,7 +563,7 @@ type HeadInput struct {
 // HeadOutput is the result of Head.
 type HeadOutput struct{ Attributes }
 
-var headOp = client.Op[HeadInput, HeadOutput]{
+var headOp = opkit.Op[HeadInput, HeadOutput]{
 	Name:       "HeadObject",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *HeadInput) error {
@@ -578,13 +578,13 @@ var headOp = client.Op[HeadInput, HeadOutput]{
 		}
 		return opkit.CheckSSE(d, "SSE", in.SSE)
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *HeadInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *HeadInput, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodHead, in.Bucket, in.Key
 		if in.VersionID != "" {
 			r.Query.Set(d.Params.VersionID, in.VersionID)
 		}
 		in.Conditions.apply(r.Header, "")
-		d.SetSSECustomer(r.Header, in.SSE, false)
+		opkit.SetSSECustomer(d, r.Header, in.SSE, false)
 		setChecksumMode(d, r.Header, in.ChecksumMode)
 		return nil
 	},
@@ -598,7 +598,7 @@ var headOp = client.Op[HeadInput, HeadOutput]{
 // object is an error matching client.ErrNotFound; conditions fail as in
 // Get.
 func (c *Client) Head(ctx context.Context, in *HeadInput, optFns ...func(*client.Options)) (*HeadOutput, error) {
-	return client.Invoke(ctx, c.c, &headOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &headOp, in, optFns...)
 }
 
 // DeleteInput is the input of Delete.
@@ -619,7 +619,7 @@ type DeleteOutput struct {
 	RequestID    string
 }
 
-var deleteOp = client.Op[DeleteInput, DeleteOutput]{
+var deleteOp = opkit.Op[DeleteInput, DeleteOutput]{
 	Name:       "DeleteObject",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *DeleteInput) error {
@@ -628,7 +628,7 @@ var deleteOp = client.Op[DeleteInput, DeleteOutput]{
 		}
 		return checkVersionID(d, "VersionID", in.VersionID)
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *DeleteInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *DeleteInput, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodDelete, in.Bucket, in.Key
 		if in.VersionID != "" {
 			r.Query.Set(d.Params.VersionID, in.VersionID)
@@ -638,7 +638,7 @@ var deleteOp = client.Op[DeleteInput, DeleteOutput]{
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *DeleteOutput) error {
 		out.VersionID = httpheader.Get(resp.Header, d.HeaderPrefix, "version-id")
 		out.DeleteMarker = httpheader.Get(resp.Header, d.HeaderPrefix, "delete-marker") == "true"
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }
@@ -646,7 +646,7 @@ var deleteOp = client.Op[DeleteInput, DeleteOutput]{
 // Delete removes an object (or one version of it). Deleting a missing key
 // succeeds, as the services do.
 func (c *Client) Delete(ctx context.Context, in *DeleteInput, optFns ...func(*client.Options)) (*DeleteOutput, error) {
-	return client.Invoke(ctx, c.c, &deleteOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &deleteOp, in, optFns...)
 }
 
 // checkVersionID refuses a version id on a dialect without versioning.
@@ -693,7 +693,7 @@ func attributes(d *client.Dialect, resp *http.Response) Attributes {
 		DeleteMarker:       httpheader.Get(h, d.HeaderPrefix, "delete-marker") == "true",
 		StorageClass:       client.StorageClass(httpheader.Get(h, d.Object.StorageClassHeader, "")),
 		ObjectType:         ObjectTypeNormal,
-		RequestID:          d.RequestID(h),
+		RequestID:          opkit.RequestID(d, h),
 	}
 	if a.ContentLength < 0 {
 		if n, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64); err == nil {
@@ -712,9 +712,9 @@ func attributes(d *client.Dialect, resp *http.Response) Attributes {
 		}
 	}
 	a.CRC64, a.HasCRC64 = opkit.CRC64Header(d, h)
-	a.Checksum, _ = d.ResponseChecksum(h)
-	a.Encryption = d.Encryption(h)
-	a.OpaqueETag = client.IsMD5Hex(a.ETag) && !d.ETagIsMD5(h)
+	a.Checksum, _ = opkit.ResponseChecksum(d, h)
+	a.Encryption = opkit.Encryption(d, h)
+	a.OpaqueETag = opkit.IsMD5Hex(a.ETag) && !opkit.ETagIsMD5(d, h)
 	p := d.MetaPrefix
 	for name, vals := range h {
 		// Only a metadata header's name is lowered (a new string): the

@@ -36,7 +36,7 @@ type OptionsOutput struct {
 	RequestID string
 }
 
-var optionsOp = client.Op[OptionsInput, OptionsOutput]{
+var optionsOp = opkit.Op[OptionsInput, OptionsOutput]{
 	Name:       "OptionsObject",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *OptionsInput) error {
@@ -56,7 +56,7 @@ var optionsOp = client.Op[OptionsInput, OptionsOutput]{
 		}
 		return nil
 	},
-	Serialize: func(_ *client.Dialect, _ *client.Options, in *OptionsInput, r *client.Request) error {
+	Serialize: func(_ *client.Dialect, _ *client.Options, in *OptionsInput, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodOptions, in.Bucket, in.Key
 		r.Header.Set("Origin", in.Origin)
 		r.Header.Set("Access-Control-Request-Method", strings.ToUpper(in.Method))
@@ -72,7 +72,7 @@ var optionsOp = client.Op[OptionsInput, OptionsOutput]{
 		out.AllowHeaders = splitList(h.Values("Access-Control-Allow-Headers"))
 		out.ExposeHeaders = splitList(h.Values("Access-Control-Expose-Headers"))
 		out.MaxAge, _ = strconv.Atoi(h.Get("Access-Control-Max-Age"))
-		out.RequestID = d.RequestID(h)
+		out.RequestID = opkit.RequestID(d, h)
 		return nil
 	},
 }
@@ -82,7 +82,7 @@ var optionsOp = client.Op[OptionsInput, OptionsOutput]{
 // (or a bucket without CORS rules) is an error matching
 // client.ErrAccessDenied (status 403).
 func (c *Client) Options(ctx context.Context, in *OptionsInput, optFns ...func(*client.Options)) (*OptionsOutput, error) {
-	return client.Invoke(ctx, c.c, &optionsOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &optionsOp, in, optFns...)
 }
 
 // splitList splits comma-separated header values.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/polystore/polystore/bucket"
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 	"github.com/polystore/polystore/multipart"
 	"github.com/polystore/polystore/object"
 	"github.com/polystore/polystore/signer"
@@ -43,7 +44,7 @@ func TestPayloadSignedOverHTTP(t *testing.T) {
 	for _, d := range []client.Dialect{client.S3, client.IBM} {
 		t.Run(d.Name, func(t *testing.T) {
 			e := newHostile(t, d)
-			if !e.c.SignsPayloads() {
+			if !opkit.SignsPayloads(e.c) {
 				t.Fatal("a client of an http endpoint does not sign payloads")
 			}
 			f, err := os.Open(path)
@@ -164,8 +165,8 @@ func TestPayloadUnsignedOverTLS(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.SignsPayloads() != (tc.ps == client.PayloadSigned) {
-			t.Errorf("%v over https: SignsPayloads %v", tc.ps, c.SignsPayloads())
+		if opkit.SignsPayloads(c) != (tc.ps == client.PayloadSigned) {
+			t.Errorf("%v over https: SignsPayloads %v", tc.ps, opkit.SignsPayloads(c))
 		}
 		out, err := object.NewClient(c).Put(context.Background(), &object.PutInput{Bucket: "bkt", Key: "k", Body: bytes.NewReader(data)})
 		if err != nil || out.Verified != "crc32c" {
@@ -185,7 +186,7 @@ func TestPayloadUnsignedOverTLS(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.SignsPayloads() {
+		if opkit.SignsPayloads(c) {
 			t.Errorf("%s signs payloads", d.Name)
 		}
 	}

@@ -139,7 +139,7 @@ func (c *Client) PresignPost(ctx context.Context, policy *PostPolicy, optFns ...
 	if err != nil {
 		return nil, withPostOp(err)
 	}
-	d := cc.Dialect()
+	d := opkit.DialectOf(cc)
 	if err := checkPostPolicy(d, policy); err != nil {
 		return nil, withPostOp(err)
 	}
@@ -189,7 +189,7 @@ func checkPostPolicy(d *client.Dialect, in *PostPolicy) error {
 	if !d.Has(client.FeaturePostPolicy) {
 		return client.NotSupported(d, "PostPolicy", "browser form uploads (POST Object)")
 	}
-	if err := d.CheckBucket(in.Bucket); err != nil {
+	if err := opkit.CheckBucket(d, in.Bucket); err != nil {
 		return err
 	}
 	switch {
@@ -198,14 +198,14 @@ func checkPostPolicy(d *client.Dialect, in *PostPolicy) error {
 	case in.Key != "" && in.KeyPrefix != "":
 		return client.InvalidArgument("KeyPrefix", "must be empty when Key is set")
 	case in.Key != "":
-		if err := d.ValidateKey(in.Key); err != nil {
+		if err := opkit.ValidateKey(d, in.Key); err != nil {
 			return err
 		}
 	default:
 		if !w.StartsWith {
 			return client.NotSupported(d, "KeyPrefix", "key prefixes in form policies")
 		}
-		if err := d.ValidateKey(in.KeyPrefix); err != nil {
+		if err := opkit.ValidateKey(d, in.KeyPrefix); err != nil {
 			return opkit.Rename(err, "KeyPrefix")
 		}
 	}
@@ -268,7 +268,7 @@ func checkPostPolicy(d *client.Dialect, in *PostPolicy) error {
 	if in.ACL != "" && w.ACLField == "" {
 		return client.NotSupported(d, "ACL", "canned ACLs in form uploads")
 	}
-	return d.CheckObjectOptions(&client.ObjectOptions{Metadata: in.Metadata, StorageClass: in.StorageClass, ACL: in.ACL})
+	return opkit.CheckObjectOptions(d, &opkit.ObjectOptions{Metadata: in.Metadata, StorageClass: in.StorageClass, ACL: in.ACL})
 }
 
 // buildPostPolicy turns a checked policy into the signer's policy: the

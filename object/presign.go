@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 // Presigned URLs.
@@ -54,7 +55,7 @@ func (c *Client) PresignGet(ctx context.Context, in *GetInput, expires time.Dura
 		cp.DisableVerification = true
 		in = &cp
 	}
-	p, err := client.Presign(ctx, c.c, &getOp, in, expires, optFns...)
+	p, err := opkit.Presign(ctx, c.c, &getOp, in, expires, optFns...)
 	if err != nil || in == nil {
 		return p, err
 	}
@@ -85,13 +86,13 @@ func (c *Client) PresignPut(ctx context.Context, in *PutInput, expires time.Dura
 		}
 		in = &cp
 	}
-	return client.Presign(ctx, c.c, &putOp, in, expires, optFns...)
+	return opkit.Presign(ctx, c.c, &putOp, in, expires, optFns...)
 }
 
 // PresignHead presigns a HEAD of the object (or of a version). As with
 // PresignGet, the conditions are in PresignedRequest.Header.
 func (c *Client) PresignHead(ctx context.Context, in *HeadInput, expires time.Duration, optFns ...func(*client.Options)) (*client.PresignedRequest, error) {
-	p, err := client.Presign(ctx, c.c, &headOp, in, expires, optFns...)
+	p, err := opkit.Presign(ctx, c.c, &headOp, in, expires, optFns...)
 	if err != nil || in == nil {
 		return p, err
 	}
@@ -103,7 +104,7 @@ func (c *Client) PresignHead(ctx context.Context, in *HeadInput, expires time.Du
 
 // PresignDelete presigns a DELETE of the object (or of a version).
 func (c *Client) PresignDelete(ctx context.Context, in *DeleteInput, expires time.Duration, optFns ...func(*client.Options)) (*client.PresignedRequest, error) {
-	return client.Presign(ctx, c.c, &deleteOp, in, expires, optFns...)
+	return opkit.Presign(ctx, c.c, &deleteOp, in, expires, optFns...)
 }
 
 // withRequestHeaders adds to p.Header the request headers in h that the

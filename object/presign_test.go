@@ -17,6 +17,7 @@ import (
 	"github.com/polystore/polystore/bucket"
 	"github.com/polystore/polystore/client"
 	"github.com/polystore/polystore/internal/miniotest"
+	"github.com/polystore/polystore/internal/opkit"
 	"github.com/polystore/polystore/object"
 	"github.com/polystore/polystore/signer"
 	"github.com/polystore/polystore/storagetest"
@@ -90,7 +91,7 @@ func wantRefused(t *testing.T, d *client.Dialect, a answer, code string, kind er
 	if got := errorCode(t, d, a); got != code {
 		t.Errorf("code %q, want %q (status %d)", got, code, a.status)
 	}
-	if k := d.ErrorKind(code, a.status); !errors.Is(k, kind) {
+	if k := opkit.ErrorKind(d, code, a.status); !errors.Is(k, kind) {
 		t.Errorf("code %q is of kind %v, want %v", code, k, kind)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 // putOne runs one PutObject request. The body carries what
@@ -14,9 +15,9 @@ import (
 // (PutOutput.Verified), and a trailing checksum must be acknowledged.
 func (c *Client) putOne(ctx context.Context, in *PutInput, optFns []func(*client.Options)) (*PutOutput, error) {
 	if in == nil {
-		return client.Invoke(ctx, c.c, &putOp, in, optFns...)
+		return opkit.Call(ctx, c.c, &putOp, in, optFns...)
 	}
-	pb, err := c.c.PrepareBody(&client.BodyInput{
+	pb, err := opkit.PrepareBody(c.c, &opkit.BodyInput{
 		Op: putOp.Name, Body: in.Body, Size: in.Size, Integrity: in.Integrity,
 		ContentMD5: in.ContentMD5, Checksum: in.Checksum, TrailingChecksum: in.TrailingChecksum,
 		PayloadSHA256: in.PayloadSHA256, ContentEncoding: in.ContentEncoding,
@@ -26,18 +27,18 @@ func (c *Client) putOne(ctx context.Context, in *PutInput, optFns []func(*client
 	}
 	one := *in
 	one.prepared = pb
-	out, err := client.Invoke(ctx, c.c, &putOp, &one, optFns...)
+	out, err := opkit.Call(ctx, c.c, &putOp, &one, optFns...)
 	if err != nil {
-		fb := pb.Fallback(err)
+		fb := opkit.Fallback(pb, err)
 		if fb == nil {
 			return nil, err
 		}
 		pb, one.prepared = fb, fb
-		if out, err = client.Invoke(ctx, c.c, &putOp, &one, optFns...); err != nil {
+		if out, err = opkit.Call(ctx, c.c, &putOp, &one, optFns...); err != nil {
 			return nil, err
 		}
 	}
-	out.Verified, out.Unverified, err = pb.Verify(client.BodyAnswer{ETag: out.ETag, Checksum: out.Checksum, CRC64: out.CRC64, HasCRC64: out.HasCRC64})
+	out.Verified, out.Unverified, err = pb.Verify(opkit.BodyAnswer{ETag: out.ETag, Checksum: out.Checksum, CRC64: out.CRC64, HasCRC64: out.HasCRC64})
 	if err != nil {
 		return nil, err
 	}
@@ -62,17 +63,17 @@ func (c *Client) getNegotiated(ctx context.Context, in *GetInput, optFns []func(
 		cp := *in
 		cp.noChecksumMode, in = true, &cp
 	}
-	out, err := client.Invoke(ctx, c.c, &getOp, in, optFns...)
+	out, err := opkit.Call(ctx, c.c, &getOp, in, optFns...)
 	if err == nil || in == nil {
 		return out, in, err
 	}
-	d := c.c.Dialect()
-	if !in.defaultChecksumMode(d) || !d.ChecksumRefused(err) {
+	d := opkit.DialectOf(c.c)
+	if !in.defaultChecksumMode(d) || !opkit.ChecksumRefused(d, err) {
 		return nil, in, err
 	}
 	cp := *in
 	cp.noChecksumMode = true
-	if out, err = client.Invoke(ctx, c.c, &getOp, &cp, optFns...); err != nil {
+	if out, err = opkit.Call(ctx, c.c, &getOp, &cp, optFns...); err != nil {
 		return nil, in, err
 	}
 	c.c.RecordChecksumSupport(client.ChecksumSupportRefused, getOp.Name, "refused a GET with x-amz-checksum-mode, and took it without")

@@ -122,8 +122,8 @@ func checkRetentionTarget(d *client.Dialect, bucket, key string) error {
 }
 
 // legalHoldOp builds the POST ?legalHold&{param}={id} operation.
-func legalHoldOp[In, Out any](name string, param func(w *client.RetentionWire) string, fields func(in *In) (bucket, key, id string), rid func(out *Out) *string) client.Op[In, Out] {
-	return client.Op[In, Out]{
+func legalHoldOp[In, Out any](name string, param func(w *client.RetentionWire) string, fields func(in *In) (bucket, key, id string), rid func(out *Out) *string) opkit.Op[In, Out] {
+	return opkit.Op[In, Out]{
 		Name: name,
 		// Not retried: after a lost answer, a second add conflicts
 		// with the first and a second remove finds nothing.
@@ -132,9 +132,9 @@ func legalHoldOp[In, Out any](name string, param func(w *client.RetentionWire) s
 			if err := checkRetentionTarget(d, bucket, key); err != nil {
 				return err
 			}
-			return d.CheckLegalHoldID("ID", id)
+			return opkit.CheckLegalHoldID(d, "ID", id)
 		},
-		Serialize: func(d *client.Dialect, _ *client.Options, in *In, r *client.Request) error {
+		Serialize: func(d *client.Dialect, _ *client.Options, in *In, r *opkit.Request) error {
 			w := &d.Object.Retention
 			bucket, key, id := fields(in)
 			r.Method, r.Bucket, r.Key = http.MethodPost, bucket, key
@@ -145,7 +145,7 @@ func legalHoldOp[In, Out any](name string, param func(w *client.RetentionWire) s
 			return nil
 		},
 		Deserialize: func(d *client.Dialect, resp *http.Response, out *Out) error {
-			*rid(out) = d.RequestID(resp.Header)
+			*rid(out) = opkit.RequestID(d, resp.Header)
 			return nil
 		},
 	}
@@ -162,7 +162,7 @@ var addLegalHoldOp = legalHoldOp[AddLegalHoldInput, AddLegalHoldOutput]("AddLega
 // object holds at most 100; a hold whose ID is already there is an error
 // matching client.ErrConflict.
 func (c *Client) AddLegalHold(ctx context.Context, in *AddLegalHoldInput, optFns ...func(*client.Options)) (*AddLegalHoldOutput, error) {
-	return client.Invoke(ctx, c.c, &addLegalHoldOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &addLegalHoldOp, in, optFns...)
 }
 
 var removeLegalHoldOp = legalHoldOp[RemoveLegalHoldInput, RemoveLegalHoldOutput]("RemoveLegalHold",
@@ -173,7 +173,7 @@ var removeLegalHoldOp = legalHoldOp[RemoveLegalHoldInput, RemoveLegalHoldOutput]
 // RemoveLegalHold lifts a legal hold from an object (POST
 // ?legalHold&remove={id}).
 func (c *Client) RemoveLegalHold(ctx context.Context, in *RemoveLegalHoldInput, optFns ...func(*client.Options)) (*RemoveLegalHoldOutput, error) {
-	return client.Invoke(ctx, c.c, &removeLegalHoldOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &removeLegalHoldOp, in, optFns...)
 }
 
 // xmlRetentionState is IBM's answer to GET ?legalHold, read in every
@@ -209,21 +209,21 @@ func retentionTime(s string) time.Time {
 	return time.Time{}
 }
 
-var listLegalHoldsOp = client.Op[ListLegalHoldsInput, ListLegalHoldsOutput]{
+var listLegalHoldsOp = opkit.Op[ListLegalHoldsInput, ListLegalHoldsOutput]{
 	Name:       "ListLegalHolds",
 	Idempotent: true,
 	Validate: func(d *client.Dialect, in *ListLegalHoldsInput) error {
 		return checkRetentionTarget(d, in.Bucket, in.Key)
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *ListLegalHoldsInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *ListLegalHoldsInput, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodGet, in.Bucket, in.Key
 		r.Query.Set(d.Object.Retention.LegalHoldSubresource, "")
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *ListLegalHoldsOutput) error {
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		var doc xmlRetentionState
-		if err := client.DecodeResult(d, "ListLegalHolds", resp, &doc); err != nil {
+		if err := opkit.DecodeResult(d, "ListLegalHolds", resp, &doc); err != nil {
 			return err
 		}
 		st := RetentionState{
@@ -245,10 +245,10 @@ var listLegalHoldsOp = client.Op[ListLegalHoldsInput, ListLegalHoldsOutput]{
 // ?legalHold). An object without retention is an error matching
 // client.ErrNotFound.
 func (c *Client) ListLegalHolds(ctx context.Context, in *ListLegalHoldsInput, optFns ...func(*client.Options)) (*ListLegalHoldsOutput, error) {
-	return client.Invoke(ctx, c.c, &listLegalHoldsOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &listLegalHoldsOp, in, optFns...)
 }
 
-var extendRetentionOp = client.Op[ExtendRetentionInput, ExtendRetentionOutput]{
+var extendRetentionOp = opkit.Op[ExtendRetentionInput, ExtendRetentionOutput]{
 	Name: "ExtendObjectRetention",
 	// Not retried: an AdditionalPeriod would be added twice.
 	Validate: func(d *client.Dialect, in *ExtendRetentionInput) error {
@@ -264,7 +264,7 @@ var extendRetentionOp = client.Op[ExtendRetentionInput, ExtendRetentionOutput]{
 				continue
 			}
 			set++
-			if err := d.CheckRetentionSeconds(f.name, f.p, false); err != nil {
+			if err := opkit.CheckRetentionSeconds(d, f.name, f.p, false); err != nil {
 				return err
 			}
 		}
@@ -279,24 +279,24 @@ var extendRetentionOp = client.Op[ExtendRetentionInput, ExtendRetentionOutput]{
 		}
 		return nil
 	},
-	Serialize: func(d *client.Dialect, _ *client.Options, in *ExtendRetentionInput, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *ExtendRetentionInput, r *opkit.Request) error {
 		w := &d.Object.Retention
 		r.Method, r.Bucket, r.Key = http.MethodPost, in.Bucket, in.Key
 		r.Query.Set(w.ExtendSubresource, "")
 		switch {
 		case in.AdditionalPeriod != 0:
-			r.Header.Set(w.AdditionalPeriodHeader, client.Seconds(in.AdditionalPeriod))
+			r.Header.Set(w.AdditionalPeriodHeader, opkit.Seconds(in.AdditionalPeriod))
 		case in.FromNow != 0:
-			r.Header.Set(w.FromNowHeader, client.Seconds(in.FromNow))
+			r.Header.Set(w.FromNowHeader, opkit.Seconds(in.FromNow))
 		case in.NewPeriod != 0:
-			r.Header.Set(w.NewPeriodHeader, client.Seconds(in.NewPeriod))
+			r.Header.Set(w.NewPeriodHeader, opkit.Seconds(in.NewPeriod))
 		default:
 			r.Header.Set(w.NewExpirationHeader, in.NewExpiration.UTC().Format(w.DateLayout))
 		}
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *ExtendRetentionOutput) error {
-		out.RequestID = d.RequestID(resp.Header)
+		out.RequestID = opkit.RequestID(d, resp.Header)
 		return nil
 	},
 }
@@ -306,5 +306,5 @@ var extendRetentionOp = client.Op[ExtendRetentionInput, ExtendRetentionOutput]{
 // Extend-Retention-From-Current-Time, New-Retention-Period or
 // New-Retention-Expiration-Date). A retention can never be shortened.
 func (c *Client) ExtendRetention(ctx context.Context, in *ExtendRetentionInput, optFns ...func(*client.Options)) (*ExtendRetentionOutput, error) {
-	return client.Invoke(ctx, c.c, &extendRetentionOp, in, optFns...)
+	return opkit.Call(ctx, c.c, &extendRetentionOp, in, optFns...)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/polystore/polystore/bucket"
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 	"github.com/polystore/polystore/object"
 	"github.com/polystore/polystore/storagetest"
 )
@@ -232,7 +233,7 @@ func TestRetentionPutCarriesContentMD5(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := lastRequest(t, srv).Header
-	if got, _ := d.ResponseChecksum(h); !got.Equal(wantCRC) || h.Get("Content-MD5") != "" {
+	if got, _ := opkit.ResponseChecksum(d, h); !got.Equal(wantCRC) || h.Get("Content-MD5") != "" {
 		t.Errorf("PUT with retention: checksum %v, Content-MD5 %q; want the CRC32C %v alone", got, h.Get("Content-MD5"), wantCRC)
 	}
 	// Integrity off with retention headers: nothing else guards the
@@ -248,7 +249,7 @@ func TestRetentionPutCarriesContentMD5(t *testing.T) {
 	// Integrity off without them is the caller's choice: nothing is
 	// added, and the protected bucket refuses the upload.
 	_, err := objects.Put(ctx, &object.PutInput{Bucket: bkt, Key: "c", Body: strings.NewReader(data), Integrity: client.IntegrityOff})
-	if h := lastRequest(t, srv).Header; d.HasIntegrityHeader(h) {
+	if h := lastRequest(t, srv).Header; opkit.HasIntegrityHeader(d, h) {
 		t.Errorf("PUT with integrity off carried an integrity header: %v", h)
 	}
 	var re *client.ResponseError

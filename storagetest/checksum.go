@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 // Additional checksums (S3's "flexible checksums"), on dialects with
@@ -163,7 +164,7 @@ func copiedChecksum(sum client.Checksum, data []byte) client.Checksum {
 }
 
 // xmlChecksum is a checksum element of S3's multipart documents, named
-// by client.ChecksumElement: <ChecksumCRC32C>base64</ChecksumCRC32C>.
+// by opkit.ChecksumElement: <ChecksumCRC32C>base64</ChecksumCRC32C>.
 type xmlChecksum struct {
 	XMLName xml.Name
 	Value   string `xml:",chardata"`
@@ -174,13 +175,13 @@ func checksumElement(sum client.Checksum) *xmlChecksum {
 	if sum.IsZero() {
 		return nil
 	}
-	return &xmlChecksum{XMLName: xml.Name{Local: client.ChecksumElement(sum.Algorithm)}, Value: sum.String()}
+	return &xmlChecksum{XMLName: xml.Name{Local: opkit.ChecksumElement(sum.Algorithm)}, Value: sum.String()}
 }
 
 // elementValue returns the value of the element for algorithm a among
 // els, and whether there is one.
 func elementValue(els []xmlChecksum, a client.ChecksumAlgorithm) (string, bool) {
-	name := client.ChecksumElement(a)
+	name := opkit.ChecksumElement(a)
 	for _, el := range els {
 		if el.XMLName.Local == name {
 			return strings.TrimSpace(el.Value), true

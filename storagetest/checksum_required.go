@@ -1,6 +1,10 @@
 package storagetest
 
-import "github.com/polystore/polystore/client"
+import (
+	"github.com/polystore/polystore/client"
+
+	"github.com/polystore/polystore/internal/opkit"
+)
 
 // Integrity headers the vendors require.
 //
@@ -21,11 +25,11 @@ import "github.com/polystore/polystore/client"
 // integrity header when it carries none.
 func (c *call) checkRequiredChecksum() error {
 	d := &c.s.dialect
-	need := d.ChecksumNeedOf(c.op)
+	need := opkit.ChecksumNeedOf(d, c.op)
 	switch {
 	case need != client.ChecksumRequired && need != client.ChecksumWithBody:
 		return nil
-	case d.HasIntegrityHeader(c.r.Header):
+	case opkit.HasIntegrityHeader(d, c.r.Header):
 		return nil
 	case need == client.ChecksumWithBody && c.r.ContentLength == 0:
 		return nil
@@ -41,7 +45,7 @@ func (c *call) checkRequiredChecksum() error {
 // against a bucket with a retention policy" (IBM's immutable.md).
 func (c *call) requireUploadChecksum(retentionHeaders bool) error {
 	d := &c.s.dialect
-	if !d.Object.Retention.UploadChecksum || d.HasIntegrityHeader(c.r.Header) {
+	if !d.Object.Retention.UploadChecksum || opkit.HasIntegrityHeader(d, c.r.Header) {
 		return nil
 	}
 	protected := retentionHeaders

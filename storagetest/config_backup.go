@@ -3,6 +3,7 @@ package storagetest
 import (
 	"errors"
 	"fmt"
+	"github.com/polystore/polystore/internal/opkit"
 	"net/http"
 	"net/url"
 	"slices"
@@ -94,7 +95,7 @@ func (s *Server) isResourceConfig(r *http.Request) bool {
 	if _, _, ok := backupPolicyPath(p); !ok {
 		return false
 	}
-	if strings.HasPrefix(p, resourceConfigPrefix+"/") && s.dialect.CheckBucket(strings.TrimPrefix(resourceConfigPrefix, "/")) != nil {
+	if strings.HasPrefix(p, resourceConfigPrefix+"/") && opkit.CheckBucket(&s.dialect, strings.TrimPrefix(resourceConfigPrefix, "/")) != nil {
 		return true
 	}
 	return !strings.HasPrefix(p, resourceConfigPrefix+"/") && !s.store.bucketExists("buckets")

@@ -8,15 +8,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/protocol"
 )
 
 // copySourceValue is the copy-source header naming bucket/key (and a
 // version) as the dialect's clients write it.
 func copySourceValue(e *env, bucket, key, version string) string {
-	v := "/" + bucket + "/" + client.EscapePath(key)
+	v := "/" + bucket + "/" + protocol.EscapePath(key)
 	if e.cos() {
-		v = bucket + ".cos." + e.srv.Region() + ".myqcloud.com/" + client.EscapePath(key)
+		v = bucket + ".cos." + e.srv.Region() + ".myqcloud.com/" + protocol.EscapePath(key)
 	}
 	if version != "" {
 		v += "?" + e.d.Params.VersionID + "=" + version

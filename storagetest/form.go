@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/protocol"
 	"github.com/polystore/polystore/signer"
 )
 
@@ -254,9 +254,9 @@ func (s *Server) answerForm(c *call, f *form, obj *object) {
 		}
 	}
 	h := c.w.Header()
-	location := "http://" + c.r.Host + "/" + c.bucket + "/" + client.EscapePath(obj.key)
+	location := "http://" + c.r.Host + "/" + c.bucket + "/" + protocol.EscapePath(obj.key)
 	if c.vhost {
-		location = "http://" + c.r.Host + "/" + client.EscapePath(obj.key)
+		location = "http://" + c.r.Host + "/" + protocol.EscapePath(obj.key)
 	}
 	h.Set("Location", location)
 	h.Set("ETag", obj.etag())

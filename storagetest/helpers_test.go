@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
+	"github.com/polystore/polystore/internal/protocol"
 	"github.com/polystore/polystore/signer"
 )
 
@@ -96,17 +98,17 @@ type resp struct {
 }
 
 // requestURL builds the URL as the polystore client does for a custom
-// endpoint: path style, keys escaped with client.EscapePath.
+// endpoint: path style, keys escaped with protocol.EscapePath.
 func requestURL(srv *Server, bucket, key string, query url.Values) string {
 	u := srv.URL + "/"
 	if bucket != "" {
 		u += bucket
 		if key != "" {
-			u += "/" + client.EscapePath(key)
+			u += "/" + protocol.EscapePath(key)
 		}
 	}
 	if len(query) > 0 {
-		u += "?" + client.EncodeQuery(query)
+		u += "?" + protocol.EncodeQuery(query)
 	}
 	return u
 }
@@ -129,7 +131,7 @@ func (rq req) build(t *testing.T, srv *Server) *http.Request {
 		r.Header[k] = append([]string(nil), vs...)
 	}
 	chunked := strings.HasPrefix(r.Header.Get("X-Amz-Content-Sha256"), "STREAMING-") || strings.Contains(r.Header.Get("Content-Encoding"), "aws-chunked")
-	if (rq.method == http.MethodPut || rq.method == http.MethodPost) && !rq.noMD5 && !chunked && !srv.dialect.HasIntegrityHeader(r.Header) {
+	if (rq.method == http.MethodPut || rq.method == http.MethodPost) && !rq.noMD5 && !chunked && !opkit.HasIntegrityHeader(&srv.dialect, r.Header) {
 		r.Header.Set("Content-MD5", md5b64(rq.body))
 	}
 	if rq.signer != nil {
@@ -209,8 +211,8 @@ func wantError(t *testing.T, d client.Dialect, r resp, status int, code string) 
 	if e.Code != code {
 		t.Fatalf("code = %q, want %q (message %q)", e.Code, code, e.Message)
 	}
-	if e.RequestID == "" || e.RequestID != d.RequestID(r.header) {
-		t.Errorf("body request id %q, header request id %q", e.RequestID, d.RequestID(r.header))
+	if e.RequestID == "" || e.RequestID != opkit.RequestID(&d, r.header) {
+		t.Errorf("body request id %q, header request id %q", e.RequestID, opkit.RequestID(&d, r.header))
 	}
 	return e
 }

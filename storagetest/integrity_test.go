@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 // A FlipBit fault corrupts one bit of a successful answer's body, on every
@@ -84,14 +84,14 @@ func TestManagedEncryption(t *testing.T) {
 			}{{kms, false}, {"AES256", true}} {
 				r := e.put("k", data, h(name, tc.enc))
 				etag := strings.Trim(r.header.Get("ETag"), `"`)
-				if !client.IsMD5Hex(etag) || (etag == md5hex(data)) != tc.md5 {
+				if !opkit.IsMD5Hex(etag) || (etag == md5hex(data)) != tc.md5 {
 					t.Errorf("%s: ETag %q; MD5 of the content: %v, want %v", tc.enc, etag, etag == md5hex(data), tc.md5)
 				}
 				head := e.do(http.MethodHead, e.bucket, "k", nil, nil, nil)
 				if head.header.Get(name) != tc.enc || head.header.Get("ETag") != r.header.Get("ETag") {
 					t.Errorf("%s: HEAD reports %s %q, ETag %q", tc.enc, name, head.header.Get(name), head.header.Get("ETag"))
 				}
-				if d := e.d; d.ETagIsMD5(head.header) != tc.md5 {
+				if d := e.d; opkit.ETagIsMD5(&d, head.header) != tc.md5 {
 					t.Errorf("%s: the dialect says the ETag is an MD5: %v", tc.enc, !tc.md5)
 				}
 			}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 func TestRoundTrip(t *testing.T) {
@@ -25,7 +26,7 @@ func TestRoundTrip(t *testing.T) {
 			t.Helper()
 			rq.signer = s
 			r := send(t, srv, rq)
-			id := d.RequestID(r.header)
+			id := opkit.RequestID(&d, r.header)
 			if id == "" {
 				t.Fatalf("%s: no request id header in %v", rq.method, r.header)
 			}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/protocol"
 	"github.com/polystore/polystore/signer"
 )
 
@@ -425,14 +426,14 @@ func TestVirtualHostedRequests(t *testing.T) {
 		for _, v2 := range schemes {
 			s := vhostSigner(e.srv, v2)
 			key := fmt.Sprintf("dir/key %v+1", v2)
-			r := sendTo(t, hc, s, http.MethodPut, base+"/"+client.EscapePath(key), h(e.d.MetaPrefix+"a", "b"), []byte("vhost body"))
+			r := sendTo(t, hc, s, http.MethodPut, base+"/"+protocol.EscapePath(key), h(e.d.MetaPrefix+"a", "b"), []byte("vhost body"))
 			mustStatus(t, r, putStatus(e.d))
 			// Path-style sees the object the virtual host stored.
 			got := e.get(key, nil, nil)
 			if string(got.body) != "vhost body" {
 				t.Errorf("v2=%v: path-style GET %q", v2, got.body)
 			}
-			r = sendTo(t, hc, s, http.MethodGet, base+"/"+client.EscapePath(key), nil, nil)
+			r = sendTo(t, hc, s, http.MethodGet, base+"/"+protocol.EscapePath(key), nil, nil)
 			mustStatus(t, r, http.StatusOK)
 			if string(r.body) != "vhost body" || r.header.Get(e.d.MetaPrefix+"a") != "b" {
 				t.Errorf("v2=%v: virtual-hosted GET %q %v", v2, r.body, r.header)
@@ -443,7 +444,7 @@ func TestVirtualHostedRequests(t *testing.T) {
 			if !strings.Contains(string(r.body), "dir/key") {
 				t.Errorf("v2=%v: listing %s", v2, r.body)
 			}
-			r = sendTo(t, hc, s, http.MethodDelete, base+"/"+client.EscapePath(key), nil, nil)
+			r = sendTo(t, hc, s, http.MethodDelete, base+"/"+protocol.EscapePath(key), nil, nil)
 			mustStatus(t, r, http.StatusNoContent)
 		}
 		// The log names the bucket and key of virtual-hosted requests.

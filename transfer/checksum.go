@@ -17,6 +17,7 @@ import (
 	"sync"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 	"github.com/polystore/polystore/transfer/transferapi"
 )
 
@@ -305,7 +306,7 @@ func (u *uploadJob) fallBack() bool { return u.fellBack.CompareAndSwap(false, tr
 // falls back to Content-MD5, to be confirmed by the next success
 // (confirmFallback). A part is sent again once for it.
 func (u *uploadJob) refusedChecksum(in client.Checksum, err error, tried *bool) bool {
-	if *tried || in.IsZero() || !u.negotiable() || !u.d.ChecksumRefused(err) {
+	if *tried || in.IsZero() || !u.negotiable() || !opkit.ChecksumRefused(u.d, err) {
 		return false
 	}
 	*tried = true

@@ -11,6 +11,7 @@ import (
 
 	"github.com/polystore/polystore/client"
 	"github.com/polystore/polystore/internal/integrity"
+	"github.com/polystore/polystore/internal/opkit"
 	"github.com/polystore/polystore/transfer/transferapi"
 )
 
@@ -264,7 +265,7 @@ func withPartSizeMeta(d *client.Dialect, opts ObjectOptions, ps int64) ObjectOpt
 		meta[k] = v
 	}
 	meta[integrity.PartSizeMeta] = fmt.Sprint(ps)
-	if d.CheckMetadata(meta) != nil {
+	if opkit.CheckMetadata(d, meta) != nil {
 		return opts
 	}
 	opts.Metadata = meta
@@ -345,7 +346,7 @@ func sameContent(src, dst *transferapi.ObjectInfo, mode Integrity) (string, stri
 		}
 		return integrity.FromChecksum(a.Algorithm).String(), "", nil
 	}
-	if client.IsMD5Hex(src.ETag) && client.IsMD5Hex(dst.ETag) && !src.OpaqueETag && !dst.OpaqueETag {
+	if opkit.IsMD5Hex(src.ETag) && opkit.IsMD5Hex(dst.ETag) && !src.OpaqueETag && !dst.OpaqueETag {
 		if !strings.EqualFold(src.ETag, dst.ETag) {
 			return "", "", mismatch("MD5 ETag", src.ETag, dst.ETag)
 		}

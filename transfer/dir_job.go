@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 	"github.com/polystore/polystore/transfer/transferapi"
 )
 
@@ -532,7 +533,7 @@ func (j *dirJob) newChild(it *dirItem) (*Task, error) {
 		meta := make(map[string]string, len(opts.Metadata)+1)
 		maps.Copy(meta, opts.Metadata)
 		meta[crc32cMeta] = formatCRC32C(it.crc)
-		if j.api.Dialect().CheckMetadata(meta) == nil {
+		if opkit.CheckMetadata(j.api.Dialect(), meta) == nil {
 			opts.Metadata = meta
 		}
 		in := &UploadInput{Bucket: s.bucket, Key: it.key, File: it.path, ObjectOptions: opts}

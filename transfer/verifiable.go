@@ -9,6 +9,7 @@ import (
 
 	"github.com/polystore/polystore/client"
 	"github.com/polystore/polystore/internal/integrity"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 // What an upload records so that a later download can verify the object
@@ -50,7 +51,7 @@ func (u *uploadJob) initiateOptions() ObjectOptions {
 	u.mu.Lock()
 	meta[integrity.PartSizeMeta] = strconv.FormatInt(u.partSize, 10)
 	u.mu.Unlock()
-	if u.d.CheckMetadata(meta) != nil {
+	if opkit.CheckMetadata(u.d, meta) != nil {
 		return opts
 	}
 	opts.Metadata = meta

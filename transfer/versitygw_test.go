@@ -10,6 +10,7 @@ import (
 
 	"github.com/polystore/polystore/bucket"
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 	"github.com/polystore/polystore/internal/versitygwtest"
 )
 
@@ -27,7 +28,7 @@ func TestVersitygw(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !c.SignsPayloads() {
+	if !opkit.SignsPayloads(c) {
 		t.Fatal("the client of an http endpoint does not sign payloads")
 	}
 	bkt := "transfer-" + strconv.FormatInt(time.Now().UnixNano(), 36)

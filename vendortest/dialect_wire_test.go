@@ -79,7 +79,7 @@ func checkIntegrityLikeSDK(t *testing.T, srv *storagetest.Server, calls []sdkCal
 		if len(sdkHas) > 0 && len(ourHas) == 0 {
 			t.Errorf("%s: the SDK sent %v, polystore no integrity header", c.op, sdkHas)
 		}
-		if need := d.ChecksumNeedOf(c.op); need == client.ChecksumRequired && ours.Header.Get("Content-MD5") == "" {
+		if need := d.ChecksumRequired[c.op]; need == client.ChecksumRequired && ours.Header.Get("Content-MD5") == "" {
 			t.Errorf("%s (%v on %s): polystore sent no Content-MD5", c.op, need, d.Name)
 		}
 		if a, b := sdkReq.Header.Get("Content-MD5"), ours.Header.Get("Content-MD5"); a != "" && b != "" && sdkReq.BodyMD5 == ours.BodyMD5 && a != b {

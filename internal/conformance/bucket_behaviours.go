@@ -19,6 +19,7 @@ import (
 
 	"github.com/polystore/polystore/bucket"
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 	"github.com/polystore/polystore/object"
 )
 
@@ -623,24 +624,24 @@ type bktInitiateOut struct {
 	UploadID string `xml:"UploadId" json:"upload_id"`
 }
 
-var bktInitiateOp = client.Op[bktInitiateIn, bktInitiateOut]{
+var bktInitiateOp = opkit.Op[bktInitiateIn, bktInitiateOut]{
 	Name: "InitiateMultipartUpload",
-	Serialize: func(_ *client.Dialect, _ *client.Options, in *bktInitiateIn, r *client.Request) error {
+	Serialize: func(_ *client.Dialect, _ *client.Options, in *bktInitiateIn, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodPost, in.Bucket, in.Key
 		r.Query.Set("uploads", "")
 		return nil
 	},
 	Deserialize: func(d *client.Dialect, resp *http.Response, out *bktInitiateOut) error {
-		return client.DecodeBody(d, resp, out)
+		return opkit.DecodeBody(d, resp, out)
 	},
 }
 
 type bktAbortIn struct{ Bucket, Key, UploadID string }
 
-var bktAbortOp = client.Op[bktAbortIn, struct{}]{
+var bktAbortOp = opkit.Op[bktAbortIn, struct{}]{
 	Name:       "AbortMultipartUpload",
 	Idempotent: true,
-	Serialize: func(d *client.Dialect, _ *client.Options, in *bktAbortIn, r *client.Request) error {
+	Serialize: func(d *client.Dialect, _ *client.Options, in *bktAbortIn, r *opkit.Request) error {
 		r.Method, r.Bucket, r.Key = http.MethodDelete, in.Bucket, in.Key
 		r.Query.Set(d.Params.UploadID, in.UploadID)
 		return nil
@@ -653,14 +654,14 @@ func bktListUploads(t *testing.T, e *Env) {
 	keys := []string{"up/a", "up/b", "up/b", "other x"}
 	var ids []string
 	for _, k := range keys {
-		out, err := client.Invoke(ctx, e.Client, &bktInitiateOp, &bktInitiateIn{Bucket: e.Bucket, Key: k})
+		out, err := opkit.Call(ctx, e.Client, &bktInitiateOp, &bktInitiateIn{Bucket: e.Bucket, Key: k})
 		require.NoError(t, err, "initiate %q", k)
 		if out.UploadID == "" {
 			t.Fatalf("initiate %q: no upload id", k)
 		}
 		ids = append(ids, out.UploadID)
 		t.Cleanup(func() {
-			_, _ = client.Invoke(context.Background(), e.Client, &bktAbortOp, &bktAbortIn{Bucket: e.Bucket, Key: k, UploadID: out.UploadID})
+			_, _ = opkit.Call(context.Background(), e.Client, &bktAbortOp, &bktAbortIn{Bucket: e.Bucket, Key: k, UploadID: out.UploadID})
 		})
 	}
 	collect := func(in *bucket.ListMultipartUploadsInput) []string {

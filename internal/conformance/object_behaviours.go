@@ -18,6 +18,7 @@ import (
 
 	"github.com/polystore/polystore/bucket"
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/protocol"
 	"github.com/polystore/polystore/object"
 )
 
@@ -646,7 +647,7 @@ func objectFetch(t *testing.T, e *Env) {
 		// storagetest fetches only from itself: serve the source from there.
 		put(t, e, "fetch source/a+b.bin", content)
 		base := e.Client.Options().Endpoint + "/" + e.Bucket + "/"
-		source, missing = base+client.EscapePath("fetch source/a+b.bin"), base+"nothing"
+		source, missing = base+protocol.EscapePath("fetch source/a+b.bin"), base+"nothing"
 	}
 	if _, err := objects.Fetch(ctx, &object.FetchInput{Bucket: e.Bucket, Key: "fetched", SourceURL: source}); err != nil {
 		t.Fatalf("fetch: %v", err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 )
 
 // PartSizeMeta is the user-metadata name (without the dialect's prefix)
@@ -52,7 +53,7 @@ func ParseETag(etag string) (uint32, bool) {
 		return 0, false
 	}
 	sum, n, ok := strings.Cut(head, "-")
-	if !ok || !client.IsMD5Hex(sum) {
+	if !ok || !opkit.IsMD5Hex(sum) {
 		return 0, false
 	}
 	if k, err := strconv.Atoi(n); err != nil || k < 1 {
@@ -166,7 +167,7 @@ func Choose(f Facts) Plan {
 	if a != None && len(sum.Value) == a.Size() && sum.Parts == 0 {
 		return Plan{Kind: Whole, Algo: a, Want: bytes.Clone(sum.Value)}
 	}
-	if client.IsMD5Hex(f.ETag) && !f.OpaqueETag {
+	if opkit.IsMD5Hex(f.ETag) && !f.OpaqueETag {
 		raw, _ := hex.DecodeString(f.ETag)
 		return Plan{Kind: Whole, Algo: MD5, Want: raw}
 	}
@@ -174,7 +175,7 @@ func Choose(f Facts) Plan {
 		return Plan{Kind: Unverified, Reason: reason}
 	}
 	switch {
-	case client.IsMD5Hex(f.ETag):
+	case opkit.IsMD5Hex(f.ETag):
 		enc := f.Encryption
 		if enc == "" {
 			enc = "encryption"

@@ -4,7 +4,6 @@
 package opkit
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -16,39 +15,13 @@ import (
 	"github.com/polystore/polystore/internal/httpheader"
 )
 
-// Invoke runs op and returns a failure reported in a successful answer's
-// body (S3's CopyObject or CompleteMultipartUpload answering 200 with an
-// <Error>) as the *client.ResponseError itself rather than wrapped in the
-// *client.OperationError, and so an answer that cannot be used
-// (*client.MalformedResponseError), which names the operation already.
-// Every other error comes back as client.Invoke returned it.
-func Invoke[In, Out any](ctx context.Context, c *client.Client, op *client.Op[In, Out], in *In, optFns []func(*client.Options)) (*Out, error) {
-	out, err := client.Invoke(ctx, c, op, in, optFns...)
-	if err == nil {
-		return out, nil
-	}
-	var oe *client.OperationError
-	if !errors.As(err, &oe) {
-		return nil, err
-	}
-	var re *client.ResponseError
-	if errors.As(oe.Err, &re) {
-		return nil, re
-	}
-	var me *client.MalformedResponseError
-	if errors.As(oe.Err, &me) {
-		return nil, me
-	}
-	return nil, err
-}
-
 // CheckBucketKey validates a bucket name and an object key by the
 // dialect's rules.
 func CheckBucketKey(d *client.Dialect, bucket, key string) error {
-	if err := d.CheckBucket(bucket); err != nil {
+	if err := CheckBucket(d, bucket); err != nil {
 		return err
 	}
-	return d.ValidateKey(key)
+	return ValidateKey(d, key)
 }
 
 // CheckSSE validates a customer-provided encryption key given in the
@@ -58,7 +31,7 @@ func CheckSSE(d *client.Dialect, field string, k *client.SSECustomer) error {
 	if k == nil {
 		return nil
 	}
-	return Rename(d.CheckObjectOptions(&client.ObjectOptions{SSE: k}), field)
+	return Rename(CheckObjectOptions(d, &ObjectOptions{SSE: k}), field)
 }
 
 // Rename gives an input error another field name (SourceBucket for a

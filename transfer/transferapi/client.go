@@ -11,6 +11,7 @@ import (
 
 	"github.com/polystore/polystore/bucket"
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/opkit"
 	"github.com/polystore/polystore/multipart"
 	"github.com/polystore/polystore/object"
 )
@@ -50,9 +51,9 @@ func (a *Client) RecordChecksumSupport(s client.ChecksumSupport, op, detail stri
 }
 
 // SignsPayloads reports whether the client signs request payloads
-// (client.Client.SignsPayloads): the manager then computes each part's
+// (opkit.SignsPayloads): the manager then computes each part's
 // SHA-256 in the same read as its checksums.
-func (a *Client) SignsPayloads() bool { return a.c.SignsPayloads() }
+func (a *Client) SignsPayloads() bool { return opkit.SignsPayloads(a.c) }
 
 // TracerProvider returns the client's Options.TracerProvider, which the
 // transfer Manager traces tasks with (see transfer.SpanUpload).
@@ -164,7 +165,7 @@ func (a *Client) HeadObject(ctx context.Context, in *HeadObjectInput) (*ObjectIn
 	hin := &object.HeadInput{Bucket: in.Bucket, Key: in.Key, VersionID: in.VersionID,
 		ChecksumMode: d.Has(client.FeatureChecksums) && a.c.ChecksumSupport() != client.ChecksumSupportRefused}
 	out, err := a.objects.Head(ctx, hin)
-	if err != nil && hin.ChecksumMode && d.ChecksumRefused(err) {
+	if err != nil && hin.ChecksumMode && opkit.ChecksumRefused(d, err) {
 		// A server that refuses additional checksums may refuse to be
 		// asked for one (Backblaze B2 refuses x-amz-checksum-mode).
 		hin.ChecksumMode = false
