@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/fence"
 	"github.com/polystore/polystore/multipart"
 )
 
@@ -31,75 +32,6 @@ func getBuffer(n int64) *[]byte {
 	}
 	b := make([]byte, n)
 	return &b
-}
-
-// errBufferReleased is what a request body still being read after its
-// request returned gets: net/http may read a body after RoundTrip returns
-// (when the server answers early), and the buffer is being reused.
-var errBufferReleased = errors.New("polystore: part buffer released")
-
-// fencedBuffer serves a pooled buffer as a replayable request body until
-// release, after which reads fail, so the buffer can be reused safely.
-type fencedBuffer struct {
-	mu       sync.Mutex
-	b        []byte
-	off      int64
-	released bool
-}
-
-func fence(b []byte) *fencedBuffer { return &fencedBuffer{b: b} }
-
-// ReadAt implements io.ReaderAt.
-func (f *fencedBuffer) ReadAt(p []byte, off int64) (int, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.released {
-		return 0, errBufferReleased
-	}
-	if off < 0 {
-		return 0, errors.New("polystore: negative offset")
-	}
-	if off >= int64(len(f.b)) {
-		return 0, io.EOF
-	}
-	n := copy(p, f.b[off:])
-	if n < len(p) {
-		return n, io.EOF
-	}
-	return n, nil
-}
-
-// Read implements io.Reader.
-func (f *fencedBuffer) Read(p []byte) (int, error) {
-	n, err := f.ReadAt(p, f.off)
-	f.off += int64(n)
-	if errors.Is(err, io.EOF) && n > 0 {
-		err = nil
-	}
-	return n, err
-}
-
-// Seek implements io.Seeker.
-func (f *fencedBuffer) Seek(offset int64, whence int) (int64, error) {
-	switch whence {
-	case io.SeekCurrent:
-		offset += f.off
-	case io.SeekEnd:
-		offset += int64(len(f.b))
-	}
-	if offset < 0 {
-		return 0, errors.New("polystore: negative position")
-	}
-	f.off = offset
-	return offset, nil
-}
-
-// release ends the buffer's use as a body, waiting for a read in
-// progress to finish.
-func (f *fencedBuffer) release() {
-	f.mu.Lock()
-	f.released = true
-	f.mu.Unlock()
 }
 
 // chunker cuts a stream into parts, looking one byte ahead so that it
@@ -167,8 +99,8 @@ func (c *Client) putStream(ctx context.Context, in *PutInput, optFns []func(*cli
 		one := *in
 		one.Body, one.Size = nil, 0
 		if n > 0 {
-			body := fence(ch.buf[:n])
-			defer body.release() // before the buffer goes back to the pool
+			body := fence.New(ch.buf[:n])
+			defer body.Release() // before the buffer goes back to the pool
 			one.Body, one.Size = body, int64(n)
 		}
 		return c.putOne(ctx, &one, optFns)
@@ -221,12 +153,12 @@ func (c *Client) putMultipart(ctx context.Context, in *PutInput, ch *chunker, n 
 		if d.Limits.MaxParts > 0 && number > last {
 			return nil, withOp(client.InvalidArgument("Body", "is longer than %d parts of %d bytes, the %s limit; raise PartSize", d.Limits.MaxParts, len(ch.buf), d.Name), putOp.Name)
 		}
-		body := fence(ch.buf[:n])
+		body := fence.New(ch.buf[:n])
 		part, err := mp.UploadPart(ctx, &multipart.UploadPartInput{
 			Bucket: in.Bucket, Key: in.Key, UploadID: up.UploadID, PartNumber: number,
 			Body: body, Size: int64(n), SSE: in.SSE, Integrity: in.Integrity,
 		}, optFns...)
-		body.release() // the buffer is refilled next
+		body.Release() // the buffer is refilled next
 		if err != nil {
 			return nil, err
 		}

@@ -90,7 +90,7 @@ func TestStoragetestEmptyComplete(t *testing.T) {
 			e.srv.InjectFault(storagetest.Fault{Match: isCompleteReq(d), BlankOK: true})
 			e.srv.ResetLog()
 			res, err := e.upload(t, "blank-once", data)
-			if d.Object.Bodies == client.S3Bodies {
+			if d.Object.ResultDocuments {
 				if err != nil {
 					t.Fatalf("upload after one blank Complete answer: %v", err)
 				}
@@ -142,7 +142,7 @@ func TestStoragetestEmptyComplete(t *testing.T) {
 			}
 			var me *client.MalformedResponseError
 			switch {
-			case d.Object.Bodies != client.S3Bodies:
+			case !d.Object.ResultDocuments:
 				if !errors.Is(err, ErrNotConfirmed) {
 					t.Errorf("err = %v, want ErrNotConfirmed", err)
 				}
