@@ -211,7 +211,7 @@ func (c *Client) GetPolicy(ctx context.Context, in *GetPolicyInput, optFns ...fu
 	if err != nil {
 		return nil, err
 	}
-	if emptyPolicy(out.Policy, c.c.Dialect().Bucket.PolicyEmptyKey) {
+	if emptyPolicy(out.Policy, opkit.DialectOf(c.c).Bucket.PolicyEmptyKey) {
 		return nil, notFound(c.c, getPolicyOp.Name, "policy")
 	}
 	return out, nil

@@ -243,7 +243,7 @@ var createBackupPolicyOp = opkit.Op[CreateBackupPolicyInput, CreateBackupPolicyO
 // the options name (Options.ResourceConfigEndpoint), else to the custom
 // endpoint, else to the dialect's configuration service.
 func (c *Client) backupEndpoint(optFns []func(*client.Options)) []func(*client.Options) {
-	ep := c.c.Dialect().Bucket.BackupPolicies.Endpoint
+	ep := opkit.DialectOf(c.c).Bucket.BackupPolicies.Endpoint
 	return append(optFns[:len(optFns):len(optFns)], func(o *client.Options) {
 		switch {
 		case o.ResourceConfigEndpoint != "":

@@ -394,7 +394,7 @@ func (c *Client) ListInventories(ctx context.Context, in *ListInventoriesInput, 
 	}
 	base := *in
 	return paging.Pager[InventoryConfiguration]{
-		Dialect: c.c.Dialect().Name, Op: listInventoriesOp.Name, Start: paging.Cursor{A: base.ContinuationToken},
+		Dialect: opkit.DialectOf(c.c).Name, Op: listInventoriesOp.Name, Start: paging.Cursor{A: base.ContinuationToken},
 		Fetch: func(ctx context.Context, cur paging.Cursor) (paging.Page[InventoryConfiguration], error) {
 			req := base
 			req.ContinuationToken = cur.A

@@ -558,7 +558,7 @@ func (c *Client) ListObjectsPage(ctx context.Context, in *ListObjectsInput, optF
 	if in == nil {
 		in = &ListObjectsInput{}
 	}
-	d := c.c.Dialect()
+	d := opkit.DialectOf(c.c)
 	v2 := useV2(d, in.API)
 	op := &listV1Op
 	if v2 {
@@ -614,7 +614,7 @@ func (c *Client) ListObjects(ctx context.Context, in *ListObjectsInput, optFns .
 	if in != nil {
 		base = *in
 	}
-	d := c.c.Dialect()
+	d := opkit.DialectOf(c.c)
 	order, start := paging.Opaque, paging.Cursor{A: base.ContinuationToken}
 	if !useV2(d, base.API) {
 		// v1 and QingStor markers are keys, and StartAfter is the first

@@ -216,7 +216,7 @@ func (c *Client) ListBucketsPage(ctx context.Context, in *ListBucketsInput, optF
 	if in == nil {
 		in = &ListBucketsInput{}
 	}
-	if ep := c.c.Dialect().Bucket.Service.GlobalEndpoint; ep != "" {
+	if ep := opkit.DialectOf(c.c).Bucket.Service.GlobalEndpoint; ep != "" {
 		region := in.Region
 		optFns = append(optFns[:len(optFns):len(optFns)], func(o *client.Options) {
 			if o.Endpoint == "" && (o.RegionDefaulted() || region != "" && region != o.Region) {
@@ -229,7 +229,7 @@ func (c *Client) ListBucketsPage(ctx context.Context, in *ListBucketsInput, optF
 	if err != nil {
 		return nil, err
 	}
-	w := c.c.Dialect().Bucket.Service
+	w := opkit.DialectOf(c.c).Bucket.Service
 	n := len(out.Buckets)
 	switch w.Pagination {
 	case client.PaginateToken:
@@ -272,7 +272,7 @@ func (c *Client) ListBuckets(ctx context.Context, in *ListBucketsInput, optFns .
 	if in != nil {
 		base = *in
 	}
-	d := c.c.Dialect()
+	d := opkit.DialectOf(c.c)
 	order := paging.Opaque
 	switch d.Bucket.Service.Pagination {
 	case client.PaginateMarker:
@@ -364,7 +364,7 @@ var listLocationsOp = opkit.Op[ListLocationsInput, ListLocationsOutput]{
 // client has a custom endpoint). Other dialects refuse it with
 // client.ErrNotSupported before sending anything.
 func (c *Client) ListLocations(ctx context.Context, in *ListLocationsInput, optFns ...func(*client.Options)) (*ListLocationsOutput, error) {
-	if ep := c.c.Dialect().Bucket.Locations.Endpoint; ep != "" {
+	if ep := opkit.DialectOf(c.c).Bucket.Locations.Endpoint; ep != "" {
 		optFns = append(optFns[:len(optFns):len(optFns)], func(o *client.Options) {
 			if o.Endpoint == "" {
 				o.Endpoint = ep

@@ -199,7 +199,7 @@ func (c *Client) ListMultipartUploads(ctx context.Context, in *ListMultipartUplo
 		base = *in
 	}
 	return paging.Pager[MultipartUpload]{
-		Dialect: c.c.Dialect().Name, Op: "ListMultipartUploads", Order: paging.Keys,
+		Dialect: opkit.DialectOf(c.c).Name, Op: "ListMultipartUploads", Order: paging.Keys,
 		Start: paging.Cursor{A: base.KeyMarker, B: base.UploadIDMarker},
 		Fetch: func(ctx context.Context, cur paging.Cursor) (paging.Page[MultipartUpload], error) {
 			req := base

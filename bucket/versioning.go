@@ -398,7 +398,7 @@ func (c *Client) ListObjectVersions(ctx context.Context, in *ListObjectVersionsI
 		base = *in
 	}
 	return paging.Pager[ObjectVersion]{
-		Dialect: c.c.Dialect().Name, Op: "ListObjectVersions", Order: paging.Keys,
+		Dialect: opkit.DialectOf(c.c).Name, Op: "ListObjectVersions", Order: paging.Keys,
 		Start: paging.Cursor{A: base.KeyMarker, B: base.VersionIDMarker},
 		Fetch: func(ctx context.Context, cur paging.Cursor) (paging.Page[ObjectVersion], error) {
 			req := base

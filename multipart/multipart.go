@@ -962,7 +962,7 @@ func (c *Client) ListPartsPage(ctx context.Context, in *ListPartsInput, optFns .
 	if err != nil {
 		return nil, err
 	}
-	if c.c.Dialect().Object.ListPartsUntruncated {
+	if opkit.DialectOf(c.c).Object.ListPartsUntruncated {
 		// No truncation flag: a full page means there may be more.
 		out.IsTruncated = page.limit > 0 && len(out.Parts) >= page.limit
 		out.NextMarker = ""
@@ -989,7 +989,7 @@ func (c *Client) ListParts(ctx context.Context, in *ListPartsInput, optFns ...fu
 		base = *in
 	}
 	return paging.Pager[Part]{
-		Dialect: c.c.Dialect().Name, Op: "ListParts", Start: paging.Cursor{A: base.Marker}, Order: paging.Numbers,
+		Dialect: opkit.DialectOf(c.c).Name, Op: "ListParts", Start: paging.Cursor{A: base.Marker}, Order: paging.Numbers,
 		Fetch: func(ctx context.Context, cur paging.Cursor) (paging.Page[Part], error) {
 			req := base
 			req.Marker = cur.A

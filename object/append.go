@@ -160,7 +160,7 @@ func (c *Client) Append(ctx context.Context, in *AppendInput, optFns ...func(*cl
 	if err != nil {
 		var re *client.ResponseError
 		if errors.As(err, &re) {
-			w := &c.c.Dialect().Object
+			w := &opkit.DialectOf(c.c).Object
 			switch {
 			case slices.Contains(w.AppendPositionCodes, re.Code):
 				return nil, &AppendError{Reason: ErrPositionMismatch, Err: re}

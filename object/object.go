@@ -538,7 +538,7 @@ func (c *Client) Get(ctx context.Context, in *GetInput, optFns ...func(*client.O
 	if err != nil {
 		return nil, err
 	}
-	d := c.c.Dialect()
+	d := opkit.DialectOf(c.c)
 	if err := checkGet(d, in, out); err != nil {
 		out.Body.Close()
 		return nil, err

@@ -84,6 +84,11 @@ func BenchmarkGet(b *testing.B) {
 				if err != nil || got != int64(n) {
 					b.Fatalf("read %d bytes, %v; want %d (verified %q)", got, err, n, out.Verified)
 				}
+				// benchserver publishes the CRC32C the object would have
+				// been stored with: the default read checks it.
+				if out.Verified != "crc32c" {
+					b.Fatalf("verified %q (%q), want crc32c", out.Verified, out.Unverified)
+				}
 			}
 		})
 	}

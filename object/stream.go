@@ -10,6 +10,7 @@ import (
 
 	"github.com/polystore/polystore/client"
 	"github.com/polystore/polystore/internal/fence"
+	"github.com/polystore/polystore/internal/opkit"
 	"github.com/polystore/polystore/multipart"
 )
 
@@ -78,7 +79,7 @@ func (c *Client) putStream(ctx context.Context, in *PutInput, optFns []func(*cli
 		return nil, withOp(err, putOp.Name)
 	}
 	c, optFns = &Client{c: cc}, nil
-	d := c.c.Dialect()
+	d := opkit.DialectOf(c.c)
 	if err := putOp.Validate(d, in); err != nil {
 		return nil, withOp(err, putOp.Name)
 	}
@@ -123,7 +124,7 @@ func (c *Client) putStream(ctx context.Context, in *PutInput, optFns []func(*cli
 // putMultipart uploads the chunker's parts one at a time, the first of
 // which (n bytes) is already in the buffer. Any failure aborts the upload.
 func (c *Client) putMultipart(ctx context.Context, in *PutInput, ch *chunker, n int, optFns []func(*client.Options)) (out *PutOutput, err error) {
-	d := c.c.Dialect()
+	d := opkit.DialectOf(c.c)
 	mp := multipart.NewClient(c.c)
 	up, err := mp.Initiate(ctx, &multipart.InitiateInput{
 		Bucket: in.Bucket, Key: in.Key,

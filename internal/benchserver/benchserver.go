@@ -14,7 +14,10 @@
 //     verified and it stays on it, rather than falling back to
 //     Content-MD5 as it does with a server that echoes none).
 //   - GET and HEAD: 200, the object's headers (Content-Length, ETag,
-//     Last-Modified, x-amz-request-id); GET adds the content.
+//     Last-Modified, x-amz-request-id); GET adds the content. Asked for
+//     the stored checksum (x-amz-checksum-mode), they add the content's
+//     x-amz-checksum-crc32c, as S3 does for an object stored by a PUT
+//     that sent one (the client's default).
 //   - DELETE: 204.
 //   - anything else: 400.
 //
@@ -30,7 +33,10 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/md5"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
+	"hash/crc32"
 	"net"
 	"strconv"
 	"sync"
@@ -52,9 +58,10 @@ type Server struct {
 }
 
 type answer struct {
-	head []byte // status line and headers of GET and HEAD
-	put  []byte // the answer to a PUT, less the blank line that ends it
-	body []byte
+	head    []byte // status line and headers of GET and HEAD
+	headCRC []byte // the same with the content's CRC32C (x-amz-checksum-mode)
+	put     []byte // the answer to a PUT, less the blank line that ends it
+	body    []byte
 }
 
 // Start starts a server on 127.0.0.1 on a free port.
@@ -122,6 +129,7 @@ func (s *Server) serve(c net.Conn) {
 		}
 		method, size := parseRequestLine(line)
 		var n int64
+		mode := false
 		echo = echo[:0]
 		for {
 			h, err := r.ReadSlice('\n')
@@ -135,8 +143,12 @@ func (s *Server) serve(c net.Conn) {
 			if len(h) > len(contentLength) && bytes.EqualFold(h[:len(contentLength)], contentLength) {
 				n, _ = strconv.ParseInt(string(bytes.TrimSpace(h[len(contentLength):])), 10, 64)
 			}
-			if len(h) > len(checksumName) && bytes.EqualFold(h[:len(checksumName)], checksumName) && !isMode(h[len(checksumName):]) {
-				echo = append(append(echo, h...), crlf...)
+			if len(h) > len(checksumName) && bytes.EqualFold(h[:len(checksumName)], checksumName) {
+				if isMode(h[len(checksumName):]) {
+					mode = true
+				} else {
+					echo = append(append(echo, h...), crlf...)
+				}
 			}
 		}
 		if n > 0 {
@@ -148,12 +160,16 @@ func (s *Server) serve(c net.Conn) {
 		switch method {
 		case "GET", "HEAD", "PUT":
 			a := s.answerFor(size)
+			head := a.head
+			if mode {
+				head = a.headCRC
+			}
 			switch method {
 			case "GET":
-				w.Write(a.head)
+				w.Write(head)
 				w.Write(a.body)
 			case "HEAD":
-				w.Write(a.head)
+				w.Write(head)
 			default:
 				w.Write(a.put)
 				w.Write(echo)
@@ -222,9 +238,12 @@ func (s *Server) answerFor(size int64) *answer {
 	etag := hex.EncodeToString(sum[:])
 	h := "HTTP/1.1 200 OK\r\nContent-Length: " + strconv.FormatInt(size, 10) +
 		"\r\nContent-Type: application/octet-stream\r\nLast-Modified: Mon, 02 Jan 2006 15:04:05 GMT" +
-		"\r\nAccept-Ranges: bytes\r\nx-amz-request-id: BENCH\r\nETag: \"" + etag + "\"\r\n\r\n"
+		"\r\nAccept-Ranges: bytes\r\nx-amz-request-id: BENCH\r\nETag: \"" + etag + "\"\r\n"
+	crc := base64.StdEncoding.EncodeToString(binary.BigEndian.AppendUint32(nil, crc32.Checksum(body, crc32.MakeTable(crc32.Castagnoli))))
+	hCRC := h + "x-amz-checksum-crc32c: " + crc + "\r\nx-amz-checksum-type: FULL_OBJECT\r\n\r\n"
+	h += "\r\n"
 	put := "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nx-amz-request-id: BENCH\r\nETag: \"" + etag + "\"\r\n"
-	a := &answer{head: []byte(h), put: []byte(put), body: body}
+	a := &answer{head: []byte(h), headCRC: []byte(hCRC), put: []byte(put), body: body}
 	v, _ := s.heads.LoadOrStore(size, a)
 	return v.(*answer)
 }

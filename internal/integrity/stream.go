@@ -20,13 +20,18 @@ type Stream struct {
 
 // NewStream returns a checker for p, which must not be Unverified.
 func NewStream(p Plan) *Stream {
-	s := &Stream{p: p}
+	s := &Stream{}
+	s.init(p)
+	return s
+}
+
+func (s *Stream) init(p Plan) {
+	s.p = p
 	if p.Kind == Composite {
 		s.part = p.Algo.New()
 	} else {
 		s.whole = p.Algo.New()
 	}
-	return s
 }
 
 // Write hashes b. It never fails.
@@ -67,11 +72,15 @@ func (s *Stream) Sum() []byte {
 	return CompositeOf(s.p.Algo, parts)
 }
 
-// Check reports whether what was written matches the plan's digest, and
-// both digests as the service writes them.
+// Check reports whether what was written matches the plan's digest and,
+// when it does not, both digests as the service writes them (formatted
+// only then: a match costs no strings).
 func (s *Stream) Check() (ok bool, want, got string) {
 	sum := s.Sum()
-	return bytes.Equal(sum, s.p.Want), s.p.Algo.Format(s.p.Want), s.p.Algo.Format(sum)
+	if bytes.Equal(sum, s.p.Want) {
+		return true, "", ""
+	}
+	return false, s.p.Algo.Format(s.p.Want), s.p.Algo.Format(sum)
 }
 
 // Reader verifies a body while it is read: at its end, instead of
@@ -80,7 +89,7 @@ func (s *Stream) Check() (ok bool, want, got string) {
 // came (size < 0: unknown). The error stays.
 type Reader struct {
 	rc       io.ReadCloser
-	s        *Stream
+	s        Stream
 	size     int64
 	err      error
 	mismatch func(want, got string) error
@@ -88,7 +97,9 @@ type Reader struct {
 
 // NewReader returns rc checked against p.
 func NewReader(rc io.ReadCloser, p Plan, size int64, mismatch func(want, got string) error) *Reader {
-	return &Reader{rc: rc, s: NewStream(p), size: size, mismatch: mismatch}
+	r := &Reader{rc: rc, size: size, mismatch: mismatch}
+	r.s.init(p)
+	return r
 }
 
 // Read reads from the body, hashing what it returns.
