@@ -59,6 +59,8 @@ type ResponseError struct {
 
 var _ smithy.APIError = (*ResponseError)(nil)
 
+// Error describes the service's answer: dialect, operation, status, code,
+// message and request id.
 func (e *ResponseError) Error() string {
 	s := fmt.Sprintf("polystore: %s %s: status %d", e.Dialect, e.Op, e.StatusCode)
 	if e.Code != "" {
@@ -123,6 +125,7 @@ func NotSupported(d *Dialect, field, what string) *InvalidArgumentError {
 	return &InvalidArgumentError{Field: field, Reason: what + " is not supported by the " + d.Name + " dialect", kind: ErrNotSupported}
 }
 
+// Error names the field and what is wrong with it.
 func (e *InvalidArgumentError) Error() string {
 	op := ""
 	if e.Op != "" {
@@ -151,6 +154,7 @@ type OperationError struct {
 	Err     error
 }
 
+// Error names the dialect and operation, then the cause.
 func (e *OperationError) Error() string {
 	return "polystore: " + e.Dialect + " " + e.Op + ": " + e.Err.Error()
 }

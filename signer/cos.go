@@ -711,7 +711,6 @@ func cosAppendLower(b []byte, s string) []byte {
 // value; one that is not named is not covered and is accepted, as COS
 // accepts the marker and max-keys the COS Python SDK's list_buckets sends
 // unsigned.
-
 func VerifyCOS(r *http.Request, lookup SecretLookup, now time.Time) error {
 	fields, err := cosAuthFields(r)
 	if err != nil {

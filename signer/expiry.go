@@ -12,6 +12,7 @@ type ExpiryError struct {
 	Max     time.Duration // 0 when the scheme has no upper bound
 }
 
+// Error describes the expiry that was refused.
 func (e *ExpiryError) Error() string {
 	if e.Expires <= 0 {
 		return fmt.Sprintf("signer: expires %v: must be positive", e.Expires)

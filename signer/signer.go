@@ -72,6 +72,7 @@ type VerifyError struct {
 	Reason string
 }
 
+// Error describes why the signature was refused.
 func (e *VerifyError) Error() string {
 	if e.Reason == "" {
 		return "signer: " + string(e.Code)

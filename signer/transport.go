@@ -45,6 +45,7 @@ func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 // credentials could not be fetched). Retrying clients should not retry it.
 type SignError struct{ Err error }
 
+// Error wraps the signer's error.
 func (e *SignError) Error() string { return "signer: signing failed: " + e.Err.Error() }
 
 // Unwrap returns the signer's error.

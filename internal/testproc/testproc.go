@@ -116,6 +116,7 @@ func (p *Proc) Stop() error {
 // taken before the server bound it: Retry tries again.
 type BindError struct{ Err error }
 
+// Error returns the start's error text.
 func (e *BindError) Error() string { return e.Err.Error() }
 
 // Unwrap returns the start's error.
