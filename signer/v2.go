@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/polystore/polystore/internal/rawquery"
 )
 
 // AWS Signature Version 2 for S3 (HMAC-SHA1), which S3-compatible servers
@@ -324,9 +326,9 @@ func v2HoistedHeaders(h http.Header) []v4Param {
 }
 
 func v2WriteParam(b *strings.Builder, k, v string) {
-	b.WriteString(awsEscape(k, false))
+	b.WriteString(rawquery.Escape(k, false))
 	b.WriteByte('=')
-	b.WriteString(awsEscape(v, false))
+	b.WriteString(rawquery.Escape(v, false))
 }
 
 // v2Sign returns base64(HMAC-SHA1(secret, sts)).

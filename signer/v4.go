@@ -16,6 +16,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/polystore/polystore/internal/rawquery"
 )
 
 // AWS Signature Version 4 (AWS4-HMAC-SHA256).
@@ -416,7 +418,7 @@ func (s *V4) presign(r *http.Request, c Credentials, payloadHash string, now tim
 	res.signature = q.String()[q.Len()-2*sha256.Size:]
 	if token && s.opts.UnsignedSessionToken {
 		q.WriteString("&" + v4QToken + "=")
-		q.WriteString(awsEscape(c.SessionToken, false))
+		q.WriteString(rawquery.Escape(c.SessionToken, false))
 	}
 	u := *r.URL
 	u.Host = awsStripDefaultPort(u.Host, u.Scheme)
@@ -754,10 +756,10 @@ func v4CanonicalQuery(raw string, skip func(key string) bool, extra []v4Param) (
 		if skip != nil && skip(dk) {
 			continue
 		}
-		params = append(params, v4Param{k: awsEscape(dk, false), v: awsEscape(dv, false)})
+		params = append(params, v4Param{k: rawquery.Escape(dk, false), v: rawquery.Escape(dv, false)})
 	}
 	for _, p := range extra {
-		params = append(params, v4Param{k: awsEscape(p.k, false), v: awsEscape(p.v, false)})
+		params = append(params, v4Param{k: rawquery.Escape(p.k, false), v: rawquery.Escape(p.v, false)})
 	}
 	slices.SortFunc(params, func(a, b v4Param) int {
 		if c := strings.Compare(a.k, b.k); c != 0 {
@@ -788,7 +790,7 @@ func v4CanonicalPath(wire string, disableEscaping, normalize bool) string {
 		wire = v4NormalizePath(wire)
 	}
 	if !disableEscaping {
-		wire = awsEscape(wire, true)
+		wire = rawquery.Escape(wire, true)
 	}
 	return wire
 }
@@ -869,38 +871,6 @@ func awsStripDefaultPort(host, scheme string) string {
 }
 
 // --- small string helpers shared by the AWS signers ---
-
-const awsUpperHex = "0123456789ABCDEF"
-
-func awsUnreserved(c byte) bool {
-	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
-		c == '-' || c == '_' || c == '.' || c == '~'
-}
-
-// awsEscape percent-encodes every byte of s outside the RFC 3986
-// unreserved set (and '/' when keepSlash), with uppercase hex. It returns
-// s itself when nothing needs escaping.
-func awsEscape(s string, keepSlash bool) string {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !awsUnreserved(c) && !(keepSlash && c == '/') {
-			n++
-		}
-	}
-	if n == 0 {
-		return s
-	}
-	b := make([]byte, 0, len(s)+2*n)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if awsUnreserved(c) || (keepSlash && c == '/') {
-			b = append(b, c)
-		} else {
-			b = append(b, '%', awsUpperHex[c>>4], awsUpperHex[c&15])
-		}
-	}
-	return string(b)
-}
 
 // awsAppendLower appends s with ASCII letters lowercased.
 func awsAppendLower(dst []byte, s string) []byte {

@@ -1,7 +1,8 @@
 // Package protocol is the leaf of the operation pipeline: the pieces that
 // the client package and the operation packages (object, multipart,
 // bucket, ...) share but that are not part of polystore's public API. It
-// imports no polystore package, so that client can import it.
+// imports no polystore package but the leaf internal/rawquery, so that
+// client can import it.
 //
 // It holds the operation descriptor client's middleware stack runs
 // (Desc), the request and body an operation's Serialize fills in

@@ -24,3 +24,23 @@ func TestParse(t *testing.T) {
 		t.Fatalf("url.ParseQuery kept a ';' pair: %v", q)
 	}
 }
+
+func TestEscape(t *testing.T) {
+	for _, c := range []struct {
+		in        string
+		keepSlash bool
+		want      string
+	}{
+		{"AZaz09-_.~", false, "AZaz09-_.~"},
+		{"a b+c/d;e%", false, "a%20b%2Bc%2Fd%3Be%25"},
+		{"dir/sub key", true, "dir/sub%20key"},
+		{"\x00\xff", false, "%00%FF"},
+	} {
+		if got := Escape(c.in, c.keepSlash); got != c.want {
+			t.Errorf("Escape(%q, %v) = %q, want %q", c.in, c.keepSlash, got, c.want)
+		}
+		if got := Unescape(Escape(c.in, c.keepSlash)); got != c.in {
+			t.Errorf("Unescape(Escape(%q)) = %q", c.in, got)
+		}
+	}
+}
