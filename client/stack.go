@@ -86,7 +86,8 @@ type opStack struct {
 
 // stackCache holds a client's compiled stacks, by *opDesc.
 type stackCache struct {
-	send, presign sync.Map // *opDesc → *opStack
+	send, presign sync.Map   // *opDesc → *opStack
+	build         sync.Mutex // held while a missing stack is built, so that concurrent first calls build it once
 }
 
 // stackFor returns op's compiled stack for cs: the client's, built on
@@ -103,12 +104,17 @@ func stackFor(cs *call, op *opDesc, presign bool) (*opStack, error) {
 		if st, ok := m.Load(op); ok {
 			return st.(*opStack), nil
 		}
+		c.stacks.build.Lock()
+		defer c.stacks.build.Unlock()
+		if st, ok := m.Load(op); ok { // built while this call waited
+			return st.(*opStack), nil
+		}
 		st, err := buildStack(c, op, cs.o.APIOptions, presign)
 		if err != nil {
 			return nil, err
 		}
-		v, _ := m.LoadOrStore(op, st)
-		return v.(*opStack), nil
+		m.Store(op, st)
+		return st, nil
 	}
 	return buildStack(c, op, cs.o.APIOptions, presign)
 }
