@@ -1,7 +1,5 @@
 package transfer
 
-import "github.com/polystore/polystore/internal/fence"
-
 // Part buffers (a stream source's parts, an MD5-verified download's
 // ranges) are large and live as long as a part is in flight. They are
 // kept off the garbage-collected heap where the platform allows
@@ -56,7 +54,3 @@ func (m *Manager) trimBuffers() {
 		}
 	}
 }
-
-// errPartReleased is what a read of a released part buffer returns
-// (package fence: requests read part buffers through a fence.Buffer).
-var errPartReleased = fence.ErrReleased

@@ -233,7 +233,7 @@ func TestPartReaderRelease(t *testing.T) {
 		t.Fatalf("ReadAt = %d, %v (%q)", n, err, p[:n])
 	}
 	r.Release()
-	if n, err := r.ReadAt(p, 0); n != 0 || !errors.Is(err, errPartReleased) {
+	if n, err := r.ReadAt(p, 0); n != 0 || !errors.Is(err, fence.ErrReleased) {
 		t.Fatalf("ReadAt after close = %d, %v", n, err)
 	}
 	m.putBuffer(buf)

@@ -31,7 +31,6 @@ var heldBufs = sync.Pool{New: func() any { b := make([]byte, smallFileSize+1); r
 // and fails every later one with fence.ErrReleased.
 type heldFile struct {
 	*fence.Buffer
-	data []byte // the file's bytes, in bp
 	once sync.Once
 	bp   *[]byte // the pooled buffer
 }
@@ -69,7 +68,7 @@ func readHeld(path string, size int64) (h *heldFile, ok bool, err error) {
 		heldBufs.Put(bp)
 		return nil, false, err
 	}
-	return &heldFile{Buffer: fence.New(buf[:size]), data: buf[:size], bp: bp}, true, nil
+	return &heldFile{Buffer: fence.New(buf[:size]), bp: bp}, true, nil
 }
 
 // release gives the buffer back to the pool, once no read is under way.

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/polystore/polystore/internal/fence"
 )
 
 // TestDirSmallFilesInMemory uploads files on both sides of the sizes at
@@ -73,8 +75,8 @@ func TestReadHeldChangedSize(t *testing.T) {
 		}
 	}
 	h, ok, err := readHeld(p, int64(len(data)))
-	if err != nil || !ok || !bytes.Equal(h.data, data) {
-		t.Fatalf("unchanged file: ok %v, err %v, same bytes %v", ok, err, ok && bytes.Equal(h.data, data))
+	if err != nil || !ok || !bytes.Equal(h.Bytes(), data) {
+		t.Fatalf("unchanged file: ok %v, err %v, same bytes %v", ok, err, ok && bytes.Equal(h.Bytes(), data))
 	}
 	h.release()
 	if _, _, err := readHeld(filepath.Join(t.TempDir(), "missing"), 10*kib); !errors.Is(err, os.ErrNotExist) {
@@ -115,7 +117,7 @@ func TestHeldFileRelease(t *testing.T) {
 					started <- struct{}{}
 					once = false
 				}
-				if errors.Is(err, errPartReleased) {
+				if errors.Is(err, fence.ErrReleased) {
 					return
 				}
 				if err != nil || !bytes.Equal(buf[:n], data[1000:1000+n]) {
@@ -140,7 +142,7 @@ func TestHeldFileRelease(t *testing.T) {
 	for msg := range bad {
 		t.Error(msg)
 	}
-	if _, err := h.ReadAt(make([]byte, 10), 0); !errors.Is(err, errPartReleased) {
+	if _, err := h.ReadAt(make([]byte, 10), 0); !errors.Is(err, fence.ErrReleased) {
 		t.Errorf("read after release: %v", err)
 	}
 	h.release() // again: no panic, no double put

@@ -85,7 +85,7 @@ func (j *dirJob) readSmall(it *dirItem) error {
 		if err != nil || !ok {
 			return err
 		}
-		it.held, it.data = h, h.data
+		it.held, it.data = h, h.Bytes()
 	} else {
 		data, err := os.ReadFile(it.path)
 		if err != nil {
