@@ -41,10 +41,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/minio/minio-go/v7"
 	miniocreds "github.com/minio/minio-go/v7/pkg/credentials"
 
-	"github.com/aws/smithy-go/middleware"
 	"github.com/polystore/polystore/bench/internal/gen"
 	"github.com/polystore/polystore/bucket"
 	"github.com/polystore/polystore/client"
@@ -73,8 +73,6 @@ type config struct {
 type counter struct {
 	n atomic.Int64
 }
-
-func newCounter() *counter { return &counter{} }
 
 // step adds the counting step to a smithy-go stack: in Finalize, after
 // the retry step, so it runs once per attempt.
@@ -159,13 +157,19 @@ func run(ctx context.Context, c *config) error {
 	if c.memprofile != "" {
 		runtime.MemProfileRate = 64 << 10
 		defer func() {
-			if f, err := os.Create(c.memprofile); err == nil {
-				_ = pprof.Lookup("allocs").WriteTo(f, 0)
-				f.Close()
+			f, err := os.Create(c.memprofile)
+			if err == nil {
+				err = pprof.Lookup("allocs").WriteTo(f, 0)
+				if cerr := f.Close(); err == nil {
+					err = cerr
+				}
+			}
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "xferdir: -memprofile:", err)
 			}
 		}()
 	}
-	cnt := newCounter()
+	cnt := &counter{}
 	var files int
 	var bytes int64
 	start := time.Now()

@@ -157,8 +157,6 @@ func (s *Server) content(key string) (*gen.Gen, error) {
 	return g, nil
 }
 
-// objectETag is the ETag of a stored object: its MD5 when small, else a
-// multipart-style ETag.
 // objectCRC32C returns the CRC32C (base64) of g's content, computed once
 // per size.
 func (s *Server) objectCRC32C(g *gen.Gen) string {
@@ -174,6 +172,8 @@ func (s *Server) objectCRC32C(g *gen.Gen) string {
 	return c
 }
 
+// objectETag is the ETag of a stored object: its MD5 when small, else a
+// multipart-style ETag.
 func (s *Server) objectETag(g *gen.Gen) string {
 	if g.Size() >= SmallObject {
 		return ETag(g.Size(), int((g.Size()+SmallObject-1)/SmallObject))
