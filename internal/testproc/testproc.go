@@ -33,12 +33,13 @@ type Proc struct {
 	exited   chan struct{} // closed once cmd.Wait has returned
 	waitErr  error         // valid after exited is closed
 	output   *limitedBuffer
+	grace    time.Duration // how long Stop waits after SIGTERM before SIGKILL
 	stopOnce sync.Once
 }
 
 // Start starts cmd with its standard output and error kept (Output).
 func Start(cmd *exec.Cmd) (*Proc, error) {
-	p := &Proc{cmd: cmd, exited: make(chan struct{}), output: &limitedBuffer{limit: maxOutputBytes}}
+	p := &Proc{cmd: cmd, exited: make(chan struct{}), output: &limitedBuffer{limit: maxOutputBytes}, grace: stopGrace}
 	cmd.Stdout, cmd.Stderr = p.output, p.output
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -99,7 +100,7 @@ func (p *Proc) Stop() error {
 		if e := p.cmd.Process.Signal(syscall.SIGTERM); e != nil && !errors.Is(e, os.ErrProcessDone) {
 			err = e
 		}
-		timer := time.NewTimer(stopGrace)
+		timer := time.NewTimer(p.grace)
 		defer timer.Stop()
 		select {
 		case <-p.exited:

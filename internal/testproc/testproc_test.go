@@ -6,7 +6,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"os/signal"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -19,6 +22,10 @@ func TestMain(m *testing.M) {
 		select {} // until a signal ends it
 	case "exit":
 		os.Exit(3)
+	case "stubborn": // ignores SIGTERM, then answers 200 on TESTPROC_ADDR
+		signal.Ignore(syscall.SIGTERM)
+		http.ListenAndServe(os.Getenv("TESTPROC_ADDR"), http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+		os.Exit(1)
 	case "spew":
 		os.Stdout.WriteString(strings.Repeat("x", 2*maxOutputBytes))
 		os.Exit(0)
@@ -26,10 +33,10 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func helper(t *testing.T, mode string) *Proc {
+func helper(t *testing.T, mode string, env ...string) *Proc {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "TESTPROC_HELPER="+mode)
+	cmd.Env = append(append(os.Environ(), "TESTPROC_HELPER="+mode), env...)
 	p, err := Start(cmd)
 	if err != nil {
 		t.Fatal(err)
@@ -55,6 +62,30 @@ func TestWaitReadyAndStop(t *testing.T) {
 	}
 	if err := p.Stop(); err != nil {
 		t.Fatalf("second Stop: %v", err)
+	}
+}
+
+// TestStopKillsStubborn: a process that ignores SIGTERM is killed once
+// the grace period is over, and Stop says so.
+func TestStopKillsStubborn(t *testing.T) {
+	ports, err := FreePorts(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(ports[0])
+	p := helper(t, "stubborn", "TESTPROC_ADDR="+addr)
+	p.grace = 50 * time.Millisecond
+	if err := p.WaitReady("http://"+addr+"/", time.Minute); err != nil { // SIGTERM is ignored by now
+		t.Fatalf("WaitReady: %v", err)
+	}
+	err = p.Stop()
+	if err == nil || !strings.Contains(err.Error(), "killed") {
+		t.Fatalf("Stop of a process ignoring SIGTERM: %v, want it killed", err)
+	}
+	select {
+	case <-p.exited:
+	default:
+		t.Fatal("Stop returned before the process exited")
 	}
 }
 
