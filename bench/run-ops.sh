@@ -119,7 +119,9 @@ for rep in $(seq "$REPS"); do
         n=$N1
         [ "$conc" = 32 ] && n=$N32
         for op in put get head delete; do
-          for client in polystore aws minio; do # innermost: load drift hits the clients alike
+          clients="polystore aws minio"
+          [ "$server" = discard ] && clients="$clients floor" # the floor signs nothing: the discarding server only
+          for client in $clients; do # innermost: load drift hits the clients alike
             measure "$server" -client "$client" -op "$op" -size "$size" -conc "$conc" -n "$n"
           done
         done

@@ -14,7 +14,9 @@
 #   PHASES="main integrity small stream profile"   which phases to run, in that order
 #                   (also: downloads, the download rows of main and small alone;
 #                   streamdl, streamed downloads into io.Discard, -op stream;
-#                   peers, the best-configured peers' upload modes at both settings)
+#                   peers, the best-configured peers' upload modes at both settings;
+#                   floor, the least any client can do (xfer -client floor) beside the
+#                   others, 1 GiB on the discarding server)
 #   OUT=/tmp/polystore-bench-results       where results go
 #   WORK=/tmp/polystore-bench              source files, cached ETags, MinIO's data
 #   POLYSTORE_CACHE  cache holding minio-<version>/minio (default ~/.cache/polystore)
@@ -218,6 +220,21 @@ for phase in $PHASES; do
             over_budget && { skipped+=("peers rep $rep"); break 4; }
             measure "$server" -client "${ci%%:*}" -integrity "${ci#*:}" -op upload -size 1GiB -part "${s%/*}" -par "${s#*/}" -source file
           done
+        done
+      done
+    done
+    ;;
+  floor) # the floor (xfer -client floor) beside polystore, aws and minio-go, 1 GiB on the discarding server, both settings.
+    seed 1GiB
+    for rep in $(seq "$REPS"); do
+      for s in 8MiB/4 16MiB/8; do
+        for ci in floor:crc32c floor:off polystore:crc32c polystore:crc32c-trailer aws:sha256+crc32 minio:crc32c; do
+          over_budget && { skipped+=("floor rep $rep"); break 3; }
+          measure discard -client "${ci%%:*}" -integrity "${ci#*:}" -op upload -size 1GiB -part "${s%/*}" -par "${s#*/}" -source file
+        done
+        for client in floor polystore aws minio; do
+          over_budget && { skipped+=("floor rep $rep"); break 3; }
+          measure discard -client "$client" -op download -size 1GiB -part "${s%/*}" -par "${s#*/}" -key seed-1073741824
         done
       done
     done

@@ -30,7 +30,10 @@ type group struct {
 	runs []run
 }
 
-var keyFields = []string{"server", "proto", "client", "op", "integrity", "source", "size", "part", "par"}
+var keyFields = defaultKeyFields
+
+// defaultKeyFields group cmd/xfer's RESULT lines.
+var defaultKeyFields = []string{"server", "proto", "client", "op", "integrity", "source", "size", "part", "par"}
 
 func (g *group) field(k string) string { return g.runs[0][k] }
 
@@ -118,7 +121,7 @@ func sortGroups(gs []*group) {
 			rank(a.field("op"), "upload", "download", "stream") - rank(b.field("op"), "upload", "download", "stream"),
 			int(sizeBytes(a.field("part")) - sizeBytes(b.field("part"))),
 			int(a.runs[0].num("par") - b.runs[0].num("par")),
-			rank(a.field("client"), "polystore", "polystore-open", "aws", "aws-tm", "minio") - rank(b.field("client"), "polystore", "polystore-open", "aws", "aws-tm", "minio"),
+			rank(a.field("client"), "polystore", "polystore-open", "aws", "aws-tm", "minio", "floor") - rank(b.field("client"), "polystore", "polystore-open", "aws", "aws-tm", "minio", "floor"),
 			rank(a.field("client")+":"+a.field("integrity"), defaultModes...) - rank(b.field("client")+":"+b.field("integrity"), defaultModes...),
 		} {
 			if c != 0 {
@@ -341,6 +344,9 @@ func main() {
 		} else {
 			targets(os.Stdout, gs)
 		}
+		if find(gs, "client", "floor") != nil {
+			floorTable(os.Stdout, gs)
+		}
 	}
 }
 
@@ -412,6 +418,51 @@ func tlsTargets(w io.Writer, gs []*group) {
 			pr, ar := p.median("maxrss_mib"), a.median("maxrss_mib")
 			fmt.Fprintf(w, "| %s | %s | %s/%s | %.2f | %.2f | %.2f | %.2f %s | %.2f %s | %.1f | %.1f | %s |\n", server, s[0], s[1], s[2], pc, mc, ac,
 				pc/mc, verdict(pc <= mc), pc/ac, verdict(pc <= 0.75*ac), pr, ar, verdict(pr <= ar+1))
+		}
+	}
+	fmt.Fprintln(w)
+}
+
+// floorTable sets the CPU-per-GiB targets against the floor (xfer -client
+// floor, the discarding server): for each protocol and setting, the
+// floor's CPU at polystore's integrity (CRC32C header, the part read
+// twice) and with none (one read), polystore's, and aws's default; the
+// floor's ratio to aws is the best any client could reach, so a target
+// below it measures the machine, not the client. Downloads likewise.
+func floorTable(w io.Writer, gs []*group) {
+	get := func(proto, op, client, integrity, part, par string) *group {
+		return find(gs, "proto", proto, "server", "discard", "op", op, "client", client, "integrity", integrity, "size", "1GiB", "part", part, "par", par)
+	}
+	cpu := func(g *group) string {
+		if g == nil {
+			return "–"
+		}
+		return fmt.Sprintf("%.2f", g.median("cpu_per_gib"))
+	}
+	ratio := func(a, b *group) string {
+		if a == nil || b == nil {
+			return "–"
+		}
+		return fmt.Sprintf("%.2f", a.median("cpu_per_gib")/b.median("cpu_per_gib"))
+	}
+	fmt.Fprintln(w, "### Against the floor (discarding server, 1 GiB): CPU s/GiB, medians")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| proto | op | part/par | floor, polystore's integrity | floor, no checksum | polystore | polystore crc32c-trailer | aws default | floor / aws | floor (none) / aws | polystore / aws | polystore / floor |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|")
+	for _, proto := range []string{"http", "https"} {
+		for _, s := range [][2]string{{"8MiB", "4"}, {"16MiB", "8"}} {
+			if get(proto, "upload", "floor", "crc32c", s[0], s[1]) != nil {
+				f, fo := get(proto, "upload", "floor", "crc32c", s[0], s[1]), get(proto, "upload", "floor", "off", s[0], s[1])
+				p, pt := get(proto, "upload", "polystore", "crc32c", s[0], s[1]), get(proto, "upload", "polystore", "crc32c-trailer", s[0], s[1])
+				a := get(proto, "upload", "aws", "sha256+crc32", s[0], s[1])
+				fmt.Fprintf(w, "| %s | upload | %s/%s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", proto, s[0], s[1],
+					cpu(f), cpu(fo), cpu(p), cpu(pt), cpu(a), ratio(f, a), ratio(fo, a), ratio(p, a), ratio(p, f))
+			}
+			if f := get(proto, "download", "floor", "none", s[0], s[1]); f != nil {
+				p, a := get(proto, "download", "polystore", "auto", s[0], s[1]), get(proto, "download", "aws", "auto", s[0], s[1])
+				fmt.Fprintf(w, "| %s | download | %s/%s | %s | – | %s | – | %s | %s | – | %s | %s |\n", proto, s[0], s[1],
+					cpu(f), cpu(p), cpu(a), ratio(f, a), ratio(p, a), ratio(p, f))
+			}
 		}
 	}
 	fmt.Fprintln(w)

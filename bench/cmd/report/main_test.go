@@ -38,3 +38,51 @@ func TestReport(t *testing.T) {
 		}
 	}
 }
+
+// TestFloorTable: the floor rows give the ratios a client could reach at
+// best, per protocol and setting.
+func TestFloorTable(t *testing.T) {
+	line := func(op, client, integrity, cpu string) string {
+		return "RESULT server=discard proto=https client=" + client + " op=" + op + " integrity=" + integrity +
+			" source=file size=1GiB part=8MiB par=4 bytes=1073741824 seconds=1 mibps=1024 cpu=" + cpu +
+			" user=0 sys=0 cpu_per_gib=" + cpu + " maxrss_mib=20 verified=server\n"
+	}
+	in := line("upload", "floor", "crc32c", "0.80") + line("upload", "floor", "off", "0.70") +
+		line("upload", "polystore", "crc32c", "0.84") + line("upload", "aws", "sha256+crc32", "1.00") +
+		line("download", "floor", "none", "0.63") + line("download", "polystore", "auto", "0.70") +
+		line("download", "aws", "auto", "0.70")
+	gs, err := parse(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	floorTable(&out, gs)
+	for _, want := range []string{
+		"| https | upload | 8MiB/4 | 0.80 | 0.70 | 0.84 | – | 1.00 | 0.80 | 0.70 | 0.84 | 1.05 |",
+		"| https | download | 8MiB/4 | 0.63 | – | 0.70 | – | 0.70 | 0.90 | – | 1.00 | 1.11 |",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("floor table lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// TestOpsFloorTable: each client's cost above the floor, and their ratio.
+func TestOpsFloorTable(t *testing.T) {
+	line := func(client, cpu string) string {
+		return "RESULT server=discard proto=https client=" + client + " op=put size=4KiB conc=1 keys=0 ops=800 seconds=1 ops_per_s=800 unit=op cpu_us=" + cpu +
+			" allocs=80 alloc_bytes=1 heap_inuse_mib=1 maxrss_mib=20\n"
+	}
+	keyFields = opsKeyFields
+	defer func() { keyFields = defaultKeyFields }()
+	gs, err := parse(strings.NewReader(line("floor", "100") + line("polystore", "140") + line("aws", "260") + line("minio", "180")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	opsReport(&out, gs)
+	want := "| discard (https) | put | 4KiB | 1 | 100 | 140 | 260 | 180 | 0.38 | 0.56 | 40 | 160 | 80 | 0.25 | 0.50 |"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("ops report lacks %q:\n%s", want, out.String())
+	}
+}

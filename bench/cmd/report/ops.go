@@ -65,6 +65,24 @@ func opsReport(w io.Writer, gs []*group) {
 			p.median("ops_per_s"), a.median("ops_per_s"), m.median("ops_per_s"))
 	}
 	fmt.Fprintln(w)
+	if find(gs, "client", "floor") != nil {
+		fmt.Fprintln(w, "### Against the floor (ops -client floor): client CPU µs per request, medians")
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "The floor's ratios are the best any client could reach: a target below them measures the kernel and TLS, not a client. \"Above the floor\" is each client's own cost.")
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "| server | op | size | conc | floor µs | polystore µs | aws µs | minio-go µs | floor / aws | floor / minio-go | polystore above floor | aws above floor | minio-go above floor | polystore's / aws's | polystore's / minio-go's |")
+		fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+		for _, c := range cfgs {
+			f, p, a, m := get(c, "floor"), get(c, "polystore"), get(c, "aws"), get(c, "minio")
+			if c.op == "list" || f == nil || p == nil || a == nil || m == nil {
+				continue
+			}
+			fc, pc, ac, mc := f.median("cpu_us"), p.median("cpu_us"), a.median("cpu_us"), m.median("cpu_us")
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %.0f | %.0f | %.0f | %.0f | %.2f | %.2f | %.0f | %.0f | %.0f | %.2f | %.2f |\n",
+				serverCell(p), c.op, c.size, c.conc, fc, pc, ac, mc, fc/ac, fc/mc, pc-fc, ac-fc, mc-fc, (pc-fc)/(ac-fc), (pc-fc)/(mc-fc))
+		}
+		fmt.Fprintln(w)
+	}
 	fmt.Fprintln(w, "### Listing: client CPU µs per key, allocations per key, heap in use and peak RSS at the end (medians)")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| server | keys | runs | polystore µs/key | aws µs/key | minio-go µs/key | / aws (≤ 0.4) | polystore allocs/key (≤ 8) | aws allocs/key | minio-go allocs/key | polystore heap MiB | polystore RSS MiB | aws RSS MiB | minio-go RSS MiB | polystore s | aws s | minio-go s |")

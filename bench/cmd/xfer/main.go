@@ -99,6 +99,10 @@ var integrityModes = map[string][]string{
 	// signature: SHA-256 and an HMAC per 64 KiB chunk); crc32c:
 	// UNSIGNED-PAYLOAD with a trailing CRC32C; off: UNSIGNED-PAYLOAD.
 	"minio": {"sha256-chunked", "crc32c", "off"},
+	// The floor (floor.go; the discarding server only): crc32c, each
+	// part hashed first and its CRC32C sent in a header, as polystore
+	// does; off: no checksum.
+	"floor": {"crc32c", "off"},
 }
 
 // downloadModes: what each client checks on download by default.
@@ -106,6 +110,7 @@ var downloadModes = map[string][]string{
 	"polystore": {"auto", "off"}, // the published MD5 of single-PUT objects (none for multipart ones)
 	"aws":       {"auto", "off"}, // response checksums when the server sends them
 	"minio":     {"none"},        // minio-go checks nothing on GET
+	"floor":     {"none"},        // ranged GETs copied into the destination
 }
 
 func (c *config) resolveIntegrity() (string, error) {
@@ -114,7 +119,7 @@ func (c *config) resolveIntegrity() (string, error) {
 		modes = downloadModes[c.Client]
 	}
 	if modes == nil {
-		return "", fmt.Errorf("unknown client %q (want polystore, aws or minio)", c.Client)
+		return "", fmt.Errorf("unknown client %q (want polystore, aws, minio or floor)", c.Client)
 	}
 	if c.Integrity == "" || c.Integrity == "default" {
 		return modes[0], nil
@@ -152,6 +157,8 @@ func newTransferer(c *config, integrity string) (transferer, error) {
 		return newAWS(c, integrity)
 	case "minio":
 		return newMinio(c, integrity)
+	case "floor":
+		return newFloor(c, integrity)
 	}
 	return nil, fmt.Errorf("unknown client %q", c.Client)
 }
@@ -165,6 +172,7 @@ var wires = map[string]map[string]string{
 		"polystore/md5": "unsigned+md5", "polystore/off": "unsigned",
 		"aws/sha256+crc32": "sha256+crc32", "aws/crc32": "unsigned+crc32", "aws/off": "unsigned",
 		"minio/sha256-chunked": "sha256-chunked", "minio/crc32c": "unsigned+crc32c-trailer", "minio/off": "unsigned",
+		"floor/crc32c": "unsigned+crc32c", "floor/off": "unsigned", // the floor signs nothing at all
 	},
 	"https": {
 		"polystore/crc32c": "unsigned+crc32c", "polystore/crc32c-trailer": "unsigned+crc32c-trailer",
@@ -175,6 +183,7 @@ var wires = map[string]map[string]string{
 		"aws/sha256+crc32": "unsigned+crc32-trailer", "aws/crc32": "unsigned", "aws/off": "unsigned",
 		// minio-go's default over https: UNSIGNED-PAYLOAD, no checksum.
 		"minio/sha256-chunked": "unsigned", "minio/crc32c": "unsigned+crc32c-trailer", "minio/off": "unsigned",
+		"floor/crc32c": "unsigned+crc32c", "floor/off": "unsigned",
 	},
 }
 
@@ -366,7 +375,7 @@ func setup(ctx context.Context, c config) error {
 func main() {
 	var c config
 	var size, part string
-	flag.StringVar(&c.Client, "client", "polystore", "client: polystore, aws or minio")
+	flag.StringVar(&c.Client, "client", "polystore", "client: polystore, aws, minio, or floor (the least any client can do; the discarding server only)")
 	flag.StringVar(&c.Op, "op", "upload", "upload, download, stream (a streamed download into io.Discard; see -dest), or setup (create the bucket and the source file)")
 	flag.StringVar(&size, "size", "100MiB", "object size (100MiB, 1GiB, 10GiB or a byte count)")
 	flag.StringVar(&part, "part", "8MiB", "part size, and download range size")

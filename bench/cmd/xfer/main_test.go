@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -32,8 +33,11 @@ func TestClients(t *testing.T) {
 		{11 << 20, 5 << 20, "file"},   // three parts
 		{11 << 20, 5 << 20, "stream"}, // three parts of a stream
 	}
-	for _, cl := range []string{"polystore", "aws", "minio"} {
+	for _, cl := range []string{"polystore", "aws", "minio", "floor"} {
 		for _, tc := range cases {
+			if cl == "floor" && tc.source == "stream" {
+				continue // the floor uploads files and ReaderAts
+			}
 			base := config{
 				Client: cl, Endpoint: hs.URL, Region: "us-east-1", AccessKey: "k", SecretKey: "s", Bucket: "bench",
 				Size: tc.size, Part: tc.part, Par: 2, Source: tc.source, Dir: dir, Label: "discard",
@@ -100,4 +104,51 @@ func TestCorruptUpload(t *testing.T) {
 	if _, err := run(context.Background(), c); err == nil {
 		t.Error("an upload of 2 MiB to a 1 MiB object's key succeeded")
 	}
+}
+
+// TestFloorCorruptUpload: the floor's uploads are checked too: content
+// that is not the object's is refused, and so is a part whose declared
+// CRC32C does not match (a ReaderAt that changes between the hash pass
+// and the send).
+func TestFloorCorruptUpload(t *testing.T) {
+	hs := httptest.NewServer(discard.New())
+	defer hs.Close()
+	c := config{Client: "floor", Op: "upload", Endpoint: hs.URL, Bucket: "bench", Key: "other-1048576",
+		Size: 2 << 20, Part: 8 << 20, Par: 1, Source: "gen", Label: "discard"}
+	if _, err := run(context.Background(), c); err == nil {
+		t.Error("an upload of 2 MiB to a 1 MiB object's key succeeded")
+	}
+	lax := discard.New()
+	lax.Verify = false // only the declared checksum is checked
+	hl := httptest.NewServer(lax)
+	defer hl.Close()
+	g := gen.New(discard.Seed, 1<<20)
+	f, err := newFloor(&config{Endpoint: hl.URL, Bucket: "bench", Key: "bench-1048576", Part: 1 << 20, Par: 1, Label: "discard"}, "crc32c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.upload(context.Background(), source{ra: io.NewSectionReader(&flipping{ra: g.Section()}, 0, 1<<20), size: 1 << 20}); err == nil {
+		t.Error("a part whose CRC32C header does not match its body was accepted")
+	}
+	if _, err := newFloor(&config{Endpoint: hs.URL, Label: "minio", Par: 1}, "off"); err == nil {
+		t.Error("the floor client accepted a server other than the discarding one")
+	}
+}
+
+// flipping reads ra, flipping a bit of the first byte on every read after
+// the first pass over offset 0.
+type flipping struct {
+	ra    io.ReaderAt
+	reads int
+}
+
+func (f *flipping) ReadAt(p []byte, off int64) (int, error) {
+	n, err := f.ra.ReadAt(p, off)
+	if off == 0 {
+		f.reads++
+		if f.reads > 1 && n > 0 {
+			p[0] ^= 1
+		}
+	}
+	return n, err
 }
