@@ -68,6 +68,7 @@ MINIO_ROOT_USER=polystore-test MINIO_ROOT_PASSWORD=polystore-test-secret-key MIN
   --config-dir "$WORK/minio/config" --certs-dir "$WORK/minio/certs" --quiet "$WORK/minio/data" \
   >"$OUT/dir-minio.log" 2>&1 &
 pids+=($!)
+minio_pid=$!
 minio=http://127.0.0.1:$mport
 for _ in $(seq 300); do
   curl -fs -o /dev/null "$minio/minio/health/cluster" && break
@@ -86,6 +87,7 @@ done
 dport=$(free_port $((qport + 1)))
 "$WORK/bin/discard" -addr "127.0.0.1:$dport" -any-key -verify=false >"$OUT/dir-discard.log" 2>&1 &
 pids+=($!)
+discard_pid=$!
 discard=http://127.0.0.1:$dport
 for _ in $(seq 100); do
   grep -q listening "$OUT/dir-discard.log" 2>/dev/null && break
@@ -94,10 +96,11 @@ done
 say "MinIO at $minio, QingStor storagetest at $qs, discard at $discard; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 measure() {
-  local line endpoint=$minio server=minio
-  if [ "$1" = discard ]; then endpoint=$discard server=discard; fi
+  local line endpoint=$minio server=minio pid=$minio_pid
+  if [ "$1" = discard ]; then endpoint=$discard server=discard pid=$discard_pid; fi
   shift
-  if line=$("$x" -endpoint "$endpoint" -server "$server" -src-endpoint "$qs" -par "$PAR" -part "$PART" "$@" 2>>"$log"); then
+  # -server-pid: the server's own CPU over the measurement, beside the client's.
+  if line=$("$x" -endpoint "$endpoint" -server "$server" -server-pid "$pid" -src-endpoint "$qs" -par "$PAR" -part "$PART" "$@" 2>>"$log"); then
     echo "$line" >>"$results"
     say "$line"
   else

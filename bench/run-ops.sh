@@ -6,7 +6,8 @@
 #
 # Starts MinIO and the discarding server (cmd/discard) on 127.0.0.1 and runs,
 # one process per measurement, PUT/GET/HEAD/DELETE of 4 KiB and 64 KiB at
-# concurrency 1 and 32 with every client at its default integrity, then
+# concurrency 1 and 32 with every client at its default integrity and the two
+# floors (cmd/ops/floor.go: the request alone, and through net/http), then
 # listings of 10,000 and 100,000 keys (the discard server's made-up listings).
 # Result lines go to $OUT/ops.txt, the table of medians to $OUT/ops.md
 # (cmd/report -ops).
@@ -119,9 +120,8 @@ for rep in $(seq "$REPS"); do
         n=$N1
         [ "$conc" = 32 ] && n=$N32
         for op in put get head delete; do
-          clients="polystore aws minio"
-          [ "$server" = discard ] && clients="$clients floor" # the floor signs nothing: the discarding server only
-          for client in $clients; do # innermost: load drift hits the clients alike
+          # floor and nethttp: the least a request costs, without and with net/http (cmd/ops/floor.go)
+          for client in polystore aws minio floor nethttp; do # innermost: load drift hits the clients alike
             measure "$server" -client "$client" -op "$op" -size "$size" -conc "$conc" -n "$n"
           done
         done

@@ -232,9 +232,9 @@ for phase in $PHASES; do
           over_budget && { skipped+=("floor rep $rep"); break 3; }
           measure discard -client "${ci%%:*}" -integrity "${ci#*:}" -op upload -size 1GiB -part "${s%/*}" -par "${s#*/}" -source file
         done
-        for client in floor polystore aws minio; do
+        for ci in floor:none floor:crc32c polystore:auto aws:auto minio:none; do
           over_budget && { skipped+=("floor rep $rep"); break 3; }
-          measure discard -client "$client" -op download -size 1GiB -part "${s%/*}" -par "${s#*/}" -key seed-1073741824
+          measure discard -client "${ci%%:*}" -integrity "${ci#*:}" -op download -size 1GiB -part "${s%/*}" -par "${s#*/}" -key seed-1073741824
         done
       done
     done

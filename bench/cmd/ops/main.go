@@ -63,7 +63,7 @@ type doer interface {
 func main() {
 	var c config
 	var size, ca, cpuprof string
-	flag.StringVar(&c.client, "client", "polystore", "polystore|aws|minio|floor (floor: the discarding server only; package rawhttp)")
+	flag.StringVar(&c.client, "client", "polystore", "polystore|aws|minio, or the floors: floor (package rawhttp) or nethttp (net/http alone); see floor.go")
 	flag.StringVar(&c.op, "op", "put", "put|get|head|delete|list")
 	flag.StringVar(&size, "size", "4KiB", "object size (put, get, head, delete)")
 	flag.IntVar(&c.conc, "conc", 1, "requests in flight")
@@ -248,8 +248,8 @@ func newDoer(c *config, name string) (doer, error) {
 			Region: c.region, BaseEndpoint: aws.String(c.endpoint), UsePathStyle: true,
 			Credentials: credentials.NewStaticCredentialsProvider(c.access, c.secret, ""),
 		})}, nil
-	case "floor":
-		return newFloor(c)
+	case "floor", "nethttp":
+		return newFloor(c, name)
 	case "minio":
 		host, secure := strings.CutPrefix(c.endpoint, "https://")
 		host = strings.TrimPrefix(host, "http://")

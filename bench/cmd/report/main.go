@@ -425,8 +425,9 @@ func tlsTargets(w io.Writer, gs []*group) {
 
 // floorTable sets the CPU-per-GiB targets against the floor (xfer -client
 // floor, the discarding server): for each protocol and setting, the
-// floor's CPU at polystore's integrity (CRC32C header, the part read
-// twice) and with none (one read), polystore's, and aws's default; the
+// floor's CPU at polystore's integrity (uploads: a CRC32C header, the
+// part read twice; downloads: each range's CRC32C computed) and with none,
+// polystore's, and aws's default; the
 // floor's ratio to aws is the best any client could reach, so a target
 // below it measures the machine, not the client. Downloads likewise.
 func floorTable(w io.Writer, gs []*group) {
@@ -458,10 +459,11 @@ func floorTable(w io.Writer, gs []*group) {
 				fmt.Fprintf(w, "| %s | upload | %s/%s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", proto, s[0], s[1],
 					cpu(f), cpu(fo), cpu(p), cpu(pt), cpu(a), ratio(f, a), ratio(fo, a), ratio(p, a), ratio(p, f))
 			}
-			if f := get(proto, "download", "floor", "none", s[0], s[1]); f != nil {
+			if fo := get(proto, "download", "floor", "none", s[0], s[1]); fo != nil {
+				f := get(proto, "download", "floor", "crc32c", s[0], s[1])
 				p, a := get(proto, "download", "polystore", "auto", s[0], s[1]), get(proto, "download", "aws", "auto", s[0], s[1])
-				fmt.Fprintf(w, "| %s | download | %s/%s | %s | – | %s | – | %s | %s | – | %s | %s |\n", proto, s[0], s[1],
-					cpu(f), cpu(p), cpu(a), ratio(f, a), ratio(p, a), ratio(p, f))
+				fmt.Fprintf(w, "| %s | download | %s/%s | %s | %s | %s | – | %s | %s | %s | %s | %s |\n", proto, s[0], s[1],
+					cpu(f), cpu(fo), cpu(p), cpu(a), ratio(f, a), ratio(fo, a), ratio(p, a), ratio(p, f))
 			}
 		}
 	}

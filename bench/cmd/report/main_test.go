@@ -49,7 +49,7 @@ func TestFloorTable(t *testing.T) {
 	}
 	in := line("upload", "floor", "crc32c", "0.80") + line("upload", "floor", "off", "0.70") +
 		line("upload", "polystore", "crc32c", "0.84") + line("upload", "aws", "sha256+crc32", "1.00") +
-		line("download", "floor", "none", "0.63") + line("download", "polystore", "auto", "0.70") +
+		line("download", "floor", "none", "0.63") + line("download", "floor", "crc32c", "0.66") + line("download", "polystore", "auto", "0.70") +
 		line("download", "aws", "auto", "0.70")
 	gs, err := parse(strings.NewReader(in))
 	if err != nil {
@@ -59,7 +59,7 @@ func TestFloorTable(t *testing.T) {
 	floorTable(&out, gs)
 	for _, want := range []string{
 		"| https | upload | 8MiB/4 | 0.80 | 0.70 | 0.84 | – | 1.00 | 0.80 | 0.70 | 0.84 | 1.05 |",
-		"| https | download | 8MiB/4 | 0.63 | – | 0.70 | – | 0.70 | 0.90 | – | 1.00 | 1.11 |",
+		"| https | download | 8MiB/4 | 0.66 | 0.63 | 0.70 | – | 0.70 | 0.94 | 0.90 | 1.00 | 1.06 |",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("floor table lacks %q:\n%s", want, out.String())
@@ -67,7 +67,8 @@ func TestFloorTable(t *testing.T) {
 	}
 }
 
-// TestOpsFloorTable: each client's cost above the floor, and their ratio.
+// TestOpsFloorTable: the floors' ratios, and each client's own cost above
+// net/http's.
 func TestOpsFloorTable(t *testing.T) {
 	line := func(client, cpu string) string {
 		return "RESULT server=discard proto=https client=" + client + " op=put size=4KiB conc=1 keys=0 ops=800 seconds=1 ops_per_s=800 unit=op cpu_us=" + cpu +
@@ -75,13 +76,13 @@ func TestOpsFloorTable(t *testing.T) {
 	}
 	keyFields = opsKeyFields
 	defer func() { keyFields = defaultKeyFields }()
-	gs, err := parse(strings.NewReader(line("floor", "100") + line("polystore", "140") + line("aws", "260") + line("minio", "180")))
+	gs, err := parse(strings.NewReader(line("floor", "100") + line("nethttp", "120") + line("polystore", "140") + line("aws", "260") + line("minio", "180")))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
 	opsReport(&out, gs)
-	want := "| discard (https) | put | 4KiB | 1 | 100 | 140 | 260 | 180 | 0.38 | 0.56 | 40 | 160 | 80 | 0.25 | 0.50 |"
+	want := "| discard (https) | put | 4KiB | 1 | 100 | 120 | 140 | 260 | 180 | 0.38 | 0.56 | 0.46 | 0.67 | 20 | 140 | 60 | 0.14 | 0.33 |"
 	if !strings.Contains(out.String(), want) {
 		t.Errorf("ops report lacks %q:\n%s", want, out.String())
 	}

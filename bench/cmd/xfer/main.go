@@ -107,10 +107,10 @@ var integrityModes = map[string][]string{
 
 // downloadModes: what each client checks on download by default.
 var downloadModes = map[string][]string{
-	"polystore": {"auto", "off"}, // the published MD5 of single-PUT objects (none for multipart ones)
-	"aws":       {"auto", "off"}, // response checksums when the server sends them
-	"minio":     {"none"},        // minio-go checks nothing on GET
-	"floor":     {"none"},        // ranged GETs copied into the destination
+	"polystore": {"auto", "off"},    // the published MD5 of single-PUT objects (none for multipart ones)
+	"aws":       {"auto", "off"},    // response checksums when the server sends them
+	"minio":     {"none"},           // minio-go checks nothing on GET
+	"floor":     {"none", "crc32c"}, // ranged GETs copied into the destination; crc32c: each range's CRC32C computed too
 }
 
 func (c *config) resolveIntegrity() (string, error) {

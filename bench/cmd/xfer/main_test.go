@@ -72,18 +72,20 @@ func TestClients(t *testing.T) {
 			if tc.source == "stream" {
 				continue
 			}
-			c := base
-			c.Op = "download"
-			t.Run(fmt.Sprintf("%s/download/%s", cl, gen.FormatSize(tc.size)), func(t *testing.T) {
-				res, err := run(ctx, c)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if res.verified != "bytes" {
-					t.Errorf("result %s", res)
-				}
-				t.Log(res)
-			})
+			for _, mode := range downloadModes[cl] {
+				c := base
+				c.Op, c.Integrity = "download", mode
+				t.Run(fmt.Sprintf("%s/download/%s/%s", cl, mode, gen.FormatSize(tc.size)), func(t *testing.T) {
+					res, err := run(ctx, c)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if res.verified != "bytes" {
+						t.Errorf("result %s", res)
+					}
+					t.Log(res)
+				})
+			}
 		}
 	}
 	if ids := srv.Uploads(); len(ids) != 0 {

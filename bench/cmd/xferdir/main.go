@@ -1,8 +1,10 @@
 // Command xferdir measures one directory upload, server-side copy or
 // cross-dialect copy with one client and prints one RESULT line: wall
 // seconds, the process's own CPU seconds and peak RSS (getrusage), and
-// the HTTP requests the client sent (counted by its transport). Each
-// measurement is its own process, so the figures are the client's.
+// the HTTP requests the client sent (counted by a per-attempt step in its
+// middleware stack), and with -server-pid the server's CPU seconds over
+// the same window (/proc/PID/stat). Each measurement is its own process,
+// so the figures are the client's.
 //
 //	xferdir -op setup-tree -set small -dir /tmp/bench/small    # 10,000 files of 4–64 KiB
 //	xferdir -op setup-tree -set large -dir /tmp/bench/large    # 100 files of 8 MiB
@@ -32,6 +34,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -63,6 +66,7 @@ type config struct {
 	par                          int
 	cpuprofile                   string
 	memprofile                   string
+	serverPID                    int
 }
 
 // counter counts the HTTP requests a client sends, retries included,
@@ -116,6 +120,7 @@ func main() {
 	flag.IntVar(&c.par, "par", 4, "files at once, and parts per file")
 	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the measurement to this file")
 	flag.StringVar(&c.memprofile, "memprofile", "", "write an allocation profile of the measurement to this file")
+	flag.IntVar(&c.serverPID, "server-pid", 0, "also report this process's CPU seconds (the server's, from /proc/PID/stat) over the measurement")
 	flag.Parse()
 	var err error
 	if c.size, err = gen.ParseSize(size); err == nil {
@@ -172,6 +177,7 @@ func run(ctx context.Context, c *config) error {
 	cnt := &counter{}
 	var files int
 	var bytes int64
+	srv0, srvErr := procCPU(c.serverPID)
 	start := time.Now()
 	var err error
 	switch c.op {
@@ -189,6 +195,10 @@ func run(ctx context.Context, c *config) error {
 	elapsed := time.Since(start).Seconds()
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	srv1, srvErr1 := procCPU(c.serverPID)
+	if err == nil {
+		err = errors.Join(srvErr, srvErr1)
+	}
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", c.client, c.op, err)
 	}
@@ -204,10 +214,55 @@ func run(ctx context.Context, c *config) error {
 	} else {
 		verified = fmt.Sprintf("%d-objects-listed", files)
 	}
-	fmt.Printf("RESULT server=%s op=%s client=%s set=%s files=%d bytes=%d seconds=%.3f files_per_s=%.1f mibps=%.1f cpu=%.3f cpu_ms_per_file=%.3f maxrss_mib=%.1f requests=%d verified=%s\n",
+	server := "server_cpu=- server_cpu_ms_per_file=-"
+	if c.serverPID != 0 {
+		server = fmt.Sprintf("server_cpu=%.2f server_cpu_ms_per_file=%.3f", srv1-srv0, 1000*(srv1-srv0)/float64(max(files, 1)))
+	}
+	fmt.Printf("RESULT server=%s op=%s client=%s set=%s files=%d bytes=%d seconds=%.3f files_per_s=%.1f mibps=%.1f cpu=%.3f cpu_ms_per_file=%.3f maxrss_mib=%.1f requests=%d %s verified=%s\n",
 		c.server, c.op, c.client, c.set, files, bytes, elapsed, float64(files)/elapsed, float64(bytes)/(1<<20)/elapsed,
-		cpu, 1000*cpu/float64(max(files, 1)), float64(ru.Maxrss)/1024, cnt.n.Load(), verified)
+		cpu, 1000*cpu/float64(max(files, 1)), float64(ru.Maxrss)/1024, cnt.n.Load(), server, verified)
 	return nil
+}
+
+// procCPU is the user + system CPU seconds process pid has used, from
+// /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s, Linux's
+// USER_HZ); 0 if pid is 0.
+func procCPU(pid int) (float64, error) {
+	if pid == 0 {
+		return 0, nil
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, fmt.Errorf("-server-pid: %w", err)
+	}
+	cpu, err := statCPU(b)
+	if err != nil {
+		return 0, fmt.Errorf("-server-pid: /proc/%d/stat: %w", pid, err)
+	}
+	return cpu, nil
+}
+
+// statCPU reads utime and stime out of a /proc/PID/stat line.
+func statCPU(b []byte) (float64, error) {
+	// The command name (field 2) is in parentheses and may hold spaces
+	// and parentheses: fields are counted after its last ")".
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0, fmt.Errorf("no command name in %.80q", b)
+	}
+	f := strings.Fields(string(b[i+1:])) // f[0] is field 3
+	if len(f) < 13 {
+		return 0, fmt.Errorf("%d fields after the command name in %.80q", len(f), b)
+	}
+	var ticks float64
+	for _, s := range f[11:13] { // utime, stime: fields 14 and 15
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return 0, err
+		}
+		ticks += float64(v)
+	}
+	return ticks / 100, nil
 }
 
 func tv(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
