@@ -78,8 +78,8 @@ func opsReport(w io.Writer, gs []*group) {
 				continue
 			}
 			fc, nc, pc, ac, mc := f.median("cpu_us"), n.median("cpu_us"), p.median("cpu_us"), a.median("cpu_us"), m.median("cpu_us")
-			fmt.Fprintf(w, "| %s | %s | %s | %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.2f | %.2f | %.2f | %.2f | %.0f | %.0f | %.0f | %.2f | %.2f |\n",
-				serverCell(p), c.op, c.size, c.conc, fc, nc, pc, ac, mc, fc/ac, fc/mc, nc/ac, nc/mc, pc-nc, ac-nc, mc-nc, (pc-nc)/(ac-nc), (pc-nc)/(mc-nc))
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.2f | %.2f | %.2f | %.2f | %.0f | %.0f | %.0f | %s | %s |\n",
+				serverCell(p), c.op, c.size, c.conc, fc, nc, pc, ac, mc, fc/ac, fc/mc, nc/ac, nc/mc, pc-nc, ac-nc, mc-nc, ownRatio(pc-nc, ac-nc), ownRatio(pc-nc, mc-nc))
 		}
 		fmt.Fprintln(w)
 	}
@@ -103,6 +103,18 @@ func opsReport(w io.Writer, gs []*group) {
 			p.median("seconds"), a.median("seconds"), m.median("seconds"))
 	}
 	fmt.Fprintln(w)
+}
+
+// ownRatio is x / y for two costs above net/http's floor; at or below
+// the floor (run-to-run noise) there is no ratio to give.
+func ownRatio(x, y float64) string {
+	switch {
+	case y <= 0:
+		return "–"
+	case x <= 0:
+		return "≈ 0"
+	}
+	return fmt.Sprintf("%.2f", x/y)
 }
 
 // cmpAll is the first non-zero comparison.

@@ -104,7 +104,7 @@ func main() {
 	var c config
 	var size, part string
 	flag.StringVar(&c.op, "op", "upload-dir", "setup-tree, upload-dir, setup-copy, copy, setup-xcopy, xcopy")
-	flag.StringVar(&c.client, "client", "polystore", "upload-dir: polystore or aws; copy: polystore or minio")
+	flag.StringVar(&c.client, "client", "polystore", "upload-dir: polystore, aws, or floor (the least a client can do: floor.go); copy: polystore or minio")
 	flag.StringVar(&c.set, "set", "small", "setup-tree: small (10,000 files of 4–64 KiB) or large (100 files of 8 MiB)")
 	flag.StringVar(&c.dir, "dir", "", "the directory tree")
 	flag.StringVar(&c.prefix, "prefix", "dir/", "upload-dir: key prefix")
@@ -401,6 +401,8 @@ func uploadDir(ctx context.Context, c *config, cnt *counter) (int, int64, error)
 			return err
 		})
 		return int(out.ObjectsUploaded), total, err
+	case "floor":
+		return floorDir(ctx, c, cnt)
 	}
 	return 0, 0, fmt.Errorf("unknown client %q", c.client)
 }
