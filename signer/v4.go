@@ -115,6 +115,7 @@ type V4 struct {
 // only once a day per credentials, region and service.
 type v4KeyCacheEntry struct {
 	secret, day, region, service string
+	scope                        string // v4Scope(day, region, service)
 	key                          [sha256.Size]byte
 	macs                         sync.Pool // of hash.Hash keyed with key
 }
@@ -304,7 +305,7 @@ func (s *V4) signHeader(r *http.Request, c Credentials, payloadHash string, now 
 	if err != nil {
 		return v4Result{}, err
 	}
-	scope := v4Scope(amzDate[:8], s.region, s.opts.Service)
+	scope := s.scope(amzDate[:8])
 	sig, res := s.sign(c.SecretAccessKey, v4CanonicalInput{
 		method:      r.Method,
 		path:        v4CanonicalPath(awsWirePath(r.URL), s.opts.DisableURIPathEscaping, s.opts.NormalizeURIPath),
@@ -346,7 +347,7 @@ func (s *V4) presign(r *http.Request, c Credentials, payloadHash string, now tim
 	t := now.UTC()
 	var dateBuf [len(v4TimeFormat)]byte
 	amzDate := string(t.AppendFormat(dateBuf[:0], v4TimeFormat))
-	scope := v4Scope(amzDate[:8], s.region, s.opts.Service)
+	scope := s.scope(amzDate[:8])
 	secs := int64(expires / time.Second)
 	if secs < 1 {
 		secs = 1
@@ -493,10 +494,20 @@ func (s *V4) signingKey(secret, day string) *v4KeyCacheEntry {
 	if e := s.keys.Load(); e != nil && e.day == day && e.region == region && e.service == service && e.secret == secret {
 		return e
 	}
-	e := &v4KeyCacheEntry{secret: secret, day: day, region: region, service: service}
+	e := &v4KeyCacheEntry{secret: secret, day: day, region: region, service: service, scope: v4Scope(day, region, service)}
 	e.key = v4DeriveKey(secret, day, region, service)
 	s.keys.Store(e)
 	return e
+}
+
+// scope returns the credential scope for day: the cached signing key's,
+// when it is that day's for this region and service (no string is built
+// per request), or a new one.
+func (s *V4) scope(day string) string {
+	if e := s.keys.Load(); e != nil && e.day == day && e.region == s.region && e.service == s.opts.Service {
+		return e.scope
+	}
+	return v4Scope(day, s.region, s.opts.Service)
 }
 
 // v4DeriveKey computes HMAC("AWS4"+secret, day, region, service, "aws4_request").
@@ -536,9 +547,11 @@ func v4AppendCanonicalRequest(dst []byte, in v4CanonicalInput) []byte {
 // v4Header is one signed header source: a key of the request's header map,
 // or a synthesized header (host, content-length) whose key is lowercase.
 type v4Header struct {
-	key  string
-	vals []string
-	one  string // the value of a synthesized header (vals is nil)
+	key   string
+	vals  []string
+	one   string // the value of a synthesized header (vals is nil)
+	num   int64  // the value of the synthesized content-length (isNum), formatted only into the canonical request
+	isNum bool
 }
 
 // v4Headers is the set of signed headers, sorted by lowercase name.
@@ -571,7 +584,7 @@ func v4CollectHeaders(h http.Header, host string, contentLength int64, skip func
 	list := make([]v4Header, 0, len(h)+2)
 	list = append(list, v4Header{key: "host", one: host})
 	if contentLength > 0 {
-		list = append(list, v4Header{key: "content-length", one: strconv.FormatInt(contentLength, 10)})
+		list = append(list, v4Header{key: "content-length", num: contentLength, isNum: true})
 	}
 	for k, vs := range h {
 		if v4IsIgnored(k) || (skip != nil && skip(k)) {
@@ -629,7 +642,11 @@ func (hs *v4Headers) appendCanonical(dst []byte) []byte {
 			if merged {
 				dst = append(dst, ',')
 			}
-			dst = v4AppendTrimmed(dst, h.one)
+			if h.isNum {
+				dst = strconv.AppendInt(dst, h.num, 10)
+			} else {
+				dst = v4AppendTrimmed(dst, h.one)
+			}
 		}
 		for j, v := range h.vals {
 			if j > 0 || merged {
@@ -650,7 +667,7 @@ func (hs *v4Headers) header(src http.Header) http.Header {
 		switch h.key {
 		case "host":
 		case "content-length":
-			out["Content-Length"] = []string{h.one}
+			out["Content-Length"] = []string{strconv.FormatInt(h.num, 10)}
 		default:
 			out[h.key] = slices.Clone(src[h.key])
 		}
