@@ -108,6 +108,15 @@ func main() {
 		return fmt.Sprintf("ops/%s-%d-%d-%d", c.client, w, i, c.size)
 	}
 	per := c.n / c.conc
+	// The measured requests' keys, made before the measurement so that
+	// their formatting is not counted as the client's.
+	keys := make([][]string, c.conc)
+	for w := range keys {
+		keys[w] = make([]string, max(per, 2)) // the warm-up of GET and HEAD reads two
+		for i := range keys[w] {
+			keys[w][i] = key(w, i)
+		}
+	}
 	// What the measured requests need exists first (MinIO); the discard
 	// server answers any key ending in -SIZE.
 	if c.label != "discard" && (c.op == "get" || c.op == "head" || c.op == "delete") {
@@ -128,13 +137,13 @@ func main() {
 	one := func(w, i int) error {
 		switch c.op {
 		case "put":
-			return d.put(ctx, key(w, i), body)
+			return d.put(ctx, keys[w][i], body)
 		case "get":
-			return d.get(ctx, key(w, i))
+			return d.get(ctx, keys[w][i])
 		case "head":
-			return d.head(ctx, key(w, i))
+			return d.head(ctx, keys[w][i])
 		case "delete":
-			return d.del(ctx, key(w, i))
+			return d.del(ctx, keys[w][i])
 		case "list":
 			n, err := d.list(ctx, fmt.Sprintf("keys-%d/", c.keys))
 			if err == nil && n != c.keys {
