@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -158,5 +159,5 @@ func (f *floorDoer) del(ctx context.Context, key string) error {
 }
 
 func (f *floorDoer) list(context.Context, string) (int, error) {
-	return 0, fmt.Errorf("ops: -client %s does not list", map[bool]string{true: "nethttp", false: "floor"}[f.hc != nil])
+	return 0, errors.New("ops: the floor clients do not list")
 }

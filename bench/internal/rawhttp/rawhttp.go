@@ -35,9 +35,9 @@ const chunk = 256 << 10
 
 // Pool holds idle connections to one endpoint.
 type Pool struct {
-	addr, host string
-	tls        *tls.Config // nil for http
-	idle       chan *Conn
+	host string      // host:port, dialled and sent as Host
+	tls  *tls.Config // nil for http
+	idle chan *Conn
 }
 
 // NewPool returns a pool for endpoint (http://host:port or
@@ -49,7 +49,7 @@ func NewPool(endpoint string, size int, roots *x509.CertPool) (*Pool, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pool{addr: u.Host, host: u.Host, idle: make(chan *Conn, size)}
+	p := &Pool{host: u.Host, idle: make(chan *Conn, size)}
 	switch u.Scheme {
 	case "https":
 		p.tls = &tls.Config{ServerName: u.Hostname(), NextProtos: []string{"http/1.1"}, RootCAs: roots}
@@ -67,7 +67,7 @@ func (p *Pool) Get() (*Conn, error) {
 		return c, nil
 	default:
 	}
-	nc, err := net.DialTimeout("tcp", p.addr, 10*time.Second)
+	nc, err := net.DialTimeout("tcp", p.host, 10*time.Second)
 	if err != nil {
 		return nil, err
 	}
