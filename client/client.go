@@ -124,13 +124,14 @@ func New(d Dialect, optFns ...func(*Options)) (*Client, error) {
 	if o.HTTPClient != nil && o.HTTPClient.Transport != nil {
 		c.base = o.HTTPClient.Transport
 	} else {
-		c.base = newTransport(c.opts.Timeouts)
+		c.base = newOwnTransport(c.opts.Timeouts, nil)
 	}
 	c.derive()
 	return c, nil
 }
 
-// newTransport is the client's own transport: net/http's default one with
+// newTransport is the client's own net/http transport, for requests
+// through a proxy (ownTransport): net/http's default one with
 // a larger idle pool, the dial and TLS handshake timeouts, and bulk
 // writes (over TLS too: bulkDialTLS). The response header and stall timeouts are not set here: the
 // watchdog above the transport enforces them for every transport.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"sync"
+	"time"
 )
 
 // Over TLS, net/http copies a request body into the *tls.Conn through
@@ -64,6 +65,20 @@ func (c *tlsBulkConn) ReadFrom(r io.Reader) (int64, error) {
 	}
 }
 
+// Write seals p into records; a p of more than one record has its
+// records sent in one write.
+func (c *tlsBulkConn) Write(p []byte) (int, error) {
+	if len(p) <= 16<<10 || len(p) > tlsChunk {
+		return c.Conn.Write(p)
+	}
+	c.raw.hold()
+	n, err := c.Conn.Write(p)
+	if ferr := c.raw.flush(); err == nil {
+		err = ferr
+	}
+	return n, err
+}
+
 // hold makes Write keep what it is given until flush.
 func (c *bulkConn) hold() {
 	c.mu.Lock()
@@ -96,63 +111,73 @@ func (c *bulkConn) Write(p []byte) (int, error) {
 	return c.TCPConn.Write(p)
 }
 
-// bulkDialTLS is the DialTLSContext of the client's own transport t: it
-// dials with t.DialContext, does the TLS handshake as t would (t's
-// TLSClientConfig, the host as server name, t.TLSHandshakeTimeout, the
-// request's httptrace hooks), and returns a tlsBulkConn, or the
-// *tls.Conn itself when the server chose HTTP/2 (net/http speaks HTTP/2
-// only over a *tls.Conn). The price: net/http does not see a *tls.Conn
-// on HTTP/1.1 connections, so Response.TLS is nil there.
+// bulkDialTLS is the DialTLSContext of the client's own net/http
+// transport t: tlsDial with t's dialer, TLS configuration and handshake
+// timeout.
 func bulkDialTLS(t *http.Transport) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		raw, err := t.DialContext(ctx, network, addr)
-		if err != nil {
-			return nil, err
-		}
-		cfg := t.TLSClientConfig.Clone() // t's, with "h2" added once t serves HTTP/2
-		if cfg == nil {
-			cfg = &tls.Config{}
-		}
-		if cfg.ServerName == "" {
-			host, _, err := net.SplitHostPort(addr)
-			if err != nil {
-				host = addr
-			}
-			cfg.ServerName = host
-		}
-		under := raw
-		if bc, ok := raw.(*bulkConn); ok {
-			under = &readAheadConn{bulkConn: bc}
-		}
-		tc := tls.Client(under, cfg)
-		trace := httptrace.ContextClientTrace(ctx)
-		if trace != nil && trace.TLSHandshakeStart != nil {
-			trace.TLSHandshakeStart()
-		}
-		hctx := ctx
-		if t.TLSHandshakeTimeout > 0 {
-			var cancel context.CancelFunc
-			hctx, cancel = context.WithTimeout(ctx, t.TLSHandshakeTimeout)
-			defer cancel()
-		}
-		err = tc.HandshakeContext(hctx)
-		if trace != nil && trace.TLSHandshakeDone != nil {
-			var cs tls.ConnectionState
-			if err == nil {
-				cs = tc.ConnectionState()
-			}
-			trace.TLSHandshakeDone(cs, err)
-		}
-		if err != nil {
-			raw.Close()
-			return nil, err
-		}
-		bc, ok := raw.(*bulkConn)
-		if !ok || tc.ConnectionState().NegotiatedProtocol == "h2" {
-			return tc, nil
-		}
-		return &tlsBulkConn{Conn: tc, raw: bc}, nil
+		// t's configuration, with "h2" added once t serves HTTP/2.
+		return tlsDial(ctx, t.DialContext, t.TLSClientConfig, t.TLSHandshakeTimeout, network, addr)
 	}
+}
+
+// tlsDial dials addr with dial and does the TLS handshake with base (nil:
+// the defaults) and the host as server name, within timeout (none if
+// not positive), reporting to the request's httptrace hooks. It returns
+// a tlsBulkConn, or the *tls.Conn itself when the server chose HTTP/2
+// (net/http speaks HTTP/2 only over a *tls.Conn). The price: net/http
+// does not see a *tls.Conn on HTTP/1.1 connections, so Response.TLS is
+// nil there (the client's own HTTP/1.1 transport sets it).
+func tlsDial(ctx context.Context, dial func(ctx context.Context, network, addr string) (net.Conn, error), base *tls.Config, timeout time.Duration, network, addr string) (net.Conn, error) {
+	raw, err := dial(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	var cfg *tls.Config
+	if base != nil {
+		cfg = base.Clone()
+	} else {
+		cfg = &tls.Config{}
+	}
+	if cfg.ServerName == "" {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			host = addr
+		}
+		cfg.ServerName = host
+	}
+	under := raw
+	if bc, ok := raw.(*bulkConn); ok {
+		under = &readAheadConn{bulkConn: bc}
+	}
+	tc := tls.Client(under, cfg)
+	trace := httptrace.ContextClientTrace(ctx)
+	if trace != nil && trace.TLSHandshakeStart != nil {
+		trace.TLSHandshakeStart()
+	}
+	hctx := ctx
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		hctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	err = tc.HandshakeContext(hctx)
+	if trace != nil && trace.TLSHandshakeDone != nil {
+		var cs tls.ConnectionState
+		if err == nil {
+			cs = tc.ConnectionState()
+		}
+		trace.TLSHandshakeDone(cs, err)
+	}
+	if err != nil {
+		raw.Close()
+		return nil, err
+	}
+	bc, ok := raw.(*bulkConn)
+	if !ok || tc.ConnectionState().NegotiatedProtocol == "h2" {
+		return tc, nil
+	}
+	return &tlsBulkConn{Conn: tc, raw: bc}, nil
 }
 
 // The read side: a *tls.Conn reads its records from the connection under
@@ -201,4 +226,12 @@ func (c *readAheadConn) Read(p []byte) (int, error) {
 		c.buf = nil
 	}
 	return n, nil
+}
+
+// Buffered returns how many bytes were read ahead and not yet served.
+func (c *readAheadConn) Buffered() int {
+	if c.buf == nil {
+		return 0
+	}
+	return c.w - c.r
 }

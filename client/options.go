@@ -39,12 +39,17 @@ type Options struct {
 	// Addressing overrides the addressing style.
 	Addressing Addressing
 	// HTTPClient sends requests; its Transport is used under the signer.
-	// Nil, or a nil Transport, means the client's own pooled transport,
-	// which applies Timeouts.Dial and Timeouts.TLSHandshake and sends
-	// bodies in large writes (sendfile for file parts on plain HTTP;
-	// over HTTPS, 256 KiB sealed per socket write and up to 64 KiB read
-	// per system call; Response.TLS is nil on its HTTP/1.1 HTTPS
-	// connections). A given transport is used as it is. HTTPClient.Timeout,
+	// Nil, or a nil Transport, means the client's own pooled transport:
+	// HTTP/1.1, written and read on the calling goroutine (no
+	// per-connection goroutines to hand each request to), with
+	// Timeouts.Dial and Timeouts.TLSHandshake, a request and a body of up
+	// to 64 KiB in one write, and larger bodies in large writes (sendfile
+	// for file parts on plain HTTP; over HTTPS, 256 KiB sealed per socket
+	// write and up to 64 KiB read per system call). Endpoints that the
+	// environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY) sends through a
+	// proxy are reached through net/http's Transport instead, with the
+	// same timeouts. It never speaks HTTP/2; give an HTTPClient of your
+	// own for that. A given transport is used as it is. HTTPClient.Timeout,
 	// if any, bounds each attempt as a whole (connecting, sending, and
 	// reading the response body, streamed GET bodies included) and ends
 	// it with a *TimeoutError of kind TimeoutAttempt, which is retried;

@@ -40,8 +40,11 @@ func (c *Client) derive() {
 	c.stacks = &stackCache{}
 	c.ua = []string{userAgentValue(o)}
 	c.tlsTimeout = 0
-	if t, ok := c.base.(*http.Transport); ok {
-		c.tlsTimeout = t.TLSHandshakeTimeout // the client's own: Timeouts.TLSHandshake as New saw it
+	switch t := c.base.(type) {
+	case *ownTransport:
+		c.tlsTimeout = t.tlsTimeout // Timeouts.TLSHandshake as New saw it
+	case *http.Transport:
+		c.tlsTimeout = t.TLSHandshakeTimeout
 	}
 	c.path, c.vhost = baseURL{}, baseURL{}
 	d := &c.dialect

@@ -1,0 +1,224 @@
+package h1
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// script is a raw TCP server on 127.0.0.1 that serves each accepted
+// connection with handle, counting connections and request heads.
+type script struct {
+	ln       net.Listener
+	conns    atomic.Int32
+	requests atomic.Int32
+}
+
+func newScript(t *testing.T, handle func(s *script, n int32, c net.Conn, br *bufio.Reader)) *script {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	s := &script{ln: ln}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			n := s.conns.Add(1)
+			go func() {
+				defer c.Close()
+				handle(s, n, c, bufio.NewReader(c))
+			}()
+		}
+	}()
+	return s
+}
+
+func (s *script) url() string { return "http://" + s.ln.Addr().String() }
+
+// readRequest reads one request head and a Content-Length body; it
+// returns the head's first line, or "" at the connection's end.
+func (s *script) readRequest(br *bufio.Reader) (line string, body []byte) {
+	req, err := http.ReadRequest(br)
+	if err != nil {
+		return "", nil
+	}
+	s.requests.Add(1)
+	body, _ = io.ReadAll(req.Body)
+	return req.Method + " " + req.RequestURI, body
+}
+
+const okResponse = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+// TestReplayAfterStaleConnection: a request that fails on a pooled
+// connection the server dropped without answering is sent again on a
+// new connection when it is a GET, and not when it is a POST (which the
+// server may have acted on).
+func TestReplayAfterStaleConnection(t *testing.T) {
+	for _, tc := range []struct {
+		method   string
+		ok       bool
+		requests int32
+	}{
+		{http.MethodGet, true, 3},
+		{http.MethodPost, false, 2},
+	} {
+		t.Run(tc.method, func(t *testing.T) {
+			s := newScript(t, func(s *script, n int32, c net.Conn, br *bufio.Reader) {
+				for i := 0; ; i++ {
+					if line, _ := s.readRequest(br); line == "" {
+						return
+					}
+					if n == 1 && i == 1 {
+						return // the second request on the first connection: dropped unanswered
+					}
+					io.WriteString(c, okResponse)
+				}
+			})
+			tr := New(Config{})
+			defer tr.CloseIdleConnections()
+			do := func() (*http.Response, error) {
+				req, err := http.NewRequest(tc.method, s.url()+"/x", strings.NewReader("body"))
+				require.NoError(t, err)
+				return tr.RoundTrip(req)
+			}
+			resp, err := do()
+			require.NoError(t, err)
+			b, err := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+			require.Equal(t, "ok", string(b))
+			resp.Body.Close()
+			require.Equal(t, 1, tr.IdleCount())
+
+			resp, err = do()
+			if tc.ok {
+				require.NoError(t, err)
+				b, err = io.ReadAll(resp.Body)
+				require.NoError(t, err)
+				require.Equal(t, "ok", string(b))
+				resp.Body.Close()
+			} else {
+				require.Error(t, err)
+			}
+			require.Equal(t, tc.requests, s.requests.Load(), "requests the server read")
+		})
+	}
+}
+
+// TestEarlyRefusal: a server that answers a large upload with a refusal
+// before reading its body gets its answer to the caller (not a broken
+// pipe), and the connection is closed after it, which ends the write.
+func TestEarlyRefusal(t *testing.T) {
+	release := make(chan struct{})
+	s := newScript(t, func(s *script, n int32, c net.Conn, br *bufio.Reader) {
+		if _, err := http.ReadRequest(br); err != nil {
+			return
+		}
+		io.WriteString(c, "HTTP/1.1 403 Forbidden\r\nContent-Length: 6\r\n\r\ndenied")
+		// Read nothing more until the client is done with the answer.
+		<-release
+		io.Copy(io.Discard, c)
+	})
+	defer close(release)
+	tr := New(Config{})
+	body := bytes.NewReader(make([]byte, 32<<20)) // far more than the socket buffers hold
+	req, err := http.NewRequest(http.MethodPut, s.url()+"/big", body)
+	require.NoError(t, err)
+	resp, err := tr.RoundTrip(req)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusForbidden, resp.StatusCode)
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, "denied", string(b))
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, 0, tr.IdleCount(), "the connection of an interrupted upload is not pooled")
+}
+
+// TestCancelAfterResponse: a request's context ending after its
+// response was read whole does not touch the pooled connection, which
+// serves the next request.
+func TestCancelAfterResponse(t *testing.T) {
+	s := newScript(t, func(s *script, n int32, c net.Conn, br *bufio.Reader) {
+		for {
+			if line, _ := s.readRequest(br); line == "" {
+				return
+			}
+			io.WriteString(c, okResponse)
+		}
+	})
+	tr := New(Config{})
+	defer tr.CloseIdleConnections()
+	for i := 0; i < 3; i++ {
+		ctx, cancel := context.WithCancel(context.Background())
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url()+"/x", nil)
+		require.NoError(t, err)
+		resp, err := tr.RoundTrip(req)
+		require.NoError(t, err)
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		require.Equal(t, "ok", string(b))
+		cancel()
+		resp.Body.Close()
+	}
+	require.Equal(t, int32(1), s.conns.Load(), "connections")
+	require.Equal(t, int32(3), s.requests.Load())
+}
+
+// TestCloseBeforeEnd: a body closed with its rest already buffered keeps
+// the connection; one closed with bytes still to come closes it.
+func TestCloseBeforeEnd(t *testing.T) {
+	long := strings.Repeat("x", 1<<20)
+	s := newScript(t, func(s *script, n int32, c net.Conn, br *bufio.Reader) {
+		for {
+			line, _ := s.readRequest(br)
+			if line == "" {
+				return
+			}
+			if strings.HasSuffix(line, "/long") {
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n\r\n"+long)
+				continue
+			}
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789")
+		}
+	})
+	tr := New(Config{})
+	defer tr.CloseIdleConnections()
+	get := func(path string) *http.Response {
+		req, err := http.NewRequest(http.MethodGet, s.url()+path, nil)
+		require.NoError(t, err)
+		resp, err := tr.RoundTrip(req)
+		require.NoError(t, err)
+		return resp
+	}
+	resp := get("/short")
+	buf := make([]byte, 3)
+	_, err := io.ReadFull(resp.Body, buf)
+	require.NoError(t, err)
+	// The rest came with the head (one small write by the server) only
+	// if the read buffer holds it; either way the next request works.
+	resp.Body.Close()
+	_, err = resp.Body.Read(buf)
+	require.ErrorIs(t, err, ErrBodyClosed)
+
+	resp = get("/long")
+	_, err = io.ReadFull(resp.Body, buf)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 0, tr.IdleCount(), "a megabyte left unread: the connection is closed")
+
+	resp = get("/short")
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, "0123456789", string(b))
+	resp.Body.Close()
+}
