@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"net"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -25,6 +26,10 @@ import (
 type ownTransport struct {
 	h1  *h1.Transport
 	std *http.Transport
+	// proxy is the proxy choice (std's Proxy): http.ProxyFromEnvironment.
+	proxy func(*http.Request) (*url.URL, error)
+	// tlsConfig is h1's TLS configuration: the defaults, HTTP/1.1 only.
+	tlsConfig *tls.Config
 
 	// tlsTimeout is Timeouts.TLSHandshake as New saw it (0: none).
 	tlsTimeout time.Duration
@@ -50,12 +55,12 @@ func newOwnTransport(to Timeouts, dial func(ctx context.Context, network, addr s
 	}
 	tcp := bulkDial(dial, to.Dial)
 	hs := max(to.TLSHandshake, 0)
-	cfg := &tls.Config{NextProtos: []string{"http/1.1"}} // never h2: h1 speaks HTTP/1.1
-	t := &ownTransport{std: std, tlsTimeout: hs, proxied: make(map[proxyKey]bool)}
+	t := &ownTransport{std: std, proxy: std.Proxy, tlsTimeout: hs, proxied: make(map[proxyKey]bool)}
+	t.tlsConfig = &tls.Config{NextProtos: []string{"http/1.1"}} // never h2: h1 speaks HTTP/1.1
 	t.h1 = h1.New(h1.Config{
 		Dial: tcp,
 		DialTLS: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			return tlsDial(ctx, tcp, cfg, hs, network, addr)
+			return tlsDial(ctx, tcp, t.tlsConfig, hs, network, addr)
 		},
 		MaxIdlePerHost:  std.MaxIdleConnsPerHost,
 		IdleTimeout:     std.IdleConnTimeout,
@@ -84,8 +89,11 @@ func (t *ownTransport) viaProxy(req *http.Request) bool {
 	if ok {
 		return p
 	}
-	u, err := http.ProxyFromEnvironment(req)
-	p = err != nil || u != nil // a malformed proxy setting: net/http reports it
+	p = false
+	if t.proxy != nil {
+		u, err := t.proxy(req)
+		p = err != nil || u != nil // a malformed proxy setting: net/http reports it
+	}
 	t.mu.Lock()
 	if len(t.proxied) < 1024 {
 		t.proxied[k] = p
