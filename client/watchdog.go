@@ -129,10 +129,18 @@ func (w *watch) armLocked(kind TimeoutKind, d time.Duration) {
 		return
 	}
 	w.kind, w.limit, w.deadline = kind, d, time.Now().Add(d)
-	w.scheduleLocked()
+	w.scheduleLocked(true)
 }
 
-func (w *watch) scheduleLocked() {
+// scheduleLocked makes the pending timer fire no later than the
+// deadline. A new timer made when a phase is armed fires after the
+// shortest phase limit at the latest (the earliest deadline a later
+// phase of the attempt can set), so that the phases that follow (the
+// response header wait, then the body reads' stall limit) find it early
+// enough and make no timer of their own: an attempt costs one timer, and
+// one wake-up of the runtime's timer machinery, unless it outlasts that
+// limit. A timer made when one fires early takes the whole remainder.
+func (w *watch) scheduleLocked(arming bool) {
 	if w.pending != nil && !w.fireAt.After(w.deadline) {
 		return
 	}
@@ -142,7 +150,24 @@ func (w *watch) scheduleLocked() {
 	w.gen++
 	gen := w.gen
 	w.fireAt = w.deadline
-	w.pending = time.AfterFunc(time.Until(w.deadline), func() { w.expire(gen) })
+	if m := w.wd.shortest(); arming && m > 0 {
+		if early := time.Now().Add(m); early.Before(w.fireAt) {
+			w.fireAt = early
+		}
+	}
+	w.pending = time.AfterFunc(time.Until(w.fireAt), func() { w.expire(gen) })
+}
+
+// shortest returns the shortest enabled phase limit (Stall or
+// ResponseHeader), or 0 if none is.
+func (wd *watchdog) shortest() time.Duration {
+	m := time.Duration(0)
+	for _, d := range [...]time.Duration{wd.t.Stall, wd.t.ResponseHeader} {
+		if d > 0 && (m == 0 || d < m) {
+			m = d
+		}
+	}
+	return m
 }
 
 // expire runs when the pending timer fires: the armed phase has timed out
@@ -160,7 +185,7 @@ func (w *watch) expire(gen uint64) {
 		return
 	}
 	if time.Until(w.deadline) > 0 {
-		w.scheduleLocked()
+		w.scheduleLocked(false)
 		w.mu.Unlock()
 		return
 	}
