@@ -69,7 +69,7 @@ func TestSmallBodyOneWrite(t *testing.T) {
 		Deserialize: noOutput,
 	}
 	data := bytes.Repeat([]byte("0123456789abcdef"), 256) // 4 KiB
-	big := bytes.Repeat(data, 64)                          // 256 KiB
+	big := bytes.Repeat(data, 64)                         // 256 KiB
 	for _, c2 := range []struct {
 		name   string
 		base   http.RoundTripper
