@@ -99,7 +99,18 @@ func (c *conn) roundTrip(ctx context.Context, req *http.Request, body io.ReadClo
 		// answer the server sends before reading all of it (a refusal)
 		// is seen, as net/http sees it.
 		wc = make(chan error, 1)
-		go func() { wc <- c.writeBody(body, cl) }()
+		go func() {
+			err := c.writeBody(body, cl)
+			var oe *net.OpError
+			if err != nil && !errors.As(err, &oe) {
+				// The body failed (short, or its source did), not the
+				// connection: the server waits for the rest, so the
+				// connection is closed to end the response read.
+				c.nc.Close()
+			}
+			traceWrote(trace, err)
+			wc <- err
+		}()
 	}
 	if wc == nil {
 		traceWrote(trace, nil)
@@ -108,10 +119,10 @@ func (c *conn) roundTrip(ctx context.Context, req *http.Request, body io.ReadClo
 	if err != nil {
 		if wc != nil {
 			c.nc.Close()
-			if werr := <-wc; werr != nil && !errors.Is(err, errShortBody) {
-				traceWrote(trace, werr)
-				if errors.Is(werr, errShortBody) {
-					err = werr
+			if werr := <-wc; werr != nil {
+				var oe *net.OpError
+				if !errors.As(werr, &oe) {
+					err = werr // the body's own failure is the cause
 				}
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -221,4 +222,38 @@ func TestCloseBeforeEnd(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "0123456789", string(b))
 	resp.Body.Close()
+}
+
+// TestLargeBodyWroteRequest: a body written beside the response read
+// is reported written (httptrace WroteRequest, which the client's
+// watchdog uses to start the response header wait) by the time its
+// response is done with, and the connection is pooled after it.
+func TestLargeBodyWroteRequest(t *testing.T) {
+	s := newScript(t, func(s *script, n int32, c net.Conn, br *bufio.Reader) {
+		for {
+			if line, _ := s.readRequest(br); line == "" {
+				return
+			}
+			io.WriteString(c, okResponse)
+		}
+	})
+	tr := New(Config{})
+	defer tr.CloseIdleConnections()
+	var wrote atomic.Int32
+	trace := &httptrace.ClientTrace{WroteRequest: func(info httptrace.WroteRequestInfo) {
+		if info.Err == nil {
+			wrote.Add(1)
+		}
+	}}
+	ctx := httptrace.WithClientTrace(context.Background(), trace)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, s.url()+"/big", bytes.NewReader(make([]byte, 4<<20)))
+	require.NoError(t, err)
+	resp, err := tr.RoundTrip(req)
+	require.NoError(t, err)
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, "ok", string(b))
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, int32(1), wrote.Load())
+	require.Equal(t, 1, tr.IdleCount())
 }
