@@ -27,6 +27,7 @@ type conn struct {
 	tls    *tls.ConnectionState // nil on plain TCP
 	reused bool                 // it served a request before this one
 	idleAt time.Time            // when it last went idle
+	crlf   bool                 // the last line readLine read ended with CRLF
 }
 
 // aLongTimeAgo is the deadline that makes the connection's blocked
@@ -374,7 +375,7 @@ func hasToken(s, v string) bool {
 		var tok string
 		tok, s, _ = cut(s, ',')
 		tok = trim(tok)
-		if len(tok) == len(v) && equalFold(tok, v) {
+		if equalFold(tok, v) {
 			return true
 		}
 	}
@@ -400,7 +401,12 @@ func trim(s string) string {
 	return s
 }
 
+// equalFold reports whether a and b are equal without regard to ASCII
+// case.
 func equalFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
 	for i := 0; i < len(a); i++ {
 		x, y := a[i], b[i]
 		if 'A' <= x && x <= 'Z' {

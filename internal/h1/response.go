@@ -107,8 +107,10 @@ func (c *conn) readLine(budget *int) ([]byte, error) {
 		return nil, err
 	}
 	line = line[:len(line)-1]
+	c.crlf = false
 	if n := len(line); n > 0 && line[n-1] == '\r' {
 		line = line[:n-1]
+		c.crlf = true
 	}
 	return line, nil
 }
@@ -319,7 +321,12 @@ func frame(r *response, method string) error {
 		r.Body = http.NoBody
 		return nil
 	case len(te) > 0:
-		if len(te) != 1 || !equalFold(trim(te[0]), "chunked") || len(trim(te[0])) != len("chunked") {
+		if r.ProtoMinor == 0 {
+			// HTTP/1.0 has no transfer codings: the framing is faulty
+			// (RFC 9112, 6.1).
+			return malformed("Transfer-Encoding in an HTTP/1.0 response")
+		}
+		if len(te) != 1 || !equalFold(trim(te[0]), "chunked") {
 			return malformed("transfer coding " + strconv.Quote(te[0]))
 		}
 		delete(h, "Transfer-Encoding")
@@ -351,23 +358,21 @@ func frame(r *response, method string) error {
 	return nil
 }
 
-// parseLength parses Content-Length values, which must agree.
+// parseLength parses Content-Length fields, which must be the same
+// plain decimal number (a comma-separated list is refused, as net/http
+// refuses it).
 func parseLength(vs []string) (int64, error) {
 	var n int64 = -1
 	for _, v := range vs {
-		for len(v) > 0 {
-			var part string
-			part, v, _ = cut(v, ',')
-			part = trim(part)
-			m, err := strconv.ParseUint(part, 10, 63)
-			if err != nil || part == "" || part[0] == '+' {
-				return 0, malformed("Content-Length " + strconv.Quote(part))
-			}
-			if n >= 0 && int64(m) != n {
-				return 0, malformed("conflicting Content-Length values")
-			}
-			n = int64(m)
+		v = trim(v)
+		m, err := strconv.ParseUint(v, 10, 63)
+		if err != nil || v == "" || v[0] == '+' {
+			return 0, malformed("Content-Length " + strconv.Quote(v))
 		}
+		if n >= 0 && int64(m) != n {
+			return 0, malformed("conflicting Content-Length values")
+		}
+		n = int64(m)
 	}
 	return n, nil
 }
@@ -472,6 +477,13 @@ func (b *body) readTrailer() error {
 				err = io.ErrUnexpectedEOF
 			}
 			return err
+		}
+		if !b.c.crlf {
+			// A bare LF ending a trailer line (or the chunked body) is
+			// taken by RFC 9112 but not by net/http, and not sent by
+			// real servers: refused, so that h1 takes nothing net/http
+			// does not.
+			return malformed("trailer line not ended by CRLF")
 		}
 		if len(line) == 0 {
 			return nil
