@@ -61,6 +61,17 @@ func (s *script) readRequest(br *bufio.Reader) (line string, body []byte) {
 
 const okResponse = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
+// serveOK answers every request of a kept-alive connection with
+// okResponse.
+func serveOK(s *script, _ int32, c net.Conn, br *bufio.Reader) {
+	for {
+		if line, _ := s.readRequest(br); line == "" {
+			return
+		}
+		io.WriteString(c, okResponse)
+	}
+}
+
 // TestReplayAfterStaleConnection: a request that fails on a pooled
 // connection the server dropped without answering is sent again on a
 // new connection when it is a GET, and not when it is a POST (which the
@@ -149,14 +160,7 @@ func TestEarlyRefusal(t *testing.T) {
 // response was read whole does not touch the pooled connection, which
 // serves the next request.
 func TestCancelAfterResponse(t *testing.T) {
-	s := newScript(t, func(s *script, n int32, c net.Conn, br *bufio.Reader) {
-		for {
-			if line, _ := s.readRequest(br); line == "" {
-				return
-			}
-			io.WriteString(c, okResponse)
-		}
-	})
+	s := newScript(t, serveOK)
 	tr := New(Config{})
 	defer tr.CloseIdleConnections()
 	for i := 0; i < 3; i++ {
@@ -229,14 +233,7 @@ func TestCloseBeforeEnd(t *testing.T) {
 // watchdog uses to start the response header wait) by the time its
 // response is done with, and the connection is pooled after it.
 func TestLargeBodyWroteRequest(t *testing.T) {
-	s := newScript(t, func(s *script, n int32, c net.Conn, br *bufio.Reader) {
-		for {
-			if line, _ := s.readRequest(br); line == "" {
-				return
-			}
-			io.WriteString(c, okResponse)
-		}
-	})
+	s := newScript(t, serveOK)
 	tr := New(Config{})
 	defer tr.CloseIdleConnections()
 	var wrote atomic.Int32
