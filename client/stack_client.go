@@ -42,7 +42,7 @@ func (c *Client) derive() {
 	c.tlsTimeout = 0
 	switch t := c.base.(type) {
 	case *ownTransport:
-		c.tlsTimeout = t.tlsTimeout // Timeouts.TLSHandshake as New saw it
+		c.tlsTimeout = t.std.TLSHandshakeTimeout // Timeouts.TLSHandshake as New saw it
 	case *http.Transport:
 		c.tlsTimeout = t.TLSHandshakeTimeout
 	}

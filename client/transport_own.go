@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"net"
 	"net/http"
-	"net/url"
 	"sync"
 	"time"
 
@@ -24,15 +23,13 @@ import (
 // Transport (newTransport), with the same dial and TLS handshake timeouts
 // and bulk writes. Neither asks for or decodes gzip.
 type ownTransport struct {
-	h1  *h1.Transport
+	h1 *h1.Transport
+	// std serves the proxied endpoints; its Proxy (the environment's) and
+	// TLSHandshakeTimeout (Timeouts.TLSHandshake as New saw it) are h1's
+	// too.
 	std *http.Transport
-	// proxy is the proxy choice (std's Proxy): http.ProxyFromEnvironment.
-	proxy func(*http.Request) (*url.URL, error)
 	// tlsConfig is h1's TLS configuration: the defaults, HTTP/1.1 only.
 	tlsConfig *tls.Config
-
-	// tlsTimeout is Timeouts.TLSHandshake as New saw it (0: none).
-	tlsTimeout time.Duration
 
 	mu      sync.RWMutex
 	proxied map[proxyKey]bool // whether the environment proxies an endpoint
@@ -54,8 +51,8 @@ func newOwnTransport(to Timeouts, dial func(ctx context.Context, network, addr s
 		dial = d.DialContext
 	}
 	tcp := bulkDial(dial, to.Dial)
-	hs := max(to.TLSHandshake, 0)
-	t := &ownTransport{std: std, proxy: std.Proxy, tlsTimeout: hs, proxied: make(map[proxyKey]bool)}
+	hs := std.TLSHandshakeTimeout
+	t := &ownTransport{std: std, proxied: make(map[proxyKey]bool)}
 	t.tlsConfig = &tls.Config{NextProtos: []string{"http/1.1"}} // never h2: h1 speaks HTTP/1.1
 	t.h1 = h1.New(h1.Config{
 		Dial: tcp,
@@ -90,8 +87,8 @@ func (t *ownTransport) viaProxy(req *http.Request) bool {
 		return p
 	}
 	p = false
-	if t.proxy != nil {
-		u, err := t.proxy(req)
+	if t.std.Proxy != nil {
+		u, err := t.std.Proxy(req)
 		p = err != nil || u != nil // a malformed proxy setting: net/http reports it
 	}
 	t.mu.Lock()

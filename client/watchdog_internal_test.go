@@ -106,6 +106,50 @@ func TestWatchRearmIsCheap(t *testing.T) {
 	}
 }
 
+// TestWatchOneTimerPerAttempt: the timer made when the response header
+// wait is armed fires no later than the shortest phase limit, so the
+// stall limit of the body reads that follow needs no timer of its own;
+// when it fires early (the header wait outlasting the stall limit) it is
+// set again for the whole remainder, and no timeout is reported.
+func TestWatchOneTimerPerAttempt(t *testing.T) {
+	w := newTestWatch(Timeouts{Stall: time.Hour, ResponseHeader: 2 * time.Hour})
+	defer w.finish()
+	w.wroteRequest()
+	w.mu.Lock()
+	gen, deadline, fireAt := w.gen, w.deadline, w.fireAt
+	w.mu.Unlock()
+	if gen != 1 || !fireAt.Before(deadline.Add(-30*time.Minute)) {
+		t.Fatalf("header wait: timer %d fires at %v, deadline %v; want one timer firing within the stall limit", gen, fireAt, deadline)
+	}
+	w.responded()
+	w.receiving()
+	w.mu.Lock()
+	gen = w.gen
+	w.mu.Unlock()
+	if gen != 1 {
+		t.Errorf("the body read's stall limit made timer %d, want the header wait's timer kept", gen)
+	}
+	w.received()
+
+	// The early firing of a header wait that outlasts the stall limit.
+	w2 := newTestWatch(Timeouts{Stall: time.Hour, ResponseHeader: 2 * time.Hour})
+	defer w2.finish()
+	w2.wroteRequest()
+	w2.mu.Lock()
+	gen = w2.gen
+	w2.mu.Unlock()
+	w2.expire(gen)
+	w2.mu.Lock()
+	fired, again, fireAt, deadline := w2.fired, w2.gen, w2.fireAt, w2.deadline
+	w2.mu.Unlock()
+	if fired != nil {
+		t.Fatalf("an early firing reported %v", fired)
+	}
+	if again != gen+1 || !fireAt.Equal(deadline) {
+		t.Errorf("after an early firing: timer %d at %v, want timer %d at the deadline %v", again, fireAt, gen+1, deadline)
+	}
+}
+
 // TestWatchFires: an armed phase that sees no progress cancels the
 // attempt with the typed timeout as the cause.
 func TestWatchFires(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"net/http/httptrace"
 	"net/http/httputil"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -102,8 +103,7 @@ func (c *conn) roundTrip(ctx context.Context, req *http.Request, body io.ReadClo
 		wc = make(chan error, 1)
 		go func() {
 			err := c.writeBody(body, cl)
-			var oe *net.OpError
-			if err != nil && !errors.As(err, &oe) {
+			if err != nil && !connErr(err) {
 				// The body failed (short, or its source did), not the
 				// connection: the server waits for the rest, so the
 				// connection is closed to end the response read.
@@ -120,11 +120,8 @@ func (c *conn) roundTrip(ctx context.Context, req *http.Request, body io.ReadClo
 	if err != nil {
 		if wc != nil {
 			c.nc.Close()
-			if werr := <-wc; werr != nil {
-				var oe *net.OpError
-				if !errors.As(werr, &oe) {
-					err = werr // the body's own failure is the cause
-				}
+			if werr := <-wc; werr != nil && !connErr(werr) {
+				err = werr // the body's own failure is the cause
 			}
 		}
 		return nil, c.fail(ctx, stop, nil, true, true, err, nil)
@@ -166,6 +163,14 @@ func (c *conn) fail(ctx context.Context, stop func() bool, body io.ReadCloser, w
 	return wrapErr(ctx, err)
 }
 
+// connErr reports whether err is the connection's (a *net.OpError: a
+// read or write of the socket, or a TLS alert), not the request body's
+// or the response's.
+func connErr(err error) bool {
+	var oe *net.OpError
+	return errors.As(err, &oe)
+}
+
 func traceWrote(trace *httptrace.ClientTrace, err error) {
 	if trace != nil && trace.WroteRequest != nil {
 		trace.WroteRequest(httptrace.WroteRequestInfo{Err: err})
@@ -195,34 +200,17 @@ func (c *conn) writeBody(body io.ReadCloser, cl int64) error {
 // chunkSize is how much of a body of unknown length goes in one chunk.
 const chunkSize = 32 << 10
 
-// writeChunked sends r in chunked transfer coding, each chunk in one
-// write.
+// writeChunked sends r in chunked transfer coding, through a buffer that
+// makes each chunk, with its size line, one write.
 func writeChunked(w io.Writer, r io.Reader) error {
-	const hdr = 10 // hex size and CRLF
-	buf := make([]byte, hdr+chunkSize+2)
-	for {
-		n, rerr := io.ReadFull(r, buf[hdr:hdr+chunkSize])
-		if n > 0 {
-			size := strconv.AppendInt(buf[:0:hdr], int64(n), 16)
-			start := hdr - len(size) - 2
-			copy(buf[start:], size)
-			buf[hdr-2], buf[hdr-1] = '\r', '\n'
-			end := hdr + n
-			buf[end], buf[end+1] = '\r', '\n'
-			if _, err := w.Write(buf[start : end+2]); err != nil {
-				return err
-			}
-		}
-		switch rerr {
-		case nil:
-			continue
-		case io.EOF, io.ErrUnexpectedEOF:
-			_, err := io.WriteString(w, "0\r\n\r\n")
-			return err
-		default:
-			return rerr
-		}
+	bw := bufio.NewWriterSize(w, chunkSize+16)
+	cw := httputil.NewChunkedWriter(bw)
+	if _, err := io.CopyBuffer(cw, r, make([]byte, chunkSize)); err != nil {
+		return err
 	}
+	cw.Close() // the last chunk; no trailer
+	bw.WriteString("\r\n")
+	return bw.Flush()
 }
 
 // excluded are the request headers the transport writes itself (or, for
@@ -373,8 +361,8 @@ func headerHas(h http.Header, k, v string) bool {
 func hasToken(s, v string) bool {
 	for len(s) > 0 {
 		var tok string
-		tok, s, _ = cut(s, ',')
-		tok = trim(tok)
+		tok, s, _ = strings.Cut(s, ",")
+		tok = strings.Trim(tok, " \t")
 		if equalFold(tok, v) {
 			return true
 		}
@@ -382,27 +370,9 @@ func hasToken(s, v string) bool {
 	return false
 }
 
-func cut(s string, sep byte) (before, after string, found bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == sep {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
-}
-
-func trim(s string) string {
-	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
-		s = s[1:]
-	}
-	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
-		s = s[:len(s)-1]
-	}
-	return s
-}
-
 // equalFold reports whether a and b are equal without regard to ASCII
-// case.
+// case. (strings.EqualFold folds Unicode too, and would take a token that
+// net/http does not, such as "chun\u212aed" for "chunked".)
 func equalFold(a, b string) bool {
 	if len(a) != len(b) {
 		return false

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -110,7 +111,7 @@ func TestReplayAfterStaleConnection(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, "ok", string(b))
 			resp.Body.Close()
-			require.Equal(t, 1, tr.IdleCount())
+			require.Equal(t, 1, tr.idleCount())
 
 			resp, err = do()
 			if tc.ok {
@@ -153,7 +154,7 @@ func TestEarlyRefusal(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "denied", string(b))
 	require.NoError(t, resp.Body.Close())
-	require.Equal(t, 0, tr.IdleCount(), "the connection of an interrupted upload is not pooled")
+	require.Equal(t, 0, tr.idleCount(), "the connection of an interrupted upload is not pooled")
 }
 
 // TestCancelAfterResponse: a request's context ending after its
@@ -219,7 +220,7 @@ func TestCloseBeforeEnd(t *testing.T) {
 	_, err = io.ReadFull(resp.Body, buf)
 	require.NoError(t, err)
 	resp.Body.Close()
-	require.Equal(t, 0, tr.IdleCount(), "a megabyte left unread: the connection is closed")
+	require.Equal(t, 0, tr.idleCount(), "a megabyte left unread: the connection is closed")
 
 	resp = get("/short")
 	b, err := io.ReadAll(resp.Body)
@@ -252,5 +253,103 @@ func TestLargeBodyWroteRequest(t *testing.T) {
 	require.Equal(t, "ok", string(b))
 	require.NoError(t, resp.Body.Close())
 	require.Equal(t, int32(1), wrote.Load())
-	require.Equal(t, 1, tr.IdleCount())
+	require.Equal(t, 1, tr.idleCount())
+}
+
+// TestIdleExpiry: the pool's timer closes the connections idle for
+// IdleTimeout and keeps the others, for which it is set again; a pool
+// left empty is dropped. (The timer's callback, expire, is called
+// directly, with idle times moved back, so nothing waits.)
+func TestIdleExpiry(t *testing.T) {
+	s := newScript(t, serveOK)
+	tr := New(Config{IdleTimeout: time.Hour})
+	defer tr.CloseIdleConnections()
+	// Two connections: two requests in flight at once.
+	var resps []*http.Response
+	for i := 0; i < 2; i++ {
+		req, err := http.NewRequest(http.MethodGet, s.url()+"/x", nil)
+		require.NoError(t, err)
+		resp, err := tr.RoundTrip(req)
+		require.NoError(t, err)
+		resps = append(resps, resp)
+	}
+	for _, resp := range resps {
+		_, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		resp.Body.Close()
+	}
+	require.Equal(t, 2, tr.idleCount())
+	key := connKey{host: s.ln.Addr().String()}
+	tr.mu.Lock()
+	p := tr.pools[key]
+	require.NotNil(t, p)
+	require.NotNil(t, p.timer)
+	old := p.idle[0]
+	old.idleAt = old.idleAt.Add(-2 * time.Hour)
+	tr.mu.Unlock()
+
+	tr.expire(key)
+	require.Equal(t, 1, tr.idleCount(), "the expired connection is closed, the other kept")
+	_, err := old.nc.Write([]byte("x"))
+	require.Error(t, err, "the expired connection is closed")
+	tr.mu.Lock()
+	require.NotNil(t, tr.pools[key].timer, "the timer is set again for the one left")
+	tr.pools[key].idle[0].idleAt = time.Now().Add(-2 * time.Hour)
+	tr.mu.Unlock()
+
+	tr.expire(key)
+	require.Equal(t, 0, tr.idleCount())
+	tr.mu.Lock()
+	_, ok := tr.pools[key]
+	tr.mu.Unlock()
+	require.False(t, ok, "an empty pool is dropped")
+}
+
+// TestBytesAfterResponse: a server that sends more than its response
+// gets its connection closed rather than reused (the extra bytes would
+// be read as the next response): the next request goes on a new
+// connection and gets its own answer.
+func TestBytesAfterResponse(t *testing.T) {
+	s := newScript(t, func(s *script, n int32, c net.Conn, br *bufio.Reader) {
+		for {
+			if line, _ := s.readRequest(br); line == "" {
+				return
+			}
+			if n == 1 {
+				io.WriteString(c, okResponse+"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale")
+				continue
+			}
+			io.WriteString(c, okResponse)
+		}
+	})
+	tr := New(Config{})
+	defer tr.CloseIdleConnections()
+	for i := 0; i < 2; i++ {
+		req, err := http.NewRequest(http.MethodGet, s.url()+"/x", nil)
+		require.NoError(t, err)
+		resp, err := tr.RoundTrip(req)
+		require.NoError(t, err)
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, "ok", string(b))
+	}
+	require.Equal(t, int32(2), s.conns.Load(), "connections")
+}
+
+// TestConnKeyAddr: the dial address is the URL's host with the scheme's
+// port when it names none (IPv6 literals included).
+func TestConnKeyAddr(t *testing.T) {
+	for _, tc := range []struct {
+		k    connKey
+		want string
+	}{
+		{connKey{host: "example.com"}, "example.com:80"},
+		{connKey{tls: true, host: "example.com"}, "example.com:443"},
+		{connKey{tls: true, host: "example.com:9000"}, "example.com:9000"},
+		{connKey{host: "[::1]"}, "[::1]:80"},
+		{connKey{tls: true, host: "[::1]:9000"}, "[::1]:9000"},
+	} {
+		require.Equal(t, tc.want, tc.k.addr(), "%+v", tc.k)
+	}
 }

@@ -2,6 +2,7 @@ package h1
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"net/http/httptrace"
 	"net/textproto"
 	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -174,26 +176,10 @@ func (c *conn) readHeader(r *http.Response, budget *int) error {
 			r.Header = h
 			return nil
 		}
-		if line[0] == ' ' || line[0] == '\t' {
-			return malformed("obsolete line folding in a header")
+		key, val, err := field(line)
+		if err != nil {
+			return err
 		}
-		i := 0
-		for i < len(line) && line[i] != ':' {
-			i++
-		}
-		if i == 0 || i == len(line) {
-			return malformed("header line without a field name and colon")
-		}
-		name := line[:i]
-		if httpheader.BadNameByte(string(name)) >= 0 {
-			return malformed("header field name")
-		}
-		key := canonicalKey(name)
-		v := trimBytes(line[i+1:])
-		if httpheader.BadValueByte(string(v)) >= 0 {
-			return malformed("header field value of " + key)
-		}
-		val := string(v)
 		if vs, ok := h[key]; ok {
 			h[key] = append(vs, val)
 		} else if len(strs) < cap(strs) {
@@ -203,6 +189,27 @@ func (c *conn) readHeader(r *http.Response, budget *int) error {
 			h[key] = []string{val}
 		}
 	}
+}
+
+// field parses a header (or trailer) line "name: value" into the
+// canonical name and the value without surrounding blanks.
+func field(line []byte) (key, val string, err error) {
+	if line[0] == ' ' || line[0] == '\t' {
+		return "", "", malformed("obsolete line folding in a header")
+	}
+	name, v, ok := bytes.Cut(line, []byte{':'})
+	if !ok || len(name) == 0 {
+		return "", "", malformed("header line without a field name and colon")
+	}
+	if httpheader.BadNameByte(string(name)) >= 0 {
+		return "", "", malformed("header field name")
+	}
+	key = canonicalKey(name)
+	v = bytes.Trim(v, " \t")
+	if httpheader.BadValueByte(string(v)) >= 0 {
+		return "", "", malformed("header field value of " + key)
+	}
+	return key, string(v), nil
 }
 
 // upcomingLines estimates the number of header lines from what the
@@ -219,16 +226,6 @@ func (c *conn) upcomingLines() int {
 		}
 	}
 	return n + 1
-}
-
-func trimBytes(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
-		b = b[1:]
-	}
-	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
-		b = b[:len(b)-1]
-	}
-	return b
 }
 
 // canonicalKey returns the canonical form of the header field name b
@@ -326,7 +323,7 @@ func frame(r *response, method string) error {
 			// (RFC 9112, 6.1).
 			return malformed("Transfer-Encoding in an HTTP/1.0 response")
 		}
-		if len(te) != 1 || !equalFold(trim(te[0]), "chunked") {
+		if len(te) != 1 || !equalFold(strings.Trim(te[0], " \t"), "chunked") {
 			return malformed("transfer coding " + strconv.Quote(te[0]))
 		}
 		delete(h, "Transfer-Encoding")
@@ -364,7 +361,7 @@ func frame(r *response, method string) error {
 func parseLength(vs []string) (int64, error) {
 	var n int64 = -1
 	for _, v := range vs {
-		v = trim(v)
+		v = strings.Trim(v, " \t")
 		m, err := strconv.ParseUint(v, 10, 63)
 		if err != nil || v == "" || v[0] == '+' {
 			return 0, malformed("Content-Length " + strconv.Quote(v))
@@ -458,7 +455,7 @@ func (b *body) Read(p []byte) (int, error) {
 	default:
 		if cerr := b.ctx.Err(); cerr != nil {
 			err = cerr
-		} else if b.mode == modeChunked && err != io.ErrUnexpectedEOF && !errors.Is(err, errMalformed) && !isNetErr(err) {
+		} else if b.mode == modeChunked && err != io.ErrUnexpectedEOF && !errors.Is(err, errMalformed) && !connErr(err) {
 			err = fmt.Errorf("%w: chunked body: %v", errMalformed, err)
 		}
 		b.finish(err)
@@ -488,18 +485,14 @@ func (b *body) readTrailer() error {
 		if len(line) == 0 {
 			return nil
 		}
-		i := 0
-		for i < len(line) && line[i] != ':' {
-			i++
+		key, val, err := field(line)
+		if err != nil {
+			return err
 		}
-		if i == 0 || i == len(line) || httpheader.BadNameByte(string(line[:i])) >= 0 {
-			return malformed("trailer line")
-		}
-		key := canonicalKey(line[:i])
 		if b.resp.Trailer == nil {
 			b.resp.Trailer = make(http.Header)
 		}
-		b.resp.Trailer[key] = append(b.resp.Trailer[key], string(trimBytes(line[i+1:])))
+		b.resp.Trailer[key] = append(b.resp.Trailer[key], val)
 	}
 }
 
@@ -556,9 +549,4 @@ func (b *body) finish(err error) {
 		return
 	}
 	c.t.put(c)
-}
-
-func isNetErr(err error) bool {
-	var ne interface{ Timeout() bool }
-	return errors.As(err, &ne)
 }

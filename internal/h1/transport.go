@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -49,7 +50,20 @@ type Transport struct {
 // connKey names the connections that can serve a request.
 type connKey struct {
 	tls  bool
-	addr string // host:port
+	host string // the URL's host, with its port if it names one
+}
+
+// addr returns the address to dial for k: its host with the scheme's
+// port when it names none. (Made when needed, not per request: vendor
+// endpoints name no port.)
+func (k connKey) addr() string {
+	if _, _, err := net.SplitHostPort(k.host); err == nil {
+		return k.host
+	}
+	if k.tls {
+		return net.JoinHostPort(strings.Trim(k.host, "[]"), "443")
+	}
+	return net.JoinHostPort(strings.Trim(k.host, "[]"), "80")
 }
 
 // pool holds the idle connections of one key, the most recently used
@@ -114,7 +128,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	for fresh := false; ; fresh = true {
 		c, err := t.get(ctx, key, trace, fresh)
 		if err != nil {
-			closeBody(req)
+			if body != nil {
+				body.Close() // req.Body, or the one GetBody gave for this try
+			}
 			return nil, err
 		}
 		resp, err := c.roundTrip(ctx, req, body, trace)
@@ -206,14 +222,7 @@ func (t *Transport) key(req *http.Request) (connKey, error) {
 	default:
 		return connKey{}, fmt.Errorf("%w: scheme %q", ErrUnsupported, u.Scheme)
 	}
-	k.addr = u.Host
-	if u.Port() == "" {
-		port := ":80"
-		if k.tls {
-			port = ":443"
-		}
-		k.addr = u.Host + port
-	}
+	k.host = u.Host
 	return k, nil
 }
 
@@ -221,7 +230,7 @@ func (t *Transport) key(req *http.Request) (connKey, error) {
 // unless fresh, or a new one.
 func (t *Transport) get(ctx context.Context, key connKey, trace *httptrace.ClientTrace, fresh bool) (*conn, error) {
 	if trace != nil && trace.GetConn != nil {
-		trace.GetConn(key.addr)
+		trace.GetConn(key.addr())
 	}
 	if !fresh {
 		for {
@@ -244,7 +253,7 @@ func (t *Transport) get(ctx context.Context, key connKey, trace *httptrace.Clien
 	if key.tls {
 		dial = t.dialTLS
 	}
-	nc, err := dial(ctx, "tcp", key.addr)
+	nc, err := dial(ctx, "tcp", key.addr())
 	if err != nil {
 		if cerr := ctx.Err(); cerr != nil {
 			return nil, cerr
@@ -357,8 +366,8 @@ func (t *Transport) CloseIdleConnections() {
 	}
 }
 
-// IdleCount returns how many idle connections the transport holds.
-func (t *Transport) IdleCount() int {
+// idleCount returns how many idle connections the transport holds.
+func (t *Transport) idleCount() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	n := 0
