@@ -14,7 +14,7 @@ import (
 // A trailing checksum is computed while the body is sent and sent after
 // it: the body goes out in aws-chunked framing
 //
-//	10000\r\n <64 KiB> \r\n ... <size>\r\n <last bytes> \r\n 0\r\n
+//	100000\r\n <1 MiB> \r\n ... <size>\r\n <last bytes> \r\n 0\r\n
 //	x-amz-checksum-crc32c:<base64>\r\n \r\n
 //
 // with X-Amz-Content-Sha256: STREAMING-UNSIGNED-PAYLOAD-TRAILER, so the
@@ -30,8 +30,13 @@ import (
 // that server.
 var ErrTrailerIgnored = errors.New("the server did not acknowledge the trailing checksum (no aws-chunked support?)")
 
-// trailerChunk is the data size of each aws-chunked chunk.
-const trailerChunk = 64 << 10
+// trailerChunk is the data size of each aws-chunked chunk but the last.
+// Servers take chunks from 8 KiB (versitygw refuses smaller ones but the
+// last) to 16 MiB (MinIO refuses larger ones); aws-sdk-go-v2 sends a body
+// of known length as one chunk. 1 MiB keeps the framing negligible and
+// lets the body be read in the transport's own large steps (the data of
+// one read never spans two chunks).
+const trailerChunk = 1 << 20
 
 // streamingTrailer is the X-Amz-Content-Sha256 value of an unsigned body
 // with trailers.

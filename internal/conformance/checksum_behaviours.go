@@ -36,7 +36,7 @@ func checksumTrailing(t *testing.T, e *Env) {
 	ctx := ctxFor(t)
 	objects := object.NewClient(e.Client)
 	uploads := multipart.NewClient(e.Client)
-	for _, size := range []int{0, 1, 65536, 65537, 200000} {
+	for _, size := range []int{0, 1, 65536, 65537, 200000, 1<<20 + 1} { // one chunk, and two
 		content := pattern(size, 25)
 		key := "sums/trailing-" + string(rune('a'+size%26))
 		out := put(t, e, key, content, func(in *object.PutInput) { in.TrailingChecksum = client.ChecksumCRC32C })
