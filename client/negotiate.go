@@ -94,6 +94,25 @@ const (
 	trailersRefused
 )
 
+// trailersRefusedByServer reports whether c learned that its server
+// refuses or ignores aws-chunked trailing checksums.
+func (c *Client) trailersRefusedByServer() bool {
+	return c.neg != nil && c.neg.trailers.Load() == trailersRefused
+}
+
+// recordTrailersRefused records that c's server refused or ignored a
+// trailing checksum (the same request then went through with the
+// checksum in a header), unless one was accepted before: c's later
+// requests that would carry a trailer by default carry none.
+func (c *Client) recordTrailersRefused() {
+	if c.neg != nil {
+		c.neg.trailers.CompareAndSwap(trailersUnknown, trailersRefused)
+	}
+}
+
+// usesTLS reports whether c's requests go over https.
+func (c *Client) usesTLS() bool { return c.endpointTLS(&c.opts) }
+
 // ChecksumSupport reports what c has learned of how its server treats
 // additional checksums: unknown until an answer showed it (see
 // Options.Integrity). Clients derived with With for the same endpoint

@@ -119,3 +119,38 @@ func TestCanTrail(t *testing.T) {
 		t.Error("S3 should trail by default, IBM not")
 	}
 }
+
+// TestTrailerRefusalRecord: a refusal a transfer manager records is
+// seen by the client and the clients With derives for the same endpoint,
+// turns the client's own default trailers off, and does not undo a
+// trailer already accepted; usesTLS follows the endpoint's scheme.
+func TestTrailerRefusalRecord(t *testing.T) {
+	c, err := New(S3, WithEndpoint("https://127.0.0.1:1"), WithRegion("us-east-1"), WithStaticCredentials("AK", "SK", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.usesTLS() || c.trailersRefusedByServer() {
+		t.Fatalf("new client: usesTLS %v, refused %v", c.usesTLS(), c.trailersRefusedByServer())
+	}
+	d, err := c.With(WithTimeouts(Timeouts{Dial: 1e9}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.recordTrailersRefused()
+	if !c.trailersRefusedByServer() || !d.trailersRefusedByServer() {
+		t.Errorf("after the record: refused %v, derived %v", c.trailersRefusedByServer(), d.trailersRefusedByServer())
+	}
+	p := &preparedBody{neg: c.neg}
+	if !p.trailersRefused() {
+		t.Error("a prepared body of the client does not see the refusal")
+	}
+	h, err := New(S3, WithEndpoint("http://127.0.0.1:1"), WithRegion("us-east-1"), WithStaticCredentials("AK", "SK", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.neg.trailers.Store(trailersAccepted)
+	h.recordTrailersRefused()
+	if h.usesTLS() || h.trailersRefusedByServer() {
+		t.Errorf("plain http client after an accepted trailer: usesTLS %v, refused %v", h.usesTLS(), h.trailersRefusedByServer())
+	}
+}

@@ -261,6 +261,45 @@ type negotiator interface {
 	RecordChecksumSupport(s client.ChecksumSupport, op, detail string)
 }
 
+// trailerNegotiator is implemented by APIs over a client.Client
+// (transferapi.Client): whether its requests go over https, and what it
+// learned of the server's trailing checksums.
+type trailerNegotiator interface {
+	UsesTLS() bool
+	TrailersRefused() bool
+	RecordTrailersRefused()
+}
+
+// trailersWanted reports whether the task's CRC32Cs go as trailing
+// checksums (Options.TrailingChecksums), on the parts of a multipart
+// upload (parts) or on a single PUT.
+func (u *uploadJob) trailersWanted(parts bool) bool {
+	if !u.d.Has(client.FeatureTrailingChecksums) {
+		return false
+	}
+	switch u.o.TrailingChecksums {
+	case TrailersOn:
+		return true
+	case TrailersAuto:
+		n, ok := u.api.(trailerNegotiator)
+		return parts && ok && n.UsesTLS() && !n.TrailersRefused()
+	}
+	return false
+}
+
+// confirmTrailerRefusal records with the API's client, once, that its
+// server refused or ignored a trailer, now that a request with the
+// checksum in a header went through: the client's later tasks and
+// requests then send no trailers by default.
+func (u *uploadJob) confirmTrailerRefusal() {
+	if !u.trailRefusal.Load() || !u.trailRecorded.CompareAndSwap(false, true) {
+		return
+	}
+	if n, ok := u.api.(trailerNegotiator); ok {
+		n.RecordTrailersRefused()
+	}
+}
+
 // payloadSigner is implemented by APIs whose requests sign their
 // payload's SHA-256 (transferapi.Client over plain http, by default).
 type payloadSigner interface{ SignsPayloads() bool }

@@ -279,7 +279,7 @@ func TestTrailingChecksums(t *testing.T) {
 			fake := newFake(smallDialect(tc.d))
 			data := randomData(69, 4*kib+5)
 			task, _ := mustManager(t, fake).Upload(context.Background(), &UploadInput{Bucket: "bkt", Key: "obj", ReaderAt: bytes.NewReader(data), Size: int64(len(data))},
-				WithTrailingChecksums(true))
+				WithTrailingChecksums(TrailersOn))
 			res := mustWait(t, task)
 			for _, c := range fake.callsOf("UploadPart") {
 				if c.Trailer != tc.trail || c.Checksum != "CRC32C" {
@@ -307,7 +307,7 @@ func TestTrailersIgnored(t *testing.T) {
 		fake.noTrailers = true
 		data := randomData(70, size)
 		task, _ := mustManager(t, fake).Upload(context.Background(), &UploadInput{Bucket: "bkt", Key: "obj", ReaderAt: bytes.NewReader(data), Size: int64(len(data))},
-			WithPartParallelism(1), WithTrailingChecksums(true))
+			WithPartParallelism(1), WithTrailingChecksums(TrailersOn))
 		res := mustWait(t, task)
 		op := "UploadPart"
 		if size < kib {

@@ -57,9 +57,11 @@
 // completion; elsewhere Content-MD5. Each byte is hashed once, by the
 // worker that sends it; on plain HTTP a file part is then sent by the
 // kernel from the page cache (sendfile), not copied through the process.
-// Options.TrailingChecksums instead computes the CRC32C while the part is
-// sent and sends it as an aws-chunked trailer (S3), reading the source
-// once.
+// Over https, where every byte is copied through the process to be
+// encrypted anyway, the CRC32C of each part of a multipart upload is
+// instead computed while the part is sent and follows it as an
+// aws-chunked trailer (S3), reading the source once
+// (Options.TrailingChecksums, TrailersAuto).
 //
 // A server that refuses the CRC32C under IntegrityAuto (a 501, or a 400
 // with one of the dialect's ChecksumRefusalCodes, as Backblaze B2 answers

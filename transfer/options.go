@@ -69,6 +69,40 @@ func (i Integrity) String() string {
 	return fmt.Sprintf("Integrity(%d)", int(i))
 }
 
+// Trailers says when a part's CRC32C is sent as an aws-chunked trailer
+// (Options.TrailingChecksums).
+type Trailers int
+
+// Trailer modes.
+const (
+	// TrailersAuto sends trailers with the parts of multipart uploads
+	// over https: there every byte is copied through the process to be
+	// encrypted, and a checksum computed on the way saves a second read
+	// of the part. Over plain http a file part is sent by the kernel
+	// (sendfile) after it was hashed from the page cache, which is
+	// cheaper; single PUTs keep the checksum in a header, which every
+	// S3-compatible server reads, so an object is never stored by a
+	// server that does not decode the framing.
+	TrailersAuto Trailers = iota
+	// TrailersOn sends trailers with every part and single PUT.
+	TrailersOn
+	// TrailersOff sends checksums in headers only.
+	TrailersOff
+)
+
+// String returns "auto", "on" or "off".
+func (t Trailers) String() string {
+	switch t {
+	case TrailersAuto:
+		return "auto"
+	case TrailersOn:
+		return "on"
+	case TrailersOff:
+		return "off"
+	}
+	return fmt.Sprintf("Trailers(%d)", int(t))
+}
+
 // Values returns every Integrity mode.
 func (Integrity) Values() []Integrity {
 	return []Integrity{IntegrityAuto, IntegrityMD5, IntegrityCRC64, IntegrityOff, IntegrityCRC32C}
@@ -116,17 +150,17 @@ type Options struct {
 	// upload already in progress for the same key: the most recent one
 	// whose parts match the source (the COS SDK's ListParts resume).
 	AdoptUploads bool
-	// TrailingChecksums sends each part's CRC32C as an aws-chunked
-	// trailer, computed while the part is sent, on dialects with
-	// client.FeatureTrailingChecksums (S3): the source is read once
-	// instead of twice. It pays where a second read is dear (a ReaderAt
-	// over the network, say). A file source is better off without it:
-	// its parts are hashed from the page cache and then sent by the
-	// kernel (sendfile) without being copied through the process, which a
-	// trailer, computed in the process, rules out. A server that refuses
-	// or ignores a trailer gets the part again with the checksum in a
-	// header, and so do the task's later parts.
-	TrailingChecksums bool
+	// TrailingChecksums says when a part's CRC32C goes as an aws-chunked
+	// trailer, computed while the part is sent (one read of the source),
+	// instead of in a header, computed before (two reads). Only on
+	// dialects with client.FeatureTrailingChecksums (S3), with the CRC32C
+	// of IntegrityAuto or IntegrityCRC32C, and never with signed payloads.
+	// The zero value, TrailersAuto, sends them with the parts of a
+	// multipart upload over https. A server that refuses or ignores a
+	// trailer gets the part again with the checksum in a header, and so do
+	// the task's later parts (and, under TrailersAuto, later tasks on the
+	// same client).
+	TrailingChecksums Trailers
 	// ProgressInterval is the least time between two progress (and hash
 	// progress) reports to the Listener; the final progress is always
 	// reported. 0 means DefaultProgressInterval; a negative value reports
@@ -209,8 +243,8 @@ func WithCheckpointDir(dir string) func(*Options) { return func(o *Options) { o.
 func WithAdoptUploads(adopt bool) func(*Options) { return func(o *Options) { o.AdoptUploads = adopt } }
 
 // WithTrailingChecksums sets Options.TrailingChecksums.
-func WithTrailingChecksums(on bool) func(*Options) {
-	return func(o *Options) { o.TrailingChecksums = on }
+func WithTrailingChecksums(t Trailers) func(*Options) {
+	return func(o *Options) { o.TrailingChecksums = t }
 }
 
 // WithPartAttempts sets Options.PartAttempts.
@@ -256,6 +290,11 @@ func (o *Options) check() error {
 	case IntegrityAuto, IntegrityMD5, IntegrityCRC64, IntegrityOff, IntegrityCRC32C:
 	default:
 		return invalidOption("Integrity", "unknown mode %d", int(o.Integrity))
+	}
+	switch o.TrailingChecksums {
+	case TrailersAuto, TrailersOn, TrailersOff:
+	default:
+		return invalidOption("TrailingChecksums", "unknown mode %d", int(o.TrailingChecksums))
 	}
 	return nil
 }

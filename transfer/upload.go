@@ -49,9 +49,12 @@ type uploadJob struct {
 	baseSendMD5 bool
 	// trail: CRC32Cs go as trailing checksums (FeatureTrailingChecksums),
 	// until the server refuses one; trailOK: one was accepted;
-	// trailTried: a single PUT has decided once.
-	trail, trailOK atomic.Bool
-	trailTried     bool
+	// trailTried: a single PUT has decided once; trailRefusal: the server
+	// refused or ignored one, to be recorded with the client once a
+	// request with the checksum in a header succeeds (trailRecorded).
+	trail, trailOK              atomic.Bool
+	trailRefusal, trailRecorded atomic.Bool
+	trailTried                  bool
 	// signs: the API signs payloads, so requests carry their SHA-256
 	// (computed with the checksums) and no trailers.
 	signs bool
@@ -222,7 +225,7 @@ func (u *uploadJob) setPartCRC32C(on bool) {
 	u.partCRC32C = on
 	u.mu.Unlock()
 	u.kinds, u.sendMD5 = u.baseKinds, u.baseSendMD5
-	u.trail.Store(on && u.o.TrailingChecksums && u.d.Has(client.FeatureTrailingChecksums))
+	u.trail.Store(on && u.trailersWanted(true))
 	switch {
 	case on:
 		u.kinds |= sumCRC32C
@@ -457,6 +460,7 @@ func (u *uploadJob) trailRefused(err error) bool {
 	}
 	if refused {
 		u.trail.Store(false)
+		u.trailRefusal.Store(true)
 	}
 	return refused
 }
@@ -556,6 +560,9 @@ func (u *uploadJob) sendPart(ctx context.Context, i int) error {
 		}
 		if in.ContentMD5 != nil && in.Checksum.IsZero() {
 			u.confirmFallback("UploadPart")
+		}
+		if !trail {
+			u.confirmTrailerRefusal()
 		}
 		if !trail && in.Checksum.Algorithm == client.ChecksumCRC32C && out.Checksum.IsZero() {
 			// The server ignored the CRC32C: its ETag may still be the
@@ -839,7 +846,7 @@ func (u *uploadJob) putSingle(ctx context.Context) error {
 	sctx := u.t.flightContext(ctx, f)
 	if !u.trailTried {
 		u.trailTried = true
-		u.trail.Store(u.wantCRC32C && u.o.TrailingChecksums && u.d.Has(client.FeatureTrailingChecksums))
+		u.trail.Store(u.wantCRC32C && u.trailersWanted(false))
 	}
 	var (
 		in        *transferapi.PutObjectInput
@@ -882,6 +889,9 @@ func (u *uploadJob) putSingle(ctx context.Context) error {
 		}
 		if in.ContentMD5 != nil && in.Checksum.IsZero() {
 			u.confirmFallback("PutObject")
+		}
+		if !trail {
+			u.confirmTrailerRefusal()
 		}
 		if trail {
 			if _, ok := crc32cOf(out.Checksum); !ok {

@@ -19,6 +19,9 @@ var (
 	checkIntegrity            = protocol.Import[func(string, client.Integrity) error]("checkIntegrity")
 	checkPayloadSHA256        = protocol.Import[func(string, []byte) error]("checkPayloadSHA256")
 	signsPayloads             = protocol.Import[func(*client.Client) bool]("signsPayloads")
+	usesTLS                   = protocol.Import[func(*client.Client) bool]("usesTLS")
+	trailersRefusedByServer   = protocol.Import[func(*client.Client) bool]("trailersRefusedByServer")
+	recordTrailersRefused     = protocol.Import[func(*client.Client)]("recordTrailersRefused")
 	newMalformedResponseError = protocol.Import[func(*client.Dialect, string, *http.Response, string, []byte, error) *client.MalformedResponseError]("newMalformedResponseError")
 	decodeBody                = protocol.Import[func(*client.Dialect, *http.Response, any) error]("decodeBody")
 	decodeResult              = protocol.Import[func(*client.Dialect, string, *http.Response, any) error]("decodeResult")
@@ -83,6 +86,19 @@ func CheckPayloadSHA256(field string, sum []byte) error { return checkPayloadSHA
 // transfer manager hashing parts for their checksums) then computes the
 // SHA-256 in the same read and passes it on as PayloadSHA256.
 func SignsPayloads(c *client.Client) bool { return signsPayloads(c) }
+
+// UsesTLS reports whether c's requests go over https (its endpoint's
+// scheme, or its dialect's).
+func UsesTLS(c *client.Client) bool { return usesTLS(c) }
+
+// TrailersRefused reports whether c learned that its server refuses or
+// ignores aws-chunked trailing checksums.
+func TrailersRefused(c *client.Client) bool { return trailersRefusedByServer(c) }
+
+// RecordTrailersRefused records that c's server refused or ignored a
+// trailing checksum that then went through in a header (unless one was
+// accepted before), so that c's later requests send none by default.
+func RecordTrailersRefused(c *client.Client) { recordTrailersRefused(c) }
 
 // NewMalformedResponseError describes resp, an answer to op that cannot
 // be taken as a success because of problem; body is what was read of

@@ -55,6 +55,21 @@ func (a *Client) RecordChecksumSupport(s client.ChecksumSupport, op, detail stri
 // SHA-256 in the same read as its checksums.
 func (a *Client) SignsPayloads() bool { return opkit.SignsPayloads(a.c) }
 
+// UsesTLS reports whether the client's requests go over https, where a
+// part is copied through the process to be encrypted: the manager then
+// computes its CRC32C on the way and sends it as a trailer
+// (transfer.TrailersAuto).
+func (a *Client) UsesTLS() bool { return opkit.UsesTLS(a.c) }
+
+// TrailersRefused reports whether the client learned that its server
+// refuses or ignores aws-chunked trailing checksums.
+func (a *Client) TrailersRefused() bool { return opkit.TrailersRefused(a.c) }
+
+// RecordTrailersRefused records, for the client's later requests and the
+// manager's later tasks, that the server refused or ignored a trailing
+// checksum that then went through in a header.
+func (a *Client) RecordTrailersRefused() { opkit.RecordTrailersRefused(a.c) }
+
 // TracerProvider returns the client's Options.TracerProvider, which the
 // transfer Manager traces tasks with (see transfer.SpanUpload).
 func (a *Client) TracerProvider() tracing.TracerProvider {
