@@ -86,11 +86,12 @@ func (r *result) String() string {
 // "default" means for it.
 var integrityModes = map[string][]string{
 	// crc32c: the transfer manager's IntegrityAuto, which on S3 sends
-	// an x-amz-checksum-crc32c per part (declared on the upload, listed
-	// at Complete); crc32c-trailer: the same CRC32C sent as an
-	// aws-chunked trailer (Options.TrailingChecksums); md5: IntegrityMD5,
-	// Content-MD5 per part; off: IntegrityOff.
-	"polystore": {"crc32c", "crc32c-trailer", "md5", "off"},
+	// a CRC32C per part (declared on the upload, listed at Complete):
+	// over https as an aws-chunked trailer, over http in a header
+	// (Options.TrailingChecksums, TrailersAuto); crc32c-trailer and
+	// crc32c-header: the same CRC32C always as a trailer or always in a
+	// header; md5: IntegrityMD5, Content-MD5 per part; off: IntegrityOff.
+	"polystore": {"crc32c", "crc32c-trailer", "crc32c-header", "md5", "off"},
 	// sha256+crc32: the SDK's defaults on plain HTTP (payload signed
 	// with SHA-256, CRC32 header per part); crc32: UNSIGNED-PAYLOAD and
 	// the CRC32 header; off: UNSIGNED-PAYLOAD, no checksum.
@@ -168,14 +169,15 @@ func newTransferer(c *config, integrity string) (transferer, error) {
 // over https. Downloads send nothing.
 var wires = map[string]map[string]string{
 	"http": {
-		"polystore/crc32c": "unsigned+crc32c", "polystore/crc32c-trailer": "unsigned+crc32c-trailer",
+		"polystore/crc32c": "unsigned+crc32c", "polystore/crc32c-trailer": "unsigned+crc32c-trailer", "polystore/crc32c-header": "unsigned+crc32c",
 		"polystore/md5": "unsigned+md5", "polystore/off": "unsigned",
 		"aws/sha256+crc32": "sha256+crc32", "aws/crc32": "unsigned+crc32", "aws/off": "unsigned",
 		"minio/sha256-chunked": "sha256-chunked", "minio/crc32c": "unsigned+crc32c-trailer", "minio/off": "unsigned",
 		"floor/crc32c": "unsigned+crc32c", "floor/off": "unsigned", // the floor signs nothing at all
 	},
 	"https": {
-		"polystore/crc32c": "unsigned+crc32c", "polystore/crc32c-trailer": "unsigned+crc32c-trailer",
+		// TrailersAuto: multipart parts over https carry trailers.
+		"polystore/crc32c": "unsigned+crc32c-trailer", "polystore/crc32c-trailer": "unsigned+crc32c-trailer", "polystore/crc32c-header": "unsigned+crc32c",
 		"polystore/md5": "unsigned+md5", "polystore/off": "unsigned",
 		// The SDK's default over https: UNSIGNED-PAYLOAD with a CRC32
 		// trailer. Its crc32 mode (the payload hash set before the

@@ -27,14 +27,22 @@ func newPolystoreClient(c *config, extra ...func(*client.Options)) (*client.Clie
 // polystoreModes maps the benchmark's integrity names to the manager's.
 var polystoreModes = map[string]transfer.Integrity{
 	// IntegrityAuto, which on the S3 dialect is a CRC32C additional
-	// checksum per part (x-amz-checksum-crc32c, verified by the server).
+	// checksum per part, verified by the server: over https computed
+	// while the part is sent and sent as an aws-chunked trailer, over
+	// http in a header (x-amz-checksum-crc32c), hashed first
+	// (TrailersAuto).
 	"crc32c": transfer.IntegrityAuto,
-	// The same checksum computed while each part is sent and sent as an
-	// aws-chunked trailer (Options.TrailingChecksums).
+	// The same checksum always as a trailer (TrailersOn).
 	"crc32c-trailer": transfer.IntegrityAuto,
-	"md5":            transfer.IntegrityMD5,
-	"off":            transfer.IntegrityOff,
+	// The same checksum always in a header (TrailersOff), hashed from
+	// the source before the part is sent.
+	"crc32c-header": transfer.IntegrityAuto,
+	"md5":           transfer.IntegrityMD5,
+	"off":           transfer.IntegrityOff,
 }
+
+// polystoreTrailers are the trailer modes of the integrity names.
+var polystoreTrailers = map[string]transfer.Trailers{"crc32c-trailer": transfer.TrailersOn, "crc32c-header": transfer.TrailersOff}
 
 func newPolystore(c *config, integrity string) (transferer, error) {
 	mode := polystoreModes[integrity]
@@ -44,7 +52,7 @@ func newPolystore(c *config, integrity string) (transferer, error) {
 	}
 	m, err := transfer.NewFromClient(cl,
 		transfer.WithPartSize(c.Part), transfer.WithPartParallelism(c.Par), transfer.WithIntegrity(mode),
-		transfer.WithTrailingChecksums(integrity == "crc32c-trailer"))
+		transfer.WithTrailingChecksums(polystoreTrailers[integrity]))
 	if err != nil {
 		return nil, err
 	}
