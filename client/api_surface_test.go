@@ -88,7 +88,7 @@ var (
 		"WithEndpoint", "WithHTTPClient", "WithIntegrity", "WithLogger", "WithMaxAttempts",
 		"WithMeterProvider", "WithPayloadSigning", "WithPresignUnsignedHost", "WithRegion",
 		"WithResourceConfigEndpoint", "WithRetry", "WithServiceInstanceID", "WithSigner",
-		"WithStaticCredentials", "WithTimeouts", "WithTracerProvider", "WithUserAgent", "XML",
+		"WithStaticCredentials", "WithTLSConfig", "WithTimeouts", "WithTracerProvider", "WithUserAgent", "XML",
 	}
 )
 

@@ -124,7 +124,7 @@ func New(d Dialect, optFns ...func(*Options)) (*Client, error) {
 	if o.HTTPClient != nil && o.HTTPClient.Transport != nil {
 		c.base = o.HTTPClient.Transport
 	} else {
-		c.base = newOwnTransport(c.opts.Timeouts, nil)
+		c.base = newOwnTransport(c.opts.Timeouts, c.opts.TLSConfig, nil)
 	}
 	c.derive()
 	return c, nil

@@ -62,6 +62,9 @@ func (o Options) String() string {
 	if o.UserAgent != "" {
 		field("UserAgent", o.UserAgent)
 	}
+	if o.TLSConfig != nil {
+		field("TLSConfig", "set") // its certificates' keys are secrets
+	}
 	field("Retry", fmt.Sprintf("%+v", o.Retry))
 	b.WriteString("}")
 	return b.String()

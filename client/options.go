@@ -1,6 +1,7 @@
 package client
 
 import (
+	"crypto/tls"
 	"log/slog"
 	"net/http"
 	"time"
@@ -56,6 +57,15 @@ type Options struct {
 	// leave it zero for large transfers and rely on Timeouts.Stall. Its
 	// Jar is used; its CheckRedirect is not (redirects are returned).
 	HTTPClient *http.Client
+	// TLSConfig configures the TLS connections of the client's own
+	// transport (when HTTPClient gives none): RootCAs to trust a private
+	// certificate authority (a self-hosted MinIO or Ceph), Certificates
+	// for client certificates, MinVersion, and so on. The client uses a
+	// clone, set to offer HTTP/1.1 (NextProtos), and fills ServerName from
+	// the endpoint when it is empty. Nil means Go's defaults (the system's
+	// roots). New reads it; the clients With derives share New's
+	// transport, so changing it there has no effect.
+	TLSConfig *tls.Config
 	// Timeouts bound the phases of each attempt: dial, TLS handshake,
 	// response header, and body stall. The zero value takes every
 	// default; see Timeouts for each field and what a transport of your
@@ -197,6 +207,9 @@ func WithAddressing(a Addressing) func(*Options) { return func(o *Options) { o.A
 
 // WithHTTPClient sets the HTTP client whose transport sends requests.
 func WithHTTPClient(c *http.Client) func(*Options) { return func(o *Options) { o.HTTPClient = c } }
+
+// WithTLSConfig sets Options.TLSConfig.
+func WithTLSConfig(c *tls.Config) func(*Options) { return func(o *Options) { o.TLSConfig = c } }
 
 // WithTimeouts sets Options.Timeouts. Zero fields keep their defaults;
 // negative fields disable that timeout.

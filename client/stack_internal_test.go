@@ -57,7 +57,7 @@ func TestSmallBodyOneWrite(t *testing.T) {
 		}
 		return writeCounter{conn, &writes}, nil
 	}
-	own := newOwnTransport(c.opts.Timeouts, counting)
+	own := newOwnTransport(c.opts.Timeouts, nil, counting)
 	std := newTransport(c.opts.Timeouts)
 	std.DialContext = counting
 	put := &opDesc{

@@ -42,10 +42,14 @@ type proxyKey struct{ scheme, host string }
 // take it whole, so writing it cannot wait on a server that reads none).
 const h1WriteBuffer = 64<<10 + 8<<10
 
-// newOwnTransport returns the client's own transport for to. dial, if
-// not nil, replaces the TCP dialer under the bulk connections (tests).
-func newOwnTransport(to Timeouts, dial func(ctx context.Context, network, addr string) (net.Conn, error)) *ownTransport {
+// newOwnTransport returns the client's own transport for to, with TLS
+// configured by base (nil: the defaults). dial, if not nil, replaces the
+// TCP dialer under the bulk connections (tests).
+func newOwnTransport(to Timeouts, base *tls.Config, dial func(ctx context.Context, network, addr string) (net.Conn, error)) *ownTransport {
 	std := newTransport(to)
+	if base != nil {
+		std.TLSClientConfig = base.Clone()
+	}
 	if dial == nil {
 		d := &net.Dialer{KeepAlive: 30 * time.Second}
 		dial = d.DialContext
@@ -53,7 +57,11 @@ func newOwnTransport(to Timeouts, dial func(ctx context.Context, network, addr s
 	tcp := bulkDial(dial, to.Dial)
 	hs := std.TLSHandshakeTimeout
 	t := &ownTransport{std: std, proxied: make(map[proxyKey]bool)}
-	t.tlsConfig = &tls.Config{NextProtos: []string{"http/1.1"}} // never h2: h1 speaks HTTP/1.1
+	t.tlsConfig = &tls.Config{}
+	if base != nil {
+		t.tlsConfig = base.Clone()
+	}
+	t.tlsConfig.NextProtos = []string{"http/1.1"} // never h2: h1 speaks HTTP/1.1
 	t.h1 = h1.New(h1.Config{
 		Dial: tcp,
 		DialTLS: func(ctx context.Context, network, addr string) (net.Conn, error) {

@@ -3,6 +3,8 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -37,7 +39,7 @@ func TestOwnTransportProxy(t *testing.T) {
 	pu, err := url.Parse(proxy.URL)
 	require.NoError(t, err)
 
-	tr := newOwnTransport(Timeouts{}, nil)
+	tr := newOwnTransport(Timeouts{}, nil, nil)
 	defer tr.CloseIdleConnections()
 	var askedDirect atomic.Int32 // how often the direct endpoint was looked up
 	tr.std.Proxy = func(r *http.Request) (*url.URL, error) {
@@ -80,7 +82,7 @@ func TestOwnTransportTLS(t *testing.T) {
 	srv.EnableHTTP2 = true
 	srv.StartTLS()
 	defer srv.Close()
-	tr := newOwnTransport(Timeouts{}, nil)
+	tr := newOwnTransport(Timeouts{}, nil, nil)
 	defer tr.CloseIdleConnections()
 	tr.tlsConfig.RootCAs = srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
 	body := make([]byte, 3<<20+17)
@@ -99,4 +101,21 @@ func TestOwnTransportTLS(t *testing.T) {
 		require.NotNil(t, resp.TLS)
 		require.Equal(t, int64(n), got.Load())
 	}
+}
+
+// TestOwnTransportTLSConfig: a TLSConfig reaches both paths of the own
+// transport (h1, and net/http's for proxied endpoints) as clones, h1's
+// offering HTTP/1.1 only; the caller's value is left as it was.
+func TestOwnTransportTLSConfig(t *testing.T) {
+	pool := x509.NewCertPool()
+	cfg := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS13, NextProtos: []string{"h2"}}
+	tr := newOwnTransport(Timeouts{}, cfg, nil)
+	defer tr.CloseIdleConnections()
+	require.NotSame(t, cfg, tr.tlsConfig)
+	require.Same(t, pool, tr.tlsConfig.RootCAs)
+	require.Equal(t, uint16(tls.VersionTLS13), tr.tlsConfig.MinVersion)
+	require.Equal(t, []string{"http/1.1"}, tr.tlsConfig.NextProtos)
+	require.NotSame(t, cfg, tr.std.TLSClientConfig)
+	require.Same(t, pool, tr.std.TLSClientConfig.RootCAs)
+	require.Equal(t, []string{"h2"}, cfg.NextProtos, "the caller's config is not changed")
 }
