@@ -90,6 +90,9 @@ const (
 	TrailersOff
 )
 
+// Values returns the trailer modes (the smithy-go enum convention).
+func (Trailers) Values() []Trailers { return []Trailers{TrailersAuto, TrailersOn, TrailersOff} }
+
 // String returns "auto", "on" or "off".
 func (t Trailers) String() string {
 	switch t {

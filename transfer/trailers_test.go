@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -217,5 +219,30 @@ func TestTrailersAutoOverTLS(t *testing.T) {
 	}
 	if c.ChecksumSupport() != client.ChecksumSupportVerified {
 		t.Errorf("checksum support %v, want verified", c.ChecksumSupport())
+	}
+}
+
+// TestTrailersOption: an unknown trailer mode is refused before any
+// request, naming the field; the modes name themselves.
+func TestTrailersOption(t *testing.T) {
+	fake := newFake(smallDialect(client.S3))
+	m, err := New(fake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = m.Upload(context.Background(), &UploadInput{Bucket: "b", Key: "k", ReaderAt: bytes.NewReader(nil)}, WithTrailingChecksums(Trailers(7)))
+	var ia *client.InvalidArgumentError
+	if !errors.As(err, &ia) || ia.Field != "TrailingChecksums" {
+		t.Errorf("unknown mode: %v, want an InvalidArgumentError naming TrailingChecksums", err)
+	}
+	if n := len(fake.callsOf("PutObject")) + len(fake.callsOf("CreateMultipartUpload")); n != 0 {
+		t.Errorf("%d requests sent for a refused option", n)
+	}
+	var names []string
+	for _, v := range Trailers(0).Values() {
+		names = append(names, v.String())
+	}
+	if got := strings.Join(names, " "); got != "auto on off" || Trailers(7).String() != "Trailers(7)" {
+		t.Errorf("modes %q, unknown %q", got, Trailers(7).String())
 	}
 }
