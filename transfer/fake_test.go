@@ -60,6 +60,9 @@ type fakeAPI struct {
 	// trailing checksum is not decoded, the framed bytes are stored, and
 	// the answer echoes no checksum (client.ErrTrailerIgnored).
 	noTrailers bool
+	// trailerRefusal, if set, is the answer to any request with a
+	// trailing checksum: a server that refuses aws-chunked bodies.
+	trailerRefusal error
 	// noPartEcho makes UploadPart answers carry no additional checksum
 	// (the part's is still checked and stored).
 	noPartEcho bool
@@ -239,6 +242,10 @@ func (f *fakeAPI) PutObject(ctx context.Context, in *PutObjectInput) (*PutObject
 	f.enter()
 	defer f.leave()
 	data := readAll(in.Body)
+	if f.trailerRefusal != nil && in.TrailingChecksum != client.ChecksumNone {
+		f.record(fakeCall{Op: "PutObject", Key: in.Key, Part: -1, Trailer: true})
+		return nil, f.trailerRefusal
+	}
 	trailed, stored, terr := f.trailer(in.TrailingChecksum, data)
 	if terr != nil {
 		f.mu.Lock()
@@ -293,8 +300,12 @@ func (f *fakeAPI) UploadPart(ctx context.Context, in *UploadPartInput) (*UploadP
 	defer f.leave()
 	call := fakeCall{Op: "UploadPart", Key: in.Key, UploadID: in.UploadID, Part: in.PartNumber, MD5: in.ContentMD5 != nil, Checksum: sumName(in.Checksum)}
 	data := readAll(in.Body)
-	trailed, stored, terr := f.trailer(in.TrailingChecksum, data)
 	call.Trailer = in.TrailingChecksum != client.ChecksumNone
+	if f.trailerRefusal != nil && call.Trailer {
+		f.record(call)
+		return nil, f.trailerRefusal
+	}
+	trailed, stored, terr := f.trailer(in.TrailingChecksum, data)
 	if terr != nil {
 		f.mu.Lock()
 		if up, ok := f.uploads[in.UploadID]; ok {

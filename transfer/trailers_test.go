@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -245,4 +246,62 @@ func TestTrailersOption(t *testing.T) {
 	if got := strings.Join(names, " "); got != "auto on off" || Trailers(7).String() != "Trailers(7)" {
 		t.Errorf("modes %q, unknown %q", got, Trailers(7).String())
 	}
+}
+
+// TestTrailersAutoRefusals: the answers with which servers without
+// aws-chunked support have been seen refusing a trailer (a 400, a 403
+// signature mismatch, a 411, a 501) get the part again with its CRC32C in
+// a header under TrailersAuto; the upload succeeds and the refusal is
+// recorded once. A 403 that the header send gets too is the task's
+// error, and teaches nothing.
+func TestTrailersAutoRefusals(t *testing.T) {
+	for _, status := range []int{http.StatusBadRequest, http.StatusForbidden, http.StatusLengthRequired, http.StatusNotImplemented} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			api := &tlsAPI{fakeAPI: newFake(smallDialect(client.S3)), tls: true}
+			api.trailerRefusal = &client.ResponseError{Dialect: "s3", Op: "UploadPart", StatusCode: status, Code: "Refused"}
+			m, err := New(api, WithPartSize(kib), WithPartParallelism(1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			data := randomData(90, 3*kib+1)
+			task, _ := m.Upload(context.Background(), &UploadInput{Bucket: "bkt", Key: "obj", File: writeTemp(t, data)})
+			res := mustWait(t, task)
+			calls := api.callsOf("UploadPart")
+			if len(calls) != 5 || !calls[0].Trailer {
+				t.Fatalf("%d UploadPart calls (first trailed: %v), want 5 with the first trailed", len(calls), len(calls) > 0 && calls[0].Trailer)
+			}
+			for _, c := range calls[1:] {
+				if c.Trailer || c.Checksum != "CRC32C" {
+					t.Errorf("part %d: trailer %v checksum %q, want a CRC32C header", c.Part, c.Trailer, c.Checksum)
+				}
+			}
+			if res.Verified != "crc32c" || api.records.Load() != 1 {
+				t.Errorf("verified %q, %d refusals recorded; want crc32c and 1", res.Verified, api.records.Load())
+			}
+			got, _ := api.object("bkt", "obj")
+			equalBytes(t, got, data)
+		})
+	}
+	t.Run("403 in a header too", func(t *testing.T) {
+		api := &tlsAPI{fakeAPI: newFake(smallDialect(client.S3)), tls: true}
+		denied := &client.ResponseError{Dialect: "s3", Op: "UploadPart", StatusCode: http.StatusForbidden, Code: "AccessDenied"}
+		api.trailerRefusal = denied
+		api.onPart = func(context.Context, int) error { return denied }
+		m, err := New(api, WithPartSize(kib), WithPartParallelism(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		task, _ := m.Upload(context.Background(), &UploadInput{Bucket: "bkt", Key: "obj", File: writeTemp(t, randomData(91, 3*kib))})
+		_, err = task.Wait(context.Background())
+		var re *client.ResponseError
+		if !errors.As(err, &re) || re.Code != "AccessDenied" {
+			t.Errorf("Wait = %v, want the AccessDenied", err)
+		}
+		if n := len(api.callsOf("UploadPart")); n != 2 {
+			t.Errorf("%d UploadPart calls, want 2 (trailer, then header)", n)
+		}
+		if api.records.Load() != 0 {
+			t.Errorf("%d refusals recorded, want none", api.records.Load())
+		}
+	})
 }

@@ -450,13 +450,20 @@ func (u *uploadJob) trailing() (bool, sumKind) {
 // trailRefused reports whether err shows that the server (or the
 // client's signer) cannot take trailing checksums; it then turns them
 // off for the rest of the task, and the request is sent again with its
-// checksum in a header. Before any trailer was accepted a 400 or 501
-// answer counts too: servers without aws-chunked support refuse it so.
+// checksum in a header. Before any trailer was accepted a 400, 403, 411
+// or 501 answer counts too: servers without aws-chunked support refuse
+// it so (InvalidArgument, InvalidContentEncoding, NotImplemented; a
+// signature mismatch, where the server signs the payload hash it knows;
+// MissingContentLength). If the request fails again in a header, that
+// error is the task's, and nothing is recorded.
 func (u *uploadJob) trailRefused(err error) bool {
 	refused := errors.Is(err, client.ErrTrailerIgnored) || errors.Is(err, client.ErrNotSupported)
 	var re *client.ResponseError
 	if !refused && !u.trailOK.Load() && errors.As(err, &re) {
-		refused = re.StatusCode == http.StatusBadRequest || re.StatusCode == http.StatusNotImplemented
+		switch re.StatusCode {
+		case http.StatusBadRequest, http.StatusForbidden, http.StatusLengthRequired, http.StatusNotImplemented:
+			refused = true
+		}
 	}
 	if refused {
 		u.trail.Store(false)
