@@ -16,7 +16,9 @@
 #                   streamdl, streamed downloads into io.Discard, -op stream;
 #                   peers, the best-configured peers' upload modes at both settings;
 #                   floor, the least any client can do (xfer -client floor) beside the
-#                   others, 1 GiB on the discarding server)
+#                   others, 1 GiB on the discarding server;
+#                   t1, polystore's default upload beside the peers at equal integrity,
+#                   interleaved per repetition, both settings and servers)
 #   OUT=/tmp/polystore-bench-results       where results go
 #   WORK=/tmp/polystore-bench              source files, cached ETags, MinIO's data
 #   POLYSTORE_CACHE  cache holding minio-<version>/minio (default ~/.cache/polystore)
@@ -218,6 +220,19 @@ for phase in $PHASES; do
         for server in minio discard; do
           for ci in aws:crc32 minio:crc32c; do
             over_budget && { skipped+=("peers rep $rep"); break 4; }
+            measure "$server" -client "${ci%%:*}" -integrity "${ci#*:}" -op upload -size 1GiB -part "${s%/*}" -par "${s#*/}" -source file
+          done
+        done
+      done
+    done
+    ;;
+  t1) # T1 at equal integrity, interleaved: polystore's default, aws's default, minio-go crc32c and polystore's header mode, one after the other per repetition, 1 GiB, both settings, both servers.
+    seed 1GiB
+    for rep in $(seq "$REPS"); do
+      for server in minio discard; do
+        for s in 8MiB/4 16MiB/8; do
+          for ci in polystore:crc32c aws:sha256+crc32 minio:crc32c polystore:crc32c-header; do
+            over_budget && { skipped+=("t1 rep $rep"); break 4; }
             measure "$server" -client "${ci%%:*}" -integrity "${ci#*:}" -op upload -size 1GiB -part "${s%/*}" -par "${s#*/}" -source file
           done
         done

@@ -375,10 +375,14 @@ func (d *downloadJob) copyRange(body io.Reader, off, written, n int64, h *rangeH
 	var k int64
 	r := io.LimitReader(body, n-written)
 	for written+k < n {
+		var m int
+		var rerr error
 		if buf != nil { // read straight into the range's buffer
 			chunk = (*buf)[written+k : n]
+			m, rerr = r.Read(chunk)
+		} else {
+			m, rerr = fill(r, chunk)
 		}
-		m, rerr := r.Read(chunk)
 		if m > 0 {
 			p := chunk[:m]
 			if buf == nil {
@@ -400,6 +404,22 @@ func (d *downloadJob) copyRange(body io.Reader, off, written, n int64, h *rangeH
 		}
 	}
 	return k, nil, nil
+}
+
+// fill reads from r until p is full, r ends or a read fails, and returns
+// how much it read with the error that stopped it. Over TLS a read
+// returns at most one record (16 KiB): filling the copy buffer first
+// gives the destination one write per 128 KiB instead of eight.
+func fill(r io.Reader, p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		m, err := r.Read(p[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // ack records a written range: durably on disk and in the journal, then

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/polystore/polystore/client"
@@ -400,5 +401,55 @@ func TestDownloadInputChecks(t *testing.T) {
 	task, _ := m.Download(context.Background(), &DownloadInput{Bucket: "b", Key: "missing", WriterAt: &memWriterAt{}})
 	if _, err := wait(t, task); !errors.Is(err, client.ErrNotFound) {
 		t.Errorf("missing object: %v", err)
+	}
+}
+
+// countingWriterAt counts the writes a destination gets.
+type countingWriterAt struct {
+	memWriterAt
+	writes atomic.Int32
+}
+
+func (c *countingWriterAt) WriteAt(p []byte, off int64) (int, error) {
+	c.writes.Add(1)
+	return c.memWriterAt.WriteAt(p, off)
+}
+
+// TestDownloadFillsCopyBuffer: when each read of a range body returns one
+// 16 KiB record (TLS), the copy buffer is filled before it is written, so
+// the destination gets one write per 128 KiB, not per record; a body cut
+// part-way through a buffer still lands the bytes before the cut, and
+// the range is resumed from there.
+func TestDownloadFillsCopyBuffer(t *testing.T) {
+	const part = 512 * kib
+	for _, cutAt := range []int64{-1, 3*copyBufSize/2 + 7} {
+		fake := newFake(client.COS) // checked by CRC-64 as it is copied, not buffered per range
+		fake.readSize = 16 * kib
+		data := randomData(92, 2*part+5000)
+		fake.putObject("bkt", "obj", data)
+		var once atomic.Bool
+		fake.bodyCut = func(in *GetObjectRangeInput) int64 {
+			if in.Offset == part && cutAt >= 0 && once.CompareAndSwap(false, true) {
+				return cutAt
+			}
+			return -1
+		}
+		m, err := New(fake, WithPartSize(part), WithPartParallelism(2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dest := &countingWriterAt{}
+		task, _ := m.Download(context.Background(), &DownloadInput{Bucket: "bkt", Key: "obj", WriterAt: dest})
+		mustWait(t, task)
+		equalBytes(t, dest.bytes(), data)
+		// Two full ranges of 4 buffers each and a last one of 5000 bytes;
+		// a cut adds the buffer it ended short, resumed.
+		want := int32(2*part/copyBufSize + 1)
+		if cutAt >= 0 {
+			want++
+		}
+		if got := dest.writes.Load(); got != want {
+			t.Errorf("cut %d: %d writes to the destination, want %d", cutAt, got, want)
+		}
 	}
 }

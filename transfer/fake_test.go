@@ -66,6 +66,9 @@ type fakeAPI struct {
 	// noPartEcho makes UploadPart answers carry no additional checksum
 	// (the part's is still checked and stored).
 	noPartEcho bool
+	// readSize, if positive, is the most a range body's Read returns, as
+	// a TLS connection returns one record per read.
+	readSize int
 	// onHead, if set, can alter what HeadObject reports.
 	onHead func(info *ObjectInfo)
 }
@@ -558,12 +561,29 @@ func (f *fakeAPI) GetObjectRange(ctx context.Context, in *GetObjectRangeInput) (
 	data := o.data[in.Offset : in.Offset+in.Length]
 	call.OK = true
 	f.record(call)
+	var body io.Reader = bytes.NewReader(data)
 	if f.bodyCut != nil {
 		if cut := f.bodyCut(in); cut >= 0 && cut < int64(len(data)) {
-			return io.NopCloser(io.MultiReader(bytes.NewReader(data[:cut]), errReader{errors.New("fake: connection reset")})), nil
+			body = io.MultiReader(bytes.NewReader(data[:cut]), errReader{errors.New("fake: connection reset")})
 		}
 	}
-	return io.NopCloser(bytes.NewReader(data)), nil
+	if f.readSize > 0 {
+		body = &smallReads{r: body, max: f.readSize}
+	}
+	return io.NopCloser(body), nil
+}
+
+// smallReads returns at most max bytes per Read.
+type smallReads struct {
+	r   io.Reader
+	max int
+}
+
+func (s *smallReads) Read(p []byte) (int, error) {
+	if len(p) > s.max {
+		p = p[:s.max]
+	}
+	return s.r.Read(p)
 }
 
 type errReader struct{ err error }

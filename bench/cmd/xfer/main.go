@@ -228,6 +228,7 @@ func run(ctx context.Context, c config) (*result, error) {
 	}
 	var src source
 	var chk *gen.Checker
+	var dest *os.File // -to file: the downloaded object, checked after the timing
 	switch c.Op {
 	case "upload":
 		src.size = c.Size
@@ -246,6 +247,15 @@ func run(ctx context.Context, c config) (*result, error) {
 		}
 	case "download":
 		chk = gen.NewChecker(g)
+		if *downloadTo == "file" {
+			if dest, err = os.Create(filepath.Join(c.Dir, "download.bin")); err != nil {
+				return nil, err
+			}
+			defer os.Remove(dest.Name())
+			defer dest.Close()
+		} else if *downloadTo != "memory" {
+			return nil, fmt.Errorf("unknown -to %q (want memory or file)", *downloadTo)
+		}
 	default:
 		return nil, fmt.Errorf("unknown op %q (want upload, download or setup)", c.Op)
 	}
@@ -264,12 +274,17 @@ func run(ctx context.Context, c config) (*result, error) {
 	var etag string
 	if c.Op == "upload" {
 		etag, err = t.upload(ctx, src)
+	} else if dest != nil {
+		err = t.download(ctx, dest, c.Size)
 	} else {
 		err = t.download(ctx, chk, c.Size)
 	}
 	elapsed := time.Since(start)
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	if err == nil && dest != nil {
+		err = checkFile(dest, chk)
+	}
 	if c.Profile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -436,4 +451,28 @@ func envOr(name, def string) string {
 func fatal(err error) {
 	fmt.Fprintln(os.Stderr, "xfer:", err)
 	os.Exit(1)
+}
+
+// downloadTo is where -op download writes (-to).
+var downloadTo = flag.String("to", "memory", "downloads: memory (every byte compared with the content as it is written) or file (written to a file in -dir, the way a user's download lands, and compared after the timing)")
+
+// checkFile compares a downloaded file with the content, after the
+// transfer was timed.
+func checkFile(f *os.File, chk *gen.Checker) error {
+	buf := make([]byte, 1<<20)
+	for off := int64(0); ; {
+		n, err := f.ReadAt(buf, off)
+		if n > 0 {
+			if _, werr := chk.WriteAt(buf[:n], off); werr != nil {
+				return werr
+			}
+			off += int64(n)
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }

@@ -73,18 +73,25 @@ func TestClients(t *testing.T) {
 				continue
 			}
 			for _, mode := range downloadModes[cl] {
-				c := base
-				c.Op, c.Integrity = "download", mode
-				t.Run(fmt.Sprintf("%s/download/%s/%s", cl, mode, gen.FormatSize(tc.size)), func(t *testing.T) {
-					res, err := run(ctx, c)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if res.verified != "bytes" {
-						t.Errorf("result %s", res)
-					}
-					t.Log(res)
-				})
+				for _, to := range []string{"memory", "file"} {
+					c := base
+					c.Op, c.Integrity = "download", mode
+					t.Run(fmt.Sprintf("%s/download/%s/%s/%s", cl, mode, gen.FormatSize(tc.size), to), func(t *testing.T) {
+						defer func(d string) { *downloadTo = d }(*downloadTo)
+						*downloadTo = to
+						res, err := run(ctx, c)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if res.verified != "bytes" {
+							t.Errorf("result %s", res)
+						}
+						if _, err := os.Stat(filepath.Join(dir, "download.bin")); !os.IsNotExist(err) {
+							t.Errorf("the downloaded file was left behind: %v", err)
+						}
+						t.Log(res)
+					})
+				}
 			}
 		}
 	}
