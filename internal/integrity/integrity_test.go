@@ -173,3 +173,103 @@ func BenchmarkCombine(b *testing.B) {
 		c.Append(uint64(i), 8<<20)
 	}
 }
+
+// recordReads returns at most 16 KiB per Read, as a TLS connection
+// returns one record.
+type recordReads struct{ r io.Reader }
+
+func (s recordReads) Read(p []byte) (int, error) {
+	if len(p) > 16<<10 {
+		p = p[:16<<10]
+	}
+	return s.r.Read(p)
+}
+
+// countWriter counts writes; it fails once failAt bytes were taken
+// (failAt > 0), taking short ones when short is set.
+type countWriter struct {
+	buf    bytes.Buffer
+	writes int
+	failAt int
+	short  bool
+}
+
+var errWrite = errors.New("write failed")
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	c.writes++
+	if c.failAt > 0 && c.buf.Len()+len(p) > c.failAt {
+		if c.short {
+			return c.buf.Write(p[:c.failAt-c.buf.Len()])
+		}
+		return 0, errWrite
+	}
+	return c.buf.Write(p)
+}
+
+// TestReaderWriteTo: io.Copy from a Reader writes 128 KiB at a time
+// however small the body's reads, delivers exactly the bytes Read would,
+// and ends with the same outcome: nil at a good end, the mismatch, a
+// short body's io.ErrUnexpectedEOF, a read error after the bytes before
+// it, and the writer's own failures.
+func TestReaderWriteTo(t *testing.T) {
+	b := data(4, 600<<10+5)
+	p := Plan{Kind: Whole, Algo: CRC32C, Want: digest(CRC32C, b)}
+	errBad := errors.New("bad")
+	newReader := func(body []byte, size int, tail error) *Reader {
+		var src io.Reader = bytes.NewReader(body)
+		if tail != nil {
+			src = io.MultiReader(src, errorReader{tail})
+		}
+		return NewReader(io.NopCloser(recordReads{src}), p, int64(size), func(w, g string) error { return errBad })
+	}
+
+	w := &countWriter{}
+	n, err := io.Copy(w, newReader(b, len(b), nil))
+	if err != nil || n != int64(len(b)) || !bytes.Equal(w.buf.Bytes(), b) {
+		t.Fatalf("good body: %d bytes, %v", n, err)
+	}
+	if want := (len(b) + copyBufSize - 1) / copyBufSize; w.writes != want {
+		t.Errorf("%d writes for %d bytes, want %d", w.writes, len(b), want)
+	}
+
+	bad := bytes.Clone(b)
+	bad[300<<10] ^= 1
+	w = &countWriter{}
+	if _, err := io.Copy(w, newReader(bad, len(b), nil)); !errors.Is(err, errBad) || w.buf.Len() != len(b) {
+		t.Errorf("flipped bit: %v after %d bytes, want the mismatch after all %d", err, w.buf.Len(), len(b))
+	}
+	if _, err := io.Copy(&countWriter{}, newReader(b[:500<<10], len(b), nil)); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("short body: %v", err)
+	}
+	errReset := errors.New("connection reset")
+	w = &countWriter{}
+	if _, err := io.Copy(w, newReader(b[:200<<10+3], len(b), errReset)); !errors.Is(err, errReset) || !bytes.Equal(w.buf.Bytes(), b[:200<<10+3]) {
+		t.Errorf("read error: %v after %d bytes, want it after %d", err, w.buf.Len(), 200<<10+3)
+	}
+	if _, err := io.Copy(&countWriter{failAt: 300 << 10}, newReader(b, len(b), nil)); !errors.Is(err, errWrite) {
+		t.Errorf("failing writer: %v", err)
+	}
+	if _, err := io.Copy(&countWriter{failAt: 300 << 10, short: true}, newReader(b, len(b), nil)); !errors.Is(err, io.ErrShortWrite) {
+		t.Errorf("short writer: %v", err)
+	}
+
+	// A body of up to 64 KiB is copied as io.Copy copies, checked the same.
+	small := b[:40<<10]
+	sp := Plan{Kind: Whole, Algo: CRC32C, Want: digest(CRC32C, small)}
+	w = &countWriter{}
+	r := NewReader(io.NopCloser(recordReads{bytes.NewReader(small)}), sp, int64(len(small)), func(w, g string) error { return errBad })
+	if n, err := io.Copy(w, r); err != nil || n != int64(len(small)) || !bytes.Equal(w.buf.Bytes(), small) {
+		t.Errorf("small body: %d bytes, %v", n, err)
+	}
+	smallBad := bytes.Clone(small)
+	smallBad[7] ^= 1
+	r = NewReader(io.NopCloser(bytes.NewReader(smallBad)), sp, int64(len(small)), func(w, g string) error { return errBad })
+	if _, err := io.Copy(&countWriter{}, r); !errors.Is(err, errBad) {
+		t.Errorf("small body, flipped bit: %v", err)
+	}
+}
+
+type errorReader struct{ err error }
+
+func (e errorReader) Read([]byte) (int, error) { return 0, e.err }

@@ -406,9 +406,34 @@ func discardContent(body []byte) (int, error) {
 	return n, err
 }
 
-// drain reads a GET body to its end and checks its length.
+// getTo is where GET bodies go (-to).
+var getTo = flag.String("to", "discard", "get: discard (io.Discard) or file (io.Copy into a file, the way a user's download lands; one file per request in flight, overwritten)")
+
+// getFiles are the files GET bodies are copied into with -to file.
+var getFiles = make(chan *os.File, 1024)
+
+// drain reads a GET body to its end (into io.Discard or a file, -to) and
+// checks its length.
 func drain(r io.ReadCloser, want int64) error {
-	n, err := io.Copy(io.Discard, r)
+	var n int64
+	var err error
+	if *getTo == "file" {
+		var f *os.File
+		select {
+		case f = <-getFiles:
+		default:
+			if f, err = os.CreateTemp("", "ops-get-*"); err != nil {
+				return err
+			}
+			os.Remove(f.Name()) // gone when closed at exit
+		}
+		if _, err = f.Seek(0, io.SeekStart); err == nil {
+			n, err = io.Copy(f, r)
+		}
+		getFiles <- f
+	} else {
+		n, err = io.Copy(io.Discard, r)
+	}
 	r.Close()
 	if err == nil && n != want {
 		err = fmt.Errorf("read %d bytes, want %d", n, want)
