@@ -15,6 +15,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"github.com/polystore/polystore/internal/gather"
 	"github.com/polystore/polystore/internal/sendprogress"
 )
 
@@ -87,7 +88,7 @@ func (w *watch) response(resp *http.Response) {
 		w.finish()
 		return
 	}
-	resp.Body = &receiveBody{rc: resp.Body, w: w}
+	resp.Body = &receiveBody{rc: resp.Body, w: w, left: resp.ContentLength}
 }
 
 // watch is the timeout state of one attempt. At most one phase timeout
@@ -405,14 +406,18 @@ func (b *sendBody) Close() error {
 // than Stall for bytes fails with the *TimeoutError (in an
 // *OperationError), and the end of the body ends the watch.
 type receiveBody struct {
-	rc io.ReadCloser
-	w  *watch
+	rc   io.ReadCloser
+	w    *watch
+	left int64 // bytes the body has left, if known (else -1)
 }
 
 func (b *receiveBody) Read(p []byte) (int, error) {
 	b.w.receiving()
 	n, err := b.rc.Read(p)
 	b.w.received()
+	if b.left >= 0 {
+		b.left -= int64(n)
+	}
 	if b.w.tel != nil {
 		b.w.recvBytes.Add(int64(n))
 	}
@@ -426,6 +431,18 @@ func (b *receiveBody) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// WriteTo copies the body to w in steps of up to 128 KiB (package
+// gather), so that io.Copy into a file makes one write per step rather
+// than per TLS record. Each read is watched as Read watches it.
+func (b *receiveBody) WriteTo(w io.Writer) (int64, error) {
+	return gather.WriteTo(w, receiveReader{b}, b.left)
+}
+
+// receiveReader hides WriteTo from io.Copy.
+type receiveReader struct{ b *receiveBody }
+
+func (r receiveReader) Read(p []byte) (int, error) { return r.b.Read(p) }
 
 func (b *receiveBody) Close() error {
 	err := b.rc.Close()

@@ -437,10 +437,10 @@ type Attributes struct {
 
 // GetOutput is the result of Get. The caller must close Body.
 type GetOutput struct {
-	// Body is the content. A checked body (Verified) implements
-	// io.WriterTo: io.Copy from it writes a body of more than 64 KiB in
-	// steps of up to 128 KiB, however little each read of the
-	// connection returns (one 16 KiB record over TLS).
+	// Body is the content. It implements io.WriterTo: io.Copy from it
+	// writes a body of more than 64 KiB in steps of up to 128 KiB,
+	// however little each read of the connection returns (one 16 KiB
+	// record over TLS).
 	Body io.ReadCloser
 	Attributes
 	// Size is the object's size: the total of a ranged answer's

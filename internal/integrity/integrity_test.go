@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/gather"
 )
 
 func data(seed uint64, n int) []byte {
@@ -229,7 +230,7 @@ func TestReaderWriteTo(t *testing.T) {
 	if err != nil || n != int64(len(b)) || !bytes.Equal(w.buf.Bytes(), b) {
 		t.Fatalf("good body: %d bytes, %v", n, err)
 	}
-	if want := (len(b) + copyBufSize - 1) / copyBufSize; w.writes != want {
+	if want := (len(b) + gather.Step - 1) / gather.Step; w.writes != want {
 		t.Errorf("%d writes for %d bytes, want %d", w.writes, len(b), want)
 	}
 

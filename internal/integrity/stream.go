@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"hash"
 	"io"
-	"sync"
+
+	"github.com/polystore/polystore/internal/gather"
 )
 
 // Stream checks bytes written to it in order against a plan: a digest of
@@ -134,56 +135,15 @@ type readOnly struct{ r *Reader }
 
 func (o readOnly) Read(p []byte) (int, error) { return o.r.Read(p) }
 
-// copyBufs are the buffers WriteTo copies through.
-var copyBufs = sync.Pool{New: func() any { b := make([]byte, copyBufSize); return &b }}
-
-// copyBufSize is how much WriteTo gathers before each write; bodies of
-// up to smallBody bytes are copied without it.
-const (
-	copyBufSize = 128 << 10
-	smallBody   = 64 << 10
-)
-
 // WriteTo copies the body to w (io.Copy uses it): the bytes and the
 // result are those Read gives, but each write of a body over 64 KiB
-// carries up to 128 KiB, gathered from as many reads as it takes. Over TLS a read returns one
-// 16 KiB record, so a file would otherwise get a write call per record.
-// The body's end is nil; a mismatch, a short body or a read error is
-// returned after the bytes before it were written.
+// carries up to 128 KiB, gathered from as many reads as it takes
+// (package gather). The body's end is nil; a mismatch, a short body or
+// a read error is returned after the bytes before it were written.
 func (r *Reader) WriteTo(w io.Writer) (int64, error) {
-	if r.size >= 0 && r.size-r.s.n <= smallBody {
-		// A small body gains nothing from gathering, and a large
-		// buffer costs it more in cache misses than the writes it
-		// saves: copy it as io.Copy would without WriteTo.
-		return io.Copy(w, readOnly{r})
+	left := int64(-1)
+	if r.size >= 0 {
+		left = r.size - r.s.n
 	}
-	bp := copyBufs.Get().(*[]byte)
-	defer copyBufs.Put(bp)
-	buf := *bp
-	var total int64
-	for {
-		n := 0
-		var rerr error
-		for n < len(buf) && rerr == nil {
-			var m int
-			m, rerr = r.Read(buf[n:])
-			n += m
-		}
-		if n > 0 {
-			m, werr := w.Write(buf[:n])
-			total += int64(m)
-			if werr == nil && m < n {
-				werr = io.ErrShortWrite
-			}
-			if werr != nil {
-				return total, werr
-			}
-		}
-		if rerr == io.EOF {
-			return total, nil
-		}
-		if rerr != nil {
-			return total, rerr
-		}
-	}
+	return gather.WriteTo(w, readOnly{r}, left)
 }
