@@ -18,7 +18,8 @@
 #                   floor, the least any client can do (xfer -client floor) beside the
 #                   others, 1 GiB on the discarding server;
 #                   t1, polystore's default upload beside the peers at equal integrity,
-#                   interleaved per repetition, both settings and servers)
+#                   interleaved per repetition, both settings and servers;
+#                   dlfile, 1 GiB downloads into a file, every client)
 #   OUT=/tmp/polystore-bench-results       where results go
 #   WORK=/tmp/polystore-bench              source files, cached ETags, MinIO's data
 #   POLYSTORE_CACHE  cache holding minio-<version>/minio (default ~/.cache/polystore)
@@ -234,6 +235,20 @@ for phase in $PHASES; do
           for ci in polystore:crc32c aws:sha256+crc32 minio:crc32c polystore:crc32c-header; do
             over_budget && { skipped+=("t1 rep $rep"); break 4; }
             measure "$server" -client "${ci%%:*}" -integrity "${ci#*:}" -op upload -size 1GiB -part "${s%/*}" -par "${s#*/}" -source file
+          done
+        done
+      done
+    done
+    ;;
+  dlfile) # 1 GiB downloads into a file (xfer -to file), every client and the floor, both settings, both servers, interleaved.
+    seed 1GiB
+    for rep in $(seq "$REPS"); do
+      for server in minio discard; do
+        for s in 8MiB/4 16MiB/8; do
+          for ci in polystore:auto aws:auto minio:none floor:crc32c; do
+            [ "${ci%%:*}" = floor ] && [ "$server" != discard ] && continue # the floor reads the discarding server only
+            over_budget && { skipped+=("dlfile rep $rep"); break 4; }
+            measure "$server" -client "${ci%%:*}" -integrity "${ci#*:}" -op download -size 1GiB -part "${s%/*}" -par "${s#*/}" -key seed-1073741824 -to file
           done
         done
       done

@@ -347,7 +347,49 @@ func main() {
 		if find(gs, "client", "floor") != nil {
 			floorTable(os.Stdout, gs)
 		}
+		if find(gs, "source", "to-file") != nil {
+			dlfileTable(os.Stdout, gs)
+		}
 	}
+}
+
+// dlfileTable compares the downloads into a file (xfer -to file): CPU
+// s/GiB, medians, and polystore's ratios to each peer and the floor.
+func dlfileTable(w io.Writer, gs []*group) {
+	get := func(proto, server, client, integrity, part, par string) *group {
+		return find(gs, "proto", proto, "server", server, "op", "download", "client", client, "integrity", integrity,
+			"size", "1GiB", "part", part, "par", par, "source", "to-file")
+	}
+	cpu := func(g *group) string {
+		if g == nil {
+			return "–"
+		}
+		return fmt.Sprintf("%.2f", g.median("cpu_per_gib"))
+	}
+	ratio := func(a, b *group) string {
+		if a == nil || b == nil {
+			return "–"
+		}
+		return fmt.Sprintf("%.2f", a.median("cpu_per_gib")/b.median("cpu_per_gib"))
+	}
+	fmt.Fprintln(w, "### Downloads into a file (1 GiB, xfer -to file): CPU s/GiB, medians")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| proto | server | part/par | polystore | aws | minio-go | floor (CRC32C) | polystore / aws (T5 ≤ 0.75) | polystore / minio-go | polystore / floor |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
+	for _, proto := range []string{"http", "https"} {
+		for _, server := range []string{"minio", "discard"} {
+			for _, s := range [][2]string{{"8MiB", "4"}, {"16MiB", "8"}} {
+				p := get(proto, server, "polystore", "auto", s[0], s[1])
+				if p == nil {
+					continue
+				}
+				a, m, f := get(proto, server, "aws", "auto", s[0], s[1]), get(proto, server, "minio", "none", s[0], s[1]), get(proto, server, "floor", "crc32c", s[0], s[1])
+				fmt.Fprintf(w, "| %s | %s | %s/%s | %s | %s | %s | %s | %s | %s | %s |\n", proto, server, s[0], s[1],
+					cpu(p), cpu(a), cpu(m), cpu(f), ratio(p, a), ratio(p, m), ratio(p, f))
+			}
+		}
+	}
+	fmt.Fprintln(w)
 }
 
 // serverCell is the server, with the scheme when it is https.
@@ -432,7 +474,11 @@ func tlsTargets(w io.Writer, gs []*group) {
 // below it measures the machine, not the client. Downloads likewise.
 func floorTable(w io.Writer, gs []*group) {
 	get := func(proto, op, client, integrity, part, par string) *group {
-		return find(gs, "proto", proto, "server", "discard", "op", op, "client", client, "integrity", integrity, "size", "1GiB", "part", part, "par", par)
+		src := "file"
+		if op == "download" {
+			src = "-" // into memory; -to file rows are dlfileTable's
+		}
+		return find(gs, "proto", proto, "server", "discard", "op", op, "client", client, "integrity", integrity, "size", "1GiB", "part", part, "par", par, "source", src)
 	}
 	cpu := func(g *group) string {
 		if g == nil {

@@ -43,8 +43,12 @@ func TestReport(t *testing.T) {
 // best, per protocol and setting.
 func TestFloorTable(t *testing.T) {
 	line := func(op, client, integrity, cpu string) string {
+		src := "file"
+		if op == "download" {
+			src = "-"
+		}
 		return "RESULT server=discard proto=https client=" + client + " op=" + op + " integrity=" + integrity +
-			" source=file size=1GiB part=8MiB par=4 bytes=1073741824 seconds=1 mibps=1024 cpu=" + cpu +
+			" source=" + src + " size=1GiB part=8MiB par=4 bytes=1073741824 seconds=1 mibps=1024 cpu=" + cpu +
 			" user=0 sys=0 cpu_per_gib=" + cpu + " maxrss_mib=20 verified=server\n"
 	}
 	in := line("upload", "floor", "crc32c", "0.80") + line("upload", "floor", "off", "0.70") +
@@ -87,5 +91,28 @@ func TestOpsFloorTable(t *testing.T) {
 	want := "| discard (https) | put | 4KiB | 1 | 100 | 120 | 140 | 260 | 180 | 0.38 | 0.56 | 0.46 | 0.67 | 20 | 140 | 60 | 0.14 | 0.33 |"
 	if !strings.Contains(out.String(), want) {
 		t.Errorf("ops report lacks %q:\n%s", want, out.String())
+	}
+}
+
+// TestDlfileTable: downloads into a file get their own table, with
+// polystore's ratios to each peer and the floor; the same clients'
+// downloads into memory stay out of it.
+func TestDlfileTable(t *testing.T) {
+	line := func(client, integrity, source, cpu string) string {
+		return "RESULT server=minio proto=https client=" + client + " op=download integrity=" + integrity +
+			" source=" + source + " size=1GiB part=8MiB par=4 bytes=1073741824 seconds=1 mibps=1024 cpu=" + cpu +
+			" user=0 sys=0 cpu_per_gib=" + cpu + " maxrss_mib=20 verified=bytes\n"
+	}
+	in := line("polystore", "auto", "to-file", "0.90") + line("aws", "auto", "to-file", "1.20") + line("minio", "none", "to-file", "1.50") +
+		line("polystore", "auto", "-", "0.10") + line("aws", "auto", "-", "9.00")
+	gs, err := parse(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	dlfileTable(&out, gs)
+	want := "| https | minio | 8MiB/4 | 0.90 | 1.20 | 1.50 | – | 0.75 | 0.60 | – |"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("table lacks %q:\n%s", want, out.String())
 	}
 }

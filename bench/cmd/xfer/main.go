@@ -74,7 +74,10 @@ func (r *result) String() string {
 	c := r.cfg
 	cpu := r.user + r.sys
 	if c.Op != "upload" {
-		c.Source = "-" // downloads read from the server only
+		c.Source = "-" // downloads read from the server only: the column names where they write
+		if *downloadTo == "file" {
+			c.Source = "to-file"
+		}
 	}
 	return fmt.Sprintf("RESULT server=%s proto=%s client=%s op=%s integrity=%s wire=%s source=%s size=%s part=%s par=%d bytes=%d seconds=%.3f mibps=%.1f cpu=%.3f user=%.3f sys=%.3f cpu_per_gib=%.3f maxrss_mib=%.1f verified=%s",
 		c.Label, c.proto(), c.Client, c.Op, r.integrity, c.wire(r.integrity), c.Source, gen.FormatSize(c.Size), gen.FormatSize(c.Part), c.Par,
