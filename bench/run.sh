@@ -248,6 +248,7 @@ for phase in $PHASES; do
           for ci in polystore:auto aws:auto minio:none floor:crc32c; do
             [ "${ci%%:*}" = floor ] && [ "$server" != discard ] && continue # the floor reads the discarding server only
             over_budget && { skipped+=("dlfile rep $rep"); break 4; }
+            sync # each client starts with no dirty pages to write back (MinIO's writes, the last download's)
             measure "$server" -client "${ci%%:*}" -integrity "${ci#*:}" -op download -size 1GiB -part "${s%/*}" -par "${s#*/}" -key seed-1073741824 -to file
           done
         done
