@@ -353,24 +353,28 @@ func main() {
 	}
 }
 
+// cpu is a group's median CPU s/GiB, or "–" for none.
+func cpu(g *group) string {
+	if g == nil {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", g.median("cpu_per_gib"))
+}
+
+// ratio is the ratio of two groups' median CPU s/GiB, or "–".
+func ratio(a, b *group) string {
+	if a == nil || b == nil {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", a.median("cpu_per_gib")/b.median("cpu_per_gib"))
+}
+
 // dlfileTable compares the downloads into a file (xfer -to file): CPU
 // s/GiB, medians, and polystore's ratios to each peer and the floor.
 func dlfileTable(w io.Writer, gs []*group) {
 	get := func(proto, server, client, integrity, part, par string) *group {
 		return find(gs, "proto", proto, "server", server, "op", "download", "client", client, "integrity", integrity,
 			"size", "1GiB", "part", part, "par", par, "source", "to-file")
-	}
-	cpu := func(g *group) string {
-		if g == nil {
-			return "–"
-		}
-		return fmt.Sprintf("%.2f", g.median("cpu_per_gib"))
-	}
-	ratio := func(a, b *group) string {
-		if a == nil || b == nil {
-			return "–"
-		}
-		return fmt.Sprintf("%.2f", a.median("cpu_per_gib")/b.median("cpu_per_gib"))
 	}
 	fmt.Fprintln(w, "### Downloads into a file (1 GiB, xfer -to file): CPU s/GiB, medians")
 	fmt.Fprintln(w)
@@ -479,18 +483,6 @@ func floorTable(w io.Writer, gs []*group) {
 			src = "-" // into memory; -to file rows are dlfileTable's
 		}
 		return find(gs, "proto", proto, "server", "discard", "op", op, "client", client, "integrity", integrity, "size", "1GiB", "part", part, "par", par, "source", src)
-	}
-	cpu := func(g *group) string {
-		if g == nil {
-			return "–"
-		}
-		return fmt.Sprintf("%.2f", g.median("cpu_per_gib"))
-	}
-	ratio := func(a, b *group) string {
-		if a == nil || b == nil {
-			return "–"
-		}
-		return fmt.Sprintf("%.2f", a.median("cpu_per_gib")/b.median("cpu_per_gib"))
 	}
 	fmt.Fprintln(w, "### Against the floor (discarding server, 1 GiB): CPU s/GiB, medians")
 	fmt.Fprintln(w)
