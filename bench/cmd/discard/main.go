@@ -20,7 +20,7 @@ import (
 	"os"
 
 	"github.com/polystore/polystore/bench/internal/discard"
-	"github.com/polystore/polystore/bench/internal/tlscert"
+	"github.com/polystore/polystore/internal/tlscert"
 )
 
 func main() {

@@ -10,7 +10,7 @@ import (
 	"flag"
 	"log"
 
-	"github.com/polystore/polystore/bench/internal/tlscert"
+	"github.com/polystore/polystore/internal/tlscert"
 )
 
 func main() {

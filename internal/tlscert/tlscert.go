@@ -1,9 +1,10 @@
-// Package tlscert makes the benchmarks' TLS certificates: a throwaway CA
-// and a server certificate it signs for 127.0.0.1 and localhost, both
-// ECDSA P-256, written where MinIO looks for them (public.crt,
-// private.key) with the CA beside them (ca.crt). Clients trust the CA
-// through SSL_CERT_FILE, as a machine trusts a CA in its system pool:
-// every client keeps its own default transport and verifies the server,
+// Package tlscert makes the TLS certificates of the benchmarks and of the
+// tests that run real servers over https: a throwaway CA and a server
+// certificate it signs for 127.0.0.1 and localhost, both ECDSA P-256,
+// written where MinIO looks for them (public.crt, private.key) with the CA
+// beside them (ca.crt). The benchmarks' clients trust the CA through
+// SSL_CERT_FILE, as a machine trusts a CA in its system pool; tests give
+// [RootCAs] to the client they build. Every client verifies the server:
 // nothing skips verification.
 package tlscert
 
@@ -15,6 +16,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"net"
 	"os"
@@ -94,6 +96,20 @@ func Generate(dir string) error {
 		}
 	}
 	return nil
+}
+
+// RootCAs returns a pool holding the CA certificate in dir, for a client
+// that trusts the server certificate Generate wrote there.
+func RootCAs(dir string) (*x509.CertPool, error) {
+	b, err := os.ReadFile(filepath.Join(dir, CAFile))
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		return nil, fmt.Errorf("tlscert: %s holds no certificate", filepath.Join(dir, CAFile))
+	}
+	return pool, nil
 }
 
 // ServerConfig returns a TLS configuration serving the certificate in

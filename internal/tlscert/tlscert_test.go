@@ -39,13 +39,9 @@ func TestGenerate(t *testing.T) {
 			}()
 		}
 	}()
-	pem, err := os.ReadFile(filepath.Join(dir, CAFile))
+	pool, err := RootCAs(dir)
 	if err != nil {
 		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		t.Fatal("ca.crt holds no certificate")
 	}
 	c, err := tls.Dial("tcp", ln.Addr().String(), &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", NextProtos: []string{"h2", "http/1.1"}})
 	if err != nil {
@@ -62,5 +58,15 @@ func TestGenerate(t *testing.T) {
 	if c, err := tls.Dial("tcp", ln.Addr().String(), &tls.Config{RootCAs: x509.NewCertPool(), ServerName: "127.0.0.1"}); err == nil {
 		c.Close()
 		t.Error("a client trusting nothing accepted the certificate")
+	}
+	if _, err := RootCAs(t.TempDir()); err == nil {
+		t.Error("RootCAs of a directory without ca.crt succeeded")
+	}
+	bad := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bad, CAFile), []byte("not a certificate"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := RootCAs(bad); err == nil {
+		t.Error("RootCAs of a ca.crt without a certificate succeeded")
 	}
 }
