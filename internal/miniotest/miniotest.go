@@ -40,6 +40,7 @@
 package miniotest
 
 import (
+	"crypto/x509"
 	"fmt"
 	"net"
 	"os"
@@ -53,6 +54,7 @@ import (
 	"time"
 
 	"github.com/polystore/polystore/internal/testproc"
+	"github.com/polystore/polystore/internal/tlscert"
 	"github.com/polystore/polystore/internal/toolcache"
 )
 
@@ -77,7 +79,8 @@ const (
 
 // Server is a running MinIO server listening on 127.0.0.1.
 type Server struct {
-	// URL is the server's base URL, "http://127.0.0.1:PORT".
+	// URL is the server's base URL, "http://127.0.0.1:PORT", or
+	// "https://127.0.0.1:PORT" for a server from [StartTLS].
 	URL string
 	// Addr is the server's listen address, "127.0.0.1:PORT".
 	Addr string
@@ -89,6 +92,9 @@ type Server struct {
 	Region string
 	// DataDir is the directory the server stores its data in.
 	DataDir string
+	// RootCAs verifies the server's certificate (a server from
+	// [StartTLS]); nil for a server on plain http.
+	RootCAs *x509.CertPool
 
 	proc *testproc.Proc
 }
@@ -108,14 +114,21 @@ func (s *Server) stop() error { return s.proc.Stop() }
 // Start launches a new MinIO server, with an empty data directory, that is
 // stopped when t and its subtests finish. It installs MinIO first if needed.
 // On failure it calls t.Fatal (or t.Skip, see the package documentation).
-func Start(t testing.TB) *Server {
+func Start(t testing.TB) *Server { t.Helper(); return start(t, false) }
+
+// StartTLS is [Start] for a server on https: MinIO serves a certificate
+// for 127.0.0.1 signed by a CA made for it (package internal/tlscert),
+// which the returned server's RootCAs holds. Nothing else trusts it.
+func StartTLS(t testing.TB) *Server { t.Helper(); return start(t, true) }
+
+func start(t testing.TB, tls bool) *Server {
 	t.Helper()
 	skipIfDisabled(t)
 	bin, err := ensureBinary(t.Logf)
 	if err != nil {
 		fail(t, err)
 	}
-	srv, err := launch(bin, t.TempDir())
+	srv, err := launch(bin, t.TempDir(), tls)
 	if err != nil {
 		fail(t, err)
 	}
@@ -167,7 +180,7 @@ func startShared(logf func(string, ...any)) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("miniotest: creating data dir: %w", err)
 	}
-	srv, err := launch(bin, dir)
+	srv, err := launch(bin, dir, false)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -237,13 +250,14 @@ func ensureBinary(logf func(string, ...any)) (string, error) { return tool.Ensur
 // launch starts MinIO serving dataDir and waits until it is ready. It picks
 // free ports itself; if another process grabs a port between picking and
 // binding, it retries with new ports.
-func launch(bin, dataDir string) (*Server, error) {
+// With tls, it serves https with a certificate made for it.
+func launch(bin, dataDir string, tls bool) (*Server, error) {
 	return testproc.Retry(startAttempts, func(attempt int) (*Server, error) {
-		return launchOnce(bin, filepath.Join(dataDir, "attempt-"+strconv.Itoa(attempt)))
+		return launchOnce(bin, filepath.Join(dataDir, "attempt-"+strconv.Itoa(attempt)), tls)
 	})
 }
 
-func launchOnce(bin, dir string) (*Server, error) {
+func launchOnce(bin, dir string, tls bool) (*Server, error) {
 	ports, err := testproc.FreePorts(2)
 	if err != nil {
 		return nil, fmt.Errorf("miniotest: picking ports: %w", err)
@@ -267,6 +281,15 @@ func launchOnce(bin, dir string) (*Server, error) {
 		Region:    Region,
 		DataDir:   dataDir,
 	}
+	if tls {
+		if err := tlscert.Generate(certsDir); err != nil {
+			return nil, fmt.Errorf("miniotest: making a certificate: %w", err)
+		}
+		if srv.RootCAs, err = tlscert.RootCAs(certsDir); err != nil {
+			return nil, fmt.Errorf("miniotest: %w", err)
+		}
+		srv.URL = "https://" + addr
+	}
 	cmd := exec.Command(bin, "server",
 		"--address", addr,
 		"--console-address", consoleAddr,
@@ -288,7 +311,7 @@ func launchOnce(bin, dir string) (*Server, error) {
 	}
 	// The cluster health endpoint reports 200 only once the object layer,
 	// IAM and bucket metadata are initialised, so S3 requests will succeed.
-	if err := srv.proc.WaitReady(srv.URL+"/minio/health/cluster", readyTimeout); err != nil {
+	if err := srv.proc.WaitReadyTLS(srv.URL+"/minio/health/cluster", readyTimeout, srv.RootCAs); err != nil {
 		if stopErr := srv.stop(); stopErr != nil {
 			err = fmt.Errorf("%w (stopping it: %v)", err, stopErr)
 		}

@@ -9,6 +9,8 @@ package testproc
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -60,9 +62,19 @@ func (p *Proc) PID() int { return p.cmd.Process.Pid }
 // WaitReady polls url until it answers 200. It gives up when the process
 // exits or timeout passes.
 func (p *Proc) WaitReady(url string, timeout time.Duration) error {
+	return p.WaitReadyTLS(url, timeout, nil)
+}
+
+// WaitReadyTLS is [Proc.WaitReady] for a server on https whose certificate
+// roots verifies (nil: the system's roots).
+func (p *Proc) WaitReadyTLS(url string, timeout time.Duration, roots *x509.CertPool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	client := &http.Client{Timeout: 2 * time.Second}
+	if roots != nil {
+		client.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}
+		defer client.CloseIdleConnections()
+	}
 	ticker := time.NewTicker(pollInterval)
 	defer ticker.Stop()
 	for {
