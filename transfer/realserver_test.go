@@ -25,11 +25,12 @@ type realServer struct {
 }
 
 // newRealServer connects to the server at url with the given region and
-// keys, creates a bucket and a manager of minioPartSize parts, 3 at once.
-func newRealServer(t *testing.T, url, region, ak, sk string) *realServer {
+// keys (and optFns), creates a bucket and a manager of minioPartSize
+// parts, 3 at once.
+func newRealServer(t *testing.T, url, region, ak, sk string, optFns ...func(*client.Options)) *realServer {
 	t.Helper()
-	c, err := client.New(client.S3, client.WithEndpoint(url), client.WithRegion(region),
-		client.WithStaticCredentials(ak, sk, ""))
+	c, err := client.New(client.S3, append([]func(*client.Options){client.WithEndpoint(url), client.WithRegion(region),
+		client.WithStaticCredentials(ak, sk, "")}, optFns...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

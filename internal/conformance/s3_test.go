@@ -9,3 +9,5 @@ import (
 func TestS3Storagetest(t *testing.T) { onStoragetest(t, client.S3) }
 
 func TestS3MinIO(t *testing.T) { onMinIO(t, client.S3, minioGaps) }
+
+func TestS3MinIOTLS(t *testing.T) { onMinIOTLS(t, client.S3, minioGaps) }
