@@ -142,7 +142,13 @@ func (o Options) RegionDefaulted() bool {
 
 // RetryPolicy says when and how failed attempts are retried. The zero
 // value is the safe default: 3 attempts, idempotent operations only,
-// full-jitter exponential backoff from 100ms up to 20s.
+// full-jitter exponential backoff from 100ms up to 20s. Retried are
+// connection errors, the client's timeouts, throttling answers, 5xx and
+// the dialect's retryable error codes. A TLS handshake that cannot
+// succeed (the server's certificate does not verify, or the server does
+// not speak TLS) ends the call at once, its error matching
+// *tls.CertificateVerificationError or tls.RecordHeaderError with
+// errors.As.
 type RetryPolicy struct {
 	// MaxAttempts is the total number of attempts, including the first.
 	// 0 means 3; 1 disables retries.

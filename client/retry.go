@@ -3,6 +3,8 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"math/rand/v2"
@@ -317,7 +319,7 @@ func (rc *retryClassifier) check(ctx context.Context, resp *http.Response, err e
 	if err != nil {
 		var se *signer.SignError
 		var ia *InvalidArgumentError
-		if errors.Is(err, ErrBodyNotReplayable) || errors.As(err, &se) || errors.As(err, &ia) {
+		if errors.Is(err, ErrBodyNotReplayable) || errors.As(err, &se) || errors.As(err, &ia) || tlsRefusal(err) {
 			return false, err
 		}
 		// The caller's context is alive (checked above), so this ended
@@ -364,6 +366,27 @@ func (rc *retryClassifier) check(ctx context.Context, resp *http.Response, err e
 		return true, nil
 	}
 	return rc.idempotent || rc.policy.RetryNonIdempotent, nil
+}
+
+// tlsRefusal reports whether err is a TLS handshake that no attempt can
+// complete: the server's certificate does not verify (unknown authority,
+// wrong name, expired), or the server does not speak TLS at all (its
+// first record is not a handshake: an https URL for a plain-http port).
+// Such attempts are not retried, as go-retryablehttp and net/http's
+// callers do not retry them either. A record that breaks on an
+// established connection (a flipped bit: bad MAC, a garbled header) is
+// a connection error like a reset, and is retried.
+func tlsRefusal(err error) bool {
+	var verify *tls.CertificateVerificationError
+	var unknown x509.UnknownAuthorityError
+	var host x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	if errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid) {
+		return true
+	}
+	// crypto/tls sets Conn only for a first record that is no handshake.
+	var notTLS tls.RecordHeaderError
+	return errors.As(err, &notTLS) && notTLS.Conn != nil
 }
 
 // wait is the backoff before the next attempt after failed ones
