@@ -28,6 +28,7 @@
 package versitygwtest
 
 import (
+	"crypto/x509"
 	"fmt"
 	"net"
 	"os"
@@ -39,6 +40,7 @@ import (
 	"time"
 
 	"github.com/polystore/polystore/internal/testproc"
+	"github.com/polystore/polystore/internal/tlscert"
 	"github.com/polystore/polystore/internal/toolcache"
 )
 
@@ -64,7 +66,8 @@ const (
 
 // Server is a running versitygw listening on 127.0.0.1.
 type Server struct {
-	// URL is the server's base URL, "http://127.0.0.1:PORT".
+	// URL is the server's base URL, "http://127.0.0.1:PORT", or
+	// "https://127.0.0.1:PORT" for a server from [StartTLS].
 	URL string
 	// Addr is the listen address, "127.0.0.1:PORT".
 	Addr string
@@ -73,6 +76,9 @@ type Server struct {
 	// DataDir is the posix backend's directory: one subdirectory per
 	// bucket.
 	DataDir string
+	// RootCAs verifies the server's certificate (a server from
+	// [StartTLS]); nil for a server on plain http.
+	RootCAs *x509.CertPool
 
 	proc *testproc.Proc
 }
@@ -90,7 +96,14 @@ func (s *Server) stop() error { return s.proc.Stop() }
 // Start launches a new versitygw with empty directories, stopped when t
 // and its subtests finish. It installs versitygw first if needed. On
 // failure it calls t.Fatal (or t.Skip, see the package documentation).
-func Start(t testing.TB) *Server {
+func Start(t testing.TB) *Server { t.Helper(); return start(t, false) }
+
+// StartTLS is [Start] for a server on https (--cert, --key): it serves a
+// certificate for 127.0.0.1 signed by a CA made for it (package
+// internal/tlscert), which the returned server's RootCAs holds.
+func StartTLS(t testing.TB) *Server { t.Helper(); return start(t, true) }
+
+func start(t testing.TB, tls bool) *Server {
 	t.Helper()
 	if disabled() {
 		t.Skip("versitygwtest: POLYSTORE_SKIP_VERSITYGW=1 or POLYSTORE_SKIP_MINIO=1, skipping a test that needs versitygw")
@@ -99,7 +112,7 @@ func Start(t testing.TB) *Server {
 	if err != nil {
 		fail(t, err)
 	}
-	srv, err := launch(bin, t.TempDir())
+	srv, err := launch(bin, t.TempDir(), tls)
 	if err != nil {
 		fail(t, err)
 	}
@@ -141,10 +154,11 @@ func BinaryPath() (string, error) { return tool.Path() }
 func ensureBinary(logf func(string, ...any)) (string, error) { return tool.Ensure(logf) }
 
 // launch starts versitygw on dir and waits until it answers. A port taken
-// between picking and binding makes it try again with another.
-func launch(bin, dir string) (*Server, error) {
+// between picking and binding makes it try again with another. With tls
+// it serves https with a certificate made for it.
+func launch(bin, dir string, tls bool) (*Server, error) {
 	return testproc.Retry(startAttempts, func(attempt int) (*Server, error) {
-		return launchOnce(bin, filepath.Join(dir, "attempt-"+strconv.Itoa(attempt)))
+		return launchOnce(bin, filepath.Join(dir, "attempt-"+strconv.Itoa(attempt)), tls)
 	})
 }
 
@@ -162,7 +176,7 @@ func env() []string {
 	return out
 }
 
-func launchOnce(bin, dir string) (*Server, error) {
+func launchOnce(bin, dir string, tls bool) (*Server, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("versitygwtest: picking a port: %w", err)
@@ -179,19 +193,31 @@ func launchOnce(bin, dir string) (*Server, error) {
 	srv := &Server{
 		URL: "http://" + addr, Addr: addr, AccessKey: AccessKey, SecretKey: SecretKey, Region: Region, DataDir: dataDir,
 	}
-	cmd := exec.Command(bin,
+	args := []string{
 		"--port", addr,
 		"--access", AccessKey,
 		"--secret", SecretKey,
 		"--region", Region,
 		"--health", healthPath,
 		"--quiet",
-		"posix", "--versioning-dir", versionDir, dataDir)
+	}
+	if tls {
+		certsDir := filepath.Join(dir, "certs")
+		if err := tlscert.Generate(certsDir); err != nil {
+			return nil, fmt.Errorf("versitygwtest: making a certificate: %w", err)
+		}
+		if srv.RootCAs, err = tlscert.RootCAs(certsDir); err != nil {
+			return nil, fmt.Errorf("versitygwtest: %w", err)
+		}
+		srv.URL = "https://" + addr
+		args = append(args, "--cert", filepath.Join(certsDir, tlscert.CertFile), "--key", filepath.Join(certsDir, tlscert.KeyFile))
+	}
+	cmd := exec.Command(bin, append(args, "posix", "--versioning-dir", versionDir, dataDir)...)
 	cmd.Env = env()
 	if srv.proc, err = testproc.Start(cmd); err != nil {
 		return nil, fmt.Errorf("versitygwtest: starting %s: %w", bin, err)
 	}
-	if err := srv.proc.WaitReady(srv.URL+healthPath, readyTimeout); err != nil {
+	if err := srv.proc.WaitReadyTLS(srv.URL+healthPath, readyTimeout, srv.RootCAs); err != nil {
 		if stopErr := srv.stop(); stopErr != nil {
 			err = fmt.Errorf("%w (stopping it: %v)", err, stopErr)
 		}

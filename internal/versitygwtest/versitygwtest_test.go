@@ -3,7 +3,9 @@ package versitygwtest_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -51,6 +53,43 @@ func TestStart(t *testing.T) {
 	}
 	if onDisk, err := os.ReadFile(filepath.Join(srv.DataDir, "smoke", "k")); err != nil || !bytes.Equal(onDisk, data) {
 		t.Errorf("posix backend file: %q, %v", onDisk, err)
+	}
+}
+
+// TestStartTLS: a server from StartTLS serves https with a certificate
+// its RootCAs verify: the client's own transport trusting them stores and
+// reads an object, and a client trusting only the system's roots refuses
+// the certificate.
+func TestStartTLS(t *testing.T) {
+	srv := versitygwtest.StartTLS(t)
+	if !strings.HasPrefix(srv.URL, "https://127.0.0.1:") || srv.RootCAs == nil {
+		t.Fatalf("URL %s, RootCAs %v: want https on 127.0.0.1 with roots", srv.URL, srv.RootCAs)
+	}
+	opts := []func(*client.Options){client.WithEndpoint(srv.URL), client.WithRegion(srv.Region),
+		client.WithStaticCredentials(srv.AccessKey, srv.SecretKey, "")}
+	c, err := client.New(client.S3, append(opts, client.WithTLSConfig(&tls.Config{RootCAs: srv.RootCAs}))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := bucket.NewClient(c).Create(ctx, &bucket.CreateInput{Bucket: "smoke-tls"}); err != nil {
+		t.Fatal(err, srv.Output())
+	}
+	data := []byte("hello versitygw over https")
+	if _, err := object.NewClient(c).Put(ctx, &object.PutInput{Bucket: "smoke-tls", Key: "k", Body: bytes.NewReader(data)}); err != nil {
+		t.Fatal(err)
+	}
+	if onDisk, err := os.ReadFile(filepath.Join(srv.DataDir, "smoke-tls", "k")); err != nil || !bytes.Equal(onDisk, data) {
+		t.Errorf("posix backend file: %q, %v", onDisk, err)
+	}
+	bare, err := client.New(client.S3, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = object.NewClient(bare).Head(ctx, &object.HeadInput{Bucket: "smoke-tls", Key: "k"})
+	var verify *tls.CertificateVerificationError
+	if !errors.As(err, &verify) {
+		t.Errorf("a client without the CA: %v, want the certificate refused", err)
 	}
 }
 

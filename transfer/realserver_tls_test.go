@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"net/http"
 	"strings"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/polystore/polystore/client"
 	"github.com/polystore/polystore/internal/miniotest"
+	"github.com/polystore/polystore/internal/opkit"
+	"github.com/polystore/polystore/internal/versitygwtest"
 )
 
 // wireLog records, per attempt and after the client's own steps (signing
@@ -62,21 +65,36 @@ func (l *wireLog) of(key string) []wireSend {
 	return append([]wireSend(nil), l.sends[key]...)
 }
 
-// TestMinIOTLS runs the round trips and the pause, resume, cancel and
-// adopt controls against a real MinIO on https, through the client's
-// default transport trusting the server's CA: the way users reach every
-// real endpoint. With the manager's default (TrailersAuto) every part
-// goes out as STREAMING-UNSIGNED-PAYLOAD-TRAILER with its CRC32C as an
-// aws-chunked trailer, which MinIO decodes and checks (a wrong framing
-// or checksum fails the part, a stored framing fails the download's
-// comparison); a single PUT is UNSIGNED-PAYLOAD with the CRC32C in a
-// header (an empty one signs the empty hash). MinIO publishes the composite of the trailed part checksums.
+// TestMinIOTLS runs overTLS against a real MinIO on https.
 func TestMinIOTLS(t *testing.T) {
 	srv := miniotest.StartTLS(t)
+	overTLS(t, srv.URL, srv.Region, srv.AccessKey, srv.SecretKey, srv.RootCAs, 11)
+}
+
+// TestVersitygwTLS runs overTLS against versitygw on https.
+func TestVersitygwTLS(t *testing.T) {
+	srv := versitygwtest.StartTLS(t)
+	overTLS(t, srv.URL, srv.Region, srv.AccessKey, srv.SecretKey, srv.RootCAs, 13)
+}
+
+// overTLS runs the round trips and the pause, resume, cancel and adopt
+// controls against a real server on https, through the client's default
+// transport trusting the server's CA: the way users reach every real
+// endpoint. With the manager's default (TrailersAuto) every part goes
+// out as STREAMING-UNSIGNED-PAYLOAD-TRAILER with its CRC32C as an
+// aws-chunked trailer, which the server decodes and checks (a wrong
+// framing or checksum fails the part, a stored framing fails the
+// download's comparison); a single PUT is UNSIGNED-PAYLOAD with the
+// CRC32C in a header (an empty one signs the empty hash). The server
+// publishes the composite of the trailed part checksums.
+func overTLS(t *testing.T, url, region, ak, sk string, roots *x509.CertPool, seed uint64) {
 	wire := &wireLog{}
-	s := newRealServer(t, srv.URL, srv.Region, srv.AccessKey, srv.SecretKey,
-		client.WithTLSConfig(&tls.Config{RootCAs: srv.RootCAs}), client.WithAPIOptions(wire.step))
-	s.roundTrips(t, 11, func(t *testing.T, up, down *Result) {
+	s := newRealServer(t, url, region, ak, sk,
+		client.WithTLSConfig(&tls.Config{RootCAs: roots}), client.WithAPIOptions(wire.step))
+	if opkit.SignsPayloads(s.c) {
+		t.Error("the client of an https endpoint signs payloads")
+	}
+	s.roundTrips(t, seed, func(t *testing.T, up, down *Result) {
 		multipart := up.UploadID != ""
 		if want := map[bool]string{false: "crc32c", true: "crc32c-composite"}[multipart]; down.Verified != want {
 			t.Errorf("download verified %q (%q), want %q", down.Verified, down.Unverified, want)
@@ -108,7 +126,7 @@ func TestMinIOTLS(t *testing.T) {
 			t.Errorf("%d part requests sent for %q, of %d parts", parts, up.Key, up.Parts)
 		}
 	})
-	s.control(t, 71)
+	s.control(t, seed+60)
 	if got := s.c.ChecksumSupport(); got != client.ChecksumSupportVerified {
 		t.Errorf("checksum support after the uploads: %v, want verified", got)
 	}
