@@ -15,7 +15,8 @@ import (
 type conn struct {
 	p        *Proxy
 	id       int
-	client   *net.TCPConn
+	client   *net.TCPConn // the client's TCP connection (for an RST)
+	clientIO net.Conn     // what is read and written: client, or a TLS server over it
 	upstream *net.TCPConn
 
 	mu      sync.Mutex
@@ -36,7 +37,7 @@ type exchange struct {
 type direction struct {
 	c        *conn
 	response bool // server to client
-	src      *net.TCPConn
+	src      io.Reader
 	dst      io.Writer
 	fr       framer
 
@@ -75,8 +76,8 @@ func (c *conn) run() {
 	}
 	var wg sync.WaitGroup
 	wg.Add(2)
-	up := &direction{c: c, src: c.client, dst: c.upstream}
-	down := &direction{c: c, response: true, src: c.upstream, dst: c.client}
+	up := &direction{c: c, src: c.clientIO, dst: c.upstream}
+	down := &direction{c: c, response: true, src: c.upstream, dst: c.clientIO}
 	go func() { defer wg.Done(); up.pump() }()
 	go func() { defer wg.Done(); down.pump() }()
 	wg.Wait()

@@ -28,12 +28,17 @@
 // faults actually applied; WaitFor blocks until they reach a state, so
 // tests synchronise on events rather than on time.
 //
-// The proxy speaks HTTP/1.x only (no TLS, no HTTP/2), which is what
-// polystore's clients speak to an http:// endpoint.
+// The proxy speaks HTTP/1.x (no HTTP/2), which is what polystore's
+// clients speak. [NewTLS] makes it serve https to the client (the
+// upstream is still plain http), so that the faults reach the client's
+// TLS connection: a reset or a truncation ends it, a stall stops its
+// records, and a flipped bit is sealed into a valid record, as a buggy
+// server or a proxy that terminates TLS would send it.
 package faultproxy
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -181,6 +186,7 @@ func (s Stats) Applied() int {
 // for concurrent use.
 type Proxy struct {
 	upstream string
+	tls      *tls.Config // nil: plain http to the client
 	ln       net.Listener
 	closing  chan struct{}
 	wg       sync.WaitGroup
@@ -205,7 +211,19 @@ type liveRule struct {
 // New starts a proxy in front of upstream, a loopback "host:port" (or an
 // http:// URL on the loopback interface, whose host is used). The caller
 // must Close it.
-func New(upstream string) (*Proxy, error) {
+func New(upstream string) (*Proxy, error) { return listen(upstream, nil) }
+
+// NewTLS is [New] for a proxy that serves https to its clients with cfg
+// (which must hold a certificate), forwarding the decrypted HTTP to
+// upstream.
+func NewTLS(upstream string, cfg *tls.Config) (*Proxy, error) {
+	if cfg == nil || (len(cfg.Certificates) == 0 && cfg.GetCertificate == nil) {
+		return nil, errors.New("faultproxy: NewTLS needs a config with a certificate")
+	}
+	return listen(upstream, cfg)
+}
+
+func listen(upstream string, cfg *tls.Config) (*Proxy, error) {
 	addr := upstream
 	if strings.Contains(upstream, "://") {
 		u, err := url.Parse(upstream)
@@ -227,6 +245,7 @@ func New(upstream string) (*Proxy, error) {
 	}
 	p := &Proxy{
 		upstream: addr,
+		tls:      cfg,
 		ln:       ln,
 		closing:  make(chan struct{}),
 		conns:    map[*conn]bool{},
@@ -242,8 +261,14 @@ func New(upstream string) (*Proxy, error) {
 // Addr returns the proxy's listen address, "127.0.0.1:PORT".
 func (p *Proxy) Addr() string { return p.ln.Addr().String() }
 
-// URL returns the proxy's base URL, "http://127.0.0.1:PORT".
-func (p *Proxy) URL() string { return "http://" + p.Addr() }
+// URL returns the proxy's base URL, "http://127.0.0.1:PORT", or
+// "https://127.0.0.1:PORT" for a proxy from NewTLS.
+func (p *Proxy) URL() string {
+	if p.tls != nil {
+		return "https://" + p.Addr()
+	}
+	return "http://" + p.Addr()
+}
 
 // Add appends rules.
 func (p *Proxy) Add(rules ...Rule) {
@@ -380,7 +405,10 @@ func (p *Proxy) serve() {
 			return
 		}
 		p.connSeq++
-		c := &conn{p: p, id: p.connSeq, client: cc.(*net.TCPConn), done: make(chan struct{})}
+		c := &conn{p: p, id: p.connSeq, client: cc.(*net.TCPConn), clientIO: cc, done: make(chan struct{})}
+		if p.tls != nil {
+			c.clientIO = tls.Server(cc, p.tls)
+		}
 		p.conns[c] = true
 		p.stats.Conns++
 		p.stats.OpenConns++

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -16,6 +18,7 @@ import (
 	"github.com/polystore/polystore/bucket"
 	"github.com/polystore/polystore/client"
 	"github.com/polystore/polystore/internal/miniotest"
+	"github.com/polystore/polystore/internal/tlscert"
 	"github.com/polystore/polystore/object"
 	"github.com/polystore/polystore/storagetest"
 	"github.com/polystore/polystore/transfer"
@@ -57,6 +60,11 @@ type backend struct {
 	source     string
 	// slots bounds how many of the backend's runs go at once.
 	slots chan struct{}
+	// proxyTLS, when set, makes the fault proxy serve https with it to
+	// the faulty client, which trusts roots (the proxy forwards plain
+	// http to the server).
+	proxyTLS *tls.Config
+	roots    *x509.CertPool
 }
 
 // fixture is a server with a bucket and two source objects: bigKey
@@ -127,9 +135,9 @@ func storagetestBackend(ctx context.Context, d client.Dialect) (*backend, error)
 
 // minioBackend shares srv, and one bucket with its source objects, between
 // its runs.
-func minioBackend(ctx context.Context, srv *miniotest.Server) (*backend, error) {
+func minioBackend(ctx context.Context, name string, srv *miniotest.Server) (*backend, error) {
 	b := &backend{
-		name: "minio", dialect: client.S3, partSize: minioPartSize, bigSize: minioBigSize, smallSize: minioSmallSize,
+		name: name, dialect: client.S3, partSize: minioPartSize, bigSize: minioBigSize, smallSize: minioSmallSize,
 		stall: minioStallTimeout, slots: make(chan struct{}, 3),
 	}
 	b.big, b.small = payload(b.bigSize, 3), payload(b.smallSize, 4)
@@ -218,18 +226,32 @@ func backends(t *testing.T, ctx context.Context) []*backend {
 		bs = append(bs, b)
 	}
 	dir := t.TempDir()
-	var minio *backend
+	var minio []*backend
 	t.Run("minio-setup", func(t *testing.T) {
 		srv := miniotest.Shared(t) // skips with POLYSTORE_SKIP_MINIO=1 outside CI
-		b, err := minioBackend(ctx, srv)
+		b, err := minioBackend(ctx, "minio", srv)
 		if err != nil {
 			t.Fatalf("MinIO backend: %v", err)
 		}
-		minio = b
+		// The same faults between a client on https and MinIO: the
+		// proxy ends TLS, so they strike the client's TLS connection.
+		bt, err := minioBackend(ctx, "minio-https", srv)
+		if err != nil {
+			t.Fatalf("MinIO https backend: %v", err)
+		}
+		certs := filepath.Join(dir, "certs")
+		if err := tlscert.Generate(certs); err != nil {
+			t.Fatal(err)
+		}
+		if bt.proxyTLS, err = tlscert.ServerConfig(certs); err != nil {
+			t.Fatal(err)
+		}
+		if bt.roots, err = tlscert.RootCAs(certs); err != nil {
+			t.Fatal(err)
+		}
+		minio = []*backend{b, bt}
 	})
-	if minio != nil {
-		bs = append(bs, minio)
-	}
+	bs = append(bs, minio...)
 	for _, b := range bs {
 		b.source = filepath.Join(dir, b.name+"-source.bin")
 		if err := os.WriteFile(b.source, b.big, 0o600); err != nil {

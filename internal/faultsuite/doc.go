@@ -10,7 +10,12 @@
 //   - the TCP faults of internal/faultproxy, between the client and a real
 //     MinIO server (internal/miniotest) or a storagetest server of each
 //     dialect: resets part-way through a request or a response, stalls,
-//     truncated responses, delays, and a flipped bit in a response body;
+//     truncated responses, delays, and a flipped bit in a response body.
+//     The "minio-https" backend runs the MinIO faults again with the
+//     client on https to a proxy that ends TLS (faultproxy.NewTLS), so
+//     they strike the client's TLS connection and its own transport's
+//     TLS path (a flipped bit arrives sealed in a valid record, as from a
+//     buggy server or a TLS-terminating proxy);
 //   - hostile servers, storagetest behind a handler that rewrites some
 //     answers: a Range ignored or a Content-Range shifted, an empty or
 //     whitespace-only 200 for CompleteMultipartUpload, an UploadPart

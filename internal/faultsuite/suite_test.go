@@ -2,6 +2,7 @@ package faultsuite
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -186,7 +187,14 @@ func (r *run) prepare(ctx context.Context) error {
 		r.fx = fx
 		fxOpts = fx.opts
 		if r.f.kind() == "proxy" {
-			p, err := faultproxy.New(fx.url)
+			var p *faultproxy.Proxy
+			var err error
+			if r.b.proxyTLS != nil {
+				p, err = faultproxy.NewTLS(fx.url, r.b.proxyTLS)
+				fxOpts = append(slices.Clone(fxOpts), client.WithTLSConfig(&tls.Config{RootCAs: r.b.roots}))
+			} else {
+				p, err = faultproxy.New(fx.url)
+			}
 			if err != nil {
 				return err
 			}
