@@ -64,7 +64,11 @@ say() { printf '%s %s\n' "$(date +%T)" "$*" | tee -a "$log" >&2; }
     cp go.sum "$WORK/bench.sum"
     modflag=(-modfile="$WORK/bench.mod")
   fi
-  go build "${modflag[@]}" -o "$WORK/bin/" ./cmd/xfer ./cmd/discard ./cmd/report ./cmd/tlscert
+  go build "${modflag[@]}" -o "$WORK/bin/" ./cmd/xfer ./cmd/report
+  # The servers and the certificate tool are the run's own, built against this
+  # tree whatever BENCH_LIBRARY measures (they use its internal/tlscert, which
+  # older snapshots do not have).
+  go build -o "$WORK/bin/" ./cmd/discard ./cmd/tlscert
 )
 xfer=$WORK/bin/xfer
 scheme=http
