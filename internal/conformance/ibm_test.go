@@ -17,3 +17,11 @@ func TestIBMHMACMinIO(t *testing.T) {
 	d.Bucket.Objects.RawCommonPrefixes = false
 	onMinIO(t, d, minioGaps)
 }
+
+// TestIBMHMACMinIOTLS is TestIBMHMACMinIO over https, as IBM COS's
+// endpoints are.
+func TestIBMHMACMinIOTLS(t *testing.T) {
+	d := client.IBM
+	d.Bucket.Objects.RawCommonPrefixes = false
+	onMinIOTLS(t, d, minioGaps)
+}
