@@ -2,6 +2,8 @@ package conformance
 
 import (
 	"crypto/tls"
+	"crypto/x509"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -48,7 +50,8 @@ func onStoragetest(t *testing.T, d client.Dialect) {
 
 // onMinIO runs the suite against the shared real MinIO server.
 func onMinIO(t *testing.T, d client.Dialect, skip map[string]string) {
-	onMinIOServer(t, d, miniotest.Shared(t), "minio", skip)
+	srv := miniotest.Shared(t)
+	onRealServer(t, d, "minio", realServer{srv.URL, srv.Region, srv.AccessKey, srv.SecretKey, srv.RootCAs}, skip)
 }
 
 // onMinIOTLS runs the suite against a MinIO server of its own on https,
@@ -56,21 +59,30 @@ func onMinIO(t *testing.T, d client.Dialect, skip map[string]string) {
 // a user of a real endpoint runs (UNSIGNED-PAYLOAD with checksums,
 // trailers where asked for, no sendfile).
 func onMinIOTLS(t *testing.T, d client.Dialect, skip map[string]string) {
-	onMinIOServer(t, d, miniotest.StartTLS(t), "minio-https", skip)
+	srv := miniotest.StartTLS(t)
+	onRealServer(t, d, "minio-https", realServer{srv.URL, srv.Region, srv.AccessKey, srv.SecretKey, srv.RootCAs}, skip)
 }
 
-func onMinIOServer(t *testing.T, d client.Dialect, srv *miniotest.Server, name string, skip map[string]string) {
-	var base []func(*client.Options)
-	if srv.RootCAs != nil {
-		base = append(base, client.WithTLSConfig(&tls.Config{RootCAs: srv.RootCAs}))
+// realServer is where a real S3 server the tests started listens, and
+// its keys; roots verifies its certificate on https (nil on http).
+type realServer struct {
+	url, region, accessKey, secretKey string
+	roots                             *x509.CertPool
+}
+
+// onRealServer runs the suite against srv, with S3's 5 MiB parts.
+func onRealServer(t *testing.T, d client.Dialect, name string, srv realServer, skip map[string]string) {
+	base := []func(*client.Options){
+		client.WithEndpoint(srv.url), client.WithRegion(srv.region),
+		client.WithStaticCredentials(srv.accessKey, srv.secretKey, ""),
+	}
+	if srv.roots != nil {
+		base = append(base, client.WithTLSConfig(&tls.Config{RootCAs: srv.roots}))
 	}
 	Run(t, Harness{
 		Name: d.Name + "/" + name,
 		NewClient: func(t *testing.T, optFns ...func(*client.Options)) *client.Client {
-			c, err := client.New(d, append(append([]func(*client.Options){
-				client.WithEndpoint(srv.URL), client.WithRegion(srv.Region),
-				client.WithStaticCredentials(srv.AccessKey, srv.SecretKey, ""),
-			}, base...), optFns...)...)
+			c, err := client.New(d, append(slices.Clone(base), optFns...)...)
 			if err != nil {
 				t.Fatal(err)
 			}
