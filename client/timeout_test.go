@@ -3,6 +3,8 @@ package client_test
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
@@ -159,6 +161,60 @@ func TestStreamedGetBodyStallEndsRead(t *testing.T) {
 	}
 	if n := attempts.Load(); n != 1 {
 		t.Errorf("server saw %d requests, want 1 (a body handed to the caller is not re-requested)", n)
+	}
+}
+
+// TestStreamedGetBodyStallEndsCopy: io.Copy from a GET body goes through
+// the body's WriteTo, which gathers many reads per write (package
+// gather); each of those reads is watched as Read's are, so a server that
+// stalls part-way through a large body ends the copy with the typed stall
+// timeout, after the bytes that did arrive were written. Both bodies are
+// covered: one checked against the object's MD5 ETag, one unchecked.
+func TestStreamedGetBodyStallEndsCopy(t *testing.T) {
+	content := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
+	sum := md5.Sum(content)
+	const sent = 200 << 10
+	for _, tc := range []struct {
+		name, etag string
+		verified   bool
+	}{
+		{"checked", hex.EncodeToString(sum[:]), true},
+		{"unchecked", "e", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, attempts := httpServer(t, func(_ int32, w http.ResponseWriter, r *http.Request, stop <-chan struct{}) {
+				w.Header().Set("Content-Length", strconv.Itoa(len(content)))
+				w.Header().Set("ETag", `"`+tc.etag+`"`)
+				w.WriteHeader(http.StatusOK)
+				_, _ = w.Write(content[:sent])
+				w.(http.Flusher).Flush()
+				select {
+				case <-r.Context().Done():
+				case <-stop:
+				}
+			})
+			c := rawClient(t, srv.URL, client.WithTimeouts(client.Timeouts{Stall: 100 * time.Millisecond}))
+			out, err := object.NewClient(c).Get(safeCtx(t), &object.GetInput{Bucket: "bkt", Key: "k"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer out.Body.Close()
+			if (out.Verified != "") != tc.verified {
+				t.Fatalf("verified %q (%q), want verified %v", out.Verified, out.Unverified, tc.verified)
+			}
+			if _, ok := out.Body.(io.WriterTo); !ok {
+				t.Fatalf("the body (%T) has no WriteTo: io.Copy would not gather", out.Body)
+			}
+			var got bytes.Buffer
+			n, err := io.Copy(&got, out.Body)
+			wantTimeout(t, err, client.TimeoutReceiveStall)
+			if n != sent || !bytes.Equal(got.Bytes(), content[:sent]) {
+				t.Errorf("copied %d bytes before the stall, want the %d sent", n, sent)
+			}
+			if n := attempts.Load(); n != 1 {
+				t.Errorf("server saw %d requests, want 1", n)
+			}
+		})
 	}
 }
 
