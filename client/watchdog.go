@@ -436,13 +436,8 @@ func (b *receiveBody) Read(p []byte) (int, error) {
 // gather), so that io.Copy into a file makes one write per step rather
 // than per TLS record. Each read is watched as Read watches it.
 func (b *receiveBody) WriteTo(w io.Writer) (int64, error) {
-	return gather.WriteTo(w, receiveReader{b}, b.left)
+	return gather.WriteTo(w, b, b.left)
 }
-
-// receiveReader hides WriteTo from io.Copy.
-type receiveReader struct{ b *receiveBody }
-
-func (r receiveReader) Read(p []byte) (int, error) { return r.b.Read(p) }
 
 func (b *receiveBody) Close() error {
 	err := b.rc.Close()

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/polystore/polystore/client"
+	"github.com/polystore/polystore/internal/gather"
 	"github.com/polystore/polystore/internal/integrity"
 	"github.com/polystore/polystore/transfer/transferapi"
 )
@@ -381,7 +382,7 @@ func (d *downloadJob) copyRange(body io.Reader, off, written, n int64, h *rangeH
 			chunk = (*buf)[written+k : n]
 			m, rerr = r.Read(chunk)
 		} else {
-			m, rerr = fill(r, chunk)
+			m, rerr = gather.Fill(r, chunk) // one write per copy buffer, not per TLS record
 		}
 		if m > 0 {
 			p := chunk[:m]
@@ -404,22 +405,6 @@ func (d *downloadJob) copyRange(body io.Reader, off, written, n int64, h *rangeH
 		}
 	}
 	return k, nil, nil
-}
-
-// fill reads from r until p is full, r ends or a read fails, and returns
-// how much it read with the error that stopped it. Over TLS a read
-// returns at most one record (16 KiB): filling the copy buffer first
-// gives the destination one write per 128 KiB instead of eight.
-func fill(r io.Reader, p []byte) (int, error) {
-	n := 0
-	for n < len(p) {
-		m, err := r.Read(p[n:])
-		n += m
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
 }
 
 // ack records a written range: durably on disk and in the journal, then

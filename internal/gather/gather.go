@@ -25,25 +25,19 @@ var bufs = sync.Pool{New: func() any { b := make([]byte, Step); return &b }}
 // WriteTo copies r to w until r ends, and returns the bytes written and
 // the first error: r's (io.EOF is nil), after the bytes read before it
 // were written, or w's (io.ErrShortWrite for a short write). left is
-// how many bytes r is known to have left, or -1. r must not implement
-// io.WriterTo itself by calling WriteTo (io.Copy would recurse): pass a
-// wrapper that only reads.
-func WriteTo(w io.Writer, r io.Reader, left int64) (int64, error) {
+// how many bytes r is known to have left, or -1. r is typically the body
+// whose own WriteTo calls this: it is only ever read (R is a pointer
+// type, so hiding its WriteTo from io.Copy costs no allocation).
+func WriteTo[R io.Reader](w io.Writer, r R, left int64) (int64, error) {
 	if left >= 0 && left <= Small {
-		return io.Copy(w, r)
+		return io.Copy(w, readOnly[R]{r})
 	}
 	bp := bufs.Get().(*[]byte)
 	defer bufs.Put(bp)
 	buf := *bp
 	var total int64
 	for {
-		n := 0
-		var rerr error
-		for n < len(buf) && rerr == nil {
-			var m int
-			m, rerr = r.Read(buf[n:])
-			n += m
-		}
+		n, rerr := Fill(r, buf)
 		if n > 0 {
 			m, werr := w.Write(buf[:n])
 			total += int64(m)
@@ -61,4 +55,26 @@ func WriteTo(w io.Writer, r io.Reader, left int64) (int64, error) {
 			return total, rerr
 		}
 	}
+}
+
+// readOnly hides R's WriteTo from io.Copy, which would call it again.
+type readOnly[R io.Reader] struct{ r R }
+
+func (o readOnly[R]) Read(p []byte) (int, error) { return o.r.Read(p) }
+
+// Fill reads from r until p is full, r ends or a read fails, and returns
+// how much it read with the error that stopped it (nil when p is full;
+// unlike io.ReadFull, an end after some bytes is r's io.EOF). Over TLS a
+// read returns at most one record (16 KiB): filling a large buffer first
+// makes one write of it instead of one per record.
+func Fill(r io.Reader, p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		m, err := r.Read(p[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/polystore/polystore/internal/httpheader"
 	"io"
 	"net/http"
 	"net/http/httptrace"
@@ -14,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/polystore/polystore/internal/httpheader"
 )
 
 // errMalformed is the error of a response that is not valid HTTP/1.1.

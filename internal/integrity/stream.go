@@ -129,12 +129,6 @@ func (r *Reader) Read(p []byte) (int, error) {
 // Close closes the body.
 func (r *Reader) Close() error { return r.rc.Close() }
 
-// readOnly hides WriteTo from io.Copy; being one pointer, it converts to
-// an io.Reader without an allocation.
-type readOnly struct{ r *Reader }
-
-func (o readOnly) Read(p []byte) (int, error) { return o.r.Read(p) }
-
 // WriteTo copies the body to w (io.Copy uses it): the bytes and the
 // result are those Read gives, but each write of a body over 64 KiB
 // carries up to 128 KiB, gathered from as many reads as it takes
@@ -145,5 +139,5 @@ func (r *Reader) WriteTo(w io.Writer) (int64, error) {
 	if r.size >= 0 {
 		left = r.size - r.s.n
 	}
-	return gather.WriteTo(w, readOnly{r}, left)
+	return gather.WriteTo(w, r, left)
 }
