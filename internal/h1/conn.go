@@ -29,6 +29,7 @@ type conn struct {
 	reused bool                 // it served a request before this one
 	idleAt time.Time            // when it last went idle
 	crlf   bool                 // the last line readLine read ended with CRLF
+	pk     connPeek             // alive's state (alive_linux.go)
 }
 
 // aLongTimeAgo is the deadline that makes the connection's blocked
