@@ -136,18 +136,24 @@ func TestStallMidBodyIsRetriedAndTyped(t *testing.T) {
 	}
 }
 
-func TestStreamedGetBodyStallEndsRead(t *testing.T) {
-	srv, attempts := httpServer(t, func(_ int32, w http.ResponseWriter, r *http.Request, stop <-chan struct{}) {
-		w.Header().Set("Content-Length", "1000")
-		w.Header().Set("ETag", `"e"`)
+// stallingGet is a server that answers a GET of content (ETag etag) with
+// its first sent bytes and then nothing, until the client gives up.
+func stallingGet(t *testing.T, content []byte, sent int, etag string) (*httptest.Server, *atomic.Int32) {
+	return httpServer(t, func(_ int32, w http.ResponseWriter, r *http.Request, stop <-chan struct{}) {
+		w.Header().Set("Content-Length", strconv.Itoa(len(content)))
+		w.Header().Set("ETag", `"`+etag+`"`)
 		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(bytes.Repeat([]byte("x"), 100))
+		_, _ = w.Write(content[:sent])
 		w.(http.Flusher).Flush()
 		select {
 		case <-r.Context().Done():
 		case <-stop:
 		}
 	})
+}
+
+func TestStreamedGetBodyStallEndsRead(t *testing.T) {
+	srv, attempts := stallingGet(t, bytes.Repeat([]byte("x"), 1000), 100, "e")
 	c := rawClient(t, srv.URL, client.WithTimeouts(client.Timeouts{Stall: 100 * time.Millisecond}))
 	out, err := object.NewClient(c).Get(safeCtx(t), &object.GetInput{Bucket: "bkt", Key: "k"})
 	if err != nil {
@@ -182,17 +188,7 @@ func TestStreamedGetBodyStallEndsCopy(t *testing.T) {
 		{"unchecked", "e", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv, attempts := httpServer(t, func(_ int32, w http.ResponseWriter, r *http.Request, stop <-chan struct{}) {
-				w.Header().Set("Content-Length", strconv.Itoa(len(content)))
-				w.Header().Set("ETag", `"`+tc.etag+`"`)
-				w.WriteHeader(http.StatusOK)
-				_, _ = w.Write(content[:sent])
-				w.(http.Flusher).Flush()
-				select {
-				case <-r.Context().Done():
-				case <-stop:
-				}
-			})
+			srv, attempts := stallingGet(t, content, sent, tc.etag)
 			c := rawClient(t, srv.URL, client.WithTimeouts(client.Timeouts{Stall: 100 * time.Millisecond}))
 			out, err := object.NewClient(c).Get(safeCtx(t), &object.GetInput{Bucket: "bkt", Key: "k"})
 			if err != nil {
